@@ -1,0 +1,63 @@
+/** The inputs of `upload-image`, parsed once into one readonly object. */
+import { parseVisibilityRules, DEFAULT_RULES_TEXT, type VisibilityRule } from '../../acl/visibility';
+import { ConfigurationError } from '../../config/configuration-error';
+import type { Host } from '../../runtime/host';
+import { lines, parseBoolean, parseChoice, parseInput, parseIntInRange, requiredInput } from '../../runtime/inputs';
+import type { VisibilityMode } from '../../storage/object-store';
+import { parseCredentials, parseStoreSpec, type StoreSpec } from '../../storage/store-spec';
+import { MAX_PART, MIN_PART, parseKeyTemplate, parseRequirement, parseSize, type KeyTemplate, type Requirement } from '../../upload/plan';
+import { quote } from '../../config/configuration-error';
+
+export interface UploadImageInputs {
+  readonly files: readonly string[];
+  readonly stores: readonly StoreSpec[];
+  readonly key: KeyTemplate;
+  readonly rules: readonly VisibilityRule[];
+  readonly require: Requirement;
+  readonly partSize: number;
+  readonly concurrency: number;
+  readonly contentType: string;
+  readonly dryRun: boolean;
+}
+
+const MODES = ['auto', 'acl', 'policy', 'detect'] as const;
+
+export function readUploadImageInputs(host: Host): UploadImageInputs {
+  const files = lines(requiredInput(host, 'files'));
+  const credentials = parseInput(host, 'credentials', (v) => parseCredentials(v, host.cwd), 'default');
+  const visibility = parseInput(host, 'visibility-mode', parseChoice(MODES), 'auto') as VisibilityMode | 'auto';
+  const region = parseInput(host, 'region', (v) => v, 'us-east-1');
+  const storeLines = lines(requiredInput(host, 'stores'));
+  const stores = storeLines.map((line, i) =>
+    parseInput(host, 'stores', () => {
+      try {
+        return parseStoreSpec(line, { credentials, visibility, region, cwd: host.cwd });
+      } catch (e) {
+        throw e instanceof ConfigurationError ? e.within(`line ${i + 1}`) : e;
+      }
+    }),
+  );
+  const names = new Set<string>();
+  for (const s of stores) {
+    if (names.has(s.name)) throw new ConfigurationError(`input "stores": ${quote(s.name)} is listed twice; give each store once (or a distinct name=)`);
+    names.add(s.name);
+  }
+  return {
+    files,
+    stores,
+    key: parseInput(host, 'key', parseKeyTemplate, '{name}'),
+    rules: parseInput(host, 'visibility-rules', parseVisibilityRules, DEFAULT_RULES_TEXT),
+    require: parseInput(host, 'require', (v) => parseRequirement(v, stores.length), 'all'),
+    partSize: parseInput(host, 'part-size', (v) => {
+      const n = parseSize(v);
+      if (n < MIN_PART || n > MAX_PART) throw new ConfigurationError(`${quote(v)} is out of range; allowed: 5MiB to 5GiB`);
+      return n;
+    }, '32MiB'),
+    concurrency: parseInput(host, 'concurrency', parseIntInRange(1, 64), '4'),
+    contentType: parseInput(host, 'content-type', (v) => {
+      if (!/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/.test(v)) throw new ConfigurationError(`${quote(v)} is not a media type such as application/octet-stream`);
+      return v;
+    }, 'application/octet-stream'),
+    dryRun: parseInput(host, 'dry-run', parseBoolean, 'false'),
+  };
+}

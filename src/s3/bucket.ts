@@ -1,0 +1,255 @@
+/**
+ * One bucket on one S3 endpoint: the wire calls, typed plainly, every failure mapped to a
+ * `StoreError`. Keys here are full keys; the prefix of a store is the caller's business.
+ */
+import type { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetBucketOwnershipControlsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  UploadPartCommand,
+  type ObjectCannedACL,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { ObjectHead, ObjectInfo } from '../storage/object-store';
+import { toStoreError } from './errors';
+
+/** Headers that travel with the request creating an object. */
+export interface ObjectHeaders {
+  readonly contentType?: string;
+  readonly contentEncoding?: string;
+  readonly cacheControl?: string;
+  readonly contentDisposition?: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** A canned ACL, or `undefined` to send no ACL header at all (BucketOwnerEnforced buckets). */
+  readonly acl?: 'private' | 'public-read';
+}
+
+/** What a GetBucketOwnershipControls answer proved. `unknown` covers every answer that is not a valid document. */
+export type OwnershipSetting = 'BucketOwnerEnforced' | 'BucketOwnerPreferred' | 'ObjectWriter' | 'unknown';
+
+export class S3Bucket {
+  constructor(
+    readonly client: S3Client,
+    readonly bucket: string,
+    /** For messages: `s3://bucket` plus where. */
+    readonly display: string,
+  ) {}
+
+  private what(op: string, key?: string): string {
+    return `${op} ${this.display}${key !== undefined ? ` key ${JSON.stringify(key)}` : ''}`;
+  }
+
+  async headBucket(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (e) {
+      throw toStoreError(e, this.what('HeadBucket'));
+    }
+  }
+
+  /** Lists every key under `prefix` in key order, one page of up to 1,000 at a time. */
+  async *list(prefix: string, startAfter?: string): AsyncGenerator<ObjectInfo> {
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix || undefined,
+            ContinuationToken: token,
+            StartAfter: token === undefined ? startAfter : undefined,
+          }),
+        );
+      } catch (e) {
+        throw toStoreError(e, this.what('ListObjectsV2', prefix));
+      }
+      for (const o of page.Contents ?? []) {
+        if (o.Key === undefined) continue;
+        yield { key: o.Key, size: o.Size ?? 0, etag: unquote(o.ETag), lastModified: o.LastModified };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  }
+
+  async head(key: string): Promise<ObjectHead | undefined> {
+    try {
+      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const metadata: Record<string, string> = {};
+      for (const [k, v] of Object.entries(r.Metadata ?? {})) metadata[k.toLowerCase()] = v;
+      return {
+        key,
+        size: r.ContentLength ?? 0,
+        etag: unquote(r.ETag),
+        lastModified: r.LastModified,
+        metadata,
+        contentType: r.ContentType,
+        contentEncoding: r.ContentEncoding,
+        cacheControl: r.CacheControl,
+        contentDisposition: r.ContentDisposition,
+      };
+    } catch (e) {
+      const err = toStoreError(e, this.what('HEAD', key));
+      if (err.kind === 'not-found') return undefined;
+      throw err;
+    }
+  }
+
+  async get(key: string): Promise<Readable> {
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return r.Body as Readable;
+    } catch (e) {
+      throw toStoreError(e, this.what('GET', key));
+    }
+  }
+
+  async put(key: string, body: Buffer, md5: Buffer, headers: ObjectHeaders): Promise<void> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentLength: body.length,
+          ContentMD5: md5.toString('base64'),
+          ...sdkHeaders(headers),
+        }),
+      );
+    } catch (e) {
+      throw toStoreError(e, this.what('PUT', key));
+    }
+  }
+
+  async createMultipart(key: string, headers: ObjectHeaders): Promise<string> {
+    try {
+      const r = await this.client.send(
+        new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ...sdkHeaders(headers) }),
+      );
+      if (!r.UploadId) throw new Error('CreateMultipartUpload answered no UploadId');
+      return r.UploadId;
+    } catch (e) {
+      throw toStoreError(e, this.what('CreateMultipartUpload', key));
+    }
+  }
+
+  /** Uploads one part; resolves its ETag without quotes. */
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer, md5: Buffer): Promise<string> {
+    try {
+      const r = await this.client.send(
+        new UploadPartCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          Body: body,
+          ContentLength: body.length,
+          ContentMD5: md5.toString('base64'),
+        }),
+      );
+      return unquote(r.ETag) ?? md5.toString('hex');
+    } catch (e) {
+      throw toStoreError(e, this.what(`UploadPart ${partNumber}`, key));
+    }
+  }
+
+  async completeMultipart(key: string, uploadId: string, parts: readonly { partNumber: number; etag: string }[]): Promise<void> {
+    try {
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: `"${p.etag}"` })) },
+        }),
+      );
+    } catch (e) {
+      throw toStoreError(e, this.what('CompleteMultipartUpload', key));
+    }
+  }
+
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
+    } catch (e) {
+      const err = toStoreError(e, this.what('AbortMultipartUpload', key));
+      if (err.kind !== 'not-found') throw err;
+    }
+  }
+
+  async listMultipartUploads(prefix: string): Promise<{ key: string; uploadId: string }[]> {
+    const out: { key: string; uploadId: string }[] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      let r;
+      try {
+        r = await this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            Prefix: prefix || undefined,
+            KeyMarker: keyMarker,
+            UploadIdMarker: uploadIdMarker,
+          }),
+        );
+      } catch (e) {
+        throw toStoreError(e, this.what('ListMultipartUploads', prefix));
+      }
+      for (const u of r.Uploads ?? []) if (u.Key && u.UploadId) out.push({ key: u.Key, uploadId: u.UploadId });
+      if (!r.IsTruncated) return out;
+      keyMarker = r.NextKeyMarker;
+      uploadIdMarker = r.NextUploadIdMarker;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (e) {
+      const err = toStoreError(e, this.what('DELETE', key));
+      if (err.kind !== 'not-found') throw err;
+    }
+  }
+
+  /**
+   * The bucket's object-ownership setting. Ceph 16 answers GET ?ownershipControls with a bucket
+   * listing that the SDK reads as an empty result: only a document with a known rule counts.
+   */
+  async ownership(): Promise<OwnershipSetting> {
+    try {
+      const r = await this.client.send(new GetBucketOwnershipControlsCommand({ Bucket: this.bucket }));
+      const rule = r.OwnershipControls?.Rules?.[0]?.ObjectOwnership;
+      if (rule === 'BucketOwnerEnforced' || rule === 'BucketOwnerPreferred' || rule === 'ObjectWriter') return rule;
+      return 'unknown';
+    } catch {
+      // Not found, not implemented, not permitted: none of these proves anything either way.
+      return 'unknown';
+    }
+  }
+}
+
+function sdkHeaders(h: ObjectHeaders) {
+  return {
+    ContentType: h.contentType,
+    ContentEncoding: h.contentEncoding,
+    CacheControl: h.cacheControl,
+    ContentDisposition: h.contentDisposition,
+    Metadata: h.metadata ? { ...h.metadata } : undefined,
+    ACL: h.acl as ObjectCannedACL | undefined,
+  };
+}
+
+function unquote(etag: string | undefined): string | undefined {
+  if (etag === undefined) return undefined;
+  const e = etag.replace(/^W\//, '').replace(/^"|"$/g, '');
+  return e === '' ? undefined : e;
+}

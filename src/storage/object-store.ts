@@ -1,0 +1,143 @@
+/**
+ * The storage contract every backend (S3, local folder) implements.
+ *
+ * Keys given to a store are relative to the store's own prefix; the store adds and strips it.
+ * Every method either resolves or throws a {@link StoreError} whose `kind` says what went wrong,
+ * so callers never look at provider-specific error shapes.
+ */
+import type { Readable } from 'node:stream';
+
+/** Who may read an object without credentials. */
+export type Visibility = 'public' | 'private';
+
+/** How a store gets the visibility of an object right. */
+export type VisibilityMode =
+  /** Send a canned ACL with the request that creates the object (Ceph, Linode, DigitalOcean, NooBaa). */
+  | 'acl'
+  /** Send no ACL; the bucket policy decides (AWS buckets with BucketOwnerEnforced). */
+  | 'policy'
+  /** Ask the store: ownership controls if it has them, else send ACLs and fall back on AccessControlListNotSupported. */
+  | 'detect';
+
+/** One entry of a listing. */
+export interface ObjectInfo {
+  /** Key relative to the store's prefix. */
+  readonly key: string;
+  readonly size: number;
+  /** The ETag without quotes, when the store has one. */
+  readonly etag?: string;
+  readonly lastModified?: Date;
+}
+
+/** What HEAD tells about one object. */
+export interface ObjectHead extends ObjectInfo {
+  /** User metadata, keys lower-cased, without the `x-amz-meta-` prefix. */
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly contentType?: string;
+  readonly contentEncoding?: string;
+  readonly cacheControl?: string;
+  readonly contentDisposition?: string;
+}
+
+/** Everything that travels with the request that creates an object. */
+export interface WriteOptions {
+  readonly contentType?: string;
+  readonly contentEncoding?: string;
+  readonly cacheControl?: string;
+  readonly contentDisposition?: string;
+  /** User metadata; keys must be lower-case. */
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** The visibility the object must have from the moment it exists. */
+  readonly visibility: Visibility;
+}
+
+/** A multipart write in progress. Nothing is visible under the key until {@link MultipartWrite.complete}. */
+export interface MultipartWrite {
+  /**
+   * Writes part `partNumber` (1-based). `md5` is the part's MD5, sent so the server can reject a
+   * corrupted body. Parts may be written concurrently and in any order.
+   */
+  writePart(partNumber: number, body: Buffer, md5: Buffer): Promise<void>;
+  /** Makes the object visible. Resolves once it exists; safe to call only once. */
+  complete(): Promise<void>;
+  /** Discards every part written so far. Never throws for an upload that is already gone. */
+  abort(): Promise<void>;
+}
+
+/** An object store: a bucket and prefix, or a local folder that behaves like one. */
+export interface ObjectStore {
+  /** A display name with no credentials in it, such as `s3://bucket/prefix at https://endpoint`. */
+  readonly display: string;
+
+  /**
+   * Checks, before any data moves, that the store exists and the credentials are accepted.
+   * Throws `StoreError` of kind `no-such-bucket`, `access-denied`, `no-credentials` or `unavailable`.
+   */
+  preflight(): Promise<void>;
+
+  /** Lists objects under `prefix` (relative to the store's own prefix) in UTF-8 binary key order. */
+  list(prefix?: string): AsyncIterable<ObjectInfo>;
+
+  /** HEAD. Resolves `undefined` for a missing object; throws for anything else. */
+  head(key: string): Promise<ObjectHead | undefined>;
+
+  /** Streams the object's content. Throws kind `not-found` for a missing object. */
+  get(key: string): Promise<Readable>;
+
+  /** Writes a whole object in one request. The object appears complete or not at all. */
+  put(key: string, body: Buffer, md5: Buffer, options: WriteOptions): Promise<void>;
+
+  /** Starts a multipart write. The caller must `complete()` or `abort()` it. */
+  startMultipart(key: string, options: WriteOptions): Promise<MultipartWrite>;
+
+  /** Deletes an object. Deleting a missing object succeeds. */
+  delete(key: string): Promise<void>;
+
+  /**
+   * Multipart uploads still open under `prefix`, for cleanup and for tests that prove none was
+   * left behind. Stores without multipart state return an empty list.
+   */
+  listOpenUploads(prefix?: string): Promise<readonly { key: string; uploadId: string }[]>;
+
+  /**
+   * The address an anonymous reader would use for `key`, or `undefined` when the store has no such
+   * thing (a local folder). Used to check effective visibility with an unsigned request.
+   */
+  anonymousUrl(key: string): string | undefined;
+
+  /** The visibility mode in force, once known (after `preflight`). */
+  readonly visibilityMode: VisibilityMode | 'none';
+}
+
+/** Why a store operation failed, independent of the provider. */
+export type StoreErrorKind =
+  | 'not-found'
+  | 'no-such-bucket'
+  | 'access-denied'
+  | 'no-credentials'
+  | 'acl-not-supported'
+  | 'bad-digest'
+  | 'invalid-request'
+  | 'unavailable'
+  | 'unknown';
+
+/** A failed store operation. `message` names the store and the key; it never holds a credential. */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    readonly kind: StoreErrorKind,
+    message: string,
+    /** The provider's error code, such as `NoSuchBucket` or `SlowDown`, when there was one. */
+    readonly code?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** True for kinds that are a user's configuration, not a passing fault. */
+  get isConfiguration(): boolean {
+    return (
+      this.kind === 'no-such-bucket' || this.kind === 'access-denied' || this.kind === 'no-credentials'
+    );
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * The {@link ObjectStore} contract on an S3 bucket and prefix. Wire calls live in `../s3/`; this
+ * class adds the prefix, the visibility mode and the recovery rules that keep writes all-or-nothing.
+ */
+import type { Readable } from 'node:stream';
+import { S3Bucket, type ObjectHeaders } from '../s3/bucket';
+import { createS3Client } from '../s3/client';
+import { publicObjectUrl } from '../s3/anonymous';
+import type { ResolvedCredentials } from './credentials';
+import { multipartEtag } from './etag';
+import {
+  StoreError,
+  type MultipartWrite,
+  type ObjectHead,
+  type ObjectInfo,
+  type ObjectStore,
+  type VisibilityMode,
+  type WriteOptions,
+} from './object-store';
+import type { S3StoreSpec } from './store-spec';
+
+export interface S3StoreOptions {
+  /** Requests in flight at most; sizes the connection pool. */
+  readonly concurrency: number;
+}
+
+export class S3Store implements ObjectStore {
+  readonly display: string;
+  private mode: VisibilityMode;
+  private readonly wire: S3Bucket;
+
+  constructor(
+    readonly spec: S3StoreSpec,
+    credentials: ResolvedCredentials,
+    options: S3StoreOptions,
+  ) {
+    const where = spec.endpoint ?? `AWS ${spec.region}`;
+    this.display = `s3://${spec.bucket}/${spec.prefix} at ${where}`;
+    this.mode = spec.visibility;
+    const client = createS3Client({
+      provider: spec.provider,
+      endpoint: spec.endpoint,
+      region: spec.region,
+      credentials,
+      maxSockets: Math.max(4, options.concurrency),
+    });
+    this.wire = new S3Bucket(client, spec.bucket, `s3://${spec.bucket} at ${where}`);
+  }
+
+  get visibilityMode(): VisibilityMode {
+    return this.mode;
+  }
+
+  /** Closes the connection pool. */
+  close(): void {
+    this.wire.client.destroy();
+  }
+
+  async preflight(): Promise<void> {
+    await this.wire.headBucket();
+    if (this.mode === 'detect') {
+      const ownership = await this.wire.ownership();
+      if (ownership === 'BucketOwnerEnforced') this.mode = 'policy';
+      else if (ownership !== 'unknown') this.mode = 'acl';
+      // 'unknown' stays 'detect': ACLs are sent, and AccessControlListNotSupported switches to policy.
+    }
+  }
+
+  async *list(prefix = ''): AsyncIterable<ObjectInfo> {
+    const base = this.spec.prefix;
+    for await (const o of this.wire.list(base + prefix)) {
+      yield { ...o, key: o.key.slice(base.length) };
+    }
+  }
+
+  async head(key: string): Promise<ObjectHead | undefined> {
+    const h = await this.wire.head(this.full(key));
+    return h && { ...h, key };
+  }
+
+  get(key: string): Promise<Readable> {
+    return this.wire.get(this.full(key));
+  }
+
+  async put(key: string, body: Buffer, md5: Buffer, options: WriteOptions): Promise<void> {
+    await this.withAclFallback((acl) => this.wire.put(this.full(key), body, md5, headersOf(options, acl)), options);
+  }
+
+  async startMultipart(key: string, options: WriteOptions): Promise<MultipartWrite> {
+    const full = this.full(key);
+    const uploadId = await this.withAclFallback((acl) => this.wire.createMultipart(full, headersOf(options, acl)), options);
+    return new S3MultipartWrite(this.wire, full, uploadId);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.wire.delete(this.full(key));
+  }
+
+  async listOpenUploads(prefix = ''): Promise<readonly { key: string; uploadId: string }[]> {
+    const base = this.spec.prefix;
+    const uploads = await this.wire.listMultipartUploads(base + prefix);
+    return uploads.map((u) => ({ ...u, key: u.key.slice(base.length) }));
+  }
+
+  anonymousUrl(key: string): string {
+    return publicObjectUrl(this.spec.provider, this.spec.endpoint, this.spec.region, this.spec.bucket, this.full(key));
+  }
+
+  private full(key: string): string {
+    return this.spec.prefix + key;
+  }
+
+  /**
+   * Runs a creating request with the ACL the mode calls for. In `detect` mode a refusal of ACLs
+   * (BucketOwnerEnforced) switches the store to `policy` and repeats the request without one: the
+   * refused request created nothing, so nothing was ever visible with the wrong setting.
+   */
+  private async withAclFallback<T>(send: (acl: ObjectHeaders['acl']) => Promise<T>, options: WriteOptions): Promise<T> {
+    const acl = options.visibility === 'public' ? 'public-read' : 'private';
+    if (this.mode === 'policy') return send(undefined);
+    try {
+      return await send(acl);
+    } catch (e) {
+      if (this.mode === 'detect' && e instanceof StoreError && e.kind === 'acl-not-supported') {
+        this.mode = 'policy';
+        return send(undefined);
+      }
+      throw e;
+    }
+  }
+}
+
+function headersOf(o: WriteOptions, acl: ObjectHeaders['acl']): ObjectHeaders {
+  return {
+    contentType: o.contentType,
+    contentEncoding: o.contentEncoding,
+    cacheControl: o.cacheControl,
+    contentDisposition: o.contentDisposition,
+    metadata: o.metadata,
+    acl,
+  };
+}
+
+class S3MultipartWrite implements MultipartWrite {
+  private readonly parts = new Map<number, { etag: string; md5: Buffer }>();
+  private done = false;
+
+  constructor(
+    private readonly wire: S3Bucket,
+    private readonly key: string,
+    private readonly uploadId: string,
+  ) {}
+
+  async writePart(partNumber: number, body: Buffer, md5: Buffer): Promise<void> {
+    const etag = await this.wire.uploadPart(this.key, this.uploadId, partNumber, body, md5);
+    this.parts.set(partNumber, { etag, md5 });
+  }
+
+  async complete(): Promise<void> {
+    const numbers = [...this.parts.keys()].sort((a, b) => a - b);
+    const parts = numbers.map((n) => ({ partNumber: n, etag: this.parts.get(n)!.etag }));
+    try {
+      await this.wire.completeMultipart(this.key, this.uploadId, parts);
+    } catch (e) {
+      // An answer lost after the server completed: the SDK's retry then meets NoSuchUpload.
+      // The object decides: if it is there with exactly our parts, the upload did complete.
+      if (e instanceof StoreError && e.kind === 'not-found') {
+        const head = await this.wire.head(this.key);
+        const expected = multipartEtag(numbers.map((n) => this.parts.get(n)!.md5));
+        if (head?.etag === expected) {
+          this.done = true;
+          return;
+        }
+      }
+      throw e;
+    }
+    this.done = true;
+  }
+
+  async abort(): Promise<void> {
+    if (this.done) return;
+    await this.wire.abortMultipart(this.key, this.uploadId);
+    this.done = true;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Pure planning for `upload-image`: keys from a template, content-address checks, part sizes and
+ * the decision of how many stores must succeed. No I/O here.
+ */
+import { ConfigurationError, quote } from '../config/configuration-error';
+
+export const MIB = 1024 * 1024;
+export const GIB = 1024 * MIB;
+/** S3's limits on multipart uploads. */
+export const MIN_PART = 5 * MIB;
+export const MAX_PART = 5 * GIB;
+export const MAX_PARTS = 10_000;
+export const MAX_OBJECT = 5 * 1024 * GIB;
+
+const PLACEHOLDERS = ['name', 'stem', 'ext', 'sha256'] as const;
+type Placeholder = (typeof PLACEHOLDERS)[number];
+
+/** A parsed key template such as `images/{name}`. */
+export interface KeyTemplate {
+  readonly text: string;
+  readonly usesSha256: boolean;
+}
+
+/** Checks a key template once; {@link renderKey} then cannot fail on placeholders. */
+export function parseKeyTemplate(text: string): KeyTemplate {
+  if (text.trim() === '') throw new ConfigurationError('empty key template; allowed: text with {name}, {stem}, {ext}, {sha256}');
+  for (const m of text.matchAll(/\{([^}]*)\}/g)) {
+    if (!(PLACEHOLDERS as readonly string[]).includes(m[1]!)) {
+      throw new ConfigurationError(`unknown placeholder {${m[1]}} in ${quote(text)}; allowed: ${PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`);
+    }
+  }
+  if (/[{}]/.test(text.replace(/\{[a-z0-9]+\}/g, ''))) {
+    throw new ConfigurationError(`unbalanced braces in key template ${quote(text)}`);
+  }
+  return { text, usesSha256: text.includes('{sha256}') };
+}
+
+/** Renders a key for a file name. Throws `ConfigurationError` if the key is not a safe object key. */
+export function renderKey(template: KeyTemplate, fileName: string, sha256?: string): string {
+  const dot = fileName.lastIndexOf('.');
+  const values: Record<Placeholder, string> = {
+    name: fileName,
+    stem: dot > 0 ? fileName.slice(0, dot) : fileName,
+    ext: dot > 0 ? fileName.slice(dot) : '',
+    sha256: sha256 ?? '{sha256}',
+  };
+  const key = template.text.replace(/\{([a-z0-9]+)\}/g, (_, p: Placeholder) => values[p]);
+  checkKey(key, template.text);
+  return key;
+}
+
+/** Refuses keys that would escape a prefix or that S3 and file stores treat differently. */
+export function checkKey(key: string, from: string): void {
+  const bytes = Buffer.byteLength(key);
+  if (key === '' || bytes > 1024) throw new ConfigurationError(`key ${quote(key)} from ${quote(from)} must be 1 to 1024 bytes`);
+  if (key.startsWith('/')) throw new ConfigurationError(`key ${quote(key)} from ${quote(from)} must not start with '/'`);
+  if (key.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+    throw new ConfigurationError(`key ${quote(key)} from ${quote(from)} has an empty, '.' or '..' segment`);
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(key)) throw new ConfigurationError(`key ${quote(key)} from ${quote(from)} holds a control character`);
+}
+
+/**
+ * The sha256 a content-addressed name promises: a run of exactly 64 hex digits in the object's
+ * name. `undefined` when there is none; an error when there are two different ones.
+ */
+export function sha256FromName(key: string): string | undefined {
+  const name = key.slice(key.lastIndexOf('/') + 1);
+  const found = new Set([...name.matchAll(/(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])/g)].map((m) => m[0].toLowerCase()));
+  if (found.size > 1) throw new ConfigurationError(`name ${quote(name)} holds ${found.size} different sha256 values; which one is the content's is ambiguous`);
+  return found.values().next().value;
+}
+
+/**
+ * Part size for a file: the requested size (default 32 MiB), grown in whole MiB so that no file
+ * needs more than 10,000 parts. Returns `undefined` when the file fits one PUT of at most one part.
+ */
+export function choosePartSize(size: number, requested: number): { partSize: number; parts: number } | undefined {
+  if (size > MAX_OBJECT) throw new ConfigurationError(`a file of ${size} bytes is larger than S3's 5 TiB object limit`);
+  if (size <= requested) return undefined;
+  let partSize = requested;
+  if (Math.ceil(size / partSize) > MAX_PARTS) partSize = Math.ceil(size / MAX_PARTS / MIB) * MIB;
+  return { partSize, parts: Math.ceil(size / partSize) };
+}
+
+/** How many stores must hold a file for it to count as uploaded. */
+export type Requirement = { readonly kind: 'all' } | { readonly kind: 'any' } | { readonly kind: 'count'; readonly count: number };
+
+export function parseRequirement(text: string, storeCount: number): Requirement {
+  const t = text.trim();
+  if (t === 'all') return { kind: 'all' };
+  if (t === 'any') return { kind: 'any' };
+  if (/^\d+$/.test(t)) {
+    const count = Number(t);
+    if (count >= 1 && count <= storeCount) return { kind: 'count', count };
+    throw new ConfigurationError(`${quote(t)} is out of range; allowed: all, any, or a number from 1 to ${storeCount} (the number of stores)`);
+  }
+  throw new ConfigurationError(`${quote(t)} is not allowed; allowed: all, any, or a number from 1 to ${storeCount}`);
+}
+
+/** The number of stores a requirement asks for. */
+export function requiredCount(r: Requirement, storeCount: number): number {
+  return r.kind === 'all' ? storeCount : r.kind === 'any' ? 1 : r.count;
+}
+
+/** Parses sizes such as `64MiB`, `1GiB`, `8388608`. */
+export function parseSize(text: string): number {
+  const m = /^(\d+)\s*(B|KiB|MiB|GiB|K|M|G|KB|MB|GB)?$/i.exec(text.trim());
+  if (!m) throw new ConfigurationError(`${quote(text)} is not a size; allowed: a number of bytes or a number with KiB, MiB or GiB`);
+  const unit = (m[2] ?? 'B').toLowerCase();
+  const factor = unit.startsWith('g') ? GIB : unit.startsWith('m') ? MIB : unit.startsWith('k') ? 1024 : 1;
+  return Number(m[1]) * factor;
+}

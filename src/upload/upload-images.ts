@@ -1,0 +1,375 @@
+/**
+ * The `upload-image` engine: every file to every store in one pass.
+ *
+ * For each file: decide key and visibility, learn the sha256 (from a content-addressed name, from the
+ * buffer of a small file, or from a hashing pass), skip stores that already hold it, then read the
+ * file once and feed each part to every store at the same time, with at most `concurrency` parts in
+ * memory. The sha256 travels as `x-amz-meta-sha256` and the ACL with the creating request. A store
+ * that fails is aborted (no orphaned parts) while the others go on. Afterwards every store is
+ * verified by HEAD (size, sha256, ETag) and by an anonymous request (effective visibility).
+ *
+ * File reads and anonymous probes come in as functions, so the engine itself does no I/O of its own
+ * beyond the `ObjectStore` calls.
+ */
+import { createHash } from 'node:crypto';
+import type { AnonymousAccess } from '../s3/anonymous';
+import { ConfigurationError, quote } from '../config/configuration-error';
+import { decideVisibility, type VisibilityRule } from '../acl/visibility';
+import { isMd5Etag, multipartEtag } from '../storage/etag';
+import { StoreError, type MultipartWrite, type ObjectStore, type Visibility, type WriteOptions } from '../storage/object-store';
+import type { SourceFile } from './files';
+import { choosePartSize, renderKey, requiredCount, sha256FromName, type KeyTemplate, type Requirement } from './plan';
+
+export interface UploadTarget {
+  /** Label for results: the store spec's name. */
+  readonly name: string;
+  readonly store: ObjectStore;
+  /** Set when the store failed its preflight with a passing fault: it is reported failed for every file. */
+  readonly unavailable?: string;
+}
+
+export interface UploadEvents {
+  info(message: string): void;
+  debug(message: string): void;
+  warning(message: string): void;
+  /** Bytes of `file` written to every active store so far. */
+  progress(file: string, done: number, total: number): void;
+}
+
+export interface UploadImagesOptions {
+  readonly files: readonly SourceFile[];
+  readonly targets: readonly UploadTarget[];
+  readonly keyTemplate: KeyTemplate;
+  readonly rules: readonly VisibilityRule[];
+  readonly requirement: Requirement;
+  readonly partSize: number;
+  /** Parts in flight (and in memory) at once. */
+  readonly concurrency: number;
+  readonly contentType: string;
+  readonly dryRun: boolean;
+  readonly readChunks: (path: string, size: number, chunkSize: number) => AsyncIterable<Buffer>;
+  readonly hashFile: (path: string, size: number) => Promise<string>;
+  readonly probe: (url: string) => Promise<AnonymousAccess>;
+  readonly events: UploadEvents;
+  /** Registers work to do if the process is interrupted (abort open uploads); returns an unregister function. */
+  readonly onInterrupt?: (cleanup: () => Promise<void>) => () => void;
+}
+
+export type StoreOutcome = 'uploaded' | 'skipped' | 'failed' | 'planned';
+
+/** What happened to one file on one store. */
+export interface StoreResult {
+  readonly store: string;
+  outcome: StoreOutcome;
+  reason?: string;
+  /** What an anonymous HEAD found: `readable`, `denied`, or `n/a` (no public address, dry run). */
+  anonymous?: 'readable' | 'denied' | 'n/a' | 'unknown';
+  url?: string;
+}
+
+export interface FileResult {
+  readonly file: string;
+  readonly key: string;
+  readonly size: number;
+  sha256?: string;
+  readonly visibility: Visibility;
+  /** The rule that decided the visibility, or `default (no rule matched)`. */
+  readonly rule: string;
+  readonly parts: number;
+  readonly stores: StoreResult[];
+  /** True when at least the required number of stores hold the file, verified. */
+  ok: boolean;
+}
+
+export interface UploadReport {
+  readonly files: FileResult[];
+  /** Private objects that an anonymous reader could read: always a failure, whatever `require` says. */
+  readonly exposed: { store: string; key: string }[];
+  readonly ok: boolean;
+  readonly bytesUploaded: number;
+}
+
+/** Raised when a content-addressed name does not match the content; nothing was written. */
+export class ContentMismatchError extends ConfigurationError {}
+
+export async function uploadImages(o: UploadImagesOptions): Promise<UploadReport> {
+  const files: FileResult[] = [];
+  const exposed: { store: string; key: string }[] = [];
+  let bytesUploaded = 0;
+  const needed = requiredCount(o.requirement, o.targets.length);
+
+  for (const file of o.files) {
+    const result = await uploadOne(o, file);
+    files.push(result);
+    for (const s of result.stores) {
+      if (s.outcome === 'uploaded') bytesUploaded += file.size;
+      if (result.visibility === 'private' && s.anonymous === 'readable') exposed.push({ store: s.store, key: result.key });
+    }
+    const good = result.stores.filter((s) => s.outcome === 'uploaded' || s.outcome === 'skipped' || s.outcome === 'planned').length;
+    result.ok = good >= needed;
+  }
+  return { files, exposed, ok: exposed.length === 0 && files.every((f) => f.ok), bytesUploaded };
+}
+
+async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<FileResult> {
+  const { events } = o;
+  const multipart = choosePartSize(file.size, o.partSize);
+  const parts = multipart?.parts ?? 1;
+
+  // The sha256, when it can be known before reading: the name promises it.
+  let key = o.keyTemplate.usesSha256 ? undefined : renderKey(o.keyTemplate, file.name);
+  const promised = key !== undefined ? sha256FromName(key) : undefined;
+
+  const placeholderKey = key ?? renderKey(o.keyTemplate, file.name);
+  const decision = decideVisibility(o.rules, placeholderKey);
+  const rule = decision.rule ? `${decision.rule.glob} ${decision.rule.visibility} (rule ${decision.rule.line})` : 'no rule matched: private';
+
+  const results: StoreResult[] = o.targets.map((t) =>
+    t.unavailable !== undefined ? { store: t.name, outcome: 'failed', reason: t.unavailable } : { store: t.name, outcome: 'planned' },
+  );
+  const result: FileResult = { file: file.path, key: placeholderKey, size: file.size, visibility: decision.visibility, rule, parts, stores: results, ok: false };
+
+  if (o.dryRun) {
+    events.info(`${file.name} -> ${placeholderKey}: ${fmtBytes(file.size)}, ${parts} part(s), ${decision.visibility} (${rule}), to ${o.targets.length} store(s)`);
+    for (const r of results) r.anonymous = 'n/a';
+    return result;
+  }
+
+  // Small files: one buffer, one read, hashed before anything is sent.
+  let body: Buffer | undefined;
+  let md5: Buffer | undefined;
+  let sha256: string | undefined;
+  if (!multipart) {
+    body = Buffer.alloc(0);
+    const chunks: Buffer[] = [];
+    for await (const c of o.readChunks(file.path, file.size, Math.max(file.size, 1))) chunks.push(c);
+    body = Buffer.concat(chunks);
+    sha256 = createHash('sha256').update(body).digest('hex');
+    md5 = createHash('md5').update(body).digest();
+  } else if (promised !== undefined) {
+    sha256 = promised;
+  } else {
+    events.info(`${file.name}: hashing ${fmtBytes(file.size)} (its name promises no sha256)`);
+    sha256 = await o.hashFile(file.path, file.size);
+  }
+  if (key === undefined) key = renderKey(o.keyTemplate, file.name, sha256);
+  const mismatch = () =>
+    new ContentMismatchError(`${quote(file.path)}: the name ${quote(key!)} promises sha256 ${promised} but the content's sha256 is ${sha256}; nothing was written`);
+  if (promised !== undefined && !multipart && sha256 !== promised) throw mismatch();
+  (result as { key: string }).key = key;
+  result.sha256 = sha256;
+
+  const writeOptions: WriteOptions = {
+    contentType: o.contentType,
+    metadata: { sha256: sha256! },
+    visibility: decision.visibility,
+  };
+
+  // Which stores already hold exactly this content?
+  const todo: { target: UploadTarget; result: StoreResult }[] = [];
+  await Promise.all(
+    o.targets.map(async (target, i) => {
+      const r = results[i]!;
+      if (r.outcome === 'failed') return;
+      try {
+        const head = await target.store.head(key!);
+        if (head && head.size === file.size && head.metadata.sha256 === sha256) {
+          r.outcome = 'skipped';
+          r.reason = 'already holds this sha256';
+          events.info(`${target.name}: ${key} already there with the same sha256, skipped`);
+        } else todo.push({ target, result: r });
+      } catch (e) {
+        fail(r, e, events, target.name, key!);
+      }
+    }),
+  );
+
+  if (todo.length > 0) {
+    if (multipart) {
+      const computed = await writeMultipart(o, file, key, multipart.partSize, writeOptions, todo);
+      if (promised !== undefined && computed !== promised) throw mismatch();
+    } else {
+      await Promise.all(
+        todo.map(async ({ target, result: r }) => {
+          try {
+            await target.store.put(key!, body!, md5!, writeOptions);
+            r.outcome = 'uploaded';
+          } catch (e) {
+            fail(r, e, events, target.name, key!);
+          }
+        }),
+      );
+    }
+  }
+
+  // Verify what each store now holds, and what a stranger can read.
+  const expectedEtag = multipart ? undefined : md5!.toString('hex');
+  await Promise.all(
+    o.targets.map(async (target, i) => {
+      const r = results[i]!;
+      if (r.outcome === 'failed') return;
+      try {
+        const head = await target.store.head(key!);
+        const problem = !head
+          ? 'object missing after upload'
+          : head.size !== file.size
+            ? `size ${head.size} differs from ${file.size}`
+            : head.metadata.sha256 !== sha256
+              ? `sha256 metadata ${head.metadata.sha256 ?? '(none)'} differs from ${sha256}`
+              : expectedEtag !== undefined && isMd5Etag(head.etag) && head.etag !== expectedEtag
+                ? `ETag ${head.etag} differs from the content's MD5 ${expectedEtag}`
+                : undefined;
+        if (problem) {
+          r.outcome = 'failed';
+          r.reason = `verification failed: ${problem}`;
+          events.warning(`${target.name}: ${key}: ${r.reason}`);
+          return;
+        }
+      } catch (e) {
+        fail(r, e, events, target.name, key!);
+        return;
+      }
+      const url = target.store.anonymousUrl(key!);
+      if (url === undefined) {
+        r.anonymous = 'n/a';
+        return;
+      }
+      r.url = url;
+      const seen = await o.probe(url);
+      if (seen.access === 'readable' || seen.access === 'denied') r.anonymous = seen.access;
+      else r.anonymous = 'unknown';
+      if (decision.visibility === 'private' && seen.access === 'readable') {
+        r.outcome = 'failed';
+        r.reason = `EXPOSED: private object is readable anonymously at ${url}`;
+      } else if (decision.visibility === 'public' && seen.access !== 'readable') {
+        r.outcome = 'failed';
+        r.reason = `public object is not readable anonymously (${seen.access === 'error' ? seen.reason : `HTTP ${seen.status}`}); check the bucket policy or visibility mode`;
+      } else if (seen.access === 'error' || seen.access === 'missing') {
+        r.outcome = 'failed';
+        r.reason = `anonymous check failed: ${seen.access === 'error' ? seen.reason : 'HTTP 404'}`;
+      }
+      if (r.outcome === 'failed') events.warning(`${target.name}: ${key}: ${r.reason}`);
+    }),
+  );
+  for (const r of results) {
+    if (r.outcome !== 'failed') events.info(`${r.store}: ${key} ${r.outcome}, verified (size, sha256${expectedEtag ? ', ETag' : ''}), anonymous ${r.anonymous}`);
+  }
+  return result;
+}
+
+/**
+ * Reads the file once and writes each part to every store in `todo`. Returns the content's sha256.
+ * Every store's upload ends completed or aborted, whatever happens.
+ */
+async function writeMultipart(
+  o: UploadImagesOptions,
+  file: SourceFile,
+  key: string,
+  partSize: number,
+  options: WriteOptions,
+  todo: { target: UploadTarget; result: StoreResult }[],
+): Promise<string> {
+  const { events } = o;
+  interface Active {
+    target: UploadTarget;
+    result: StoreResult;
+    write?: MultipartWrite;
+    error?: unknown;
+  }
+  const active: Active[] = todo.map((t) => ({ ...t }));
+  await Promise.all(
+    active.map(async (a) => {
+      try {
+        a.write = await a.target.store.startMultipart(key, options);
+      } catch (e) {
+        a.error = e;
+      }
+    }),
+  );
+  const abortAll = async () => {
+    await Promise.all(active.map((a) => a.write?.abort().catch(() => undefined)));
+  };
+  const unregister = o.onInterrupt?.(abortAll) ?? (() => undefined);
+
+  const sha = createHash('sha256');
+  const partMd5s: Buffer[] = [];
+  let inFlight = 0;
+  let done = 0;
+  const waiters: (() => void)[] = [];
+  const pending = new Set<Promise<void>>();
+  try {
+    let partNumber = 0;
+    for await (const chunk of o.readChunks(file.path, file.size, partSize)) {
+      if (active.every((a) => a.error !== undefined)) break;
+      partNumber++;
+      sha.update(chunk);
+      const md5 = createHash('md5').update(chunk).digest();
+      partMd5s.push(md5);
+      while (inFlight >= o.concurrency) await new Promise<void>((r) => waiters.push(r));
+      inFlight++;
+      const n = partNumber;
+      const p = Promise.all(
+        active.map(async (a) => {
+          if (a.error !== undefined || !a.write) return;
+          try {
+            await a.write.writePart(n, chunk, md5);
+          } catch (e) {
+            a.error ??= e;
+          }
+        }),
+      ).then(() => {
+        inFlight--;
+        done += chunk.length;
+        events.progress(file.name, done, file.size);
+        waiters.shift()?.();
+      });
+      pending.add(p);
+      void p.finally(() => pending.delete(p));
+    }
+    await Promise.all(pending);
+    const digest = sha.digest('hex');
+    const promised = options.metadata?.sha256;
+    if (promised !== digest) {
+      // The name promised other content: nothing may become visible.
+      await abortAll();
+      return digest;
+    }
+    await Promise.all(
+      active.map(async (a) => {
+        if (a.error !== undefined || !a.write) return;
+        try {
+          await a.write.complete();
+          a.result.outcome = 'uploaded';
+        } catch (e) {
+          a.error = e;
+        }
+      }),
+    );
+    events.debug(`${key}: expected multipart ETag ${multipartEtag(partMd5s)}`);
+    return digest;
+  } finally {
+    // Whatever failed is aborted here, after its in-flight parts settled, so no part outlives it.
+    await Promise.all(pending);
+    await Promise.all(
+      active.map(async (a) => {
+        if (a.error === undefined) return;
+        await a.write?.abort().catch((e) => events.warning(`${a.target.name}: aborting the upload of ${key} failed: ${String(e)}`));
+        fail(a.result, a.error, events, a.target.name, key);
+      }),
+    );
+    unregister();
+  }
+}
+
+function fail(r: StoreResult, e: unknown, events: UploadEvents, store: string, key: string): void {
+  r.outcome = 'failed';
+  r.reason = e instanceof StoreError ? e.message : e instanceof Error ? e.message : String(e);
+  events.warning(`${store}: ${key}: ${r.reason}`);
+}
+
+export function fmtBytes(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} B`;
+}
