@@ -1,9 +1,25 @@
 /** @type {import('jest').Config} */
+const ts = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
+
 module.exports = {
-  testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
-  testMatch: ['<rootDir>/test/**/*.test.ts'],
-  moduleFileExtensions: ['ts', 'js', 'json'],
-  // Integration suites share two RGW clusters; run files one at a time to keep the 2-core box honest.
+  // Both projects share two cores with the S3 servers: one test file at a time.
   maxWorkers: 1,
+  // Integration tests move real data through two S3 servers on two cores.
+  testTimeout: 120000,
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform: ts,
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      transform: ts,
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/integration/global-setup.ts',
+      globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+    },
+  ],
 };

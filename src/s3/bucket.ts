@@ -52,7 +52,10 @@ export class S3Bucket {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (e) {
-      throw toStoreError(e, this.what('HeadBucket'));
+      const err = toStoreError(e, this.what('HeadBucket'));
+      // HEAD answers carry no body: a bare 404 on a bucket is NoSuchBucket.
+      if (err.kind === 'not-found') throw toStoreError({ name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } }, this.what('HeadBucket'));
+      throw err;
     }
   }
 

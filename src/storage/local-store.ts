@@ -7,7 +7,6 @@
  * `.ci-stores/tmp/` for writes in progress. The `.ci-stores` folder is never listed.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -110,13 +109,15 @@ export class LocalStore implements ObjectStore {
     const file = this.pathOf(key);
     try {
       const handle = await fs.open(file, 'r');
-      return createReadStream('', { fd: handle.fd, autoClose: true });
+      return handle.createReadStream();
     } catch {
       throw new StoreError('not-found', `GET ${this.display} key ${JSON.stringify(key)}: no such object`);
     }
   }
 
   async put(key: string, body: Buffer, md5: Buffer, options: WriteOptions): Promise<void> {
+    this.pathOf(key);
+    checkMd5(body, md5, key);
     const tmp = await this.tempPath();
     await fs.writeFile(tmp, body, { flush: true });
     await this.commit(tmp, key, md5.toString('hex'), options);
@@ -193,6 +194,13 @@ export class LocalStore implements ObjectStore {
   }
 }
 
+/** What S3 does with Content-MD5: a body that does not match is refused (BadDigest). */
+function checkMd5(body: Buffer, md5: Buffer, what: string): void {
+  if (!createHash('md5').update(body).digest().equals(md5)) {
+    throw new StoreError('bad-digest', `${JSON.stringify(what)}: content does not match its MD5 (BadDigest)`, 'BadDigest');
+  }
+}
+
 class LocalMultipartWrite implements MultipartWrite {
   private readonly md5s = new Map<number, Buffer>();
 
@@ -204,9 +212,7 @@ class LocalMultipartWrite implements MultipartWrite {
   ) {}
 
   async writePart(partNumber: number, body: Buffer, md5: Buffer): Promise<void> {
-    if (!createHash('md5').update(body).digest().equals(md5)) {
-      throw new StoreError('bad-digest', `part ${partNumber} of ${JSON.stringify(this.key)}: content does not match its MD5`);
-    }
+    checkMd5(body, md5, `part ${partNumber} of ${this.key}`);
     await fs.writeFile(path.join(this.dir, String(partNumber)), body);
     this.md5s.set(partNumber, md5);
   }

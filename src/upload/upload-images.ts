@@ -153,9 +153,9 @@ async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<File
     sha256 = await o.hashFile(file.path, file.size);
   }
   if (key === undefined) key = renderKey(o.keyTemplate, file.name, sha256);
-  const mismatch = () =>
-    new ContentMismatchError(`${quote(file.path)}: the name ${quote(key!)} promises sha256 ${promised} but the content's sha256 is ${sha256}; nothing was written`);
-  if (promised !== undefined && !multipart && sha256 !== promised) throw mismatch();
+  const mismatch = (actual: string) =>
+    new ContentMismatchError(`${quote(file.path)}: the name ${quote(key!)} promises sha256 ${promised} but the content's sha256 is ${actual}; nothing was written`);
+  if (promised !== undefined && !multipart && sha256 !== promised) throw mismatch(sha256!);
   (result as { key: string }).key = key;
   result.sha256 = sha256;
 
@@ -187,7 +187,7 @@ async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<File
   if (todo.length > 0) {
     if (multipart) {
       const computed = await writeMultipart(o, file, key, multipart.partSize, writeOptions, todo);
-      if (promised !== undefined && computed !== promised) throw mismatch();
+      if (promised !== undefined && computed !== promised) throw mismatch(computed);
     } else {
       await Promise.all(
         todo.map(async ({ target, result: r }) => {

@@ -1,0 +1,110 @@
+/**
+ * Access to the RGW clusters the integration suite runs against ("old" and "new" provider), as
+ * started by `scripts/rgw` in the global setup. Tests use the AWS SDK directly to look at the stores
+ * from outside, independently of the code under test.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  AbortMultipartUploadCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const RGW_ROOT = process.env.RGW_ROOT ?? path.join(REPO, '.rgw');
+
+/** The clusters the global setup starts: name and port. */
+export const CLUSTERS = { old: { name: 'test-old', port: 7480 }, new: { name: 'test-new', port: 7481 } } as const;
+export type ClusterId = keyof typeof CLUSTERS;
+
+export interface RgwEnv {
+  readonly endpoint: string;
+  readonly accessKey: string;
+  readonly secretKey: string;
+  readonly otherAccessKey: string;
+  readonly otherSecretKey: string;
+  readonly region: string;
+}
+
+/** Reads the env file `scripts/rgw start` wrote for a cluster. */
+export function rgw(id: ClusterId): RgwEnv {
+  const file = path.join(RGW_ROOT, CLUSTERS[id].name, 'env');
+  const vars: Record<string, string> = {};
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const m = /^(?:export\s+)?([A-Z_]+)=['"]?([^'"]*)['"]?$/.exec(line.trim());
+    if (m) vars[m[1]!] = m[2]!;
+  }
+  return {
+    endpoint: vars.RGW_ENDPOINT!,
+    accessKey: vars.RGW_ACCESS_KEY!,
+    secretKey: vars.RGW_SECRET_KEY!,
+    otherAccessKey: vars.RGW_OTHER_ACCESS_KEY!,
+    otherSecretKey: vars.RGW_OTHER_SECRET_KEY!,
+    region: vars.RGW_REGION ?? 'us-east-1',
+  };
+}
+
+/** An SDK client for a cluster's `ci` user (or `other`), set up as Ceph 16 needs. */
+export function client(id: ClusterId, user: 'ci' | 'other' = 'ci'): S3Client {
+  const e = rgw(id);
+  return new S3Client({
+    endpoint: e.endpoint,
+    region: e.region,
+    forcePathStyle: true,
+    credentials: user === 'ci' ? { accessKeyId: e.accessKey, secretAccessKey: e.secretKey } : { accessKeyId: e.otherAccessKey, secretAccessKey: e.otherSecretKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/** Creates a bucket with a unique name on a cluster. */
+export async function newBucket(id: ClusterId, stem = 'test'): Promise<string> {
+  const bucket = `${stem}-${randomBytes(4).toString('hex')}`;
+  await client(id).send(new CreateBucketCommand({ Bucket: bucket }));
+  return bucket;
+}
+
+/** Every key in a bucket, in listing order. */
+export async function listKeys(id: ClusterId, bucket: string, prefix?: string): Promise<string[]> {
+  const out: string[] = [];
+  let token: string | undefined;
+  do {
+    const r = await client(id).send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of r.Contents ?? []) out.push(o.Key!);
+    token = r.IsTruncated ? r.NextContinuationToken : undefined;
+  } while (token);
+  return out;
+}
+
+export async function openUploads(id: ClusterId, bucket: string): Promise<string[]> {
+  const r = await client(id).send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+  return (r.Uploads ?? []).map((u) => `${u.Key}:${u.UploadId}`);
+}
+
+export async function headMeta(id: ClusterId, bucket: string, key: string) {
+  return client(id).send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+}
+
+/** What an anonymous reader gets for a key: the HTTP status of an unsigned GET. */
+export async function anonymousStatus(id: ClusterId, bucket: string, key: string): Promise<number> {
+  const url = `${rgw(id).endpoint}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  const r = await fetch(url);
+  await r.arrayBuffer();
+  return r.status;
+}
+
+/** Empties and deletes a bucket, aborting open uploads first. */
+export async function dropBucket(id: ClusterId, bucket: string): Promise<void> {
+  const c = client(id);
+  const u = await c.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+  for (const up of u.Uploads ?? []) await c.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: up.Key, UploadId: up.UploadId }));
+  for (const k of await listKeys(id, bucket)) await c.send(new DeleteObjectCommand({ Bucket: bucket, Key: k }));
+  await c.send(new DeleteBucketCommand({ Bucket: bucket }));
+}

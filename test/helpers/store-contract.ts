@@ -1,0 +1,106 @@
+/**
+ * The contract every ObjectStore implementation must pass, run against the folder store in unit
+ * tests and against a real S3 server (Ceph RGW) in integration tests.
+ */
+import { createHash } from 'node:crypto';
+import { StoreError, type ObjectStore } from '../../src/storage/object-store';
+import { multipartEtag } from '../../src/storage/etag';
+
+const md5 = (b: Buffer) => createHash('md5').update(b).digest();
+
+async function readAll(s: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of s) chunks.push(Buffer.from(c as Buffer));
+  return Buffer.concat(chunks);
+}
+
+async function keys(store: ObjectStore, prefix?: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const o of store.list(prefix)) out.push(o.key);
+  return out;
+}
+
+/** Registers the contract tests. `open` returns a fresh, empty store for each test. */
+export function describeStoreContract(label: string, open: () => Promise<ObjectStore>): void {
+  describe(`ObjectStore contract: ${label}`, () => {
+    let store: ObjectStore;
+    beforeEach(async () => {
+      store = await open();
+      await store.preflight();
+    });
+
+    test('put, head and get round-trip content, metadata and headers', async () => {
+      const body = Buffer.from('hello, stores\n');
+      await store.put('a/hello.txt', body, md5(body), {
+        visibility: 'private',
+        contentType: 'text/plain; charset=utf-8',
+        cacheControl: 'max-age=60',
+        metadata: { sha256: 'abc', 'build-id': '42' },
+      });
+      const h = await store.head('a/hello.txt');
+      expect(h).toMatchObject({ key: 'a/hello.txt', size: body.length, etag: md5(body).toString('hex'), contentType: 'text/plain; charset=utf-8', cacheControl: 'max-age=60' });
+      expect(h!.metadata).toMatchObject({ sha256: 'abc', 'build-id': '42' });
+      expect(await readAll(await store.get('a/hello.txt'))).toEqual(body);
+    });
+
+    test('a missing object: head is undefined, get throws not-found, delete succeeds', async () => {
+      expect(await store.head('nope')).toBeUndefined();
+      await expect(store.get('nope')).rejects.toMatchObject({ kind: 'not-found' });
+      await expect(store.delete('nope')).resolves.toBeUndefined();
+    });
+
+    test('a body that does not match its MD5 is refused and nothing appears', async () => {
+      const body = Buffer.from('content');
+      await expect(store.put('bad', body, md5(Buffer.from('other')), { visibility: 'private' })).rejects.toBeInstanceOf(StoreError);
+      expect(await store.head('bad')).toBeUndefined();
+    });
+
+    test('listing is sorted in UTF-8 binary order and filtered by prefix', async () => {
+      const names = ['b', 'a/x', 'a-c', 'a/y/z', 'Z', 'é', 'a b', 'a+b', 'a%b', 'a#b'];
+      for (const k of names) await store.put(k, Buffer.from(k), md5(Buffer.from(k)), { visibility: 'private' });
+      const expected = [...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+      expect(await keys(store)).toEqual(expected);
+      expect(await keys(store, 'a/')).toEqual(['a/x', 'a/y/z']);
+      const sizes: number[] = [];
+      for await (const o of store.list('b')) sizes.push(o.size);
+      expect(sizes).toEqual([1]);
+    });
+
+    test('multipart: nothing visible until complete, then one object with the multipart ETag', async () => {
+      const p1 = Buffer.alloc(5 * 1024 * 1024, 1);
+      const p2 = Buffer.from('tail');
+      const w = await store.startMultipart('big/object.bin', { visibility: 'private', metadata: { sha256: 'x' } });
+      await Promise.all([w.writePart(2, p2, md5(p2)), w.writePart(1, p1, md5(p1))]);
+      expect(await store.head('big/object.bin')).toBeUndefined();
+      await w.complete();
+      const h = await store.head('big/object.bin');
+      expect(h).toMatchObject({ size: p1.length + p2.length, etag: multipartEtag([md5(p1), md5(p2)]) });
+      expect(h!.metadata.sha256).toBe('x');
+      // Compare digests: jest's deep equality on MiB-sized buffers takes minutes.
+      expect(md5(await readAll(await store.get('big/object.bin'))).toString('hex')).toBe(md5(Buffer.concat([p1, p2])).toString('hex'));
+      expect(await store.listOpenUploads()).toEqual([]);
+    });
+
+    test('multipart: abort leaves no object and no open upload', async () => {
+      const p = Buffer.alloc(5 * 1024 * 1024, 2);
+      const w = await store.startMultipart('aborted.bin', { visibility: 'private' });
+      await w.writePart(1, p, md5(p));
+      expect((await store.listOpenUploads()).length).toBe(1);
+      await w.abort();
+      await w.abort();
+      expect(await store.head('aborted.bin')).toBeUndefined();
+      expect(await store.listOpenUploads()).toEqual([]);
+    });
+
+    test('overwrite replaces content; delete removes', async () => {
+      const a = Buffer.from('one');
+      const b = Buffer.from('two!');
+      await store.put('k', a, md5(a), { visibility: 'private' });
+      await store.put('k', b, md5(b), { visibility: 'private' });
+      expect(await readAll(await store.get('k'))).toEqual(b);
+      await store.delete('k');
+      expect(await store.head('k')).toBeUndefined();
+      expect(await keys(store)).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,209 @@
+/**
+ * `upload-image` end to end: the ncc bundle under Node 24, run like a runner runs it, against two
+ * real RGW clusters (the "old" and the "new" provider), then both stores inspected from outside.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { errors, NODE24, runBundle, type BundleRun } from '../helpers/bundle';
+import { anonymousStatus, dropBucket, headMeta, listKeys, newBucket, openUploads, REPO, rgw, type ClusterId } from '../helpers/rgw';
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const made: [ClusterId, string][] = [];
+afterAll(async () => {
+  for (const [id, b] of made) await dropBucket(id, b);
+});
+
+async function bucketPair(stem: string): Promise<{ old: string; new: string }> {
+  const pair = { old: await newBucket('old', stem), new: await newBucket('new', stem) };
+  made.push(['old', pair.old], ['new', pair.new]);
+  return pair;
+}
+
+/** Credentials through per-store environment variables, as a workflow fills them from secrets. */
+function credentialEnv(): NodeJS.ProcessEnv {
+  return {
+    OLD_ACCESS_KEY_ID: rgw('old').accessKey,
+    OLD_SECRET_ACCESS_KEY: rgw('old').secretKey,
+    NEW_ACCESS_KEY_ID: rgw('new').accessKey,
+    NEW_SECRET_ACCESS_KEY: rgw('new').secretKey,
+  };
+}
+
+function storesInput(b: { old: string; new: string }): string {
+  return [`${rgw('old').endpoint}/${b.old}/images credentials=env:OLD name=old`, `${rgw('new').endpoint}/${b.new}/images credentials=env:NEW name=new`].join('\n');
+}
+
+function workspace(files: Record<string, Buffer>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ws-'));
+  for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content);
+  return dir;
+}
+
+function expectNoSecrets(run: BundleRun, ...secrets: string[]): void {
+  // `::add-mask::` is how a value reaches the runner's masker; everything else must never hold one.
+  const visible = [run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'), run.stderr, run.summary, JSON.stringify(run.outputs)].join('\n');
+  for (const s of secrets) expect(visible).not.toContain(s);
+}
+
+test('the bundle runs on Node 24, the runtime action.yml declares', () => {
+  expect(execFileSync(NODE24, ['--version'], { encoding: 'utf8' })).toMatch(/^v24\./);
+  expect(fs.readFileSync(path.join(REPO, 'actions/upload-image/action.yml'), 'utf8')).toMatch(/using: 'node24'/);
+});
+
+describe('dual-write to two RGW clusters', () => {
+  const image = randomBytes(45 * 1024 * 1024 + 17);
+  const rhel = randomBytes(300 * 1024);
+  let buckets: { old: string; new: string };
+  let ws: string;
+  let first: BundleRun;
+
+  beforeAll(async () => {
+    buckets = await bucketPair('dual');
+    ws = workspace({ 'fedora-42.qcow2': image, 'rhel-9-4.qcow2': rhel, 'notes.txt': Buffer.from('not an image') });
+    first = await runBundle('upload-image', { files: '*.qcow2', stores: storesInput(buckets), 'part-size': '8MiB', concurrency: '4' }, { cwd: ws, env: credentialEnv() });
+  });
+
+  test('succeeds with a result per file and store, in outputs and the summary', () => {
+    expect(errors(first)).toEqual([]);
+    expect(first.code).toBe(0);
+    expect(first.outputs.uploaded).toBe('4');
+    expect(first.outputs.skipped).toBe('0');
+    expect(first.outputs.failed).toBe('0');
+    expect(Number(first.outputs.bytes)).toBe(2 * (image.length + rhel.length));
+    expect(JSON.parse(first.outputs.keys!)).toEqual(['fedora-42.qcow2', 'rhel-9-4.qcow2']);
+    const results = JSON.parse(first.outputs.results!);
+    expect(results).toEqual([
+      expect.objectContaining({ key: 'fedora-42.qcow2', visibility: 'public', sha256: sha256(image), ok: true }),
+      expect.objectContaining({ key: 'rhel-9-4.qcow2', visibility: 'private', sha256: sha256(rhel), ok: true }),
+    ]);
+    expect(results[0].stores).toEqual([
+      expect.objectContaining({ store: 'old', outcome: 'uploaded', anonymous: 'readable' }),
+      expect.objectContaining({ store: 'new', outcome: 'uploaded', anonymous: 'readable' }),
+    ]);
+    expect(results[1].stores.map((s: { anonymous: string }) => s.anonymous)).toEqual(['denied', 'denied']);
+    expect(JSON.parse(first.outputs.stores!)).toEqual([
+      { store: 'old', uploaded: 2, skipped: 0, failed: 0, planned: 0 },
+      { store: 'new', uploaded: 2, skipped: 0, failed: 0, planned: 0 },
+    ]);
+    expect(first.summary).toContain('## upload-image');
+    expect(first.summary).toMatch(/\| fedora-42.qcow2 \| 45.0 MiB \| public \| old \| ✅ uploaded \| readable \|/);
+    expect(first.summary).toMatch(/\| rhel-9-4.qcow2 \| 300.0 KiB \| private \| new \| ✅ uploaded \| denied \|/);
+  });
+
+  test('both stores hold the same content, with the sha256 recorded, and no open multipart upload', async () => {
+    for (const id of ['old', 'new'] as const) {
+      expect(await listKeys(id, buckets[id])).toEqual(['images/fedora-42.qcow2', 'images/rhel-9-4.qcow2']);
+      const h = await headMeta(id, buckets[id], 'images/fedora-42.qcow2');
+      expect(h.ContentLength).toBe(image.length);
+      expect(h.Metadata?.sha256).toBe(sha256(image));
+      expect(h.ETag).toMatch(/-6"$/); // 45 MiB in 8 MiB parts
+      expect((await headMeta(id, buckets[id], 'images/rhel-9-4.qcow2')).Metadata?.sha256).toBe(sha256(rhel));
+      expect(await openUploads(id, buckets[id])).toEqual([]);
+    }
+  });
+
+  test('strangers can read the public image and not the rhel one, on both providers', async () => {
+    for (const id of ['old', 'new'] as const) {
+      expect(await anonymousStatus(id, buckets[id], 'images/fedora-42.qcow2')).toBe(200);
+      expect(await anonymousStatus(id, buckets[id], 'images/rhel-9-4.qcow2')).toBe(403);
+    }
+  });
+
+  test('a re-run converges: everything is skipped, nothing is written', async () => {
+    const again = await runBundle('upload-image', { files: '*.qcow2', stores: storesInput(buckets), 'part-size': '8MiB' }, { cwd: ws, env: credentialEnv() });
+    expect(again.code).toBe(0);
+    expect(again.outputs).toMatchObject({ uploaded: '0', skipped: '4', failed: '0', bytes: '0' });
+  });
+
+  test('secrets never reach the log, the outputs or the summary', () => {
+    expectNoSecrets(first, rgw('old').secretKey, rgw('new').secretKey, rgw('old').accessKey);
+    expect(first.stdout).toContain(`::add-mask::${rgw('old').secretKey}`);
+  });
+});
+
+test('a store that is only reachable with a key folder, Cockpit style', async () => {
+  const bucket = await newBucket('old', 'keydir');
+  made.push(['old', bucket]);
+  const keys = fs.mkdtempSync(path.join(os.tmpdir(), 'keys-'));
+  fs.writeFileSync(path.join(keys, '127.0.0.1'), `${rgw('old').accessKey} ${rgw('old').secretKey}\n`);
+  const ws = workspace({ 'cirros.qcow2': Buffer.from('tiny image') });
+  const run = await runBundle('upload-image', { files: 'cirros.qcow2', stores: `${rgw('old').endpoint}/${bucket}`, credentials: `key-dir:${keys}` }, { cwd: ws });
+  expect(errors(run)).toEqual([]);
+  expect(run.outputs.uploaded).toBe('1');
+  expectNoSecrets(run, rgw('old').secretKey);
+});
+
+test('the CLI runs the same operation outside GitHub Actions', async () => {
+  const bucket = await newBucket('new', 'cli');
+  made.push(['new', bucket]);
+  const ws = workspace({ 'rhel-10.qcow2': randomBytes(1024) });
+  const out = execFileSync(NODE24, [path.join(REPO, 'dist/cli/index.js'), 'upload-image', '--files', 'rhel-10.qcow2', '--stores', `${rgw('new').endpoint}/${bucket} credentials=env:NEW`], {
+    cwd: ws,
+    env: { PATH: process.env.PATH, ...credentialEnv() },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  expect(out).toContain('uploaded=1');
+  expect(await anonymousStatus('new', bucket, 'rhel-10.qcow2')).toBe(403);
+});
+
+describe('bad input: a clear error naming the input and value, and nothing written', () => {
+  let buckets: { old: string; new: string };
+  let ws: string;
+  const content = randomBytes(9 * 1024 * 1024);
+  beforeAll(async () => {
+    buckets = await bucketPair('bad');
+    ws = workspace({ 'img.qcow2': Buffer.from('img'), [`fedora-${'0'.repeat(64)}.qcow2`]: content });
+  });
+
+  const cases: [string, Record<string, string>, RegExp, NodeJS.ProcessEnv?][] = [
+    ['a missing file', { files: 'missing.qcow2' }, /input "files": "missing.qcow2": no such file/],
+    ['a glob that matches nothing', { files: '*.iso' }, /input "files": "\*.iso" matches no file/],
+    ['a bad store URL', { stores: 'ftp://example.com/b' }, /input "stores": line 1: "ftp:\/\/example.com\/b": unsupported scheme "ftp:"; allowed: https:, http:, s3:, file:/],
+    ['a bad visibility rule', { 'visibility-rules': 'rhel* secret' }, /input "visibility-rules": rule 1 "rhel\* secret" is not "GLOB public" or "GLOB private"/],
+    ['an unknown visibility mode', { 'visibility-mode': 'public' }, /input "visibility-mode": "public" is not allowed; allowed: auto, acl, policy, detect/],
+    ['a bad require', { require: '3' }, /input "require": "3" is out of range; allowed: all, any, or a number from 1 to 2/],
+    ['a part size below S3\'s minimum', { 'part-size': '1MiB' }, /input "part-size": "1MiB" is out of range; allowed: 5MiB to 5GiB/],
+    ['a concurrency out of range', { concurrency: '0' }, /input "concurrency": "0" is not allowed; allowed: a whole number from 1 to 64/],
+    ['a boolean that is not one', { 'dry-run': 'yes' }, /input "dry-run": "yes" is not allowed; allowed: true, false/],
+    ['an unknown key placeholder', { key: '{os}/{name}' }, /input "key": unknown placeholder \{os\}/],
+    ['a store without credentials', {}, /credentials=env:OLD needs OLD_ACCESS_KEY_ID and OLD_SECRET_ACCESS_KEY/, { NEW_ACCESS_KEY_ID: 'x' }],
+    ['wrong credentials', {}, /old: HeadBucket .*: .*403.*the credentials were refused/, { ...credentialEnv(), OLD_SECRET_ACCESS_KEY: 'wrong-secret-value' }],
+  ];
+
+  // Every row gets four cells: with fewer, jest would take `env` for a done() callback.
+  test.each(cases.map(([a, b, c, d]) => [a, b, c, d] as const))('%s', async (_, inputs, message, env) => {
+    const run = await runBundle('upload-image', { files: 'img.qcow2', stores: storesInput(buckets), ...inputs }, { cwd: ws, env: env ?? credentialEnv() });
+    expect(run.code).toBe(1);
+    expect(errors(run).join('\n')).toMatch(message);
+    expect(run.summary).toMatch(message);
+    for (const id of ['old', 'new'] as const) expect(await listKeys(id, buckets[id])).toEqual([]);
+  });
+
+  test('a bucket that does not exist', async () => {
+    const run = await runBundle('upload-image', { files: 'img.qcow2', stores: `${storesInput(buckets)}\n${rgw('new').endpoint}/no-such-bucket-x credentials=env:NEW` }, { cwd: ws, env: credentialEnv() });
+    expect(run.code).toBe(1);
+    expect(errors(run).join('\n')).toMatch(/no-such-bucket-x.*NoSuchBucket.*the bucket does not exist/);
+    for (const id of ['old', 'new'] as const) expect(await listKeys(id, buckets[id])).toEqual([]);
+  });
+
+  test('a sha256 name that does not match the content (multipart): refused, no object, no open upload', async () => {
+    const run = await runBundle('upload-image', { files: 'fedora-*.qcow2', stores: storesInput(buckets), 'part-size': '5MiB' }, { cwd: ws, env: credentialEnv() });
+    expect(run.code).toBe(1);
+    expect(errors(run).join('\n')).toMatch(new RegExp(`promises sha256 0{64} but the content's sha256 is ${sha256(content)}; nothing was written`));
+    for (const id of ['old', 'new'] as const) {
+      expect(await listKeys(id, buckets[id])).toEqual([]);
+      expect(await openUploads(id, buckets[id])).toEqual([]);
+    }
+  });
+
+  test('dry run checks the stores and writes nothing', async () => {
+    const run = await runBundle('upload-image', { files: 'img.qcow2', stores: storesInput(buckets), 'dry-run': 'true' }, { cwd: ws, env: credentialEnv() });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.outputs.results!)[0].stores.map((s: { outcome: string }) => s.outcome)).toEqual(['planned', 'planned']);
+    for (const id of ['old', 'new'] as const) expect(await listKeys(id, buckets[id])).toEqual([]);
+  });
+});
