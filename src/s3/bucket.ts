@@ -9,6 +9,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetBucketOwnershipControlsCommand,
+  GetBucketPolicyCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -220,6 +221,18 @@ export class S3Bucket {
     } catch (e) {
       const err = toStoreError(e, this.what('DELETE', key));
       if (err.kind !== 'not-found') throw err;
+    }
+  }
+
+  /** The bucket policy document; `undefined` when the bucket has none. */
+  async policy(): Promise<string | undefined> {
+    try {
+      const r = await this.client.send(new GetBucketPolicyCommand({ Bucket: this.bucket }));
+      return r.Policy;
+    } catch (e) {
+      const err = toStoreError(e, this.what('GetBucketPolicy'));
+      if (err.code === 'NoSuchBucketPolicy') return undefined;
+      throw err;
     }
   }
 

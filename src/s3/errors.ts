@@ -19,6 +19,7 @@ const BY_CODE: Readonly<Record<string, StoreErrorKind>> = {
   NotFound: 'not-found',
   NoSuchUpload: 'not-found',
   NoSuchBucket: 'no-such-bucket',
+  NoSuchBucketPolicy: 'not-found',
   AccessDenied: 'access-denied',
   Forbidden: 'access-denied',
   InvalidAccessKeyId: 'access-denied',

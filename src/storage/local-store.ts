@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream';
 import { multipartEtag } from './etag';
 import {
   StoreError,
+  type BucketPolicyState,
   type MultipartWrite,
   type ObjectHead,
   type ObjectInfo,
@@ -142,6 +143,14 @@ export class LocalStore implements ObjectStore {
       return [];
     }
     return names.map((n) => ({ key: '', uploadId: n }));
+  }
+
+  async policy(): Promise<BucketPolicyState> {
+    return { kind: 'none' };
+  }
+
+  locate(): undefined {
+    return undefined;
   }
 
   anonymousUrl(): undefined {

@@ -105,9 +105,24 @@ export interface ObjectStore {
    */
   anonymousUrl(key: string): string | undefined;
 
+  /**
+   * The bucket policy as the store has it, for checking before a private object is written that no
+   * policy would expose it. Fetched once, during `preflight`.
+   */
+  policy(): Promise<BucketPolicyState>;
+
+  /** The bucket and full key that `key` is stored at, for evaluating policies; `undefined` for a folder. */
+  locate(key: string): { readonly bucket: string; readonly key: string } | undefined;
+
   /** The visibility mode in force, once known (after `preflight`). */
   readonly visibilityMode: VisibilityMode | 'none';
 }
+
+/** What a store's bucket policy is: none, a document, or unknown (not readable with these credentials). */
+export type BucketPolicyState =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'document'; readonly text: string }
+  | { readonly kind: 'unknown'; readonly reason: string };
 
 /** Why a store operation failed, independent of the provider. */
 export type StoreErrorKind =

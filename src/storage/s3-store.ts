@@ -10,6 +10,7 @@ import type { ResolvedCredentials } from './credentials';
 import { multipartEtag } from './etag';
 import {
   StoreError,
+  type BucketPolicyState,
   type MultipartWrite,
   type ObjectHead,
   type ObjectInfo,
@@ -27,6 +28,7 @@ export interface S3StoreOptions {
 export class S3Store implements ObjectStore {
   readonly display: string;
   private mode: VisibilityMode;
+  private policyState: BucketPolicyState = { kind: 'unknown', reason: 'not read yet (no preflight)' };
   private readonly wire: S3Bucket;
 
   constructor(
@@ -58,6 +60,12 @@ export class S3Store implements ObjectStore {
 
   async preflight(): Promise<void> {
     await this.wire.headBucket();
+    try {
+      const text = await this.wire.policy();
+      this.policyState = text === undefined ? { kind: 'none' } : { kind: 'document', text };
+    } catch (e) {
+      this.policyState = { kind: 'unknown', reason: e instanceof Error ? e.message : String(e) };
+    }
     if (this.mode === 'detect') {
       const ownership = await this.wire.ownership();
       if (ownership === 'BucketOwnerEnforced') this.mode = 'policy';
@@ -100,6 +108,14 @@ export class S3Store implements ObjectStore {
     const base = this.spec.prefix;
     const uploads = await this.wire.listMultipartUploads(base + prefix);
     return uploads.map((u) => ({ ...u, key: u.key.slice(base.length) }));
+  }
+
+  async policy(): Promise<BucketPolicyState> {
+    return this.policyState;
+  }
+
+  locate(key: string): { bucket: string; key: string } {
+    return { bucket: this.spec.bucket, key: this.full(key) };
   }
 
   anonymousUrl(key: string): string {

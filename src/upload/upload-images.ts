@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import type { AnonymousAccess } from '../s3/anonymous';
 import { ConfigurationError, quote } from '../config/configuration-error';
 import { decideVisibility, type VisibilityRule } from '../acl/visibility';
+import { anonymousReadAllowed, describeStatement, parseBucketPolicy } from '../acl/bucket-policy';
 import { isMd5Etag, multipartEtag } from '../storage/etag';
 import { StoreError, type MultipartWrite, type ObjectStore, type Visibility, type WriteOptions } from '../storage/object-store';
 import type { SourceFile } from './files';
@@ -171,6 +172,15 @@ async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<File
     o.targets.map(async (target, i) => {
       const r = results[i]!;
       if (r.outcome === 'failed') return;
+      if (decision.visibility === 'private') {
+        const refusal = await policyRefusal(target, key!, events);
+        if (refusal !== undefined) {
+          r.outcome = 'failed';
+          r.reason = refusal;
+          events.warning(`${target.name}: ${key}: ${refusal}`);
+          return;
+        }
+      }
       try {
         const head = await target.store.head(key!);
         if (head && head.size === file.size && head.metadata.sha256 === sha256) {
@@ -359,6 +369,35 @@ async function writeMultipart(
     );
     unregister();
   }
+}
+
+/** Stores whose policy could not be read were warned about once. */
+const warnedUnknownPolicy = new WeakSet<ObjectStore>();
+
+/**
+ * Why a private object must not be written to this store, or `undefined`. A bucket policy that lets
+ * strangers read the key would expose the object the moment it exists, whatever its ACL says.
+ */
+async function policyRefusal(target: UploadTarget, key: string, events: UploadEvents): Promise<string | undefined> {
+  const where = target.store.locate(key);
+  if (!where) return undefined;
+  const state = await target.store.policy();
+  if (state.kind === 'none') return undefined;
+  if (state.kind === 'unknown') {
+    if (!warnedUnknownPolicy.has(target.store)) {
+      warnedUnknownPolicy.add(target.store);
+      events.warning(`${target.name}: cannot read the bucket policy (${state.reason}); private objects are checked with an anonymous request after upload`);
+    }
+    return undefined;
+  }
+  let verdict;
+  try {
+    verdict = anonymousReadAllowed(parseBucketPolicy(state.text), where.bucket, where.key);
+  } catch (e) {
+    return `not uploaded: ${(e as Error).message}, so it cannot be shown to keep this private object private`;
+  }
+  if (!verdict.readable) return undefined;
+  return `not uploaded: the bucket policy (${describeStatement(verdict.statement!)}) lets anyone read ${where.key}; exclude it (for example NotResource "arn:aws:s3:::${where.bucket}/rhel*")`;
 }
 
 function fail(r: StoreResult, e: unknown, events: UploadEvents, store: string, key: string): void {

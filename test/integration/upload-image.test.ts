@@ -207,3 +207,32 @@ describe('bad input: a clear error naming the input and value, and nothing writt
     for (const id of ['old', 'new'] as const) expect(await listKeys(id, buckets[id])).toEqual([]);
   });
 });
+
+describe('bucket policies on RGW', () => {
+  async function withPolicy(stem: string, statement: (bucket: string) => object): Promise<string> {
+    const { PutBucketPolicyCommand } = await import('@aws-sdk/client-s3');
+    const { client } = await import('../helpers/rgw');
+    const bucket = await newBucket('old', stem);
+    made.push(['old', bucket]);
+    await client('old').send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ Version: '2012-10-17', Statement: [statement(bucket)] }) }));
+    return bucket;
+  }
+  const images = { 'fedora-42.qcow2': Buffer.from('fedora'), 'rhel-9.qcow2': Buffer.from('rhel') };
+
+  test('a policy that lets anyone read the whole bucket: the rhel image is refused before it exists, and the step fails', async () => {
+    const bucket = await withPolicy('exposing', (b) => ({ Sid: 'EveryoneReads', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${b}/*` }));
+    const run = await runBundle('upload-image', { files: '*.qcow2', stores: `${rgw('old').endpoint}/${bucket} credentials=env:OLD` }, { cwd: workspace(images), env: credentialEnv() });
+    expect(run.code).toBe(1);
+    expect(errors(run).join('\n')).toMatch(/rhel-9.qcow2 \(.*not uploaded: the bucket policy \(statement "EveryoneReads"\) lets anyone read rhel-9.qcow2/);
+    expect(await listKeys('old', bucket)).toEqual(['fedora-42.qcow2']);
+  });
+
+  test("policy mode with Cockpit's AWS policy (public except rhel*): no ACL is sent, the policy decides, and both are right", async () => {
+    const bucket = await withPolicy('cockpit', (b) => ({ Sid: 'PublicExceptRhel', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', NotResource: `arn:aws:s3:::${b}/rhel*` }));
+    const run = await runBundle('upload-image', { files: '*.qcow2', stores: `${rgw('old').endpoint}/${bucket} credentials=env:OLD visibility=policy` }, { cwd: workspace(images), env: credentialEnv() });
+    expect(errors(run)).toEqual([]);
+    expect(run.outputs.uploaded).toBe('2');
+    expect(await anonymousStatus('old', bucket, 'fedora-42.qcow2')).toBe(200);
+    expect(await anonymousStatus('old', bucket, 'rhel-9.qcow2')).toBe(403);
+  });
+});

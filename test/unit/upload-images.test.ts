@@ -59,6 +59,12 @@ class FlakyStore implements ObjectStore {
   anonymousUrl() {
     return undefined;
   }
+  policy() {
+    return this.inner.policy();
+  }
+  locate() {
+    return undefined;
+  }
   async startMultipart(key: string, o: Parameters<ObjectStore['startMultipart']>[1]): Promise<MultipartWrite> {
     const w = await this.inner.startMultipart(key, o);
     return {

@@ -1,0 +1,312 @@
+'use strict';
+/**
+ * upload-image: one 2 GiB image written to two stores (the "old" and the "new" cluster), by
+ *   - ours, plain name: the action bundle hashes the file, then uploads it to both stores at once;
+ *   - ours, content-addressed name: the sha256 is in the name, so there is no hashing pass;
+ *   - the AWS CLI and rclone, with their default settings, to one store and then the other
+ *     (what a workflow does today without a dual-writing tool).
+ * Every upload goes to a fresh empty bucket on each cluster, is checked from outside (key, size),
+ * and is deleted afterwards. The goal: ours takes at most half the wall time of the AWS CLI's two
+ * sequential uploads.
+ */
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { timed, round } = require('../lib/timed');
+const { createBucket, dropBucket, listObjects, headObject } = require('../lib/s3');
+const { collectGarbage, REPO } = require('../lib/rgw');
+const { ensureRandomFile, sha256OfFile, hardLink } = require('../lib/files');
+const { median } = require('../lib/stats');
+
+const IMAGE_BYTES = 2 * 1024 ** 3;
+const IMAGE_MIB = IMAGE_BYTES / 1024 ** 2;
+const GOAL_RATIO = 0.5;
+const NODE24 = path.join(REPO, 'node_modules', 'node', 'bin', 'node');
+const BUNDLE = path.join(REPO, 'dist', 'upload-image', 'index.js');
+const AWS = '/usr/bin/aws'; // Debian's AWS CLI v2, not a pyenv `aws` that may come first on PATH
+const RCLONE = 'rclone';
+
+module.exports = {
+  name: 'upload-image',
+  description: 'a 2 GiB image to two stores: ours (plain and content-addressed name) vs AWS CLI and rclone, one store after the other',
+  options: {
+    'part-size': "the action's part-size input (default: action.yml's)",
+    concurrency: "the action's concurrency input (default: action.yml's)",
+  },
+  run,
+};
+
+async function run(ctx) {
+  const { old: oldStore, new: newStore } = ctx.clusters;
+  const image = path.join(ctx.workDir, 'bench-image.qcow2');
+  ensureRandomFile(image, IMAGE_BYTES, ctx.log);
+  ctx.log('sha256 of the image (cached in .bench/ for reruns)');
+  const sha256 = await sha256OfFile(image);
+  const addressed = path.join(ctx.workDir, `bench-image-${sha256}.qcow2`);
+  for (const f of fs.readdirSync(ctx.workDir)) {
+    // Links left from an image of other content would only confuse.
+    if (/^bench-image-[0-9a-f]{64}\.qcow2$/.test(f) && path.join(ctx.workDir, f) !== addressed) fs.rmSync(path.join(ctx.workDir, f));
+  }
+  hardLink(image, addressed);
+
+  const inputs = actionInputs(ctx.options);
+  const ourSettings = `part-size ${inputs.partSize.value}${inputs.partSize.given ? '' : ' (default)'}, concurrency ${inputs.concurrency.value}${inputs.concurrency.given ? '' : ' (default)'}`;
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-upload-image-'));
+  const env = childEnv();
+
+  // Each case uploads once per round and says which steps it timed; a step is one command.
+  const cases = [
+    {
+      id: 'ours-plain',
+      label: 'ours, plain name',
+      settings: ourSettings,
+      steps: (b) => [{ store: 'old+new', run: () => runOurs(image, ctx.clusters, b, inputs, scratch, env) }],
+    },
+    {
+      id: 'ours-sha256',
+      label: 'ours, sha256 in name',
+      settings: ourSettings,
+      steps: (b) => [{ store: 'old+new', run: () => runOurs(addressed, ctx.clusters, b, inputs, scratch, env) }],
+    },
+    {
+      id: 'aws-cli',
+      label: 'aws s3 cp',
+      settings: 'defaults: 8 MiB parts, 10 requests',
+      steps: (b) => [
+        { store: 'old', run: () => runAws(image, oldStore, b.old, env) },
+        { store: 'new', run: () => runAws(image, newStore, b.new, env) },
+      ],
+    },
+    {
+      id: 'rclone',
+      label: 'rclone copyto',
+      settings: 'defaults: 5 MiB chunks, 4 streams',
+      steps: (b) => [
+        { store: 'old', run: () => runRclone(image, oldStore, 'OLD', b.old, scratch, env) },
+        { store: 'new', run: () => runRclone(image, newStore, 'NEW', b.new, scratch, env) },
+      ],
+    },
+  ];
+  const keyOf = { 'ours-plain': path.basename(image), 'ours-sha256': path.basename(addressed), 'aws-cli': 'bench-image.qcow2', rclone: 'bench-image.qcow2' };
+
+  // samples[caseId][stepIndex] = measurements, one per round. Rounds go through every case in
+  // turn, so that a slow patch of the machine does not land on one tool only.
+  const samples = Object.fromEntries(cases.map((c) => [c.id, []]));
+  try {
+    for (let round = 1; round <= ctx.repeat; round++) {
+      for (const c of cases) {
+        ctx.log(`round ${round}/${ctx.repeat}: ${c.label}`);
+        const buckets = { old: await createBucket(oldStore, `bench-${c.id}`), new: await createBucket(newStore, `bench-${c.id}`) };
+        try {
+          const steps = c.steps(buckets);
+          for (let i = 0; i < steps.length; i++) {
+            const m = await steps[i].run();
+            ctx.log(`  ${steps[i].store}: ${m.wallSeconds} s wall, ${m.cpuSeconds} s CPU, ${m.peakRssMiB} MiB peak RSS`);
+            (samples[c.id][i] ??= []).push(m);
+          }
+          await checkStored(ctx.clusters, buckets, keyOf[c.id], c.id.startsWith('ours') ? sha256 : undefined);
+        } finally {
+          // Free the space at once: each round writes 4 GiB in all.
+          for (const id of ['old', 'new']) {
+            await dropBucket(ctx.clusters[id], buckets[id]);
+            await collectGarbage(ctx.clusters[id]);
+          }
+        }
+      }
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+
+  return tabulate(ctx, cases, samples);
+}
+
+/** Rows for the table: per case the dual-write figure, plus each store's for the sequential tools. */
+function tabulate(ctx, cases, samples) {
+  // Per case and round: the total over its steps (wall and CPU add up, memory is the larger).
+  const totals = (id) =>
+    samples[id][0].map((_, r) => {
+      const ms = samples[id].map((step) => step[r]);
+      return {
+        wallSeconds: ms.reduce((s, m) => s + m.wallSeconds, 0),
+        cpuSeconds: ms.reduce((s, m) => s + m.cpuSeconds, 0),
+        peakRssMiB: Math.max(...ms.map((m) => m.peakRssMiB)),
+      };
+    });
+  const awsWall = median(totals('aws-cli').map((t) => t.wallSeconds));
+  const row = (c, stores, ms, dual) => {
+    const wall = median(ms.map((m) => m.wallSeconds));
+    return {
+      tool: c.label,
+      stores,
+      'wall s': round(wall, 2),
+      'cpu s': round(median(ms.map((m) => m.cpuSeconds)), 2),
+      'peak RSS MiB': round(median(ms.map((m) => m.peakRssMiB)), 1),
+      'MiB/s': round(((dual ? 2 : 1) * IMAGE_MIB) / wall, 1), // bytes delivered to the stores
+      'vs aws seq': dual ? `${(wall / awsWall).toFixed(2)}x` : '',
+      ...(ctx.repeat > 1 ? { 'wall s, each run': ms.map((m) => m.wallSeconds.toFixed(2)) } : {}),
+      settings: c.settings,
+      _case: c.id,
+      _runs: ms.map(({ stdout, stderr, ...figures }) => figures), // results.json only
+    };
+  };
+
+  const rows = [];
+  for (const c of cases) {
+    if (samples[c.id].length === 1) {
+      rows.push(row(c, 'old+new', samples[c.id][0], true));
+    } else {
+      rows.push(row(c, 'old', samples[c.id][0], false), row(c, 'new', samples[c.id][1], false));
+      rows.push(row(c, 'old, then new', totals(c.id), true));
+    }
+  }
+  for (const id of ['ours-plain', 'ours-sha256']) {
+    const r = rows.find((x) => x._case === id);
+    const ratio = r['wall s'] / awsWall;
+    ctx.note(`goal: ${r.tool} <= ${GOAL_RATIO}x aws-sequential: ${ratio.toFixed(2)}x -> ${ratio <= GOAL_RATIO ? 'MET' : 'NOT MET'}`);
+  }
+  if (ctx.repeat > 1) ctx.note(`figures are medians of ${ctx.repeat} runs`);
+  ctx.note(`versions: ${toolVersions()}`);
+  return rows;
+}
+
+// ------------------------------------------------------------------------------------------------
+// The tools
+
+function toolVersions() {
+  const first = (cmd, args) => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8', env: childEnv() });
+    return (r.stdout || r.stderr || '?').trim().split('\n')[0];
+  };
+  return [`node ${first(NODE24, ['--version'])}`, first(AWS, ['--version']).split(' ')[0], first('env', ['-u', 'AWS_CA_BUNDLE', RCLONE, 'version'])].join(', ');
+}
+
+/** The environment every tool starts from: ours, minus anything that would configure S3 clients or a runner. */
+function childEnv() {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(AWS_|RCLONE_|INPUT_|GITHUB_|RUNNER_)/.test(k) && k !== 'AWS_CA_BUNDLE') continue;
+    env[k] = v;
+  }
+  return env;
+}
+
+/** part-size and concurrency: given as bench options, or action.yml's defaults (for the record). */
+function actionInputs(options) {
+  const yml = fs.readFileSync(path.join(REPO, 'actions', 'upload-image', 'action.yml'), 'utf8');
+  const byDefault = (input) => {
+    // `  input:` ... `    default: 'VALUE'`, within that input's block.
+    const m = new RegExp(`^  ${input}:\\n(?:    .*\\n)*?    default: '?([^'\\n]*)'?$`, 'm').exec(yml);
+    return m ? m[1] : '?';
+  };
+  const pick = (input) => (options[input] !== undefined ? { value: options[input], given: true } : { value: byDefault(input), given: false });
+  return { partSize: pick('part-size'), concurrency: pick('concurrency') };
+}
+
+/** The action bundle under Node 24, as a GitHub runner runs it; fails unless both stores were written. */
+async function runOurs(file, clusters, buckets, inputs, scratch, baseEnv) {
+  const ws = path.dirname(file);
+  const output = path.join(scratch, 'github-output');
+  const summary = path.join(scratch, 'step-summary');
+  fs.writeFileSync(output, '');
+  fs.writeFileSync(summary, '');
+  const { old: oldStore, new: newStore } = clusters;
+  const env = {
+    ...baseEnv,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: ws,
+    GITHUB_OUTPUT: output,
+    GITHUB_STEP_SUMMARY: summary,
+    RUNNER_TEMP: scratch,
+    INPUT_FILES: file,
+    INPUT_STORES: `${oldStore.endpoint}/${buckets.old} credentials=env:OLD\n${newStore.endpoint}/${buckets.new} credentials=env:NEW`,
+    OLD_ACCESS_KEY_ID: oldStore.accessKey,
+    OLD_SECRET_ACCESS_KEY: oldStore.secretKey,
+    NEW_ACCESS_KEY_ID: newStore.accessKey,
+    NEW_SECRET_ACCESS_KEY: newStore.secretKey,
+  };
+  if (inputs.partSize.given) env.INPUT_PART_SIZE = inputs.partSize.value;
+  if (inputs.concurrency.given) env.INPUT_CONCURRENCY = inputs.concurrency.value;
+  const m = await timed(NODE24, [BUNDLE], { env, cwd: ws });
+  const outputs = parseOutputs(fs.readFileSync(output, 'utf8'));
+  if (m.code !== 0 || outputs.uploaded !== '2') {
+    throw new Error(
+      `upload-image bundle failed: ${m.signal ?? `exit ${m.code}`}, outputs ${JSON.stringify(outputs)}\n` +
+        `--- stdout (tail) ---\n${m.stdout.slice(-4000)}\n--- stderr (tail) ---\n${m.stderr.slice(-4000)}`,
+    );
+  }
+  return m;
+}
+
+/** GITHUB_OUTPUT contents: `name<<DELIM` ... `DELIM` blocks, or `name=value` lines. */
+function parseOutputs(text) {
+  const out = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i]);
+    if (heredoc) {
+      const value = [];
+      for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) value.push(lines[i]);
+      out[heredoc[1]] = value.join('\n');
+    } else if (lines[i].includes('=')) {
+      const eq = lines[i].indexOf('=');
+      out[lines[i].slice(0, eq)] = lines[i].slice(eq + 1);
+    }
+  }
+  return out;
+}
+
+/** `aws s3 cp` to one store, default transfer settings. */
+async function runAws(file, store, bucket, baseEnv) {
+  const env = {
+    ...baseEnv,
+    AWS_ACCESS_KEY_ID: store.accessKey,
+    AWS_SECRET_ACCESS_KEY: store.secretKey,
+    AWS_DEFAULT_REGION: 'us-east-1',
+    // No config files and no instance metadata: everything comes from here.
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  const m = await timed(AWS, ['s3', 'cp', file, `s3://${bucket}/bench-image.qcow2`, '--endpoint-url', store.endpoint], { env });
+  // aws-cli 2.9 crashes on RGW's empty error messages, so its stderr may say little: show it all.
+  if (m.code !== 0) throw new Error(`aws s3 cp to ${store.name} failed (${m.signal ?? `exit ${m.code}`}):\n${m.stderr.slice(-4000)}`);
+  return m;
+}
+
+/** `rclone copyto` to one store, configured only by environment variables, default settings. */
+async function runRclone(file, store, remote, bucket, scratch, baseEnv) {
+  const conf = path.join(scratch, 'rclone.conf');
+  fs.writeFileSync(conf, ''); // an empty config file: no remotes but ours, no "config not found" notice
+  const p = `RCLONE_CONFIG_${remote}_`;
+  const env = {
+    ...baseEnv,
+    RCLONE_CONFIG: conf,
+    [`${p}TYPE`]: 's3',
+    [`${p}PROVIDER`]: 'Ceph',
+    [`${p}ENDPOINT`]: store.endpoint,
+    [`${p}ACCESS_KEY_ID`]: store.accessKey,
+    [`${p}SECRET_ACCESS_KEY`]: store.secretKey,
+    [`${p}REGION`]: store.region,
+    [`${p}ENV_AUTH`]: 'false',
+  };
+  // rclone 1.60 fails while AWS_CA_BUNDLE is set (as it is on these machines).
+  const m = await timed('env', ['-u', 'AWS_CA_BUNDLE', RCLONE, 'copyto', file, `${remote.toLowerCase()}:${bucket}/bench-image.qcow2`], { env });
+  if (m.code !== 0) throw new Error(`rclone copyto to ${store.name} failed (${m.signal ?? `exit ${m.code}`}):\n${m.stderr.slice(-4000)}`);
+  return m;
+}
+
+/** Each store's bucket must hold exactly the one key, of the image's size (and sha256 metadata, for ours). */
+async function checkStored(clusters, buckets, key, sha256) {
+  for (const id of ['old', 'new']) {
+    const objects = await listObjects(clusters[id], buckets[id]);
+    if (objects.length !== 1 || objects[0].key !== key || objects[0].size !== IMAGE_BYTES) {
+      throw new Error(`${id}/${buckets[id]}: expected only ${key} of ${IMAGE_BYTES} bytes, found ${JSON.stringify(objects)}`);
+    }
+    if (sha256 !== undefined) {
+      const h = await headObject(clusters[id], buckets[id], key);
+      if (h.metadata.sha256 !== sha256) throw new Error(`${id}/${buckets[id]}/${key}: sha256 metadata ${h.metadata.sha256}, expected ${sha256}`);
+    }
+  }
+}

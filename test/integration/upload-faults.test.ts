@@ -1,0 +1,126 @@
+/**
+ * Failures during an upload on a real S3 server: whatever happens, no half-written object and no
+ * open multipart upload is left behind.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DEFAULT_RULES_TEXT, parseVisibilityRules } from '../../src/acl/visibility';
+import { probeAnonymous } from '../../src/s3/anonymous';
+import { StoreError, type MultipartWrite, type ObjectStore } from '../../src/storage/object-store';
+import { S3Store } from '../../src/storage/s3-store';
+import { parseStoreSpec, type S3StoreSpec } from '../../src/storage/store-spec';
+import { hashFile, readChunks } from '../../src/upload/file-chunks';
+import { expandFiles } from '../../src/upload/files';
+import { MIB, parseKeyTemplate, parseRequirement } from '../../src/upload/plan';
+import { uploadImages } from '../../src/upload/upload-images';
+import { runBundle } from '../helpers/bundle';
+import { dropBucket, listKeys, newBucket, openUploads, rgw, type ClusterId } from '../helpers/rgw';
+
+const made: [ClusterId, string][] = [];
+afterAll(async () => {
+  for (const [id, b] of made) await dropBucket(id, b);
+});
+
+function s3Store(id: ClusterId, bucket: string): S3Store {
+  const e = rgw(id);
+  const spec = parseStoreSpec(`${e.endpoint}/${bucket}`, { credentials: { type: 'default' }, visibility: 'auto', cwd: '/' }) as S3StoreSpec;
+  return new S3Store(spec, { accessKeyId: e.accessKey, secretAccessKey: e.secretKey }, { concurrency: 8 });
+}
+
+/** A real S3 store whose part `n` fails, as a connection lost for good would. */
+function failingPart(store: S3Store, n: number): ObjectStore {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop !== 'startMultipart') {
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      }
+      return async (key: string, o: Parameters<ObjectStore['startMultipart']>[1]): Promise<MultipartWrite> => {
+        const w = await target.startMultipart(key, o);
+        return {
+          writePart: async (p, body, md5) => {
+            if (p === n) throw new StoreError('unavailable', `injected: part ${p} lost`);
+            return w.writePart(p, body, md5);
+          },
+          complete: () => w.complete(),
+          abort: () => w.abort(),
+        };
+      };
+    },
+  });
+}
+
+test('a store that fails mid-upload is aborted on the server; the other store completes', async () => {
+  const oldBucket = await newBucket('old', 'fault');
+  const newBucketName = await newBucket('new', 'fault');
+  made.push(['old', oldBucket], ['new', newBucketName]);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fault-'));
+  fs.writeFileSync(path.join(dir, 'fedora.qcow2'), randomBytes(30 * MIB));
+  const good = s3Store('old', oldBucket);
+  const bad = s3Store('new', newBucketName);
+  try {
+    const report = await uploadImages({
+      files: await expandFiles(['fedora.qcow2'], dir),
+      targets: [
+        { name: 'old', store: good },
+        { name: 'new', store: failingPart(bad, 4) },
+      ],
+      keyTemplate: parseKeyTemplate('{name}'),
+      rules: parseVisibilityRules(DEFAULT_RULES_TEXT),
+      requirement: parseRequirement('all', 2),
+      partSize: 5 * MIB,
+      concurrency: 3,
+      contentType: 'application/octet-stream',
+      dryRun: false,
+      readChunks,
+      hashFile,
+      probe: probeAnonymous,
+      events: { info: () => undefined, debug: () => undefined, warning: () => undefined, progress: () => undefined },
+    });
+    expect(report.ok).toBe(false);
+    expect(report.files[0]!.stores.map((s) => [s.store, s.outcome])).toEqual([
+      ['old', 'uploaded'],
+      ['new', 'failed'],
+    ]);
+    expect(await listKeys('old', oldBucket)).toEqual(['fedora.qcow2']);
+    expect(await listKeys('new', newBucketName)).toEqual([]);
+    expect(await openUploads('new', newBucketName)).toEqual([]);
+    expect(await openUploads('old', oldBucket)).toEqual([]);
+  } finally {
+    good.close();
+    bad.close();
+  }
+});
+
+test('SIGTERM in the middle of an upload (a cancelled workflow) aborts the open uploads before exiting', async () => {
+  const bucket = await newBucket('old', 'sigterm');
+  made.push(['old', bucket]);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigterm-'));
+  fs.writeFileSync(path.join(dir, 'big.qcow2'), randomBytes(200 * MIB));
+  let sawUpload = false;
+  const run = await runBundle(
+    'upload-image',
+    { files: 'big.qcow2', stores: `${rgw('old').endpoint}/${bucket} credentials=env:OLD`, 'part-size': '5MiB', concurrency: '1' },
+    {
+      cwd: dir,
+      env: { OLD_ACCESS_KEY_ID: rgw('old').accessKey, OLD_SECRET_ACCESS_KEY: rgw('old').secretKey },
+      onSpawn: (child) => {
+        const poll = setInterval(async () => {
+          if ((await openUploads('old', bucket)).length > 0) {
+            clearInterval(poll);
+            sawUpload = true;
+            child.kill('SIGTERM');
+          }
+        }, 100);
+        child.on('exit', () => clearInterval(poll));
+      },
+    },
+  );
+  expect(sawUpload).toBe(true);
+  expect(run.code).toBe(143);
+  expect(run.stdout).toMatch(/SIGTERM received: aborting 1 open upload/);
+  expect(await openUploads('old', bucket)).toEqual([]);
+  expect(await listKeys('old', bucket)).toEqual([]);
+});
