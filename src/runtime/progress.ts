@@ -1,7 +1,8 @@
 /** Progress lines for long work: at most one every `intervalMs`, with bytes, percent and rate. */
 export class Progress {
   private last = 0;
-  private readonly started = Date.now();
+  private current?: string;
+  private started = 0;
 
   constructor(
     private readonly print: (line: string) => void,
@@ -14,6 +15,11 @@ export class Progress {
   /** Reports `done` of `total` bytes for `what`; prints only when the interval has passed or at the end. */
   bytes(what: string, done: number, total: number): void {
     const t = this.now();
+    if (what !== this.current) {
+      // A new piece of work: its rate counts from its own first report.
+      this.current = what;
+      this.started = t;
+    }
     if (done < total && t - this.last < this.intervalMs) return;
     this.last = t;
     const secs = Math.max((t - this.started) / 1000, 0.001);

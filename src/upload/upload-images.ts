@@ -194,10 +194,16 @@ async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<File
     }),
   );
 
+  // The ETag a store computes from what it received: MD5 for one PUT, MD5 of part MD5s for multipart.
+  let expectedEtag = multipart ? undefined : md5!.toString('hex');
   if (todo.length > 0) {
     if (multipart) {
-      const computed = await writeMultipart(o, file, key, multipart.partSize, writeOptions, todo);
-      if (promised !== undefined && computed !== promised) throw mismatch(computed);
+      const written = await writeMultipart(o, file, key, multipart.partSize, writeOptions, todo);
+      // Undefined when every store failed before the whole file was read: nothing to compare then.
+      if (written !== undefined) {
+        if (promised !== undefined && written.sha256 !== promised) throw mismatch(written.sha256);
+        expectedEtag = written.etag;
+      }
     } else {
       await Promise.all(
         todo.map(async ({ target, result: r }) => {
@@ -213,7 +219,6 @@ async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<File
   }
 
   // Verify what each store now holds, and what a stranger can read.
-  const expectedEtag = multipart ? undefined : md5!.toString('hex');
   await Promise.all(
     o.targets.map(async (target, i) => {
       const r = results[i]!;
@@ -227,7 +232,7 @@ async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<File
             : head.metadata.sha256 !== sha256
               ? `sha256 metadata ${head.metadata.sha256 ?? '(none)'} differs from ${sha256}`
               : expectedEtag !== undefined && isMd5Etag(head.etag) && head.etag !== expectedEtag
-                ? `ETag ${head.etag} differs from the content's MD5 ${expectedEtag}`
+                ? `ETag ${head.etag} differs from ${expectedEtag}, computed from the bytes sent`
                 : undefined;
         if (problem) {
           r.outcome = 'failed';
@@ -268,7 +273,9 @@ async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<File
 }
 
 /**
- * Reads the file once and writes each part to every store in `todo`. Returns the content's sha256.
+ * Reads the file once and writes each part to every store in `todo`. Returns the content's sha256
+ * and the multipart ETag the stores should report, or `undefined` when every store failed before the
+ * whole file was read.
  * Every store's upload ends completed or aborted, whatever happens.
  */
 async function writeMultipart(
@@ -278,7 +285,7 @@ async function writeMultipart(
   partSize: number,
   options: WriteOptions,
   todo: { target: UploadTarget; result: StoreResult }[],
-): Promise<string> {
+): Promise<{ sha256: string; etag: string } | undefined> {
   const { events } = o;
   interface Active {
     target: UploadTarget;
@@ -307,6 +314,7 @@ async function writeMultipart(
   let done = 0;
   const waiters: (() => void)[] = [];
   const pending = new Set<Promise<void>>();
+  events.progress(file.name, 0, file.size);
   try {
     let partNumber = 0;
     for await (const chunk of o.readChunks(file.path, file.size, partSize)) {
@@ -337,12 +345,13 @@ async function writeMultipart(
       void p.finally(() => pending.delete(p));
     }
     await Promise.all(pending);
+    if (active.every((a) => a.error !== undefined)) return undefined;
     const digest = sha.digest('hex');
     const promised = options.metadata?.sha256;
     if (promised !== digest) {
       // The name promised other content: nothing may become visible.
       await abortAll();
-      return digest;
+      return { sha256: digest, etag: multipartEtag(partMd5s) };
     }
     await Promise.all(
       active.map(async (a) => {
@@ -355,8 +364,7 @@ async function writeMultipart(
         }
       }),
     );
-    events.debug(`${key}: expected multipart ETag ${multipartEtag(partMd5s)}`);
-    return digest;
+    return { sha256: digest, etag: multipartEtag(partMd5s) };
   } finally {
     // Whatever failed is aborted here, after its in-flight parts settled, so no part outlives it.
     await Promise.all(pending);

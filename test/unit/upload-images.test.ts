@@ -178,6 +178,18 @@ describe('uploadImages on folder stores', () => {
     expect(any.files[0]!.stores.map((s) => s.outcome)).toEqual(['skipped', 'failed']);
   });
 
+  test('when every store fails mid-file, the store errors are reported, not a false content mismatch', async () => {
+    const src = tmp();
+    const content = randomBytes(20 * MIB);
+    const name = `img-${sha256(content)}.qcow2`;
+    fs.writeFileSync(path.join(src, name), content);
+    const bad = new FlakyStore(new LocalStore(tmp()), 2);
+    const report = await uploadImages(options(await expandFiles([name], src), [{ name: 'bad', store: bad }]));
+    expect(report.ok).toBe(false);
+    expect(report.files[0]!.stores[0]).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('injected failure on part 2') });
+    expect(await bad.listOpenUploads()).toEqual([]);
+  });
+
   test.each([
     ['small', 1000],
     ['multipart', 12 * MIB],
