@@ -103,6 +103,7 @@ function onSignal(signal) {
     return;
   }
   log(`${signal} again: stopping the clusters now`);
+  rgw.abortRunningSync(); // a start in progress must not launch daemons after the stop
   if (!keepClusters) stopClusters();
   process.exit(signal === 'SIGINT' ? 130 : 143);
 }

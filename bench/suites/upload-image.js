@@ -10,6 +10,7 @@
  * sequential uploads.
  */
 const { spawnSync } = require('node:child_process');
+const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -23,7 +24,7 @@ const IMAGE_BYTES = 2 * 1024 ** 3;
 const IMAGE_MIB = IMAGE_BYTES / 1024 ** 2;
 const GOAL_RATIO = 0.5;
 const NODE24 = path.join(REPO, 'node_modules', 'node', 'bin', 'node');
-const BUNDLE = path.join(REPO, 'dist', 'upload-image', 'index.js');
+const DIST = path.join(REPO, 'dist', 'upload-image');
 const AWS = '/usr/bin/aws'; // Debian's AWS CLI v2, not a pyenv `aws` that may come first on PATH
 const RCLONE = 'rclone';
 
@@ -50,6 +51,7 @@ async function run(ctx) {
   }
   hardLink(image, addressed);
 
+  const bundle = await snapshotBundle(ctx);
   const inputs = actionInputs(ctx.options);
   const ourSettings = `part-size ${inputs.partSize.value}${inputs.partSize.given ? '' : ' (default)'}, concurrency ${inputs.concurrency.value}${inputs.concurrency.given ? '' : ' (default)'}`;
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-upload-image-'));
@@ -61,13 +63,13 @@ async function run(ctx) {
       id: 'ours-plain',
       label: 'ours, plain name',
       settings: ourSettings,
-      steps: (b) => [{ store: 'old+new', run: () => runOurs(image, ctx.clusters, b, inputs, scratch, env) }],
+      steps: (b) => [{ store: 'old+new', run: () => runOurs(bundle, image, ctx.clusters, b, inputs, scratch, env) }],
     },
     {
       id: 'ours-sha256',
       label: 'ours, sha256 in name',
       settings: ourSettings,
-      steps: (b) => [{ store: 'old+new', run: () => runOurs(addressed, ctx.clusters, b, inputs, scratch, env) }],
+      steps: (b) => [{ store: 'old+new', run: () => runOurs(bundle, addressed, ctx.clusters, b, inputs, scratch, env) }],
     },
     {
       id: 'aws-cli',
@@ -87,8 +89,18 @@ async function run(ctx) {
         { store: 'new', run: () => runRclone(image, newStore, 'NEW', b.new, scratch, env) },
       ],
     },
+    {
+      // For context only: what one plain HTTP stream per store achieves, with no multipart and no hashing.
+      id: 'curl',
+      label: 'curl PUT (raw)',
+      settings: 'one PUT, UNSIGNED-PAYLOAD',
+      steps: (b) => [
+        { store: 'old', run: () => runCurl(image, oldStore, b.old, env) },
+        { store: 'new', run: () => runCurl(image, newStore, b.new, env) },
+      ],
+    },
   ];
-  const keyOf = { 'ours-plain': path.basename(image), 'ours-sha256': path.basename(addressed), 'aws-cli': 'bench-image.qcow2', rclone: 'bench-image.qcow2' };
+  const keyOf = { 'ours-plain': path.basename(image), 'ours-sha256': path.basename(addressed) }; // the others: bench-image.qcow2
 
   // samples[caseId][stepIndex] = measurements, one per round. Rounds go through every case in
   // turn, so that a slow patch of the machine does not land on one tool only.
@@ -105,7 +117,7 @@ async function run(ctx) {
             ctx.log(`  ${steps[i].store}: ${m.wallSeconds} s wall, ${m.cpuSeconds} s CPU, ${m.peakRssMiB} MiB peak RSS`);
             (samples[c.id][i] ??= []).push(m);
           }
-          await checkStored(ctx.clusters, buckets, keyOf[c.id], c.id.startsWith('ours') ? sha256 : undefined);
+          await checkStored(ctx.clusters, buckets, keyOf[c.id] ?? 'bench-image.qcow2', c.id.startsWith('ours') ? sha256 : undefined);
         } finally {
           // Free the space at once: each round writes 4 GiB in all.
           for (const id of ['old', 'new']) {
@@ -148,7 +160,8 @@ function tabulate(ctx, cases, samples) {
       ...(ctx.repeat > 1 ? { 'wall s, each run': ms.map((m) => m.wallSeconds.toFixed(2)) } : {}),
       settings: c.settings,
       _case: c.id,
-      _runs: ms.map(({ stdout, stderr, ...figures }) => figures), // results.json only
+      // results.json only: every run's figures, without the output tails
+      _runs: ms.map((m) => ({ wallSeconds: m.wallSeconds, cpuSeconds: m.cpuSeconds, peakRssMiB: m.peakRssMiB })),
     };
   };
 
@@ -179,7 +192,7 @@ function toolVersions() {
     const r = spawnSync(cmd, args, { encoding: 'utf8', env: childEnv() });
     return (r.stdout || r.stderr || '?').trim().split('\n')[0];
   };
-  return [`node ${first(NODE24, ['--version'])}`, first(AWS, ['--version']).split(' ')[0], first('env', ['-u', 'AWS_CA_BUNDLE', RCLONE, 'version'])].join(', ');
+  return [`node ${first(NODE24, ['--version'])}`, first(AWS, ['--version']).split(' ')[0], first('env', ['-u', 'AWS_CA_BUNDLE', RCLONE, 'version']), first('curl', ['--version']).split(' ').slice(0, 2).join(' ')].join(', ');
 }
 
 /** The environment every tool starts from: ours, minus anything that would configure S3 clients or a runner. */
@@ -190,6 +203,30 @@ function childEnv() {
     env[k] = v;
   }
   return env;
+}
+
+/**
+ * Copies dist/upload-image/ to .bench/dist/upload-image/ and returns the copy's index.js. dist/ is
+ * rebuilt from a clean slate while people work, so it can vanish or change between two runs of a
+ * round; every run of this suite then measures the same build. The copy stays inside the repository
+ * so that the bundle finds the same node_modules as it would from dist/.
+ */
+async function snapshotBundle(ctx) {
+  const src = path.join(DIST, 'index.js');
+  // A rebuild in progress: wait until the bundle exists and has not changed for a few seconds.
+  for (let waited = 0; !fs.existsSync(src) || Date.now() - fs.statSync(src).mtimeMs < 3000; waited++) {
+    if (waited === 0) ctx.log('waiting for dist/upload-image/index.js (being rebuilt?)');
+    if (waited > 300) throw new Error(`${src} missing or changing for 5 minutes`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const dest = path.join(ctx.workDir, 'dist', 'upload-image');
+  fs.rmSync(dest, { recursive: true, force: true });
+  fs.cpSync(DIST, dest, { recursive: true });
+  const copy = path.join(dest, 'index.js');
+  const hash = createHash('sha256').update(fs.readFileSync(copy)).digest('hex');
+  const built = fs.statSync(src).mtime.toISOString();
+  ctx.note(`bundle: dist/upload-image/index.js, ${fs.statSync(copy).size} bytes, sha256 ${hash.slice(0, 16)}..., built ${built}`);
+  return copy;
 }
 
 /** part-size and concurrency: given as bench options, or action.yml's defaults (for the record). */
@@ -205,7 +242,7 @@ function actionInputs(options) {
 }
 
 /** The action bundle under Node 24, as a GitHub runner runs it; fails unless both stores were written. */
-async function runOurs(file, clusters, buckets, inputs, scratch, baseEnv) {
+async function runOurs(bundle, file, clusters, buckets, inputs, scratch, baseEnv) {
   const ws = path.dirname(file);
   const output = path.join(scratch, 'github-output');
   const summary = path.join(scratch, 'step-summary');
@@ -228,7 +265,7 @@ async function runOurs(file, clusters, buckets, inputs, scratch, baseEnv) {
   };
   if (inputs.partSize.given) env.INPUT_PART_SIZE = inputs.partSize.value;
   if (inputs.concurrency.given) env.INPUT_CONCURRENCY = inputs.concurrency.value;
-  const m = await timed(NODE24, [BUNDLE], { env, cwd: ws });
+  const m = await timed(NODE24, [bundle], { env, cwd: ws });
   const outputs = parseOutputs(fs.readFileSync(output, 'utf8'));
   if (m.code !== 0 || outputs.uploaded !== '2') {
     throw new Error(
@@ -294,6 +331,22 @@ async function runRclone(file, store, remote, bucket, scratch, baseEnv) {
   // rclone 1.60 fails while AWS_CA_BUNDLE is set (as it is on these machines).
   const m = await timed('env', ['-u', 'AWS_CA_BUNDLE', RCLONE, 'copyto', file, `${remote.toLowerCase()}:${bucket}/bench-image.qcow2`], { env });
   if (m.code !== 0) throw new Error(`rclone copyto to ${store.name} failed (${m.signal ?? `exit ${m.code}`}):\n${m.stderr.slice(-4000)}`);
+  return m;
+}
+
+/**
+ * One signed PUT with curl's own SigV4 (curl >= 7.75). curl 7.88 does not send the
+ * x-amz-content-sha256 header that S3 requires, so it is given, as UNSIGNED-PAYLOAD: hashing the
+ * body first would make this no longer a raw baseline.
+ */
+async function runCurl(file, store, bucket, baseEnv) {
+  const m = await timed(
+    'curl',
+    ['-sS', '--fail-with-body', '-o', '/dev/null', '--aws-sigv4', `aws:amz:${store.region}:s3`, '--user', `${store.accessKey}:${store.secretKey}`,
+      '-H', 'x-amz-content-sha256: UNSIGNED-PAYLOAD', '-T', file, `${store.endpoint}/${bucket}/bench-image.qcow2`],
+    { env: baseEnv },
+  );
+  if (m.code !== 0) throw new Error(`curl PUT to ${store.name} failed (${m.signal ?? `exit ${m.code}`}):\n${m.stderr.slice(-4000)}`);
   return m;
 }
 

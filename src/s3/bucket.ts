@@ -117,18 +117,16 @@ export class S3Bucket {
     }
   }
 
-  async put(key: string, body: Buffer, md5: Buffer, headers: ObjectHeaders): Promise<void> {
+  /** PUT with the body's SHA-256 as the signed payload hash; resolves the ETag the server reported. */
+  async put(key: string, body: Buffer, sha256: Buffer, headers: ObjectHeaders): Promise<string | undefined> {
     try {
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: body,
-          ContentLength: body.length,
-          ContentMD5: md5.toString('base64'),
-          ...sdkHeaders(headers),
-        }),
+      const r = await this.client.send(
+        withPayloadHash(
+          new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length, ...sdkHeaders(headers) }),
+          sha256,
+        ),
       );
+      return unquote(r.ETag);
     } catch (e) {
       throw toStoreError(e, this.what('PUT', key));
     }
@@ -146,21 +144,18 @@ export class S3Bucket {
     }
   }
 
-  /** Uploads one part; resolves its ETag without quotes. */
-  async uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer, md5: Buffer): Promise<string> {
+  /** Uploads one part with its SHA-256 as the signed payload hash; resolves its ETag without quotes. */
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer, sha256: Buffer): Promise<string> {
     try {
       const r = await this.client.send(
-        new UploadPartCommand({
-          Bucket: this.bucket,
-          Key: key,
-          UploadId: uploadId,
-          PartNumber: partNumber,
-          Body: body,
-          ContentLength: body.length,
-          ContentMD5: md5.toString('base64'),
-        }),
+        withPayloadHash(
+          new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length }),
+          sha256,
+        ),
       );
-      return unquote(r.ETag) ?? md5.toString('hex');
+      const etag = unquote(r.ETag);
+      if (etag === undefined) throw new Error(`UploadPart ${partNumber} answered no ETag`);
+      return etag;
     } catch (e) {
       throw toStoreError(e, this.what(`UploadPart ${partNumber}`, key));
     }
@@ -251,6 +246,24 @@ export class S3Bucket {
       return 'unknown';
     }
   }
+}
+
+/**
+ * Signs the body's SHA-256 as `x-amz-content-sha256`. S3 and Ceph RGW refuse a body that does not
+ * match it (XAmzContentSHA256Mismatch), so every part is checked by the server; and since the value
+ * is given, the SDK does not hash each body again for each store (which it otherwise does for every
+ * Buffer body). One SHA-256 per part, shared by all stores, instead of an MD5 plus one SHA-256 per store.
+ */
+function withPayloadHash<C extends { middlewareStack: { add: (...a: never[]) => unknown } }>(command: C, sha256: Buffer): C {
+  const hex = sha256.toString('hex');
+  (command.middlewareStack as unknown as { add: (m: unknown, o: unknown) => void }).add(
+    (next: (args: { request: { headers: Record<string, string> } }) => unknown) => (args: { request: { headers: Record<string, string> } }) => {
+      args.request.headers['x-amz-content-sha256'] = hex;
+      return next(args);
+    },
+    { step: 'build', name: 'ciStoresPayloadHash' },
+  );
+  return command;
 }
 
 function sdkHeaders(h: ObjectHeaders) {

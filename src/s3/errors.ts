@@ -29,6 +29,7 @@ const BY_CODE: Readonly<Record<string, StoreErrorKind>> = {
   CredentialsProviderError: 'no-credentials',
   AccessControlListNotSupported: 'acl-not-supported',
   BadDigest: 'bad-digest',
+  XAmzContentSHA256Mismatch: 'bad-digest',
   InvalidDigest: 'bad-digest',
   InvalidArgument: 'invalid-request',
   InvalidRequest: 'invalid-request',

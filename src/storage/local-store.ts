@@ -116,12 +116,14 @@ export class LocalStore implements ObjectStore {
     }
   }
 
-  async put(key: string, body: Buffer, md5: Buffer, options: WriteOptions): Promise<void> {
+  async put(key: string, body: Buffer, sha256: Buffer, options: WriteOptions): Promise<{ etag: string }> {
     this.pathOf(key);
-    checkMd5(body, md5, key);
+    checkSha256(body, sha256, key);
     const tmp = await this.tempPath();
     await fs.writeFile(tmp, body, { flush: true });
-    await this.commit(tmp, key, md5.toString('hex'), options);
+    const etag = createHash('md5').update(body).digest('hex');
+    await this.commit(tmp, key, etag, options);
+    return { etag };
   }
 
   async startMultipart(key: string, options: WriteOptions): Promise<MultipartWrite> {
@@ -203,10 +205,10 @@ export class LocalStore implements ObjectStore {
   }
 }
 
-/** What S3 does with Content-MD5: a body that does not match is refused (BadDigest). */
-function checkMd5(body: Buffer, md5: Buffer, what: string): void {
-  if (!createHash('md5').update(body).digest().equals(md5)) {
-    throw new StoreError('bad-digest', `${JSON.stringify(what)}: content does not match its MD5 (BadDigest)`, 'BadDigest');
+/** What S3 does with a signed payload hash: a body that does not match it is refused. */
+function checkSha256(body: Buffer, sha256: Buffer, what: string): void {
+  if (!createHash('sha256').update(body).digest().equals(sha256)) {
+    throw new StoreError('bad-digest', `${JSON.stringify(what)}: content does not match its SHA-256`, 'XAmzContentSHA256Mismatch');
   }
 }
 
@@ -220,13 +222,13 @@ class LocalMultipartWrite implements MultipartWrite {
     private readonly options: WriteOptions,
   ) {}
 
-  async writePart(partNumber: number, body: Buffer, md5: Buffer): Promise<void> {
-    checkMd5(body, md5, `part ${partNumber} of ${this.key}`);
+  async writePart(partNumber: number, body: Buffer, sha256: Buffer): Promise<void> {
+    checkSha256(body, sha256, `part ${partNumber} of ${this.key}`);
     await fs.writeFile(path.join(this.dir, String(partNumber)), body);
-    this.md5s.set(partNumber, md5);
+    this.md5s.set(partNumber, createHash('md5').update(body).digest());
   }
 
-  async complete(): Promise<void> {
+  async complete(): Promise<{ etag: string }> {
     const numbers = [...this.md5s.keys()].sort((a, b) => a - b);
     const joined = await this.store.tempPath();
     const out = await fs.open(joined, 'w');
@@ -239,6 +241,7 @@ class LocalMultipartWrite implements MultipartWrite {
     const etag = multipartEtag(numbers.map((n) => this.md5s.get(n)!));
     await this.store.commit(joined, this.key, etag, this.options);
     await fs.rm(this.dir, { recursive: true, force: true });
+    return { etag };
   }
 
   async abort(): Promise<void> {

@@ -54,12 +54,16 @@ export interface WriteOptions {
 /** A multipart write in progress. Nothing is visible under the key until {@link MultipartWrite.complete}. */
 export interface MultipartWrite {
   /**
-   * Writes part `partNumber` (1-based). `md5` is the part's MD5, sent so the server can reject a
-   * corrupted body. Parts may be written concurrently and in any order.
+   * Writes part `partNumber` (1-based). `sha256` is the part's SHA-256: it is signed with the
+   * request, and the server refuses a body that does not match it. Parts may be written
+   * concurrently and in any order.
    */
-  writePart(partNumber: number, body: Buffer, md5: Buffer): Promise<void>;
-  /** Makes the object visible. Resolves once it exists; safe to call only once. */
-  complete(): Promise<void>;
+  writePart(partNumber: number, body: Buffer, sha256: Buffer): Promise<void>;
+  /**
+   * Makes the object visible. Resolves once it exists, with the ETag the object must now have
+   * (computed from the ETags the store gave each part) when the store has ETags.
+   */
+  complete(): Promise<{ readonly etag?: string }>;
   /** Discards every part written so far. Never throws for an upload that is already gone. */
   abort(): Promise<void>;
 }
@@ -84,8 +88,11 @@ export interface ObjectStore {
   /** Streams the object's content. Throws kind `not-found` for a missing object. */
   get(key: string): Promise<Readable>;
 
-  /** Writes a whole object in one request. The object appears complete or not at all. */
-  put(key: string, body: Buffer, md5: Buffer, options: WriteOptions): Promise<void>;
+  /**
+   * Writes a whole object in one request. The object appears complete or not at all. `sha256` is
+   * the body's SHA-256, checked by the server as for parts. Resolves the ETag the store reported.
+   */
+  put(key: string, body: Buffer, sha256: Buffer, options: WriteOptions): Promise<{ readonly etag?: string }>;
 
   /** Starts a multipart write. The caller must `complete()` or `abort()` it. */
   startMultipart(key: string, options: WriteOptions): Promise<MultipartWrite>;

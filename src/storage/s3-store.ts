@@ -7,7 +7,7 @@ import { S3Bucket, type ObjectHeaders } from '../s3/bucket';
 import { createS3Client } from '../s3/client';
 import { publicObjectUrl } from '../s3/anonymous';
 import type { ResolvedCredentials } from './credentials';
-import { multipartEtag } from './etag';
+import { isMd5Etag, multipartEtag } from './etag';
 import {
   StoreError,
   type BucketPolicyState,
@@ -90,8 +90,9 @@ export class S3Store implements ObjectStore {
     return this.wire.get(this.full(key));
   }
 
-  async put(key: string, body: Buffer, md5: Buffer, options: WriteOptions): Promise<void> {
-    await this.withAclFallback((acl) => this.wire.put(this.full(key), body, md5, headersOf(options, acl)), options);
+  async put(key: string, body: Buffer, sha256: Buffer, options: WriteOptions): Promise<{ etag?: string }> {
+    const etag = await this.withAclFallback((acl) => this.wire.put(this.full(key), body, sha256, headersOf(options, acl)), options);
+    return { etag };
   }
 
   async startMultipart(key: string, options: WriteOptions): Promise<MultipartWrite> {
@@ -158,7 +159,8 @@ function headersOf(o: WriteOptions, acl: ObjectHeaders['acl']): ObjectHeaders {
 }
 
 class S3MultipartWrite implements MultipartWrite {
-  private readonly parts = new Map<number, { etag: string; md5: Buffer }>();
+  /** Part number to the ETag the server gave it (the part's MD5 on S3 and Ceph). */
+  private readonly parts = new Map<number, string>();
   private done = false;
 
   constructor(
@@ -167,30 +169,31 @@ class S3MultipartWrite implements MultipartWrite {
     private readonly uploadId: string,
   ) {}
 
-  async writePart(partNumber: number, body: Buffer, md5: Buffer): Promise<void> {
-    const etag = await this.wire.uploadPart(this.key, this.uploadId, partNumber, body, md5);
-    this.parts.set(partNumber, { etag, md5 });
+  async writePart(partNumber: number, body: Buffer, sha256: Buffer): Promise<void> {
+    this.parts.set(partNumber, await this.wire.uploadPart(this.key, this.uploadId, partNumber, body, sha256));
   }
 
-  async complete(): Promise<void> {
+  async complete(): Promise<{ etag?: string }> {
     const numbers = [...this.parts.keys()].sort((a, b) => a - b);
-    const parts = numbers.map((n) => ({ partNumber: n, etag: this.parts.get(n)!.etag }));
+    const parts = numbers.map((n) => ({ partNumber: n, etag: this.parts.get(n)! }));
+    // The object's ETag follows from the parts' ETags when they are MD5s (no KMS).
+    const expected = parts.every((p) => isMd5Etag(p.etag)) ? multipartEtag(parts.map((p) => Buffer.from(p.etag, 'hex'))) : undefined;
     try {
       await this.wire.completeMultipart(this.key, this.uploadId, parts);
     } catch (e) {
       // An answer lost after the server completed: the SDK's retry then meets NoSuchUpload.
       // The object decides: if it is there with exactly our parts, the upload did complete.
-      if (e instanceof StoreError && e.kind === 'not-found') {
+      if (e instanceof StoreError && e.kind === 'not-found' && expected !== undefined) {
         const head = await this.wire.head(this.key);
-        const expected = multipartEtag(numbers.map((n) => this.parts.get(n)!.md5));
         if (head?.etag === expected) {
           this.done = true;
-          return;
+          return { etag: expected };
         }
       }
       throw e;
     }
     this.done = true;
+    return { etag: expected };
   }
 
   async abort(): Promise<void> {

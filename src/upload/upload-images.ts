@@ -16,7 +16,7 @@ import type { AnonymousAccess } from '../s3/anonymous';
 import { ConfigurationError, quote } from '../config/configuration-error';
 import { decideVisibility, type VisibilityRule } from '../acl/visibility';
 import { anonymousReadAllowed, describeStatement, parseBucketPolicy } from '../acl/bucket-policy';
-import { isMd5Etag, multipartEtag } from '../storage/etag';
+import { isMd5Etag } from '../storage/etag';
 import { StoreError, type MultipartWrite, type ObjectStore, type Visibility, type WriteOptions } from '../storage/object-store';
 import type { SourceFile } from './files';
 import { choosePartSize, renderKey, requiredCount, sha256FromName, type KeyTemplate, type Requirement } from './plan';
@@ -48,8 +48,9 @@ export interface UploadImagesOptions {
   readonly concurrency: number;
   readonly contentType: string;
   readonly dryRun: boolean;
-  readonly readChunks: (path: string, size: number, chunkSize: number) => AsyncIterable<Buffer>;
-  readonly hashFile: (path: string, size: number) => Promise<string>;
+  readonly readChunks: (path: string, size: number, chunkSize: number, take?: () => Buffer) => AsyncIterable<Buffer>;
+  /** The file's sha256 (hex) and the SHA-256 of each `partSize` piece, from one read. */
+  readonly hashFile: (path: string, size: number, partSize: number) => Promise<FileDigests>;
   readonly probe: (url: string) => Promise<AnonymousAccess>;
   readonly events: UploadEvents;
   /** Registers work to do if the process is interrupted (abort open uploads); returns an unregister function. */
@@ -90,6 +91,12 @@ export interface UploadReport {
   readonly bytesUploaded: number;
 }
 
+/** What a hashing pass learns: the whole file's sha256 and each part's, for the signed payloads. */
+export interface FileDigests {
+  readonly sha256: string;
+  readonly parts: readonly Buffer[];
+}
+
 /** Raised when a content-addressed name does not match the content; nothing was written. */
 export class ContentMismatchError extends ConfigurationError {}
 
@@ -121,39 +128,51 @@ async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<File
   let key = o.keyTemplate.usesSha256 ? undefined : renderKey(o.keyTemplate, file.name);
   const promised = key !== undefined ? sha256FromName(key) : undefined;
 
+  // Until a {sha256} key is known, the plan shows the template's placeholder in its place.
   const placeholderKey = key ?? renderKey(o.keyTemplate, file.name);
-  const decision = decideVisibility(o.rules, placeholderKey);
-  const rule = decision.rule ? `${decision.rule.glob} ${decision.rule.visibility} (rule ${decision.rule.line})` : 'no rule matched: private';
+  const decide = (k: string) => {
+    const d = decideVisibility(o.rules, k);
+    return { visibility: d.visibility, rule: d.rule ? `${d.rule.glob} ${d.rule.visibility} (rule ${d.rule.line})` : 'no rule matched: private' };
+  };
+  let decision = decide(placeholderKey);
 
   const results: StoreResult[] = o.targets.map((t) =>
     t.unavailable !== undefined ? { store: t.name, outcome: 'failed', reason: t.unavailable } : { store: t.name, outcome: 'planned' },
   );
-  const result: FileResult = { file: file.path, key: placeholderKey, size: file.size, visibility: decision.visibility, rule, parts, stores: results, ok: false };
+  const result: FileResult = { file: file.path, key: placeholderKey, size: file.size, visibility: decision.visibility, rule: decision.rule, parts, stores: results, ok: false };
 
   if (o.dryRun) {
-    events.info(`${file.name} -> ${placeholderKey}: ${fmtBytes(file.size)}, ${parts} part(s), ${decision.visibility} (${rule}), to ${o.targets.length} store(s)`);
+    events.info(`${file.name} -> ${placeholderKey}: ${fmtBytes(file.size)}, ${parts} part(s), ${decision.visibility} (${decision.rule}), to ${o.targets.length} store(s)`);
     for (const r of results) r.anonymous = 'n/a';
     return result;
   }
 
-  // Small files: one buffer, one read, hashed before anything is sent.
+  // Small files: one buffer, one read, hashed once before anything is sent (the whole file is its
+  // only part). Large files: the name promises the sha256 and the content is checked while it
+  // streams, or a hashing pass learns it (and each part's digest, so the upload pass hashes nothing).
   let body: Buffer | undefined;
-  let md5: Buffer | undefined;
+  let bodyDigest: Buffer | undefined;
+  let partDigests: readonly Buffer[] | undefined;
   let sha256: string | undefined;
   if (!multipart) {
-    body = Buffer.alloc(0);
     const chunks: Buffer[] = [];
     for await (const c of o.readChunks(file.path, file.size, Math.max(file.size, 1))) chunks.push(c);
     body = Buffer.concat(chunks);
-    sha256 = createHash('sha256').update(body).digest('hex');
-    md5 = createHash('md5').update(body).digest();
+    bodyDigest = createHash('sha256').update(body).digest();
+    sha256 = bodyDigest.toString('hex');
   } else if (promised !== undefined) {
     sha256 = promised;
   } else {
     events.info(`${file.name}: hashing ${fmtBytes(file.size)} (its name promises no sha256)`);
-    sha256 = await o.hashFile(file.path, file.size);
+    const digests = await o.hashFile(file.path, file.size, multipart.partSize);
+    sha256 = digests.sha256;
+    partDigests = digests.parts;
   }
-  if (key === undefined) key = renderKey(o.keyTemplate, file.name, sha256);
+  if (key === undefined) {
+    key = renderKey(o.keyTemplate, file.name, sha256);
+    decision = decide(key);
+    Object.assign(result, { visibility: decision.visibility, rule: decision.rule });
+  }
   const mismatch = (actual: string) =>
     new ContentMismatchError(`${quote(file.path)}: the name ${quote(key!)} promises sha256 ${promised} but the content's sha256 is ${actual}; nothing was written`);
   if (promised !== undefined && !multipart && sha256 !== promised) throw mismatch(sha256!);
@@ -194,21 +213,18 @@ async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<File
     }),
   );
 
-  // The ETag a store computes from what it received: MD5 for one PUT, MD5 of part MD5s for multipart.
-  let expectedEtag = multipart ? undefined : md5!.toString('hex');
+  // The ETag each store reported for what it received, to hold the object against afterwards.
+  const expectedEtags = new Map<StoreResult, string | undefined>();
   if (todo.length > 0) {
     if (multipart) {
-      const written = await writeMultipart(o, file, key, multipart.partSize, writeOptions, todo);
+      const written = await writeMultipart(o, file, key, multipart.partSize, writeOptions, todo, partDigests, expectedEtags);
       // Undefined when every store failed before the whole file was read: nothing to compare then.
-      if (written !== undefined) {
-        if (promised !== undefined && written.sha256 !== promised) throw mismatch(written.sha256);
-        expectedEtag = written.etag;
-      }
+      if (written !== undefined && promised !== undefined && written !== promised) throw mismatch(written);
     } else {
       await Promise.all(
         todo.map(async ({ target, result: r }) => {
           try {
-            await target.store.put(key!, body!, md5!, writeOptions);
+            expectedEtags.set(r, (await target.store.put(key!, body!, bodyDigest!, writeOptions)).etag);
             r.outcome = 'uploaded';
           } catch (e) {
             fail(r, e, events, target.name, key!);
@@ -225,6 +241,7 @@ async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<File
       if (r.outcome === 'failed') return;
       try {
         const head = await target.store.head(key!);
+        const expectedEtag = expectedEtags.get(r);
         const problem = !head
           ? 'object missing after upload'
           : head.size !== file.size
@@ -232,7 +249,7 @@ async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<File
             : head.metadata.sha256 !== sha256
               ? `sha256 metadata ${head.metadata.sha256 ?? '(none)'} differs from ${sha256}`
               : expectedEtag !== undefined && isMd5Etag(head.etag) && head.etag !== expectedEtag
-                ? `ETag ${head.etag} differs from ${expectedEtag}, computed from the bytes sent`
+                ? `ETag ${head.etag} differs from ${expectedEtag}, which the parts written make`
                 : undefined;
         if (problem) {
           r.outcome = 'failed';
@@ -267,15 +284,16 @@ async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<File
     }),
   );
   for (const r of results) {
-    if (r.outcome !== 'failed') events.info(`${r.store}: ${key} ${r.outcome}, verified (size, sha256${expectedEtag ? ', ETag' : ''}), anonymous ${r.anonymous}`);
+    if (r.outcome !== 'failed') events.info(`${r.store}: ${key} ${r.outcome}, verified (size, sha256${expectedEtags.get(r) ? ', ETag' : ''}), anonymous ${r.anonymous}`);
   }
   return result;
 }
 
 /**
- * Reads the file once and writes each part to every store in `todo`. Returns the content's sha256
- * and the multipart ETag the stores should report, or `undefined` when every store failed before the
- * whole file was read.
+ * Reads the file once and writes each part to every store in `todo`, each part signed with its
+ * SHA-256 (from `knownParts`, or computed here once for all stores). Returns the content's sha256
+ * as streamed (`undefined` when it was known beforehand, or when every store failed before the whole
+ * file was read), and records in `etags` the ETag each completed store's object must have.
  * Every store's upload ends completed or aborted, whatever happens.
  */
 async function writeMultipart(
@@ -285,7 +303,9 @@ async function writeMultipart(
   partSize: number,
   options: WriteOptions,
   todo: { target: UploadTarget; result: StoreResult }[],
-): Promise<{ sha256: string; etag: string } | undefined> {
+  knownParts: readonly Buffer[] | undefined,
+  etags: Map<StoreResult, string | undefined>,
+): Promise<string | undefined> {
   const { events } = o;
   interface Active {
     target: UploadTarget;
@@ -308,21 +328,24 @@ async function writeMultipart(
   };
   const unregister = o.onInterrupt?.(abortAll) ?? (() => undefined);
 
-  const sha = createHash('sha256');
-  const partMd5s: Buffer[] = [];
+  // Without known part digests the whole-file sha256 is computed as the parts go by.
+  const sha = knownParts === undefined ? createHash('sha256') : undefined;
   let inFlight = 0;
   let done = 0;
   const waiters: (() => void)[] = [];
   const pending = new Set<Promise<void>>();
+  // Part buffers are reused once every store is done with them: memory stays at
+  // (concurrency + 1) parts, however large the file and however slowly the garbage collector runs.
+  const pool: Buffer[] = [];
+  const take = () => pool.pop() ?? Buffer.allocUnsafe(partSize);
   events.progress(file.name, 0, file.size);
   try {
     let partNumber = 0;
-    for await (const chunk of o.readChunks(file.path, file.size, partSize)) {
+    for await (const chunk of o.readChunks(file.path, file.size, partSize, take)) {
       if (active.every((a) => a.error !== undefined)) break;
       partNumber++;
-      sha.update(chunk);
-      const md5 = createHash('md5').update(chunk).digest();
-      partMd5s.push(md5);
+      sha?.update(chunk);
+      const digest = knownParts?.[partNumber - 1] ?? createHash('sha256').update(chunk).digest();
       while (inFlight >= o.concurrency) await new Promise<void>((r) => waiters.push(r));
       inFlight++;
       const n = partNumber;
@@ -330,7 +353,7 @@ async function writeMultipart(
         active.map(async (a) => {
           if (a.error !== undefined || !a.write) return;
           try {
-            await a.write.writePart(n, chunk, md5);
+            await a.write.writePart(n, chunk, digest);
           } catch (e) {
             a.error ??= e;
           }
@@ -338,6 +361,7 @@ async function writeMultipart(
       ).then(() => {
         inFlight--;
         done += chunk.length;
+        if (chunk.byteOffset + partSize <= chunk.buffer.byteLength) pool.push(Buffer.from(chunk.buffer, chunk.byteOffset, partSize));
         events.progress(file.name, done, file.size);
         waiters.shift()?.();
       });
@@ -346,25 +370,24 @@ async function writeMultipart(
     }
     await Promise.all(pending);
     if (active.every((a) => a.error !== undefined)) return undefined;
-    const digest = sha.digest('hex');
-    const promised = options.metadata?.sha256;
-    if (promised !== digest) {
+    const digest = sha?.digest('hex');
+    if (digest !== undefined && digest !== options.metadata?.sha256) {
       // The name promised other content: nothing may become visible.
       await abortAll();
-      return { sha256: digest, etag: multipartEtag(partMd5s) };
+      return digest;
     }
     await Promise.all(
       active.map(async (a) => {
         if (a.error !== undefined || !a.write) return;
         try {
-          await a.write.complete();
+          etags.set(a.result, (await a.write.complete()).etag);
           a.result.outcome = 'uploaded';
         } catch (e) {
           a.error = e;
         }
       }),
     );
-    return { sha256: digest, etag: multipartEtag(partMd5s) };
+    return digest;
   } finally {
     // Whatever failed is aborted here, after its in-flight parts settled, so no part outlives it.
     await Promise.all(pending);

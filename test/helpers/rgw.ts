@@ -20,8 +20,9 @@ import {
 export const REPO = path.resolve(__dirname, '..', '..');
 export const RGW_ROOT = process.env.RGW_ROOT ?? path.join(REPO, '.rgw');
 
-/** The clusters the global setup starts: name and port. */
-export const CLUSTERS = { old: { name: 'test-old', port: 7480 }, new: { name: 'test-new', port: 7481 } } as const;
+/** The clusters the global setup starts: name and port (CI_STORES_TEST_PORT moves both, e.g. for a second checkout). */
+const BASE_PORT = Number(process.env.CI_STORES_TEST_PORT ?? 7480);
+export const CLUSTERS = { old: { name: 'test-old', port: BASE_PORT }, new: { name: 'test-new', port: BASE_PORT + 1 } } as const;
 export type ClusterId = keyof typeof CLUSTERS;
 
 export interface RgwEnv {

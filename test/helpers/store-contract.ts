@@ -7,6 +7,7 @@ import { StoreError, type ObjectStore } from '../../src/storage/object-store';
 import { multipartEtag } from '../../src/storage/etag';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest();
+const sha = (b: Buffer) => createHash('sha256').update(b).digest();
 
 async function readAll(s: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -31,12 +32,13 @@ export function describeStoreContract(label: string, open: () => Promise<ObjectS
 
     test('put, head and get round-trip content, metadata and headers', async () => {
       const body = Buffer.from('hello, stores\n');
-      await store.put('a/hello.txt', body, md5(body), {
+      const put = await store.put('a/hello.txt', body, sha(body), {
         visibility: 'private',
         contentType: 'text/plain; charset=utf-8',
         cacheControl: 'max-age=60',
         metadata: { sha256: 'abc', 'build-id': '42' },
       });
+      expect(put.etag).toBe(md5(body).toString('hex'));
       const h = await store.head('a/hello.txt');
       expect(h).toMatchObject({ key: 'a/hello.txt', size: body.length, etag: md5(body).toString('hex'), contentType: 'text/plain; charset=utf-8', cacheControl: 'max-age=60' });
       expect(h!.metadata).toMatchObject({ sha256: 'abc', 'build-id': '42' });
@@ -49,15 +51,20 @@ export function describeStoreContract(label: string, open: () => Promise<ObjectS
       await expect(store.delete('nope')).resolves.toBeUndefined();
     });
 
-    test('a body that does not match its MD5 is refused and nothing appears', async () => {
+    test('a body that does not match its SHA-256 is refused and nothing appears, for PUT and for parts', async () => {
       const body = Buffer.from('content');
-      await expect(store.put('bad', body, md5(Buffer.from('other')), { visibility: 'private' })).rejects.toBeInstanceOf(StoreError);
+      await expect(store.put('bad', body, sha(Buffer.from('other')), { visibility: 'private' })).rejects.toMatchObject({ kind: 'bad-digest' });
       expect(await store.head('bad')).toBeUndefined();
+      const part = Buffer.alloc(5 * 1024 * 1024, 9);
+      const w = await store.startMultipart('bad-part', { visibility: 'private' });
+      await expect(w.writePart(1, part, sha(body))).rejects.toBeInstanceOf(StoreError);
+      await w.abort();
+      expect(await store.listOpenUploads()).toEqual([]);
     });
 
     test('listing is sorted in UTF-8 binary order and filtered by prefix', async () => {
       const names = ['b', 'a/x', 'a-c', 'a/y/z', 'Z', 'é', 'a b', 'a+b', 'a%b', 'a#b'];
-      for (const k of names) await store.put(k, Buffer.from(k), md5(Buffer.from(k)), { visibility: 'private' });
+      for (const k of names) await store.put(k, Buffer.from(k), sha(Buffer.from(k)), { visibility: 'private' });
       const expected = [...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
       expect(await keys(store)).toEqual(expected);
       expect(await keys(store, 'a/')).toEqual(['a/x', 'a/y/z']);
@@ -70,9 +77,10 @@ export function describeStoreContract(label: string, open: () => Promise<ObjectS
       const p1 = Buffer.alloc(5 * 1024 * 1024, 1);
       const p2 = Buffer.from('tail');
       const w = await store.startMultipart('big/object.bin', { visibility: 'private', metadata: { sha256: 'x' } });
-      await Promise.all([w.writePart(2, p2, md5(p2)), w.writePart(1, p1, md5(p1))]);
+      await Promise.all([w.writePart(2, p2, sha(p2)), w.writePart(1, p1, sha(p1))]);
       expect(await store.head('big/object.bin')).toBeUndefined();
-      await w.complete();
+      const done = await w.complete();
+      expect(done.etag).toBe(multipartEtag([md5(p1), md5(p2)]));
       const h = await store.head('big/object.bin');
       expect(h).toMatchObject({ size: p1.length + p2.length, etag: multipartEtag([md5(p1), md5(p2)]) });
       expect(h!.metadata.sha256).toBe('x');
@@ -84,7 +92,7 @@ export function describeStoreContract(label: string, open: () => Promise<ObjectS
     test('multipart: abort leaves no object and no open upload', async () => {
       const p = Buffer.alloc(5 * 1024 * 1024, 2);
       const w = await store.startMultipart('aborted.bin', { visibility: 'private' });
-      await w.writePart(1, p, md5(p));
+      await w.writePart(1, p, sha(p));
       expect((await store.listOpenUploads()).length).toBe(1);
       await w.abort();
       await w.abort();
@@ -95,8 +103,8 @@ export function describeStoreContract(label: string, open: () => Promise<ObjectS
     test('overwrite replaces content; delete removes', async () => {
       const a = Buffer.from('one');
       const b = Buffer.from('two!');
-      await store.put('k', a, md5(a), { visibility: 'private' });
-      await store.put('k', b, md5(b), { visibility: 'private' });
+      await store.put('k', a, sha(a), { visibility: 'private' });
+      await store.put('k', b, sha(b), { visibility: 'private' });
       expect(await readAll(await store.get('k'))).toEqual(b);
       await store.delete('k');
       expect(await store.head('k')).toBeUndefined();

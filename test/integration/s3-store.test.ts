@@ -29,7 +29,7 @@ describeStoreContract('S3 on Ceph RGW, with a prefix', async () => {
 });
 
 describe('visibility on RGW', () => {
-  const md5 = (b: Buffer) => createHash('md5').update(b).digest();
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest();
 
   test('the ACL travels with the PUT and the multipart create: anonymous readers get exactly what the rules say', async () => {
     const bucket = await newBucket('old', 'vis');
@@ -39,11 +39,11 @@ describe('visibility on RGW', () => {
     await s.preflight();
     expect(s.visibilityMode).toBe('acl');
     const body = Buffer.from('image');
-    await s.put('fedora.qcow2', body, md5(body), { visibility: 'public' });
-    await s.put('rhel.qcow2', body, md5(body), { visibility: 'private' });
+    await s.put('fedora.qcow2', body, sha(body), { visibility: 'public' });
+    await s.put('rhel.qcow2', body, sha(body), { visibility: 'private' });
     const w = await s.startMultipart('rhel-big.qcow2', { visibility: 'private' });
     const part = Buffer.alloc(5 * 1024 * 1024, 7);
-    await w.writePart(1, part, md5(part));
+    await w.writePart(1, part, sha(part));
     await w.complete();
     expect(await anonymousStatus('old', bucket, 'fedora.qcow2')).toBe(200);
     expect(await anonymousStatus('old', bucket, 'rhel.qcow2')).toBe(403);
@@ -60,7 +60,7 @@ describe('visibility on RGW', () => {
     await s.preflight();
     expect(s.visibilityMode).toBe('detect');
     const body = Buffer.from('x');
-    await s.put('rhel-x', body, md5(body), { visibility: 'private' });
+    await s.put('rhel-x', body, sha(body), { visibility: 'private' });
     expect(await anonymousStatus('old', bucket, 'rhel-x')).toBe(403);
   });
 

@@ -40,9 +40,9 @@ function failingPart(store: S3Store, n: number): ObjectStore {
       return async (key: string, o: Parameters<ObjectStore['startMultipart']>[1]): Promise<MultipartWrite> => {
         const w = await target.startMultipart(key, o);
         return {
-          writePart: async (p, body, md5) => {
+          writePart: async (p, body, digest) => {
             if (p === n) throw new StoreError('unavailable', `injected: part ${p} lost`);
-            return w.writePart(p, body, md5);
+            return w.writePart(p, body, digest);
           },
           complete: () => w.complete(),
           abort: () => w.abort(),

@@ -68,13 +68,13 @@ class FlakyStore implements ObjectStore {
   async startMultipart(key: string, o: Parameters<ObjectStore['startMultipart']>[1]): Promise<MultipartWrite> {
     const w = await this.inner.startMultipart(key, o);
     return {
-      writePart: async (n, body, md5) => {
+      writePart: async (n, body, digest) => {
         this.inFlight++;
         this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
         try {
           await new Promise((r) => setTimeout(r, 5));
           if (n === this.failPart) throw new StoreError('unavailable', `injected failure on part ${n}`);
-          await w.writePart(n, body, md5);
+          await w.writePart(n, body, digest);
         } finally {
           this.inFlight--;
         }
@@ -216,9 +216,9 @@ describe('uploadImages on folder stores', () => {
     let hashed = 0;
     const report = await uploadImages(
       options(await expandFiles([name], src), [{ name: 'a', store: a }], {
-        hashFile: async (p, s) => {
+        hashFile: async (p, s, ps) => {
           hashed++;
-          return hashFile(p, s);
+          return hashFile(p, s, ps);
         },
       }),
     );
