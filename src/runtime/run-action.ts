@@ -19,7 +19,7 @@ export async function runAction(title: string, main: (ctx: ActionContext) => Pro
   const summary = new Summary(title);
   const cleanups = new Set<() => Promise<void>>();
   const onSignal = (signal: NodeJS.Signals) => {
-    host.error(`${signal} received: aborting ${cleanups.size} open upload(s) so nothing is left half-written`);
+    host.error(`${signal} received: aborting open uploads so nothing is left half-written`);
     const deadline = new Promise((r) => setTimeout(r, 15_000).unref());
     void Promise.race([Promise.allSettled([...cleanups].map((c) => c())), deadline]).then(() => {
       process.exit(signal === 'SIGINT' ? 130 : 143);

@@ -1,6 +1,7 @@
 /** Reads a local file as a sequence of part-sized buffers, each freshly allocated (they outlive the read). */
 import * as fs from 'node:fs/promises';
 import { createHash } from 'node:crypto';
+import { HashWorker, sharedBuffer } from './hash-worker';
 
 /**
  * Yields `size` bytes of `file` in buffers of `chunkSize` (the last may be shorter). Fails if the
@@ -33,15 +34,25 @@ export async function* readChunks(
   }
 }
 
-/** The sha256 of a file (hex) and the SHA-256 of each `partSize` piece of it, from one read. */
+/**
+ * The sha256 of a file (hex) and the SHA-256 of each `partSize` piece of it, from one read. The two
+ * run side by side: the whole file on this thread, the pieces in a worker (nothing else is using the
+ * CPU yet: no upload has started).
+ */
 export async function hashFile(file: string, size: number, partSize: number): Promise<{ sha256: string; parts: Buffer[] }> {
   const whole = createHash('sha256');
   const parts: Buffer[] = [];
+  const worker = new HashWorker();
   // Each chunk is hashed before the next is read: one buffer serves them all.
-  const buffer = Buffer.allocUnsafe(Math.min(partSize, size));
-  for await (const chunk of readChunks(file, size, partSize, () => buffer)) {
-    whole.update(chunk);
-    parts.push(createHash('sha256').update(chunk).digest());
+  const buffer = sharedBuffer(Math.min(partSize, Math.max(size, 1)));
+  try {
+    for await (const chunk of readChunks(file, size, partSize, () => buffer)) {
+      const part = worker.digest(chunk, false);
+      whole.update(chunk);
+      parts.push(await part);
+    }
+  } finally {
+    await worker.close();
   }
   return { sha256: whole.digest('hex'), parts };
 }

@@ -12,6 +12,7 @@
  * beyond the `ObjectStore` calls.
  */
 import { createHash } from 'node:crypto';
+import { HashWorker, sharedBuffer } from './hash-worker';
 import type { AnonymousAccess } from '../s3/anonymous';
 import { ConfigurationError, quote } from '../config/configuration-error';
 import { decideVisibility, type VisibilityRule } from '../acl/visibility';
@@ -314,50 +315,60 @@ async function writeMultipart(
     error?: unknown;
   }
   const active: Active[] = todo.map((t) => ({ ...t }));
-  await Promise.all(
-    active.map(async (a) => {
-      try {
-        a.write = await a.target.store.startMultipart(key, options);
-      } catch (e) {
-        a.error = e;
-      }
-    }),
-  );
+  // Registered before any upload exists, and waiting for uploads still being created, so an
+  // interrupt at any moment leaves none open on a server.
+  const starting = active.map(async (a) => {
+    try {
+      a.write = await a.target.store.startMultipart(key, options);
+    } catch (e) {
+      a.error = e;
+    }
+  });
   const abortAll = async () => {
+    await Promise.allSettled(starting);
     await Promise.all(active.map((a) => a.write?.abort().catch(() => undefined)));
   };
   const unregister = o.onInterrupt?.(abortAll) ?? (() => undefined);
+  await Promise.all(starting);
 
-  // Without known part digests the whole-file sha256 is computed as the parts go by.
-  const sha = knownParts === undefined ? createHash('sha256') : undefined;
+  // Without known part digests, a worker hashes each part and the whole file as the parts go by.
+  const hasher = knownParts === undefined ? new HashWorker() : undefined;
   let inFlight = 0;
   let done = 0;
   const waiters: (() => void)[] = [];
   const pending = new Set<Promise<void>>();
   // Part buffers are reused once every store is done with them: memory stays at
   // (concurrency + 1) parts, however large the file and however slowly the garbage collector runs.
+  // They are shared memory, so the hashing worker reads them without a copy.
   const pool: Buffer[] = [];
-  const take = () => pool.pop() ?? Buffer.allocUnsafe(partSize);
+  const take = () => pool.pop() ?? sharedBuffer(partSize);
   events.progress(file.name, 0, file.size);
   try {
     let partNumber = 0;
     for await (const chunk of o.readChunks(file.path, file.size, partSize, take)) {
       if (active.every((a) => a.error !== undefined)) break;
       partNumber++;
-      sha?.update(chunk);
-      const digest = knownParts?.[partNumber - 1] ?? createHash('sha256').update(chunk).digest();
+      // Hashing starts at once, in order (the whole file's sha256 depends on it); the part is sent
+      // when its digest is known, so reading the next part overlaps hashing this one.
+      const digest = knownParts !== undefined ? Promise.resolve(knownParts[partNumber - 1]!) : hasher!.digest(chunk, true);
       while (inFlight >= o.concurrency) await new Promise<void>((r) => waiters.push(r));
       inFlight++;
       const n = partNumber;
-      const p = Promise.all(
-        active.map(async (a) => {
-          if (a.error !== undefined || !a.write) return;
-          try {
-            await a.write.writePart(n, chunk, digest);
-          } catch (e) {
-            a.error ??= e;
-          }
-        }),
+      const p = digest.then(
+        (d) =>
+          Promise.all(
+            active.map(async (a) => {
+              if (a.error !== undefined || !a.write) return;
+              try {
+                await a.write.writePart(n, chunk, d);
+              } catch (e) {
+                a.error ??= e;
+              }
+            }),
+          ),
+        (e: unknown) => {
+          for (const a of active) a.error ??= e;
+        },
       ).then(() => {
         inFlight--;
         done += chunk.length;
@@ -370,7 +381,7 @@ async function writeMultipart(
     }
     await Promise.all(pending);
     if (active.every((a) => a.error !== undefined)) return undefined;
-    const digest = sha?.digest('hex');
+    const digest = await hasher?.finish();
     if (digest !== undefined && digest !== options.metadata?.sha256) {
       // The name promised other content: nothing may become visible.
       await abortAll();
@@ -391,6 +402,7 @@ async function writeMultipart(
   } finally {
     // Whatever failed is aborted here, after its in-flight parts settled, so no part outlives it.
     await Promise.all(pending);
+    await hasher?.close();
     await Promise.all(
       active.map(async (a) => {
         if (a.error === undefined) return;

@@ -120,7 +120,7 @@ test('SIGTERM in the middle of an upload (a cancelled workflow) aborts the open 
   );
   expect(sawUpload).toBe(true);
   expect(run.code).toBe(143);
-  expect(run.stdout).toMatch(/SIGTERM received: aborting 1 open upload/);
+  expect(run.stdout).toMatch(/SIGTERM received: aborting open uploads/);
   expect(await openUploads('old', bucket)).toEqual([]);
   expect(await listKeys('old', bucket)).toEqual([]);
 });
