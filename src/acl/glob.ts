@@ -34,7 +34,8 @@ export function globToRegExp(glob: string, flags = ''): RegExp {
     } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
   }
   try {
-    return new RegExp(`^${re}$`, flags);
+    // `s`: a name may hold a newline, and `**` must still match it rather than skip the file.
+    return new RegExp(`^${re}$`, flags.includes('s') ? flags : `${flags}s`);
   } catch {
     throw new ConfigurationError(`glob ${quote(glob)} is not valid`);
   }

@@ -7,6 +7,14 @@ import { StoreError } from '../storage/object-store';
 import type { Host } from './host';
 import { Summary } from './summary';
 
+/**
+ * An outcome the action reports as its result, not a bug: files that did not reach enough stores,
+ * an object found exposed. Its message is shown as it is.
+ */
+export class ActionFailure extends Error {
+  override readonly name: string = 'ActionFailure';
+}
+
 export interface ActionContext {
   readonly host: Host;
   readonly summary: Summary;
@@ -36,7 +44,7 @@ export async function runAction(title: string, main: (ctx: ActionContext) => Pro
   } catch (e) {
     const message = describeFailure(e);
     summary.failure(message);
-    if (!(e instanceof ConfigurationError) && !(e instanceof StoreError) && e instanceof Error && e.stack) host.debug(e.stack);
+    if (!(e instanceof ConfigurationError) && !(e instanceof StoreError) && !(e instanceof ActionFailure) && e instanceof Error && e.stack) host.debug(e.stack);
     host.fail(message);
   } finally {
     process.removeListener('SIGINT', onSignal);
@@ -52,7 +60,7 @@ export async function runAction(title: string, main: (ctx: ActionContext) => Pro
 /** A message for the person who reads the failed step: theirs to fix, or a fault, or a bug. */
 export function describeFailure(e: unknown): string {
   if (e instanceof ConfigurationError) return e.message;
-  if (e instanceof StoreError) return e.message;
+  if (e instanceof StoreError || e instanceof ActionFailure) return e.message;
   if (e instanceof Error) return `internal error (please report it): ${e.message}`;
   return `internal error (please report it): ${String(e)}`;
 }

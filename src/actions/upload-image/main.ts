@@ -1,7 +1,7 @@
 /** `upload-image` glue: inputs -> stores -> engine -> outputs and summary. */
 import { ConfigurationError } from '../../config/configuration-error';
 import { probeAnonymous } from '../../s3/anonymous';
-import type { ActionContext } from '../../runtime/run-action';
+import { ActionFailure, type ActionContext } from '../../runtime/run-action';
 import { Progress } from '../../runtime/progress';
 import { StoreError } from '../../storage/object-store';
 import { openStore } from '../../storage/open-store';
@@ -12,7 +12,7 @@ import { fmtBytes, uploadImages, type UploadReport, type UploadTarget } from '..
 import { readUploadImageInputs, type UploadImageInputs } from './inputs';
 
 /** Raised when files did not reach enough stores, or a private object is exposed. */
-export class UploadFailedError extends Error {
+export class UploadFailedError extends ActionFailure {
   override readonly name = 'UploadFailedError';
 }
 

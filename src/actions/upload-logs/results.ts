@@ -1,0 +1,140 @@
+/**
+ * What `upload-logs` leaves behind: outputs (counts as decimal strings), a JSON report file under
+ * `RUNNER_TEMP` with every file's outcome, and the job summary (the link first, then what needs
+ * attention). Names and reasons only: never content, never a secret.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { CommentGrant } from '../../logs/authorize';
+import { formatSize } from '../../logs/index-page';
+import type { RunContext } from '../../logs/run-context';
+import type { TreeReport } from '../../logs/upload-tree';
+import type { WalkResult } from '../../logs/walk';
+import type { ActionContext } from '../../runtime/run-action';
+import type { UploadLogsInputs } from './inputs';
+
+/** The anonymous check of a store's sample. */
+export interface ProbeResult {
+  readonly store: string;
+  readonly indexError?: string;
+  readonly samples: readonly { readonly key: string; readonly expected: 'readable' | 'denied'; readonly access: string; readonly reason?: string }[];
+}
+
+/** One link back (commit status or comment) and how it went. */
+export interface LinkResult {
+  readonly kind: 'status' | 'comment' | 'status-or-comment';
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface RunResult {
+  readonly inputs: UploadLogsInputs;
+  readonly run: RunContext;
+  readonly prefix: string;
+  readonly url: string;
+  readonly walked: Extract<WalkResult, { kind: 'walked' }>;
+  readonly dryRun: boolean;
+  readonly seconds: number;
+  readonly stores: readonly ProbeResult[];
+  /** `undefined` on a dry run. */
+  readonly tree: TreeReport | undefined;
+  readonly grant: CommentGrant | undefined;
+  readonly links: readonly LinkResult[];
+  readonly redactionsIgnored?: number;
+}
+
+/** Rows of the summary's problem table at most; the report file has them all. */
+const SUMMARY_ROWS = 50;
+
+/** Sets the outputs, writes the report file and the summary. */
+export function writeResults(host: ActionContext['host'], summary: ActionContext['summary'], r: RunResult): void {
+  const files = r.tree?.files ?? [];
+  const uploaded = files.filter((f) => f.outcome === 'uploaded');
+  const problems = [
+    ...files.filter((f) => f.outcome !== 'uploaded').map((f) => ({ rel: f.rel, outcome: f.outcome, reason: f.reason ?? '' })),
+    ...r.walked.unusable.map((u) => ({ rel: u.rel, outcome: 'failed' as const, reason: u.reason })),
+  ];
+  const counts = {
+    files: r.dryRun ? r.walked.files.length : uploaded.length,
+    bytes: r.tree?.bytes ?? 0,
+    skipped: r.walked.skipped.length,
+    failed: problems.length,
+    redactions: r.tree?.redactions ?? 0,
+  };
+
+  const reportPath = path.join(host.env.RUNNER_TEMP || os.tmpdir(), `upload-logs-${r.run.runId || 'local'}-${randomBytes(4).toString('hex')}.json`);
+  const report = {
+    prefix: r.prefix,
+    url: r.url,
+    dryRun: r.dryRun,
+    visibility: r.inputs.visibility,
+    seconds: r.seconds,
+    counts,
+    authorization: r.grant ? { commenter: r.grant.commenter, via: r.grant.via, level: r.grant.level, command: r.grant.command, arguments: r.grant.arguments } : undefined,
+    stores: r.stores,
+    links: r.links,
+    redaction: { enabled: r.inputs.redact, occurrences: counts.redactions, secretsTooShort: r.redactionsIgnored ?? 0 },
+    files: r.dryRun
+      ? r.walked.files.map((f) => ({ path: f.rel, size: f.size, outcome: 'planned' }))
+      : files.map((f) => ({
+          path: f.rel,
+          size: f.size ?? f.sourceSize,
+          sourceSize: f.sourceSize,
+          contentType: f.contentType,
+          contentEncoding: f.contentEncoding,
+          redactions: f.redactions,
+          scan: f.scan,
+          outcome: f.outcome,
+          reason: f.reason,
+          stores: f.stores,
+        })),
+    unusable: r.walked.unusable,
+    skipped: r.walked.skipped,
+  };
+  fs.writeFileSync(reportPath, `${JSON.stringify(report, null, 1)}\n`);
+
+  host.setOutput('url', r.url);
+  host.setOutput('prefix', r.prefix);
+  host.setOutput('files', String(counts.files));
+  host.setOutput('bytes', String(counts.bytes));
+  host.setOutput('skipped', String(counts.skipped));
+  host.setOutput('failed', String(counts.failed));
+  host.setOutput('redactions', String(counts.redactions));
+  host.setOutput('report', reportPath);
+  if (r.grant === undefined) host.setOutput('arguments', '[]');
+
+  const vanished = files.filter((f) => f.outcome === 'vanished');
+  if (vanished.length > 0) host.warning(`${vanished.length} file(s) vanished during the upload and are not in the logs: ${vanished.slice(0, 5).map((f) => f.rel).join(', ')}${vanished.length > 5 ? ', ...' : ''}`);
+  const unscanned = files.filter((f) => f.scan === 'unscanned-compressed');
+  if (unscanned.length > 0) {
+    host.warning(`${unscanned.length} compressed text file(s) were too large to unpack and were uploaded without secret redaction: ${unscanned.slice(0, 5).map((f) => f.rel).join(', ')}`);
+  }
+  if (r.walked.unusable.length > 0) host.warning(`${r.walked.unusable.length} file(s) cannot be uploaded under their names: ${r.walked.unusable.slice(0, 5).map((u) => `${JSON.stringify(u.rel)} (${u.reason})`).join(', ')}`);
+  host.info(
+    `${r.dryRun ? 'planned' : 'uploaded'} ${counts.files} file(s), ${formatSize(counts.bytes)} written, ${counts.skipped} skipped, ${counts.failed} failed, ` +
+      `${counts.redactions} redaction(s)${r.dryRun ? '' : ` in ${r.seconds.toFixed(1)} s`}: ${r.url}`,
+  );
+
+  const linkText = r.prefix.replace(/[\\[\]]/g, (c) => `\\${c}`).replace(/</g, '&lt;');
+  summary.paragraph(
+    `${r.dryRun ? 'Dry run, nothing written. Logs would be at' : 'Logs:'} [${linkText}](${r.url}): ${counts.files} file(s), ${formatSize(counts.bytes)} written` +
+      (counts.failed > 0 ? `, **${counts.failed} not uploaded**` : '') +
+      (counts.skipped > 0 ? `, ${counts.skipped} skipped` : '') +
+      (counts.redactions > 0 ? `, ${counts.redactions} secret occurrence(s) redacted` : '') +
+      (r.dryRun ? '.' : ` in ${r.seconds.toFixed(1)} s.`),
+  );
+  if (r.grant) summary.paragraph(`Triggered by @${r.grant.commenter} (${r.grant.via === 'allowlist' ? 'allowed-users' : `${r.grant.level} permission`}): \`${r.grant.command}${r.grant.arguments.map((a) => ` ${a}`).join('')}\``);
+  if (r.stores.length > 0) {
+    summary.table(
+      ['store', 'index page', 'anonymous check'],
+      r.stores.map((s) => [s.store, s.indexError ?? 'written', s.samples.map((x) => `${x.access}${x.access === x.expected || x.access === 'n/a' ? '' : ` (expected ${x.expected})`}`).join(', ')]),
+    );
+  }
+  for (const l of r.links) if (!l.ok) summary.paragraph(`⚠️ ${l.kind}: ${l.detail}`);
+  if (problems.length > 0) {
+    summary.heading('Not uploaded').table(['file', 'outcome', 'reason'], problems.map((p) => [p.rel, p.outcome, p.reason]), SUMMARY_ROWS);
+  }
+  summary.paragraph(`Report: \`${reportPath}\``);
+}

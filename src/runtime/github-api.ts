@@ -1,0 +1,162 @@
+/**
+ * The GitHub REST calls the actions make, on `@actions/github`: the only module that imports it.
+ *
+ * The API address is passed in (from `GITHUB_API_URL`), so the same code talks to github.com, to
+ * GitHub Enterprise Server, and to the tests' local server. Every failure becomes a
+ * {@link GitHubApiError} that names the call and the HTTP status and never holds the token.
+ */
+import type { PermissionAnswer } from '../logs/authorize';
+
+/** A failed API call: what was asked, the HTTP status (when there was an answer) and GitHub's message. */
+export class GitHubApiError extends Error {
+  override readonly name = 'GitHubApiError';
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface CommitStatus {
+  readonly state: 'success' | 'failure' | 'error' | 'pending';
+  readonly context: string;
+  readonly description: string;
+  readonly targetUrl: string;
+}
+
+/** The comment that now carries the marker. */
+export interface CommentResult {
+  readonly action: 'created' | 'updated';
+  readonly id: number;
+  readonly url: string;
+}
+
+/** The calls, typed plainly. */
+export interface GitHubApi {
+  /** The user's permission on the repository; `undefined` when the API says 404 (not a collaborator). */
+  permission(owner: string, repo: string, login: string): Promise<PermissionAnswer | undefined>;
+  /** The head commit of a pull request. */
+  pullHeadSha(owner: string, repo: string, pullNumber: number): Promise<string>;
+  setStatus(owner: string, repo: string, sha: string, status: CommitStatus): Promise<void>;
+  /**
+   * Updates the comment on the issue or pull request whose body starts with `marker`, or creates it.
+   * Of several such comments (someone copied one), those written by a bot are preferred, and of
+   * those the oldest, so every re-run updates the same one.
+   */
+  upsertComment(owner: string, repo: string, issueNumber: number, marker: string, body: string): Promise<CommentResult>;
+}
+
+export interface GitHubApiOptions {
+  readonly token: string;
+  /** `GITHUB_API_URL`: `https://api.github.com`, or `https://HOST/api/v3` on GHES. */
+  readonly baseUrl: string;
+  /** Per request, in milliseconds (default 30 s). */
+  readonly timeoutMs?: number;
+  /** Attempts per call for server errors and network faults (default 3). */
+  readonly attempts?: number;
+  readonly debug?: (message: string) => void;
+}
+
+type Octokit = ReturnType<typeof import('@actions/github').getOctokit>;
+
+interface RequestErrorLike {
+  status?: number;
+  message?: string;
+  response?: { data?: { message?: string } };
+}
+
+/** A client for one token and API address. */
+export function githubApi(o: GitHubApiOptions): GitHubApi {
+  const debug = o.debug ?? (() => undefined);
+  // Loaded on first use: Octokit's packages are ES modules, which a CommonJS test runner on
+  // Node < 24 cannot require, and most runs of most actions never call the API.
+  let client: Promise<Octokit> | undefined;
+  const octokit = () =>
+    (client ??= import('@actions/github').then(({ getOctokit }) =>
+      getOctokit(o.token, {
+        baseUrl: o.baseUrl.replace(/\/+$/, ''),
+        userAgent: 'ci-stores',
+        log: { debug, info: debug, warn: debug, error: debug },
+      }),
+    ));
+  const request = () => ({ signal: AbortSignal.timeout(o.timeoutMs ?? 30_000) });
+
+  /** Runs one call, retrying 5xx and network faults; maps failures to `GitHubApiError`. */
+  async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const attempts = o.attempts ?? 3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        const err = (e ?? {}) as RequestErrorLike;
+        const status = typeof err.status === 'number' && err.status > 0 ? err.status : undefined;
+        const passing = status === undefined || status >= 500;
+        if (passing && attempt < attempts) {
+          debug(`${what}: ${status ?? 'no answer'}; trying again`);
+          await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+          continue;
+        }
+        // GitHub's own text ("Resource not accessible by integration"), without the docs link.
+        const text = (err.response?.data?.message ?? err.message ?? String(e)).replace(/\s*-\s*https:\/\/docs\.github\.com\S*$/, '');
+        throw new GitHubApiError(`${what}: ${status !== undefined ? `HTTP ${status} ` : ''}${text}`, status);
+      }
+    }
+  }
+
+  return {
+    async permission(owner, repo, login) {
+      try {
+        const r = await call(`GET /repos/${owner}/${repo}/collaborators/${login}/permission`, async () =>
+          (await octokit()).rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: login, request: request() }),
+        );
+        return { permission: r.data.permission, roleName: r.data.role_name };
+      } catch (e) {
+        if (e instanceof GitHubApiError && e.status === 404) return undefined;
+        throw e;
+      }
+    },
+
+    async pullHeadSha(owner, repo, pullNumber) {
+      const r = await call(`GET /repos/${owner}/${repo}/pulls/${pullNumber}`, async () =>
+        (await octokit()).rest.pulls.get({ owner, repo, pull_number: pullNumber, request: request() }),
+      );
+      return r.data.head.sha;
+    },
+
+    async setStatus(owner, repo, sha, s) {
+      await call(`POST /repos/${owner}/${repo}/statuses/${sha}`, async () =>
+        (await octokit()).rest.repos.createCommitStatus({
+          owner,
+          repo,
+          sha,
+          state: s.state,
+          context: s.context,
+          description: s.description,
+          target_url: s.targetUrl,
+          request: request(),
+        }),
+      );
+    },
+
+    async upsertComment(owner, repo, issueNumber, marker, body) {
+      const gh = await octokit();
+      const comments = await call(`GET /repos/${owner}/${repo}/issues/${issueNumber}/comments`, () =>
+        gh.paginate(gh.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100, request: request() }),
+      );
+      const marked = comments.filter((c) => (c.body ?? '').startsWith(marker));
+      const bots = marked.filter((c) => c.user?.type === 'Bot');
+      const mine = (bots.length > 0 ? bots : marked).sort((a, b) => a.id - b.id)[0];
+      if (mine !== undefined) {
+        const r = await call(`PATCH /repos/${owner}/${repo}/issues/comments/${mine.id}`, async () =>
+          (await octokit()).rest.issues.updateComment({ owner, repo, comment_id: mine.id, body, request: request() }),
+        );
+        return { action: 'updated', id: r.data.id, url: r.data.html_url };
+      }
+      const r = await call(`POST /repos/${owner}/${repo}/issues/${issueNumber}/comments`, async () =>
+        (await octokit()).rest.issues.createComment({ owner, repo, issue_number: issueNumber, body, request: request() }),
+      );
+      return { action: 'created', id: r.data.id, url: r.data.html_url };
+    },
+  };
+}

@@ -1,0 +1,210 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { globToRegExp } from '../../src/acl/glob';
+import { Redactor } from '../../src/logs/redact';
+import { putObject, uploadTree, type UploadTreeOptions } from '../../src/logs/upload-tree';
+import { walkTree, type LogFile } from '../../src/logs/walk';
+import { LocalStore } from '../../src/storage/local-store';
+import { StoreError, type ObjectStore } from '../../src/storage/object-store';
+
+const SECRET = 'sup3r-secret-token-value';
+
+function tmp(stem: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `${stem}-`));
+}
+
+function tree(files: Record<string, string | Buffer>): string {
+  const dir = tmp('logs');
+  for (const [rel, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), content);
+  }
+  return dir;
+}
+
+async function filesOf(dir: string): Promise<readonly LogFile[]> {
+  const r = await walkTree(dir, { include: [globToRegExp('**', 's')], exclude: [] });
+  if (r.kind !== 'walked') throw new Error('missing');
+  return r.files;
+}
+
+function options(files: readonly LogFile[], stores: { name: string; store: ObjectStore }[], over: Partial<UploadTreeOptions> = {}): UploadTreeOptions {
+  return { files, prefix: 'run-1/', targets: stores, visibility: 'public', concurrency: 8, retryDelayMs: 1, ...over };
+}
+
+async function read(store: LocalStore, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of await store.get(key)) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+describe('uploading a logs tree', () => {
+  test('every file lands under the prefix with its type and encoding; text is redacted in the copy only', async () => {
+    const gz = gzipSync(`gz line with ${SECRET}\n`);
+    const dir = tree({
+      'a.log': `token ${SECRET} and ${SECRET}\n`,
+      'sub dir/ünï+%#.txt': 'plain\n',
+      'data.json': '{"a":1}',
+      'img.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2]),
+      'journal.log.gz': gz,
+      [`bin-${SECRET}`]: Buffer.from([0, 1, 2, ...Buffer.from(SECRET)]),
+    });
+    const store = new LocalStore(tmp('store'));
+    const done: number[] = [];
+    const report = await uploadTree(options(await filesOf(dir), [{ name: 'local', store }], { redactor: new Redactor([SECRET]), onFileDone: (n) => done.push(n) }));
+
+    expect(report.files.map((f) => [f.rel, f.outcome, f.redactions, f.scan])).toEqual([
+      ['a.log', 'uploaded', 2, 'redacted'],
+      [`bin-${SECRET}`, 'uploaded', 0, 'binary'],
+      ['data.json', 'uploaded', 0, 'redacted'],
+      ['img.png', 'uploaded', 0, 'binary'],
+      ['journal.log.gz', 'uploaded', 1, 'redacted'],
+      ['sub dir/ünï+%#.txt', 'uploaded', 0, 'redacted'],
+    ]);
+    expect(report.redactions).toBe(3);
+    expect(done).toHaveLength(6);
+    expect((await read(store, 'run-1/a.log')).toString()).toBe('token *** and ***\n');
+    expect(fs.readFileSync(path.join(dir, 'a.log'), 'utf8')).toContain(SECRET);
+    expect(gunzipSync(await read(store, 'run-1/journal.log.gz')).toString()).toBe('gz line with ***\n');
+    // A binary file is uploaded byte for byte: redaction would corrupt it.
+    expect((await read(store, `run-1/bin-${SECRET}`)).includes(SECRET)).toBe(true);
+
+    const head = (key: string) => store.head(key);
+    expect(await head('run-1/a.log')).toMatchObject({ contentType: 'text/plain; charset=utf-8', contentEncoding: undefined });
+    expect(await head('run-1/journal.log.gz')).toMatchObject({ contentType: 'text/plain; charset=utf-8', contentEncoding: 'gzip' });
+    expect(await head('run-1/img.png')).toMatchObject({ contentType: 'image/png' });
+    expect(await head('run-1/sub dir/ünï+%#.txt')).toMatchObject({ contentType: 'text/plain; charset=utf-8' });
+    expect(report.bytes).toBe(report.files.reduce((n, f) => n + f.size!, 0));
+  });
+
+  test('a gz file without a secret is uploaded byte for byte, not packed again', async () => {
+    const gz = gzipSync('nothing secret\n', { level: 1 });
+    const dir = tree({ 'x.log.gz': gz });
+    const store = new LocalStore(tmp('store'));
+    await uploadTree(options(await filesOf(dir), [{ name: 'l', store }], { redactor: new Redactor([SECRET]) }));
+    expect((await read(store, 'run-1/x.log.gz')).equals(gz)).toBe(true);
+  });
+
+  test('a file that vanishes is reported and the rest go on', async () => {
+    const dir = tree({ 'a.log': 'a', 'b.log': 'b', 'c.log': 'c' });
+    const files = await filesOf(dir);
+    fs.rmSync(path.join(dir, 'b.log'));
+    const store = new LocalStore(tmp('store'));
+    const report = await uploadTree(options(files, [{ name: 'l', store }]));
+    expect(report.files.map((f) => [f.rel, f.outcome])).toEqual([
+      ['a.log', 'uploaded'],
+      ['b.log', 'vanished'],
+      ['c.log', 'uploaded'],
+    ]);
+    expect(report.files[1]!.reason).toMatch(/vanished before it could be read/);
+    expect(await store.head('run-1/c.log')).toBeDefined();
+  });
+
+  test('a pipe that took a file\'s place since the walk is reported, without hanging', async () => {
+    const dir = tree({ 'a.log': 'a', 'b.log': 'b' });
+    const files = await filesOf(dir);
+    fs.rmSync(path.join(dir, 'a.log'));
+    execFileSync('mkfifo', [path.join(dir, 'a.log')]);
+    const report = await uploadTree(options(files, [{ name: 'l', store: new LocalStore(tmp('store')) }]));
+    expect(report.files.map((f) => [f.outcome, f.reason])).toEqual([
+      ['failed', 'it is no longer a regular file'],
+      ['uploaded', undefined],
+    ]);
+  });
+
+  test('a large file goes in parts, redacted across part boundaries, and leaves no open upload', async () => {
+    const line = (i: number) => `line ${i} ${i % 97 === 0 ? SECRET : 'nothing'}\n`;
+    const text = Array.from({ length: 20000 }, (_, i) => line(i)).join('');
+    const dir = tree({ 'big.log': text, 'small.log': 'x' });
+    const store = new LocalStore(tmp('store'));
+    const report = await uploadTree(options(await filesOf(dir), [{ name: 'l', store }], { redactor: new Redactor([SECRET]), singlePutMax: 64 * 1024, partSize: 50 * 1024 }));
+    const big = report.files.find((f) => f.rel === 'big.log')!;
+    const expected = text.split(SECRET).join('***');
+    expect(big).toMatchObject({ outcome: 'uploaded', redactions: text.split(SECRET).length - 1, size: Buffer.byteLength(expected), scan: 'redacted' });
+    expect((await read(store, 'run-1/big.log')).toString()).toBe(expected);
+    expect(await store.head('run-1/big.log')).toMatchObject({ contentType: 'text/plain; charset=utf-8' });
+    expect(await store.listOpenUploads()).toEqual([]);
+  });
+
+  test('a file that shrinks while a large upload reads it is reported, and its parts are aborted', async () => {
+    const dir = tree({ 'big.log': Buffer.alloc(300 * 1024, 0x61) });
+    const files = await filesOf(dir);
+    const store = new LocalStore(tmp('store'));
+    const slow: ObjectStore = Object.assign(Object.create(store) as ObjectStore, {
+      startMultipart: async (key: string, o: Parameters<ObjectStore['startMultipart']>[1]) => {
+        const w = await store.startMultipart(key, o);
+        fs.truncateSync(path.join(dir, 'big.log'), 100 * 1024);
+        return w;
+      },
+    });
+    const report = await uploadTree(options(files, [{ name: 'l', store: slow }], { singlePutMax: 64 * 1024, partSize: 64 * 1024 }));
+    expect(report.files[0]).toMatchObject({ outcome: 'vanished', reason: expect.stringMatching(/shrank while it was read/) });
+    expect(await store.head('run-1/big.log')).toBeUndefined();
+    expect(await store.listOpenUploads()).toEqual([]);
+  });
+
+  test('one store failing a file: the file is failed, named with the store; the other store has it', async () => {
+    const dir = tree({ 'a.log': 'a', 'b.log': 'b' });
+    const good = new LocalStore(tmp('good'));
+    const badBase = new LocalStore(tmp('bad'));
+    const bad: ObjectStore = Object.assign(Object.create(badBase) as ObjectStore, {
+      put: async (key: string, ...rest: unknown[]) => {
+        if (key.endsWith('b.log')) throw new StoreError('access-denied', `PUT bad key ${JSON.stringify(key)}: AccessDenied`);
+        return (badBase.put as (...a: unknown[]) => Promise<unknown>)(key, ...rest);
+      },
+    });
+    const report = await uploadTree(options(await filesOf(dir), [{ name: 'good', store: good }, { name: 'bad', store: bad }]));
+    expect(report.files[1]).toMatchObject({ rel: 'b.log', outcome: 'failed', stores: ['good'], reason: expect.stringMatching(/^bad: PUT bad key "run-1\/b.log": AccessDenied/) });
+    expect(report.files[0]).toMatchObject({ outcome: 'uploaded', stores: ['good', 'bad'] });
+    expect(report.bytes).toBe(3);
+  });
+
+  test('passing faults are retried per object; others are not', async () => {
+    const dir = tree({ 'a.log': 'a' });
+    const base = new LocalStore(tmp('flaky'));
+    let calls = 0;
+    const flaky: ObjectStore = Object.assign(Object.create(base) as ObjectStore, {
+      put: async (...a: unknown[]) => {
+        if (++calls < 3) throw new StoreError('unavailable', 'SlowDown');
+        return (base.put as (...x: unknown[]) => Promise<unknown>)(...a);
+      },
+    });
+    const report = await uploadTree(options(await filesOf(dir), [{ name: 'f', store: flaky }]));
+    expect(report.files[0]!.outcome).toBe('uploaded');
+    expect(calls).toBe(3);
+  });
+
+  test('at most `concurrency` files are in flight', async () => {
+    const dir = tree(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${i}.log`, 'x'])));
+    const base = new LocalStore(tmp('conc'));
+    let inFlight = 0;
+    let most = 0;
+    const counting: ObjectStore = Object.assign(Object.create(base) as ObjectStore, {
+      put: async (...a: unknown[]) => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight--;
+        return (base.put as (...x: unknown[]) => Promise<unknown>)(...a);
+      },
+    });
+    await uploadTree(options(await filesOf(dir), [{ name: 'c', store: counting }], { concurrency: 6 }));
+    expect(most).toBe(6);
+  });
+
+  test('a key longer than S3 allows is a failed file, not a failed run', async () => {
+    const dir = tree({ [`${'d'.repeat(200)}/${'n'.repeat(200)}.log`]: 'x', 'ok.log': 'y' });
+    const store = new LocalStore(tmp('store'));
+    const report = await uploadTree(options(await filesOf(dir), [{ name: 'l', store }], { prefix: `${Array.from({ length: 7 }, () => 'p'.repeat(99)).join('/')}/` }));
+    expect(report.files.map((f) => f.outcome)).toEqual(['failed', 'uploaded']);
+    expect(report.files[0]!.reason).toMatch(/longer than 1,024 bytes/);
+  });
+
+  test('putObject writes a generated page with its type', async () => {
+    const store = new LocalStore(tmp('store'));
+    await putObject(store, 'run-1/index.html', Buffer.from('<html>'), { contentType: 'text/html; charset=utf-8', visibility: 'public' });
+    expect(await store.head('run-1/index.html')).toMatchObject({ size: 6, contentType: 'text/html; charset=utf-8' });
+  });
+});
