@@ -1,0 +1,355 @@
+'use strict';
+/**
+ * upload-logs: a tree of 10,000 small files (100 folders x 100 files of 4 KiB, random bytes, made
+ * once under .bench/logs-tree) uploaded to ONE store (the "old" cluster) by
+ *   - ours: the upload-logs action bundle, run as a GitHub runner runs it (no GitHub API calls);
+ *   - `aws s3 cp --recursive`, with its defaults (10 requests at once) and with 64 at once;
+ *   - `rclone copy` with 64 transfers and 64 checkers.
+ * Each run goes to a fresh empty bucket, is checked from outside (every key under its prefix), and
+ * the bucket is dropped afterwards. Goals: ours >= 1.2x rclone's and >= 2x the AWS CLI's (defaults)
+ * objects per second, and no more client CPU per object than rclone.
+ */
+const { spawnSync } = require('node:child_process');
+const { createHash, randomBytes } = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { timed, round } = require('../lib/timed');
+const { createBucket, dropBucket, listObjects } = require('../lib/s3');
+const { REPO } = require('../lib/rgw');
+const { median } = require('../lib/stats');
+
+const FOLDERS = 100;
+const FILES_PER_FOLDER = 100;
+const FILE_COUNT = FOLDERS * FILES_PER_FOLDER;
+const FILE_BYTES = 4096;
+const NODE24 = path.join(REPO, 'node_modules', 'node', 'bin', 'node');
+const DIST = path.join(REPO, 'dist', 'upload-logs');
+const ACTION_YML = path.join(REPO, 'actions', 'upload-logs', 'action.yml');
+const AWS = '/usr/bin/aws'; // Debian's AWS CLI v2, not a pyenv `aws` that may come first on PATH
+const RCLONE = 'rclone';
+const PREFIX = 'logs'; // where the other tools write, in their fresh bucket
+const GOALS = { vsRclone: 1.2, vsAws: 2 };
+
+module.exports = {
+  name: 'upload-logs',
+  description: `a tree of ${FILE_COUNT} files of ${FILE_BYTES / 1024} KiB to one store: ours vs AWS CLI (defaults, 64 requests) and rclone (64 transfers)`,
+  options: {
+    'files-in-flight': "the action's files-in-flight input (default: action.yml's)",
+  },
+  run,
+};
+
+async function run(ctx) {
+  const store = ctx.clusters.old;
+  const tree = path.join(ctx.workDir, 'logs-tree');
+  const rels = ensureTree(tree, ctx.log);
+  const bundle = await snapshotBundle(ctx);
+  const defaults = actionDefaults();
+  const filesInFlight = ctx.options['files-in-flight'];
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-upload-logs-'));
+  const env = childEnv();
+  const awsConfig = path.join(scratch, 'aws-config');
+  fs.writeFileSync(awsConfig, '[default]\ns3 =\n  max_concurrent_requests = 64\n');
+
+  const cases = [
+    {
+      id: 'ours',
+      label: 'ours',
+      settings: `files-in-flight ${filesInFlight ?? `${defaults['files-in-flight']} (default)`}, visibility public, redact true`,
+      run: (bucket) => runOurs(bundle, tree, store, bucket, defaults, filesInFlight, scratch, env),
+    },
+    { id: 'aws', label: 'aws s3 cp --recursive', settings: 'defaults: 10 requests', run: (bucket) => runAws(tree, store, bucket, '/dev/null', env) },
+    { id: 'aws-64', label: 'aws s3 cp --recursive', settings: 'max_concurrent_requests 64', run: (bucket) => runAws(tree, store, bucket, awsConfig, env) },
+    { id: 'rclone', label: 'rclone copy', settings: '--transfers 64 --checkers 64', run: (bucket) => runRclone(tree, store, bucket, scratch, env) },
+  ];
+
+  const samples = Object.fromEntries(cases.map((c) => [c.id, []]));
+  try {
+    for (let round = 1; round <= ctx.repeat; round++) {
+      for (const c of cases) {
+        ctx.log(`round ${round}/${ctx.repeat}: ${c.label} (${c.settings})`);
+        const bucket = await createBucket(store, `bench-logs-${c.id}`);
+        try {
+          const { measured, prefix, extra } = await c.run(bucket);
+          ctx.log(`  ${measured.wallSeconds} s wall, ${measured.cpuSeconds} s CPU, ${measured.peakRssMiB} MiB peak RSS`);
+          await checkStored(store, bucket, prefix, rels, extra);
+          samples[c.id].push(measured);
+        } finally {
+          const t = Date.now();
+          await dropBucket(store, bucket);
+          ctx.log(`  bucket dropped in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+        }
+      }
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  return tabulate(ctx, cases, samples);
+}
+
+function tabulate(ctx, cases, samples) {
+  const rows = cases.map((c) => {
+    const ms = samples[c.id];
+    const wall = median(ms.map((m) => m.wallSeconds));
+    const cpu = median(ms.map((m) => m.cpuSeconds));
+    return {
+      tool: c.label,
+      'wall s': round(wall, 2),
+      'cpu s': round(cpu, 2),
+      'objects/s': round(FILE_COUNT / wall, 1),
+      'cpu ms/object': round((cpu * 1000) / FILE_COUNT, 3),
+      'peak RSS MiB': round(median(ms.map((m) => m.peakRssMiB)), 1),
+      ...(ctx.repeat > 1 ? { 'wall s, each run': ms.map((m) => m.wallSeconds.toFixed(2)) } : {}),
+      settings: c.settings,
+      _case: c.id,
+      _runs: ms.map((m) => ({ wallSeconds: m.wallSeconds, cpuSeconds: m.cpuSeconds, peakRssMiB: m.peakRssMiB })),
+    };
+  });
+  const by = (id) => rows.find((r) => r._case === id);
+  const ours = by('ours');
+  const vsRclone = ours['objects/s'] / by('rclone')['objects/s'];
+  const vsAws = ours['objects/s'] / by('aws')['objects/s'];
+  const vsAws64 = ours['objects/s'] / by('aws-64')['objects/s'];
+  ours['vs rclone'] = `${vsRclone.toFixed(2)}x`;
+  ours['vs aws defaults'] = `${vsAws.toFixed(2)}x`;
+  // Columns in a fixed place: every row gets the ratio columns, empty except ours.
+  for (const r of rows) {
+    if (r !== ours) {
+      r['vs rclone'] = '';
+      r['vs aws defaults'] = '';
+    }
+  }
+  const verdict = (ok) => (ok ? 'MET' : 'NOT MET');
+  ctx.note(`goal: ours >= ${GOALS.vsRclone}x rclone objects/s: ${vsRclone.toFixed(2)}x -> ${verdict(vsRclone >= GOALS.vsRclone)}`);
+  ctx.note(`goal: ours >= ${GOALS.vsAws}x aws (defaults) objects/s: ${vsAws.toFixed(2)}x -> ${verdict(vsAws >= GOALS.vsAws)}`);
+  const cpuOurs = ours['cpu ms/object'];
+  const cpuRclone = by('rclone')['cpu ms/object'];
+  ctx.note(`goal: ours CPU per object <= rclone's: ${cpuOurs.toFixed(3)} vs ${cpuRclone.toFixed(3)} ms -> ${verdict(cpuOurs <= cpuRclone)}`);
+  ctx.note(`for context: ours vs aws (64 requests) objects/s: ${vsAws64.toFixed(2)}x`);
+  ctx.note(`ours also writes index.html under its prefix (${FILE_COUNT + 1} objects); the others write the ${FILE_COUNT} files only`);
+  if (ctx.repeat > 1) ctx.note(`figures are medians of ${ctx.repeat} runs`);
+  ctx.note(`versions: ${toolVersions()}`);
+  return rows;
+}
+
+// ------------------------------------------------------------------------------------------------
+// The tree
+
+/** The relative paths of the test tree's files, in a fixed order. */
+function treeRels() {
+  const rels = [];
+  for (let d = 0; d < FOLDERS; d++) for (let f = 0; f < FILES_PER_FOLDER; f++) rels.push(`job-${String(d).padStart(3, '0')}/step-${String(f).padStart(3, '0')}.log`);
+  return rels;
+}
+
+/**
+ * Makes `dir` hold the test tree unless it already does (every file there, of the right size).
+ * Written under a temporary name and renamed, so an interrupted run never leaves half a tree.
+ */
+function ensureTree(dir, log) {
+  const rels = treeRels();
+  const complete = () => {
+    try {
+      return rels.every((r) => fs.statSync(path.join(dir, r)).size === FILE_BYTES) && fs.readdirSync(dir).length === FOLDERS;
+    } catch {
+      return false;
+    }
+  };
+  if (complete()) return rels;
+  log(`writing ${FILE_COUNT} files of ${FILE_BYTES} random bytes under ${dir}`);
+  const tmp = `${dir}.tmp`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  for (let d = 0; d < FOLDERS; d++) fs.mkdirSync(path.join(tmp, `job-${String(d).padStart(3, '0')}`), { recursive: true });
+  for (const r of rels) fs.writeFileSync(path.join(tmp, r), randomBytes(FILE_BYTES));
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(tmp, dir);
+  return rels;
+}
+
+/** The bucket must hold exactly the tree's files under `prefix` (plus `extra` keys, for ours). */
+async function checkStored(store, bucket, prefix, rels, extra = []) {
+  const objects = await listObjects(store, bucket, prefix);
+  const expected = new Set([...rels, ...extra].map((r) => `${prefix}${r}`));
+  const found = new Set(objects.map((o) => o.key));
+  const missing = [...expected].filter((k) => !found.has(k));
+  const unexpected = [...found].filter((k) => !expected.has(k));
+  const fileKeys = new Set(rels.map((r) => `${prefix}${r}`));
+  const badSize = objects.filter((o) => fileKeys.has(o.key) && o.size !== FILE_BYTES);
+  const fileCount = objects.length - extra.filter((e) => found.has(`${prefix}${e}`)).length;
+  if (fileCount !== rels.length || missing.length > 0 || unexpected.length > 0 || badSize.length > 0) {
+    throw new Error(
+      `${store.name}/${bucket}/${prefix}: expected ${rels.length} files${extra.length ? ` + ${extra.join(', ')}` : ''}, found ${objects.length} objects; ` +
+        `missing ${missing.length} (${missing.slice(0, 3).join(', ')}), unexpected ${unexpected.length} (${unexpected.slice(0, 3).join(', ')}), wrong size ${badSize.length}`,
+    );
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// The tools
+
+function toolVersions() {
+  const first = (cmd, args) => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8', env: childEnv() });
+    return (r.stdout || r.stderr || '?').trim().split('\n')[0];
+  };
+  return [`node ${first(NODE24, ['--version'])}`, first(AWS, ['--version']).split(' ')[0], first('env', ['-u', 'AWS_CA_BUNDLE', RCLONE, 'version'])].join(', ');
+}
+
+/** The environment every tool starts from: ours, minus anything that would configure S3 clients or a runner. */
+function childEnv() {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(AWS_|RCLONE_|INPUT_|GITHUB_|RUNNER_)/.test(k) && k !== 'AWS_CA_BUNDLE') continue;
+    env[k] = v;
+  }
+  return env;
+}
+
+/** Copies dist/upload-logs/ to .bench/dist/upload-logs/ (a rebuild during the run must not mix builds); returns the copy's index.js. */
+async function snapshotBundle(ctx) {
+  const src = path.join(DIST, 'index.js');
+  for (let waited = 0; !fs.existsSync(src) || Date.now() - fs.statSync(src).mtimeMs < 3000; waited++) {
+    if (waited === 0) ctx.log('waiting for dist/upload-logs/index.js (being rebuilt?)');
+    if (waited > 300) throw new Error(`${src} missing or changing for 5 minutes`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const dest = path.join(ctx.workDir, 'dist', 'upload-logs');
+  fs.rmSync(dest, { recursive: true, force: true });
+  fs.cpSync(DIST, dest, { recursive: true });
+  const copy = path.join(dest, 'index.js');
+  const hash = createHash('sha256').update(fs.readFileSync(copy)).digest('hex');
+  ctx.note(`bundle: dist/upload-logs/index.js, ${fs.statSync(copy).size} bytes, sha256 ${hash.slice(0, 16)}..., built ${fs.statSync(src).mtime.toISOString()}`);
+  return copy;
+}
+
+/**
+ * Every input's default from action.yml, as the runner passes them (INPUT_NAME, even when empty).
+ * A small reader for this file's layout: `  name:` blocks under `inputs:`, `    default: 'VALUE'`.
+ */
+function actionDefaults() {
+  const yml = fs.readFileSync(ACTION_YML, 'utf8');
+  const section = yml.slice(yml.indexOf('\ninputs:\n'), yml.indexOf('\noutputs:\n'));
+  const defaults = {};
+  let current;
+  for (const line of section.split('\n')) {
+    const name = /^  ([a-z][a-z0-9-]*):\s*$/.exec(line);
+    if (name) current = name[1];
+    const def = /^    default: (.*)$/.exec(line);
+    if (def && current) {
+      let v = def[1].trim();
+      if (v.startsWith("'") && v.endsWith("'")) v = v.slice(1, -1).replace(/''/g, "'");
+      defaults[current] = v;
+    }
+  }
+  return defaults;
+}
+
+/**
+ * The action bundle under Node 24 as a runner runs it: every input (action.yml's defaults, then
+ * ours), the workflow context for the default prefix template, GITHUB_OUTPUT and the job summary.
+ * No token, so nothing talks to the GitHub API (no status or comment is asked for anyway).
+ */
+async function runOurs(bundle, tree, store, bucket, defaults, filesInFlight, scratch, baseEnv) {
+  const ws = path.dirname(tree);
+  const output = path.join(scratch, 'github-output');
+  const summary = path.join(scratch, 'step-summary');
+  fs.writeFileSync(output, '');
+  fs.writeFileSync(summary, '');
+  const inputs = {
+    ...defaults,
+    'github-token': '', // the runner would pass ${{ github.token }}: none here, so no API calls
+    path: path.basename(tree),
+    stores: `${store.endpoint}/${bucket} credentials=env:OLD`,
+    ...(filesInFlight !== undefined ? { 'files-in-flight': filesInFlight } : {}),
+  };
+  const runId = String(Date.now());
+  const env = {
+    ...baseEnv,
+    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v])),
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: ws,
+    GITHUB_OUTPUT: output,
+    GITHUB_STEP_SUMMARY: summary,
+    GITHUB_REPOSITORY: 'ci-stores/bench',
+    GITHUB_REPOSITORY_OWNER: 'ci-stores',
+    GITHUB_SHA: createHash('sha1').update(runId).digest('hex'),
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_EVENT_NAME: 'push',
+    GITHUB_RUN_ID: runId,
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_JOB: 'bench',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_API_URL: 'http://127.0.0.1:9', // never used; a call by mistake fails at once instead of reaching GitHub
+    RUNNER_TEMP: scratch,
+    OLD_ACCESS_KEY_ID: store.accessKey,
+    OLD_SECRET_ACCESS_KEY: store.secretKey,
+  };
+  const m = await timed(NODE24, [bundle], { env, cwd: ws });
+  const outputs = parseOutputs(fs.readFileSync(output, 'utf8'));
+  if (m.code !== 0 || outputs.files !== String(FILE_COUNT) || !outputs.prefix) {
+    throw new Error(
+      `upload-logs bundle failed: ${m.signal ?? `exit ${m.code}`}, outputs ${JSON.stringify(outputs)}\n` +
+        `--- stdout (tail) ---\n${m.stdout.slice(-4000)}\n--- stderr (tail) ---\n${m.stderr.slice(-4000)}`,
+    );
+  }
+  for (const f of fs.readdirSync(scratch)) if (/^upload-logs-.*\.json$/.test(f)) fs.rmSync(path.join(scratch, f)); // the JSON report
+  return { measured: m, prefix: outputs.prefix, extra: ['index.html'] };
+}
+
+/** GITHUB_OUTPUT contents: `name<<DELIM` ... `DELIM` blocks, or `name=value` lines. */
+function parseOutputs(text) {
+  const out = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i]);
+    if (heredoc) {
+      const value = [];
+      for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) value.push(lines[i]);
+      out[heredoc[1]] = value.join('\n');
+    } else if (lines[i].includes('=')) {
+      const eq = lines[i].indexOf('=');
+      out[lines[i].slice(0, eq)] = lines[i].slice(eq + 1);
+    }
+  }
+  return out;
+}
+
+/** `aws s3 cp --recursive`, with the config file given (/dev/null: the defaults). */
+async function runAws(tree, store, bucket, configFile, baseEnv) {
+  const env = {
+    ...baseEnv,
+    AWS_ACCESS_KEY_ID: store.accessKey,
+    AWS_SECRET_ACCESS_KEY: store.secretKey,
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_CONFIG_FILE: configFile,
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  const m = await timed(AWS, ['s3', 'cp', tree, `s3://${bucket}/${PREFIX}`, '--recursive', '--only-show-errors', '--endpoint-url', store.endpoint], { env });
+  if (m.code !== 0) throw new Error(`aws s3 cp --recursive to ${store.name} failed (${m.signal ?? `exit ${m.code}`}):\n${m.stderr.slice(-4000)}`);
+  return { measured: m, prefix: `${PREFIX}/` };
+}
+
+/** `rclone copy`, configured only by environment variables, 64 transfers and checkers. */
+async function runRclone(tree, store, bucket, scratch, baseEnv) {
+  const conf = path.join(scratch, 'rclone.conf');
+  fs.writeFileSync(conf, '');
+  const p = 'RCLONE_CONFIG_OLD_';
+  const env = {
+    ...baseEnv,
+    RCLONE_CONFIG: conf,
+    [`${p}TYPE`]: 's3',
+    [`${p}PROVIDER`]: 'Ceph',
+    [`${p}ENDPOINT`]: store.endpoint,
+    [`${p}ACCESS_KEY_ID`]: store.accessKey,
+    [`${p}SECRET_ACCESS_KEY`]: store.secretKey,
+    [`${p}REGION`]: store.region,
+    [`${p}ENV_AUTH`]: 'false',
+  };
+  // rclone 1.60 fails while AWS_CA_BUNDLE is set (as it is on these machines).
+  const m = await timed('env', ['-u', 'AWS_CA_BUNDLE', RCLONE, 'copy', tree, `old:${bucket}/${PREFIX}`, '--transfers', '64', '--checkers', '64'], { env });
+  if (m.code !== 0) throw new Error(`rclone copy to ${store.name} failed (${m.signal ?? `exit ${m.code}`}):\n${m.stderr.slice(-4000)}`);
+  return { measured: m, prefix: `${PREFIX}/` };
+}
