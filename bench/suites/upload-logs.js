@@ -233,9 +233,9 @@ function actionDefaults() {
   const defaults = {};
   let current;
   for (const line of section.split('\n')) {
-    const name = /^  ([a-z][a-z0-9-]*):\s*$/.exec(line);
+    const name = /^ {2}([a-z][a-z0-9-]*):\s*$/.exec(line);
     if (name) current = name[1];
-    const def = /^    default: (.*)$/.exec(line);
+    const def = /^ {4}default: (.*)$/.exec(line);
     if (def && current) {
       let v = def[1].trim();
       if (v.startsWith("'") && v.endsWith("'")) v = v.slice(1, -1).replace(/''/g, "'");
