@@ -8,7 +8,7 @@ import * as https from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { ResolvedCredentials } from '../storage/credentials';
-import { PROVIDERS, type ProviderId } from './providers';
+import { PROVIDERS, type ProviderId, type ProviderQuirks } from './providers';
 
 export interface ClientOptions {
   readonly provider: ProviderId;
@@ -24,24 +24,62 @@ export interface ClientOptions {
   readonly idleTimeoutMs?: number;
 }
 
+/**
+ * What a client was made with, for code in `src/s3/` that talks HTTP itself on the client's own
+ * socket pool (the lean single PUT): the same agents, timeouts, attempts, endpoint and keys.
+ */
+export interface ClientWiring {
+  readonly quirks: ProviderQuirks;
+  readonly endpoint?: string;
+  readonly region: string;
+  readonly credentials: ResolvedCredentials;
+  readonly agents: { readonly http: http.Agent; readonly https: https.Agent };
+  readonly maxAttempts: number;
+  readonly connectTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+}
+
+// Kept beside the client rather than on it, so that the client stays a plain S3Client for every
+// caller and the wiring goes away with it.
+const WIRING = new WeakMap<S3Client, ClientWiring>();
+
+/** The wiring of a client made by {@link createS3Client}; `undefined` for any other client. */
+export function clientWiring(client: S3Client): ClientWiring | undefined {
+  return WIRING.get(client);
+}
+
 /** Creates an S3 client for one store. Call `destroy()` on it when done to close its sockets. */
 export function createS3Client(options: ClientOptions): S3Client {
   const quirks = PROVIDERS[options.provider];
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets };
-  return new S3Client({
+  const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
+  const wiring: ClientWiring = {
+    quirks,
+    endpoint: options.endpoint,
+    region: options.region,
+    credentials: options.credentials,
+    agents,
+    maxAttempts: options.maxAttempts ?? 6,
+    connectTimeoutMs: 10_000,
+    idleTimeoutMs: options.idleTimeoutMs ?? 120_000,
+  };
+  const client = new S3Client({
     region: options.region,
     endpoint: options.endpoint,
     forcePathStyle: quirks.forcePathStyle,
     credentials: options.credentials === 'default' ? undefined : options.credentials,
     requestChecksumCalculation: quirks.checksums,
     responseChecksumValidation: quirks.checksums,
-    maxAttempts: options.maxAttempts ?? 6,
+    maxAttempts: wiring.maxAttempts,
     retryMode: 'standard',
+    // The same agents serve the lean PUT, so `destroy()` closes every socket of the store.
     requestHandler: new NodeHttpHandler({
-      httpAgent: new http.Agent(agentOptions),
-      httpsAgent: new https.Agent(agentOptions),
-      connectionTimeout: 10_000,
-      socketTimeout: options.idleTimeoutMs ?? 120_000,
+      httpAgent: agents.http,
+      httpsAgent: agents.https,
+      connectionTimeout: wiring.connectTimeoutMs,
+      socketTimeout: wiring.idleTimeoutMs,
     }),
   });
+  WIRING.set(client, wiring);
+  return client;
 }

@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
+import type { ObjectHeaders } from '../../src/s3/bucket';
+import { LeanPut } from '../../src/s3/fast-put';
 import { multipartEtag } from '../../src/storage/etag';
 import { S3Store } from '../../src/storage/s3-store';
 import { parseStoreSpec, type S3StoreSpec } from '../../src/storage/store-spec';
@@ -24,6 +26,14 @@ function fakeAws(visibility: string, answer: (command: string, input: Record<str
     const r = answer(command, cmd.input);
     if (r instanceof Error) throw r;
     return r ?? {};
+  });
+  // Single PUTs do not go through the SDK: answer them as the PutObject they stand for.
+  jest.spyOn(LeanPut.prototype, 'put').mockImplementation(async (key: string, _body: Buffer, _sha: Buffer, headers: ObjectHeaders) => {
+    const input = { Key: key, ACL: headers.acl };
+    sent.push({ command: 'PutObject', input });
+    const r = answer('PutObject', input);
+    if (r instanceof Error) throw r;
+    return { etag: (r as { ETag?: string } | undefined)?.ETag };
   });
   const spec = parseStoreSpec(`https://cockpit-images.s3.us-east-1.amazonaws.com/ visibility=${visibility}`, { credentials: { type: 'default' }, visibility: 'auto', cwd: '/' }) as S3StoreSpec;
   const store = new S3Store(spec, { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example' }, { concurrency: 4 });

@@ -1,0 +1,204 @@
+/**
+ * The lean PUT: its signature against the SDK's own signer (known answer at a fixed date), its
+ * addressing, its fallback to the SDK, and its answers (retries, error codes, ETag) from a local
+ * HTTP server playing S3. That it is accepted by a real server is proven by the RGW suites.
+ */
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { S3Bucket } from '../../src/s3/bucket';
+import { createS3Client } from '../../src/s3/client';
+import { buildPut, putAddress, type PutTarget, type SigningKeys } from '../../src/s3/fast-put';
+import { PROVIDERS } from '../../src/s3/providers';
+import { StoreError } from '../../src/storage/object-store';
+
+/** SHA-256 and HMAC-SHA256 in the shape the SDK signer takes (neither sha256-js nor hash-node is installed). */
+class NodeSha256 {
+  private readonly h: Hash | Hmac;
+  constructor(secret?: Bytes) {
+    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
+  }
+  update(data: Bytes): void {
+    this.h.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.h.digest());
+  }
+}
+type Bytes = string | ArrayBuffer | ArrayBufferView;
+function bytes(d: Bytes): string | Buffer {
+  if (typeof d === 'string') return d;
+  return ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d);
+}
+
+const KEYS: SigningKeys = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+const WHEN = new Date('2025-03-04T05:06:07.000Z');
+const body = Buffer.from('hello, world\n');
+const digest = createHash('sha256').update(body).digest();
+
+async function sdkAuthorization(target: PutTarget, signed: { address: { protocol: string; hostname: string; port?: string; path: string }; headers: Record<string, string> }, keys: SigningKeys): Promise<string> {
+  const signer = new SignatureV4({ service: 's3', region: target.region, credentials: keys, sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
+  const headers = { ...signed.headers };
+  delete headers.authorization;
+  const r = await signer.sign(
+    { method: 'PUT', protocol: signed.address.protocol, hostname: signed.address.hostname, port: signed.address.port ? Number(signed.address.port) : undefined, path: signed.address.path, query: {}, headers },
+    { signingDate: WHEN },
+  );
+  return (r.headers as Record<string, string>).authorization!;
+}
+
+const generic: PutTarget = { quirks: PROVIDERS.generic, endpoint: 'http://127.0.0.1:7480', region: 'us-east-1' };
+const aws: PutTarget = { quirks: PROVIDERS.aws, endpoint: undefined, region: 'eu-central-1' };
+
+describe('signature: the same Authorization as @smithy/signature-v4', () => {
+  const keys = ['plain.txt', 'a b/c d.log', 'x+y=z', '100%/done', 'issue#12', 'naïve/日本語.txt', 'tilde~star*quote\'', 'paren(1)!', 'deep//double/./dot/..'];
+  for (const key of keys) {
+    for (const target of [generic, aws]) {
+      test(`${JSON.stringify(key)} on ${target.quirks.id}`, async () => {
+        const put = buildPut(target, 'logs-bucket', key, body, digest, { contentType: 'text/plain; charset=utf-8', contentEncoding: 'gzip', cacheControl: 'max-age=60', contentDisposition: 'inline; filename="a b.txt"', acl: 'public-read', metadata: { SHA256: digest.toString('hex'), Empty: '', 'x-Spaces': '  a   b  ' } }, KEYS, WHEN)!;
+        expect(put).toBeDefined();
+        expect(put.headers.authorization).toBe(await sdkAuthorization(target, put, KEYS));
+        expect(put.headers['x-amz-meta-sha256']).toBe(digest.toString('hex'));
+      });
+    }
+  }
+
+  test('a session token is sent and signed', async () => {
+    const keys = { ...KEYS, sessionToken: 'FwoGZXIvYXdzEBYaDH+/token==' };
+    const put = buildPut(generic, 'b', 'k', body, digest, {}, keys, WHEN)!;
+    expect(put.headers['x-amz-security-token']).toBe(keys.sessionToken);
+    expect(put.headers.authorization).toContain('x-amz-security-token');
+    expect(put.headers.authorization).toBe(await sdkAuthorization(generic, put, keys));
+  });
+
+  test('a non-default port is part of the signed host', async () => {
+    const put = buildPut({ ...generic, endpoint: 'https://s3.example.com:8443/' }, 'b', 'k', body, digest, {}, KEYS, WHEN)!;
+    expect(put.headers.host).toBe('s3.example.com:8443');
+    expect(put.headers.authorization).toBe(await sdkAuthorization(generic, put, KEYS));
+  });
+
+  test('without a type the SDK default is sent; no ACL header without an ACL; AWS gets the CRC32 the SDK adds', () => {
+    const put = buildPut(aws, 'b-1', 'k', Buffer.from('hello'), createHash('sha256').update('hello').digest(), {}, KEYS, WHEN)!;
+    expect(put.headers['content-type']).toBe('application/octet-stream');
+    expect(put.headers['x-amz-acl']).toBeUndefined();
+    // The value the SDK sent for the same body.
+    expect(put.headers['x-amz-checksum-crc32']).toBe('NhCmhg==');
+    expect(buildPut(generic, 'b', 'k', body, digest, {}, KEYS, WHEN)!.headers['x-amz-checksum-crc32']).toBeUndefined();
+  });
+});
+
+describe('addressing, as the SDK addresses', () => {
+  test('keys are encoded per RFC 3986 once, slashes kept', () => {
+    expect(putAddress(generic, 'b', "a b/+%#~*'é")!.path).toBe('/b/a%20b/%2B%25%23~%2A%27%C3%A9');
+  });
+  test('AWS: virtual host for plain names, path style for dotted ones', () => {
+    expect(putAddress(aws, 'cockpit-images', 'k')).toMatchObject({ host: 'cockpit-images.s3.eu-central-1.amazonaws.com', path: '/k' });
+    expect(putAddress(aws, 'images.cockpit', 'k')).toMatchObject({ host: 's3.eu-central-1.amazonaws.com', path: '/images.cockpit/k' });
+  });
+  test('what it cannot address for sure is left to the SDK', () => {
+    expect(putAddress({ ...aws, region: 'cn-north-1' }, 'b-1', 'k')).toBeUndefined();
+    expect(putAddress(aws, 'b-1', 'k', { AWS_USE_FIPS_ENDPOINT: 'true' })).toBeUndefined();
+    expect(putAddress({ ...aws, endpoint: 'https://minio.example.com' }, 'b-1', 'k')).toBeUndefined();
+  });
+  test('headers that are not printable ASCII are left to the SDK', () => {
+    expect(buildPut(generic, 'b', 'k', body, digest, { metadata: { name: 'café' } }, KEYS, WHEN)).toBeUndefined();
+    expect(buildPut(generic, 'b', 'k', body, digest, { contentDisposition: 'attachment; filename="ü"' }, KEYS, WHEN)).toBeUndefined();
+    expect(buildPut(generic, 'b', 'k', body, digest, { metadata: { A: '1', a: '2' } }, KEYS, WHEN)).toBeUndefined();
+  });
+});
+
+describe('answers from a server playing S3', () => {
+  let server: http.Server;
+  let endpoint: string;
+  let reply: (req: http.IncomingMessage, n: number) => { status: number; headers?: Record<string, string>; body?: string };
+  let seen: http.IncomingHttpHeaders[];
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        seen.push(req.headers);
+        const r = reply(req, seen.length);
+        res.writeHead(r.status, r.headers ?? {});
+        res.end(r.body ?? '');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+  beforeEach(() => (seen = []));
+  afterEach(() => jest.restoreAllMocks());
+
+  function bucket(): { wire: S3Bucket; close: () => void } {
+    const client = createS3Client({ provider: 'generic', endpoint, region: 'us-east-1', credentials: KEYS, maxSockets: 4 });
+    return { wire: new S3Bucket(client, 'b', 's3://b at test'), close: () => client.destroy() };
+  }
+  const xml = (code: string) => `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message></Message></Error>`;
+
+  test('the ETag comes back unquoted; the signed payload hash is the given digest', async () => {
+    reply = () => ({ status: 200, headers: { ETag: '"0123abcd"' } });
+    const { wire, close } = bucket();
+    await expect(wire.put('a b', body, digest, { acl: 'private' })).resolves.toBe('0123abcd');
+    expect(seen[0]!['x-amz-content-sha256']).toBe(digest.toString('hex'));
+    expect(seen[0]!['x-amz-acl']).toBe('private');
+    close();
+  });
+
+  test('503 and SlowDown are retried; the store sees the request again', async () => {
+    reply = (_r, n) => (n === 1 ? { status: 503, body: xml('SlowDown') } : n === 2 ? { status: 500, body: xml('InternalError') } : { status: 200, headers: { ETag: '"e"' } });
+    const { wire, close } = bucket();
+    await expect(wire.put('k', body, digest, {})).resolves.toBe('e');
+    expect(seen).toHaveLength(3);
+    close();
+  });
+
+  test.each([
+    ['XAmzContentSHA256Mismatch', 400, 'bad-digest'],
+    ['AccessControlListNotSupported', 400, 'acl-not-supported'],
+    ['NoSuchBucket', 404, 'no-such-bucket'],
+    ['AccessDenied', 403, 'access-denied'],
+  ])('%s (HTTP %i) is final and maps to %s, as from the SDK', async (code, status, kind) => {
+    reply = () => ({ status, body: xml(code) });
+    const { wire, close } = bucket();
+    const err = await wire.put('k', body, digest, {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect(err).toMatchObject({ kind, code, message: `PUT s3://b at test key "k": ${code} (HTTP ${status})${(err as Error).message.slice((`PUT s3://b at test key "k": ${code} (HTTP ${status})`).length)}` });
+    expect(seen).toHaveLength(1);
+    expect((err as Error).message).not.toContain(KEYS.secretAccessKey);
+    close();
+  });
+
+  test('gives up after the client\'s attempts, as unavailable', async () => {
+    reply = () => ({ status: 503, body: xml('ServiceUnavailable') });
+    const client = createS3Client({ provider: 'generic', endpoint, region: 'us-east-1', credentials: KEYS, maxSockets: 4, maxAttempts: 3 });
+    await expect(new S3Bucket(client, 'b', 's3://b').put('k', body, digest, {})).rejects.toMatchObject({ kind: 'unavailable' });
+    expect(seen).toHaveLength(3);
+    client.destroy();
+  });
+
+  test('non-ASCII metadata goes through the SDK', async () => {
+    const send = jest.spyOn(S3Client.prototype, 'send').mockImplementation(async () => ({ ETag: '"sdk"' }));
+    const { wire, close } = bucket();
+    await expect(wire.put('k', body, digest, { metadata: { title: 'Grüße' } })).resolves.toBe('sdk');
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(seen).toHaveLength(0);
+    close();
+  });
+
+  test('credentials=default without any credentials is no-credentials', async () => {
+    const saved = { ...process.env };
+    for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k];
+    Object.assign(process.env, { AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' });
+    try {
+      const client = createS3Client({ provider: 'generic', endpoint, region: 'us-east-1', credentials: 'default', maxSockets: 4 });
+      await expect(new S3Bucket(client, 'b', 's3://b').put('k', body, digest, {})).rejects.toMatchObject({ kind: 'no-credentials' });
+      expect(seen).toHaveLength(0);
+      client.destroy();
+    } finally {
+      process.env = saved;
+    }
+  });
+});
