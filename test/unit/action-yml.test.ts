@@ -28,9 +28,12 @@ function section(yml: string, name: string): Map<string, string> {
   return out;
 }
 
+/** The action's own sources, plus the shared input readers it calls. */
 function sources(action: string): string {
   const dir = path.join(root, 'src', 'actions', action);
-  return fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
+  const own = fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
+  const shared = own.includes('readStoreInputs(') ? fs.readFileSync(path.join(root, 'src', 'runtime', 'store-inputs.ts'), 'utf8') : '';
+  return `${own}\n${shared}`;
 }
 
 describe.each(actions)('actions/%s/action.yml', (action) => {

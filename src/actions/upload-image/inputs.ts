@@ -2,9 +2,9 @@
 import { parseVisibilityRules, DEFAULT_RULES_TEXT, type VisibilityRule } from '../../acl/visibility';
 import { ConfigurationError } from '../../config/configuration-error';
 import type { Host } from '../../runtime/host';
-import { lines, parseBoolean, parseChoice, parseInput, parseIntInRange, requiredInput } from '../../runtime/inputs';
-import type { VisibilityMode } from '../../storage/object-store';
-import { parseCredentials, parseStoreSpec, type StoreSpec } from '../../storage/store-spec';
+import { lines, parseBoolean, parseInput, parseIntInRange, requiredInput } from '../../runtime/inputs';
+import { readStoreInputs } from '../../runtime/store-inputs';
+import type { StoreSpec } from '../../storage/store-spec';
 import { MAX_PART, MIN_PART, parseKeyTemplate, parseRequirement, parseSize, type KeyTemplate, type Requirement } from '../../upload/plan';
 import { quote } from '../../config/configuration-error';
 
@@ -20,28 +20,10 @@ export interface UploadImageInputs {
   readonly dryRun: boolean;
 }
 
-const MODES = ['auto', 'acl', 'policy', 'detect'] as const;
 
 export function readUploadImageInputs(host: Host): UploadImageInputs {
   const files = lines(requiredInput(host, 'files'));
-  const credentials = parseInput(host, 'credentials', (v) => parseCredentials(v, host.cwd), 'default');
-  const visibility = parseInput(host, 'visibility-mode', parseChoice(MODES), 'auto') as VisibilityMode | 'auto';
-  const region = parseInput(host, 'region', (v) => v, 'us-east-1');
-  const storeLines = lines(requiredInput(host, 'stores'));
-  const stores = storeLines.map((line, i) =>
-    parseInput(host, 'stores', () => {
-      try {
-        return parseStoreSpec(line, { credentials, visibility, region, cwd: host.cwd });
-      } catch (e) {
-        throw e instanceof ConfigurationError ? e.within(`line ${i + 1}`) : e;
-      }
-    }),
-  );
-  const names = new Set<string>();
-  for (const s of stores) {
-    if (names.has(s.name)) throw new ConfigurationError(`input "stores": ${quote(s.name)} is listed twice; give each store once (or a distinct name=)`);
-    names.add(s.name);
-  }
+  const stores = readStoreInputs(host);
   return {
     files,
     stores,

@@ -11,9 +11,10 @@ import {
 } from '../../logs/authorize';
 import { parsePrefixTemplate, type PrefixTemplate } from '../../logs/prefix-template';
 import type { Host } from '../../runtime/host';
-import { lines, parseBoolean, parseChoice, parseInput, parseIntInRange, requiredInput } from '../../runtime/inputs';
-import type { Visibility, VisibilityMode } from '../../storage/object-store';
-import { parseCredentials, parseStoreSpec, type StoreSpec } from '../../storage/store-spec';
+import { lines, parseBoolean, parseChoice, parseInput, parseIntInRange } from '../../runtime/inputs';
+import { readStoreInputs } from '../../runtime/store-inputs';
+import type { Visibility } from '../../storage/object-store';
+import type { StoreSpec } from '../../storage/store-spec';
 
 export type IfNoFiles = 'error' | 'warn' | 'ignore';
 export type StatusState = 'auto' | 'success' | 'failure' | 'error' | 'pending';
@@ -55,7 +56,6 @@ export interface UploadLogsInputs {
 
 /** The prefix template's default: per repository, then one folder a run, attempt and job, sortable by time. */
 export const DEFAULT_PREFIX = '{repo}/{timestamp}-{short-sha}-{run-id}-{run-attempt}-{job}';
-const MODES = ['auto', 'acl', 'policy', 'detect'] as const;
 const LOGIN_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 
 export function readUploadLogsInputs(host: Host): UploadLogsInputs {
@@ -73,24 +73,7 @@ export function readUploadLogsInputs(host: Host): UploadLogsInputs {
     if (v === '' && !authorizeOnly) throw new ConfigurationError('is required and was not given; give the directory that holds the logs');
     return path.resolve(host.cwd, v);
   });
-  const credentials = parseInput(host, 'credentials', (v) => parseCredentials(v, host.cwd), 'default');
-  const visibilityMode = parseInput(host, 'visibility-mode', parseChoice(MODES), 'auto') as VisibilityMode | 'auto';
-  const region = parseInput(host, 'region', (v) => v, 'us-east-1');
-  const storeLines = authorizeOnly ? lines(host.input('stores')) : lines(requiredInput(host, 'stores'));
-  const stores = storeLines.map((line, i) =>
-    parseInput(host, 'stores', () => {
-      try {
-        return parseStoreSpec(line, { credentials, visibility: visibilityMode, region, cwd: host.cwd });
-      } catch (e) {
-        throw e instanceof ConfigurationError ? e.within(`line ${i + 1}`) : e;
-      }
-    }),
-  );
-  const names = new Set<string>();
-  for (const s of stores) {
-    if (names.has(s.name)) throw new ConfigurationError(`input "stores": ${quote(s.name)} is listed twice; give each store once (or a distinct name=)`);
-    names.add(s.name);
-  }
+  const stores = readStoreInputs(host, authorizeOnly);
 
   return {
     authorizeOnly,

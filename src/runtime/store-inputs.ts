@@ -1,0 +1,37 @@
+/**
+ * The inputs every action that writes to stores shares: `stores`, and the defaults for its lines
+ * (`credentials`, `visibility-mode`, `region`). One reader, so they mean the same everywhere.
+ */
+import { ConfigurationError, quote } from '../config/configuration-error';
+import type { VisibilityMode } from '../storage/object-store';
+import { parseCredentials, parseStoreSpec, type StoreSpec } from '../storage/store-spec';
+import type { Host } from './host';
+import { lines, parseChoice, parseInput, requiredInput } from './inputs';
+
+const MODES = ['auto', 'acl', 'policy', 'detect'] as const;
+
+/**
+ * Parses the `stores` input, one store spec a line, with the step's defaults. Each store must
+ * appear once. With `optional`, an empty input gives no store instead of an error.
+ */
+export function readStoreInputs(host: Host, optional = false): StoreSpec[] {
+  const credentials = parseInput(host, 'credentials', (v) => parseCredentials(v, host.cwd), 'default');
+  const visibility = parseInput(host, 'visibility-mode', parseChoice(MODES), 'auto') as VisibilityMode | 'auto';
+  const region = parseInput(host, 'region', (v) => v, 'us-east-1');
+  const storeLines = optional ? lines(host.input('stores')) : lines(requiredInput(host, 'stores'));
+  const stores = storeLines.map((line, i) =>
+    parseInput(host, 'stores', () => {
+      try {
+        return parseStoreSpec(line, { credentials, visibility, region, cwd: host.cwd });
+      } catch (e) {
+        throw e instanceof ConfigurationError ? e.within(`line ${i + 1}`) : e;
+      }
+    }),
+  );
+  const names = new Set<string>();
+  for (const s of stores) {
+    if (names.has(s.name)) throw new ConfigurationError(`input "stores": ${quote(s.name)} is listed twice; give each store once (or a distinct name=)`);
+    names.add(s.name);
+  }
+  return stores;
+}
