@@ -10,7 +10,6 @@
  * sequential uploads.
  */
 const { spawnSync } = require('node:child_process');
-const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -19,14 +18,11 @@ const { createBucket, dropBucket, listObjects, headObject } = require('../lib/s3
 const { collectGarbage, REPO } = require('../lib/rgw');
 const { ensureRandomFile, sha256OfFile, hardLink } = require('../lib/files');
 const { median } = require('../lib/stats');
+const { NODE24, AWS, RCLONE, childEnv, snapshotBundle } = require('../lib/tools');
 
 const IMAGE_BYTES = 2 * 1024 ** 3;
 const IMAGE_MIB = IMAGE_BYTES / 1024 ** 2;
 const GOAL_RATIO = 0.5;
-const NODE24 = path.join(REPO, 'node_modules', 'node', 'bin', 'node');
-const DIST = path.join(REPO, 'dist', 'upload-image');
-const AWS = '/usr/bin/aws'; // Debian's AWS CLI v2, not a pyenv `aws` that may come first on PATH
-const RCLONE = 'rclone';
 
 module.exports = {
   name: 'upload-image',
@@ -51,7 +47,7 @@ async function run(ctx) {
   }
   hardLink(image, addressed);
 
-  const bundle = await snapshotBundle(ctx);
+  const bundle = await snapshotBundle(ctx, 'upload-image');
   const inputs = actionInputs(ctx.options);
   const ourSettings = `part-size ${inputs.partSize.value}${inputs.partSize.given ? '' : ' (default)'}, concurrency ${inputs.concurrency.value}${inputs.concurrency.given ? '' : ' (default)'}`;
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-upload-image-'));
@@ -198,39 +194,7 @@ function toolVersions() {
   return [`node ${first(NODE24, ['--version'])}`, first(AWS, ['--version']).split(' ')[0], first('env', ['-u', 'AWS_CA_BUNDLE', RCLONE, 'version']), first('curl', ['--version']).split(' ').slice(0, 2).join(' ')].join(', ');
 }
 
-/** The environment every tool starts from: ours, minus anything that would configure S3 clients or a runner. */
-function childEnv() {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^(AWS_|RCLONE_|INPUT_|GITHUB_|RUNNER_)/.test(k) && k !== 'AWS_CA_BUNDLE') continue;
-    env[k] = v;
-  }
-  return env;
-}
 
-/**
- * Copies dist/upload-image/ to .bench/dist/upload-image/ and returns the copy's index.js. dist/ is
- * rebuilt from a clean slate while people work, so it can vanish or change between two runs of a
- * round; every run of this suite then measures the same build. The copy stays inside the repository
- * so that the bundle finds the same node_modules as it would from dist/.
- */
-async function snapshotBundle(ctx) {
-  const src = path.join(DIST, 'index.js');
-  // A rebuild in progress: wait until the bundle exists and has not changed for a few seconds.
-  for (let waited = 0; !fs.existsSync(src) || Date.now() - fs.statSync(src).mtimeMs < 3000; waited++) {
-    if (waited === 0) ctx.log('waiting for dist/upload-image/index.js (being rebuilt?)');
-    if (waited > 300) throw new Error(`${src} missing or changing for 5 minutes`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  const dest = path.join(ctx.workDir, 'dist', 'upload-image');
-  fs.rmSync(dest, { recursive: true, force: true });
-  fs.cpSync(DIST, dest, { recursive: true });
-  const copy = path.join(dest, 'index.js');
-  const hash = createHash('sha256').update(fs.readFileSync(copy)).digest('hex');
-  const built = fs.statSync(src).mtime.toISOString();
-  ctx.note(`bundle: dist/upload-image/index.js, ${fs.statSync(copy).size} bytes, sha256 ${hash.slice(0, 16)}..., built ${built}`);
-  return copy;
-}
 
 /** part-size and concurrency: given as bench options, or action.yml's defaults (for the record). */
 function actionInputs(options) {

@@ -18,16 +18,13 @@ const { timed, round } = require('../lib/timed');
 const { createBucket, dropBucket, listObjects } = require('../lib/s3');
 const { REPO } = require('../lib/rgw');
 const { median } = require('../lib/stats');
+const { NODE24, AWS, RCLONE, childEnv, snapshotBundle } = require('../lib/tools');
 
 const FOLDERS = 100;
 const FILES_PER_FOLDER = 100;
 const FILE_COUNT = FOLDERS * FILES_PER_FOLDER;
 const FILE_BYTES = 4096;
-const NODE24 = path.join(REPO, 'node_modules', 'node', 'bin', 'node');
-const DIST = path.join(REPO, 'dist', 'upload-logs');
 const ACTION_YML = path.join(REPO, 'actions', 'upload-logs', 'action.yml');
-const AWS = '/usr/bin/aws'; // Debian's AWS CLI v2, not a pyenv `aws` that may come first on PATH
-const RCLONE = 'rclone';
 const PREFIX = 'logs'; // where the other tools write, in their fresh bucket
 const GOALS = { vsRclone: 1.2, vsAws: 2 };
 
@@ -44,7 +41,7 @@ async function run(ctx) {
   const store = ctx.clusters.old;
   const tree = path.join(ctx.workDir, 'logs-tree');
   const rels = ensureTree(tree, ctx.log);
-  const bundle = await snapshotBundle(ctx);
+  const bundle = await snapshotBundle(ctx, 'upload-logs');
   const defaults = actionDefaults();
   const filesInFlight = ctx.options['files-in-flight'];
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-upload-logs-'));
@@ -196,32 +193,7 @@ function toolVersions() {
   return [`node ${first(NODE24, ['--version'])}`, first(AWS, ['--version']).split(' ')[0], first('env', ['-u', 'AWS_CA_BUNDLE', RCLONE, 'version'])].join(', ');
 }
 
-/** The environment every tool starts from: ours, minus anything that would configure S3 clients or a runner. */
-function childEnv() {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^(AWS_|RCLONE_|INPUT_|GITHUB_|RUNNER_)/.test(k) && k !== 'AWS_CA_BUNDLE') continue;
-    env[k] = v;
-  }
-  return env;
-}
 
-/** Copies dist/upload-logs/ to .bench/dist/upload-logs/ (a rebuild during the run must not mix builds); returns the copy's index.js. */
-async function snapshotBundle(ctx) {
-  const src = path.join(DIST, 'index.js');
-  for (let waited = 0; !fs.existsSync(src) || Date.now() - fs.statSync(src).mtimeMs < 3000; waited++) {
-    if (waited === 0) ctx.log('waiting for dist/upload-logs/index.js (being rebuilt?)');
-    if (waited > 300) throw new Error(`${src} missing or changing for 5 minutes`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  const dest = path.join(ctx.workDir, 'dist', 'upload-logs');
-  fs.rmSync(dest, { recursive: true, force: true });
-  fs.cpSync(DIST, dest, { recursive: true });
-  const copy = path.join(dest, 'index.js');
-  const hash = createHash('sha256').update(fs.readFileSync(copy)).digest('hex');
-  ctx.note(`bundle: dist/upload-logs/index.js, ${fs.statSync(copy).size} bytes, sha256 ${hash.slice(0, 16)}..., built ${fs.statSync(src).mtime.toISOString()}`);
-  return copy;
-}
 
 /**
  * Every input's default from action.yml, as the runner passes them (INPUT_NAME, even when empty).

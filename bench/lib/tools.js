@@ -1,0 +1,47 @@
+// What every suite that runs our bundles against the AWS CLI and rclone shares: where the tools
+// are, the environment they start from, and a snapshot of the bundle under test.
+'use strict';
+const { createHash } = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { REPO } = require('./rgw');
+
+const NODE24 = path.join(REPO, 'node_modules', 'node', 'bin', 'node');
+const AWS = '/usr/bin/aws'; // Debian's AWS CLI v2, not a pyenv `aws` that may come first on PATH
+const RCLONE = 'rclone';
+
+/** The environment every tool starts from: ours, minus anything that would configure S3 clients or a runner. */
+function childEnv() {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(AWS_|RCLONE_|INPUT_|GITHUB_|RUNNER_)/.test(k) && k !== 'AWS_CA_BUNDLE') continue;
+    env[k] = v;
+  }
+  return env;
+}
+
+/**
+ * Copies dist/ACTION/ to .bench/dist/ACTION/ and returns the copy's index.js. dist/ is rebuilt from
+ * a clean slate while people work, so it can vanish or change between two runs of a round; every run
+ * of a suite then measures the same build. The copy stays inside the repository so that the bundle
+ * finds the same node_modules as it would from dist/.
+ */
+async function snapshotBundle(ctx, action) {
+  const dist = path.join(REPO, 'dist', action);
+  const src = path.join(dist, 'index.js');
+  // A rebuild in progress: wait until the bundle exists and has not changed for a few seconds.
+  for (let waited = 0; !fs.existsSync(src) || Date.now() - fs.statSync(src).mtimeMs < 3000; waited++) {
+    if (waited === 0) ctx.log(`waiting for dist/${action}/index.js (being rebuilt?)`);
+    if (waited > 300) throw new Error(`${src} missing or changing for 5 minutes`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const dest = path.join(ctx.workDir, 'dist', action);
+  fs.rmSync(dest, { recursive: true, force: true });
+  fs.cpSync(dist, dest, { recursive: true });
+  const copy = path.join(dest, 'index.js');
+  const hash = createHash('sha256').update(fs.readFileSync(copy)).digest('hex');
+  ctx.note(`bundle: dist/${action}/index.js, ${fs.statSync(copy).size} bytes, sha256 ${hash.slice(0, 16)}..., built ${fs.statSync(src).mtime.toISOString()}`);
+  return copy;
+}
+
+module.exports = { NODE24, AWS, RCLONE, childEnv, snapshotBundle };
