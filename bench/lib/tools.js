@@ -44,4 +44,22 @@ async function snapshotBundle(ctx, action) {
   return copy;
 }
 
-module.exports = { NODE24, AWS, RCLONE, childEnv, snapshotBundle };
+/** GITHUB_OUTPUT contents: `name<<DELIM` ... `DELIM` blocks, or `name=value` lines. */
+function parseOutputs(text) {
+  const out = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i]);
+    if (heredoc) {
+      const value = [];
+      for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) value.push(lines[i]);
+      out[heredoc[1]] = value.join('\n');
+    } else if (lines[i].includes('=')) {
+      const eq = lines[i].indexOf('=');
+      out[lines[i].slice(0, eq)] = lines[i].slice(eq + 1);
+    }
+  }
+  return out;
+}
+
+module.exports = { NODE24, AWS, RCLONE, childEnv, parseOutputs, snapshotBundle };

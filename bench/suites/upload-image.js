@@ -18,7 +18,7 @@ const { createBucket, dropBucket, listObjects, headObject } = require('../lib/s3
 const { collectGarbage, REPO } = require('../lib/rgw');
 const { ensureRandomFile, sha256OfFile, hardLink } = require('../lib/files');
 const { median } = require('../lib/stats');
-const { NODE24, AWS, RCLONE, childEnv, snapshotBundle } = require('../lib/tools');
+const { NODE24, AWS, RCLONE, childEnv, parseOutputs, snapshotBundle } = require('../lib/tools');
 
 const IMAGE_BYTES = 2 * 1024 ** 3;
 const IMAGE_MIB = IMAGE_BYTES / 1024 ** 2;
@@ -243,23 +243,6 @@ async function runOurs(bundle, file, clusters, buckets, inputs, scratch, baseEnv
   return m;
 }
 
-/** GITHUB_OUTPUT contents: `name<<DELIM` ... `DELIM` blocks, or `name=value` lines. */
-function parseOutputs(text) {
-  const out = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i]);
-    if (heredoc) {
-      const value = [];
-      for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) value.push(lines[i]);
-      out[heredoc[1]] = value.join('\n');
-    } else if (lines[i].includes('=')) {
-      const eq = lines[i].indexOf('=');
-      out[lines[i].slice(0, eq)] = lines[i].slice(eq + 1);
-    }
-  }
-  return out;
-}
 
 /** `aws s3 cp` to one store, default transfer settings. */
 async function runAws(file, store, bucket, baseEnv) {

@@ -18,7 +18,7 @@ const { timed, round } = require('../lib/timed');
 const { createBucket, dropBucket, listObjects } = require('../lib/s3');
 const { REPO } = require('../lib/rgw');
 const { median } = require('../lib/stats');
-const { NODE24, AWS, RCLONE, childEnv, snapshotBundle } = require('../lib/tools');
+const { NODE24, AWS, RCLONE, childEnv, parseOutputs, snapshotBundle } = require('../lib/tools');
 
 const FOLDERS = 100;
 const FILES_PER_FOLDER = 100;
@@ -270,23 +270,6 @@ async function runOurs(bundle, tree, store, bucket, defaults, filesInFlight, scr
   return { measured: m, prefix: outputs.prefix, extra: ['index.html'] };
 }
 
-/** GITHUB_OUTPUT contents: `name<<DELIM` ... `DELIM` blocks, or `name=value` lines. */
-function parseOutputs(text) {
-  const out = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i]);
-    if (heredoc) {
-      const value = [];
-      for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) value.push(lines[i]);
-      out[heredoc[1]] = value.join('\n');
-    } else if (lines[i].includes('=')) {
-      const eq = lines[i].indexOf('=');
-      out[lines[i].slice(0, eq)] = lines[i].slice(eq + 1);
-    }
-  }
-  return out;
-}
 
 /** `aws s3 cp --recursive`, with the config file given (/dev/null: the defaults). */
 async function runAws(tree, store, bucket, configFile, baseEnv) {
