@@ -6,6 +6,7 @@
  * Layout under the root: the objects themselves, plus `.ci-stores/meta/KEY.json` and
  * `.ci-stores/tmp/` for writes in progress. The `.ci-stores` folder is never listed.
  */
+import { compareKeys, inRange, type KeyRange } from './key-range';
 import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -55,11 +56,11 @@ export class LocalStore implements ObjectStore {
     }
   }
 
-  async *list(prefix = ''): AsyncIterable<ObjectInfo> {
+  async *list(prefix = '', range: KeyRange = {}): AsyncIterable<ObjectInfo> {
     const keys: string[] = [];
     await this.walk('', keys);
-    const wanted = keys.filter((k) => k.startsWith(prefix));
-    wanted.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const wanted = keys.filter((k) => k.startsWith(prefix) && inRange(k, range));
+    wanted.sort(compareKeys);
     for (const key of wanted) {
       const h = await this.head(key);
       if (h) yield { key, size: h.size, etag: h.etag, lastModified: h.lastModified };

@@ -6,6 +6,7 @@
  * so callers never look at provider-specific error shapes.
  */
 import type { Readable } from 'node:stream';
+import type { KeyRange } from './key-range';
 
 /** Who may read an object without credentials. */
 export type Visibility = 'public' | 'private';
@@ -79,8 +80,12 @@ export interface ObjectStore {
    */
   preflight(): Promise<void>;
 
-  /** Lists objects under `prefix` (relative to the store's own prefix) in UTF-8 binary key order. */
-  list(prefix?: string): AsyncIterable<ObjectInfo>;
+  /**
+   * Lists objects under `prefix` (relative to the store's own prefix) in UTF-8 binary key order,
+   * only those whose key lies in `range` when one is given. Throws (never ends early) when a page
+   * cannot be read, so a failed listing can never pass for a short one.
+   */
+  list(prefix?: string, range?: KeyRange): AsyncIterable<ObjectInfo>;
 
   /** HEAD. Resolves `undefined` for a missing object; throws for anything else. */
   head(key: string): Promise<ObjectHead | undefined>;

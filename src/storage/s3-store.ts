@@ -3,6 +3,7 @@
  * class adds the prefix, the visibility mode and the recovery rules that keep writes all-or-nothing.
  */
 import type { Readable } from 'node:stream';
+import { compareKeys, inRange, listStartAfter, pastRange, type KeyRange } from './key-range';
 import { S3Bucket, type ObjectHeaders } from '../s3/bucket';
 import { createS3Client } from '../s3/client';
 import { publicObjectUrl } from '../s3/anonymous';
@@ -74,10 +75,14 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async *list(prefix = ''): AsyncIterable<ObjectInfo> {
+  async *list(prefix = '', range: KeyRange = {}): AsyncIterable<ObjectInfo> {
     const base = this.spec.prefix;
-    for await (const o of this.wire.list(base + prefix)) {
-      yield { ...o, key: o.key.slice(base.length) };
+    const after = listStartAfter(range);
+    const startAfter = after !== undefined && compareKeys(after, prefix) > 0 ? base + after : undefined;
+    for await (const o of this.wire.list(base + prefix, startAfter)) {
+      const key = o.key.slice(base.length);
+      if (pastRange(key, range)) return;
+      if (inRange(key, range)) yield { ...o, key };
     }
   }
 

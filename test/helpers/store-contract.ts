@@ -5,6 +5,8 @@
 import { createHash } from 'node:crypto';
 import { StoreError, type ObjectStore } from '../../src/storage/object-store';
 import { multipartEtag } from '../../src/storage/etag';
+import type { KeyRange } from '../../src/storage/key-range';
+import { fixedShard } from '../../src/sync/shard';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest();
 const sha = (b: Buffer) => createHash('sha256').update(b).digest();
@@ -15,9 +17,9 @@ async function readAll(s: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function keys(store: ObjectStore, prefix?: string): Promise<string[]> {
+async function keys(store: ObjectStore, prefix?: string, range?: KeyRange): Promise<string[]> {
   const out: string[] = [];
-  for await (const o of store.list(prefix)) out.push(o.key);
+  for await (const o of store.list(prefix, range)) out.push(o.key);
   return out;
 }
 
@@ -71,6 +73,20 @@ export function describeStoreContract(label: string, open: () => Promise<ObjectS
       const sizes: number[] = [];
       for await (const o of store.list('b')) sizes.push(o.size);
       expect(sizes).toEqual([1]);
+    });
+
+    test('a key range lists [from, to) only, and shards cover every key exactly once', async () => {
+      const names = ['a.txt', 'a/1', 'a/2', 'ab', 'b.txt', 'b/c', 'c', '\u{1F600}x', '\uFFFDy'];
+      for (const k of names) await store.put(k, Buffer.from(k), sha(Buffer.from(k)), { visibility: 'private' });
+      expect(await keys(store, '', { from: 'a/2', to: 'b/c' })).toEqual(['a/2', 'ab', 'b.txt']);
+      expect(await keys(store, 'a/', { from: 'a/2' })).toEqual(['a/2']);
+      expect(await keys(store, '', { to: 'a/' })).toEqual(['a.txt']);
+      const all = await keys(store);
+      for (const count of [1, 2, 3, 7]) {
+        const seen: string[] = [];
+        for (let i = 1; i <= count; i++) seen.push(...(await keys(store, '', fixedShard(i, count).range)));
+        expect(seen).toEqual(all);
+      }
     });
 
     test('multipart: nothing visible until complete, then one object with the multipart ETag', async () => {
