@@ -18,7 +18,9 @@ const { formatTable } = require('./lib/table');
 
 const WORK_DIR = path.join(rgw.REPO, '.bench');
 const SUITES_DIR = path.join(__dirname, 'suites');
-const CLUSTERS = { old: { name: 'bench-old', port: 7500 }, new: { name: 'bench-new', port: 7501 } };
+// CI_STORES_BENCH_PORT moves both clusters, so benchmarks of two checkouts can run side by side.
+const BENCH_PORT = Number(process.env.CI_STORES_BENCH_PORT || 7500);
+const CLUSTERS = { old: { name: 'bench-old', port: BENCH_PORT }, new: { name: 'bench-new', port: BENCH_PORT + 1 } };
 const CLUSTER_STORE = { store: 'bluestore', sizeGiB: 24 };
 const PACKAGES = ['awscli', 'rclone', 'time'];
 const USAGE = `usage: node bench/run.js [--only SUITE[,SUITE]] [--repeat N] [--keep] [--OPTION VALUE]...
