@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { StoreError, type MultipartWrite, type ObjectStore, type Visibility, type WriteOptions } from '../storage/object-store';
-import { ByteBudget } from './byte-budget';
+import { ByteBudget } from '../flow/byte-budget';
 import { chooseContent, SNIFF_BYTES, type ContentChoice } from './content-type';
 import type { Redactor } from './redact';
 import type { LogFile } from './walk';

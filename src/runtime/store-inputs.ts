@@ -15,9 +15,7 @@ const MODES = ['auto', 'acl', 'policy', 'detect'] as const;
  * appear once. With `optional`, an empty input gives no store instead of an error.
  */
 export function readStoreInputs(host: Host, optional = false): StoreSpec[] {
-  const credentials = parseInput(host, 'credentials', (v) => parseCredentials(v, host.cwd), 'default');
-  const visibility = parseInput(host, 'visibility-mode', parseChoice(MODES), 'auto') as VisibilityMode | 'auto';
-  const region = parseInput(host, 'region', (v) => v, 'us-east-1');
+  const { credentials, visibility, region } = readStoreDefaults(host);
   const storeLines = optional ? lines(host.input('stores')) : lines(requiredInput(host, 'stores'));
   const stores = storeLines.map((line, i) =>
     parseInput(host, 'stores', () => {
@@ -34,4 +32,21 @@ export function readStoreInputs(host: Host, optional = false): StoreSpec[] {
     names.add(s.name);
   }
   return stores;
+}
+
+/** The defaults for store lines: the `credentials`, `visibility-mode` and `region` inputs. */
+function readStoreDefaults(host: Host) {
+  const credentials = parseInput(host, 'credentials', (v) => parseCredentials(v, host.cwd), 'default');
+  const visibility = parseInput(host, 'visibility-mode', parseChoice(MODES), 'auto') as VisibilityMode | 'auto';
+  const region = parseInput(host, 'region', (v) => v, 'us-east-1');
+  return { credentials, visibility, region };
+}
+
+/** Parses one required store input (such as `source` or `destination`) with the step's defaults. */
+export function readStoreInput(host: Host, name: string): StoreSpec {
+  const defaults = readStoreDefaults(host);
+  const text = requiredInput(host, name);
+  const specLines = lines(text);
+  if (specLines.length !== 1) throw new ConfigurationError(`input "${name}": give exactly one store, not ${specLines.length} lines`);
+  return parseInput(host, name, () => parseStoreSpec(specLines[0]!, { ...defaults, cwd: host.cwd }));
 }

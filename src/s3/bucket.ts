@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetBucketOwnershipControlsCommand,
@@ -17,10 +18,12 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   UploadPartCommand,
+  UploadPartCopyCommand,
   type ObjectCannedACL,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { ObjectHead, ObjectInfo } from '../storage/object-store';
+import { encodeKey } from './anonymous';
 import { toStoreError } from './errors';
 import { LeanPut } from './fast-put';
 
@@ -170,6 +173,49 @@ export class S3Bucket {
       return etag;
     } catch (e) {
       throw toStoreError(e, this.what(`UploadPart ${partNumber}`, key));
+    }
+  }
+
+  /**
+   * CopyObject from `sourceBucket`/`sourceKey` (up to 5 GiB) with the headers and metadata given,
+   * replacing the source's. Resolves the new object's ETag.
+   */
+  async copyObject(sourceBucket: string, sourceKey: string, key: string, headers: ObjectHeaders): Promise<string | undefined> {
+    try {
+      const r = await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          CopySource: `${sourceBucket}/${encodeKey(sourceKey)}`,
+          MetadataDirective: 'REPLACE',
+          ...sdkHeaders(headers),
+          Metadata: { ...(headers.metadata ?? {}) },
+        }),
+      );
+      return unquote(r.CopyObjectResult?.ETag);
+    } catch (e) {
+      throw toStoreError(e, this.what('CopyObject', key));
+    }
+  }
+
+  /** UploadPartCopy of bytes `start` to `end` (inclusive) of the source; resolves the part's ETag. */
+  async uploadPartCopy(key: string, uploadId: string, partNumber: number, sourceBucket: string, sourceKey: string, start: number, end: number): Promise<string> {
+    try {
+      const r = await this.client.send(
+        new UploadPartCopyCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          CopySource: `${sourceBucket}/${encodeKey(sourceKey)}`,
+          CopySourceRange: `bytes=${start}-${end}`,
+        }),
+      );
+      const etag = unquote(r.CopyPartResult?.ETag);
+      if (etag === undefined) throw new Error(`UploadPartCopy ${partNumber} answered no ETag`);
+      return etag;
+    } catch (e) {
+      throw toStoreError(e, this.what(`UploadPartCopy ${partNumber}`, key));
     }
   }
 

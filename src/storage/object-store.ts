@@ -102,6 +102,14 @@ export interface ObjectStore {
   /** Starts a multipart write. The caller must `complete()` or `abort()` it. */
   startMultipart(key: string, options: WriteOptions): Promise<MultipartWrite>;
 
+  /**
+   * Optional capability: copies `sourceKey` of `source` to `key` inside the provider (CopyObject,
+   * or UploadPartCopy for objects over 5 GiB), when both stores share endpoint and credentials.
+   * Headers, metadata and visibility come from `options`, replacing the source's. Resolves
+   * `undefined`, having done nothing, when it cannot copy from that source; the caller then streams.
+   */
+  copyFrom?(source: ObjectStore, sourceKey: string, key: string, size: number, options: WriteOptions): Promise<{ readonly etag?: string } | undefined>;
+
   /** Deletes an object. Deleting a missing object succeeds. */
   delete(key: string): Promise<void>;
 

@@ -106,6 +106,39 @@ export class S3Store implements ObjectStore {
     return new S3MultipartWrite(this.wire, full, uploadId);
   }
 
+  /** Single CopyObject up to this size; UploadPartCopy above (the S3 limit is 5 GiB). */
+  static readonly COPY_OBJECT_MAX = 5 * 1024 ** 3;
+
+  async copyFrom(source: ObjectStore, sourceKey: string, key: string, size: number, options: WriteOptions): Promise<{ etag?: string } | undefined> {
+    if (!(source instanceof S3Store) || !sameAccount(this.spec, source.spec)) return undefined;
+    const from = source.full(sourceKey);
+    const full = this.full(key);
+    if (size <= S3Store.COPY_OBJECT_MAX) {
+      const etag = await this.withAclFallback((acl) => this.wire.copyObject(source.spec.bucket, from, full, headersOf(options, acl)), options);
+      return { etag };
+    }
+    const uploadId = await this.withAclFallback((acl) => this.wire.createMultipart(full, headersOf(options, acl)), options);
+    const write = new S3MultipartWrite(this.wire, full, uploadId);
+    // Parts of at least 512 MiB, and no more than 10,000 of them.
+    const partSize = Math.max(512 * 1024 ** 2, Math.ceil(size / 10_000));
+    try {
+      const count = Math.ceil(size / partSize);
+      for (let n = 1; n <= count; n += 4) {
+        await Promise.all(
+          Array.from({ length: Math.min(4, count - n + 1) }, (_, i) => {
+            const part = n + i;
+            const start = (part - 1) * partSize;
+            return write.copyPart(part, source.spec.bucket, from, start, Math.min(size, start + partSize) - 1);
+          }),
+        );
+      }
+      return await write.complete();
+    } catch (e) {
+      await write.abort();
+      throw e;
+    }
+  }
+
   delete(key: string): Promise<void> {
     return this.wire.delete(this.full(key));
   }
@@ -152,6 +185,11 @@ export class S3Store implements ObjectStore {
   }
 }
 
+/** Same endpoint and the same credentials: the provider can copy between the two stores itself. */
+function sameAccount(a: S3StoreSpec, b: S3StoreSpec): boolean {
+  return a.provider === b.provider && a.endpoint === b.endpoint && a.region === b.region && JSON.stringify(a.credentials) === JSON.stringify(b.credentials) && a.credentialHost === b.credentialHost;
+}
+
 function headersOf(o: WriteOptions, acl: ObjectHeaders['acl']): ObjectHeaders {
   return {
     contentType: o.contentType,
@@ -176,6 +214,11 @@ class S3MultipartWrite implements MultipartWrite {
 
   async writePart(partNumber: number, body: Buffer, sha256: Buffer): Promise<void> {
     this.parts.set(partNumber, await this.wire.uploadPart(this.key, this.uploadId, partNumber, body, sha256));
+  }
+
+  /** A part copied by the server from bytes `start`..`end` (inclusive) of another object. */
+  async copyPart(partNumber: number, sourceBucket: string, sourceKey: string, start: number, end: number): Promise<void> {
+    this.parts.set(partNumber, await this.wire.uploadPartCopy(this.key, this.uploadId, partNumber, sourceBucket, sourceKey, start, end));
   }
 
   async complete(): Promise<{ etag?: string }> {

@@ -16,7 +16,7 @@ import { HashWorker, sharedBuffer } from './hash-worker';
 import type { AnonymousAccess } from '../s3/anonymous';
 import { ConfigurationError, quote } from '../config/configuration-error';
 import { decideVisibility, type VisibilityRule } from '../acl/visibility';
-import { anonymousReadAllowed, describeStatement, parseBucketPolicy } from '../acl/bucket-policy';
+import { guardPrivateWrite } from '../acl/policy-guard';
 import { isMd5Etag } from '../storage/etag';
 import { StoreError, type MultipartWrite, type ObjectStore, type Visibility, type WriteOptions } from '../storage/object-store';
 import type { SourceFile } from './files';
@@ -422,25 +422,13 @@ const warnedUnknownPolicy = new WeakSet<ObjectStore>();
  * strangers read the key would expose the object the moment it exists, whatever its ACL says.
  */
 async function policyRefusal(target: UploadTarget, key: string, events: UploadEvents): Promise<string | undefined> {
-  const where = target.store.locate(key);
-  if (!where) return undefined;
-  const state = await target.store.policy();
-  if (state.kind === 'none') return undefined;
-  if (state.kind === 'unknown') {
-    if (!warnedUnknownPolicy.has(target.store)) {
-      warnedUnknownPolicy.add(target.store);
-      events.warning(`${target.name}: cannot read the bucket policy (${state.reason}); private objects are checked with an anonymous request after upload`);
-    }
-    return undefined;
+  const guard = await guardPrivateWrite(target.store, key);
+  if (guard.verdict === 'unknown' && !warnedUnknownPolicy.has(target.store)) {
+    warnedUnknownPolicy.add(target.store);
+    events.warning(`${target.name}: cannot read the bucket policy (${guard.reason}); private objects are checked with an anonymous request after upload`);
   }
-  let verdict;
-  try {
-    verdict = anonymousReadAllowed(parseBucketPolicy(state.text), where.bucket, where.key);
-  } catch (e) {
-    return `not uploaded: ${(e as Error).message}, so it cannot be shown to keep this private object private`;
-  }
-  if (!verdict.readable) return undefined;
-  return `not uploaded: the bucket policy (${describeStatement(verdict.statement!)}) lets anyone read ${where.key}; exclude it (for example NotResource "arn:aws:s3:::${where.bucket}/rhel*")`;
+  if (guard.verdict !== 'refuse') return undefined;
+  return guard.reason.replace(/^not written:/, 'not uploaded:');
 }
 
 function fail(r: StoreResult, e: unknown, events: UploadEvents, store: string, key: string): void {

@@ -32,8 +32,18 @@ function section(yml: string, name: string): Map<string, string> {
 function sources(action: string): string {
   const dir = path.join(root, 'src', 'actions', action);
   const own = fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
-  const shared = own.includes('readStoreInputs(') ? fs.readFileSync(path.join(root, 'src', 'runtime', 'store-inputs.ts'), 'utf8') : '';
-  return `${own}\n${shared}`;
+  const shared = fs.readFileSync(path.join(root, 'src', 'runtime', 'store-inputs.ts'), 'utf8');
+  const body = (fn: string) => {
+    const start = shared.indexOf(`function ${fn}(`);
+    if (start < 0) throw new Error(`store-inputs.ts has no function ${fn}`);
+    return shared.slice(start, shared.indexOf('\n}\n', start));
+  };
+  const parts = [own];
+  // readStoreInputs reads `stores` and the store defaults; readStoreInput(host, 'NAME') reads NAME and the defaults.
+  if (own.includes('readStoreInputs(')) parts.push(body('readStoreInputs'));
+  for (const m of own.matchAll(/readStoreInput\(\s*host,\s*'([a-z0-9-]+)'/g)) parts.push(`requiredInput(host, '${m[1]}')`);
+  if (/readStoreInputs?\(/.test(own)) parts.push(body('readStoreDefaults'));
+  return parts.join('\n');
 }
 
 describe.each(actions)('actions/%s/action.yml', (action) => {

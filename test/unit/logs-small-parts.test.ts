@@ -1,4 +1,4 @@
-import { ByteBudget } from '../../src/logs/byte-budget';
+import { ByteBudget } from '../../src/flow/byte-budget';
 import { commentBody, commentMarker, sanitizeCommentId, statusDescription } from '../../src/logs/link-back';
 import { TreeProgress } from '../../src/logs/tree-progress';
 

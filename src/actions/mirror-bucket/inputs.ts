@@ -1,0 +1,138 @@
+/** The inputs of `mirror-bucket`, parsed once into one readonly object. */
+import * as path from 'node:path';
+import { globToRegExp } from '../../acl/glob';
+import { DEFAULT_RULES_TEXT, parseVisibilityRules, type VisibilityRule } from '../../acl/visibility';
+import { ConfigurationError, quote } from '../../config/configuration-error';
+import type { Host } from '../../runtime/host';
+import { lines, parseBoolean, parseChoice, parseInput, parseIntInRange } from '../../runtime/inputs';
+import { readStoreInput } from '../../runtime/store-inputs';
+import type { StoreSpec } from '../../storage/store-spec';
+import { MAX_SHARDS, parseShard, type Shard } from '../../sync/shard';
+import { MIN_PART, MAX_PART, parseSize } from '../../upload/plan';
+
+export type MirrorActionMode = 'copy' | 'sync' | 'check' | 'plan-shards';
+
+export interface MirrorBucketInputs {
+  readonly source: StoreSpec;
+  readonly destination: StoreSpec;
+  readonly mode: MirrorActionMode;
+  readonly dryRun: boolean;
+  readonly include: readonly RegExp[];
+  readonly exclude: readonly RegExp[];
+  readonly compare: 'checksum' | 'content';
+  /** `undefined`: no limit. */
+  readonly maxDelete?: number;
+  readonly backupPrefix?: string;
+  readonly rules: readonly VisibilityRule[];
+  readonly verifyVisibility: boolean;
+  readonly shard: Shard;
+  readonly shardCount: number;
+  /** `none`, `cache` (the Actions cache), or a file path. */
+  readonly manifest: { readonly kind: 'none' } | { readonly kind: 'cache' } | { readonly kind: 'file'; readonly path: string };
+  readonly transfers: number;
+  readonly checkers: number;
+  readonly partSize: number;
+  readonly memory: number;
+  readonly reportPath: string;
+}
+
+export function readMirrorBucketInputs(host: Host): MirrorBucketInputs {
+  const source = readStoreInput(host, 'source');
+  const destination = readStoreInput(host, 'destination');
+  const mode = parseInput(host, 'mode', parseChoice(['copy', 'sync', 'check', 'plan-shards'] as const), 'copy');
+  const dryRun = parseInput(host, 'dry-run', parseBoolean, 'false');
+  if (dryRun && mode === 'check') throw new ConfigurationError('input "dry-run": check mode never changes anything; dry-run is for copy and sync');
+  const backupPrefix = parseInput(host, 'backup-prefix', (v) => {
+    if (v === '') return undefined;
+    if (v.startsWith('/') || v.split('/').some((s) => s === '..' || s === '.')) {
+      throw new ConfigurationError(`${quote(v)} is not allowed; allowed: a key prefix relative to the destination, such as deleted/2026-11-22/`);
+    }
+    return v.endsWith('/') ? v : `${v}/`;
+  });
+  const inputs: MirrorBucketInputs = {
+    source,
+    destination,
+    mode,
+    dryRun,
+    include: parseInput(host, 'include', parseGlobs, '**'),
+    exclude: parseInput(host, 'exclude', parseGlobs),
+    compare: parseInput(host, 'compare', parseChoice(['checksum', 'content'] as const), 'checksum'),
+    maxDelete: parseInput(
+      host,
+      'max-delete',
+      (v) => {
+        if (v === 'none') return undefined;
+        if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new ConfigurationError(`${quote(v)} is not allowed; allowed: a whole number of objects (0 or more), or none for no limit`);
+        return Number(v);
+      },
+      '1000',
+    ),
+    backupPrefix,
+    rules: parseInput(host, 'visibility-rules', parseVisibilityRules, DEFAULT_RULES_TEXT),
+    verifyVisibility: parseInput(host, 'verify-visibility', parseBoolean, 'true'),
+    shard: parseInput(host, 'shard', parseShard, ''),
+    shardCount: parseInput(host, 'shard-count', parseIntInRange(1, MAX_SHARDS), '4'),
+    manifest: parseInput(
+      host,
+      'manifest',
+      (v) => {
+        if (v === '' || v === 'none') return { kind: 'none' as const };
+        if (v === 'cache') return { kind: 'cache' as const };
+        return { kind: 'file' as const, path: path.resolve(host.cwd, v) };
+      },
+      'none',
+    ),
+    transfers: parseInput(host, 'transfers', parseIntInRange(1, 256), '16'),
+    checkers: parseInput(host, 'checkers', parseIntInRange(1, 256), '32'),
+    partSize: parseInput(
+      host,
+      'part-size',
+      (v) => {
+        const n = parseSize(v);
+        if (n < MIN_PART || n > MAX_PART) throw new ConfigurationError(`${quote(v)} is out of range; allowed: 5MiB to 5GiB`);
+        return n;
+      },
+      '32MiB',
+    ),
+    memory: parseInput(
+      host,
+      'memory',
+      (v) => {
+        const n = parseSize(v);
+        if (n < 16 * 1024 * 1024) throw new ConfigurationError(`${quote(v)} is too small; allowed: 16MiB or more`);
+        return n;
+      },
+      '512MiB',
+    ),
+    reportPath: parseInput(host, 'report-path', (v) => path.resolve(host.cwd, v || path.join(host.env.RUNNER_TEMP || host.cwd, 'mirror-report.txt'))),
+  };
+  checkDisjoint(inputs.source, inputs.destination);
+  if (inputs.memory < inputs.partSize) throw new ConfigurationError(`input "memory": ${inputs.memory} bytes cannot hold one part of ${inputs.partSize} bytes; give at least part-size`);
+  return inputs;
+}
+
+function parseGlobs(text: string): RegExp[] {
+  return lines(text).map((g) => {
+    try {
+      return globToRegExp(g);
+    } catch (e) {
+      throw e instanceof ConfigurationError ? e.within(`glob ${quote(g)}`) : e;
+    }
+  });
+}
+
+/** The same place, or one inside the other: a mirror would copy into its own source or delete it. */
+function checkDisjoint(a: StoreSpec, b: StoreSpec): void {
+  const where = (s: StoreSpec) => (s.kind === 'file' ? { place: `file:${s.root}`, prefix: `${s.root}/` } : { place: `${s.endpoint ?? `aws:${s.region}`}|${s.bucket}`, prefix: s.prefix });
+  const x = where(a);
+  const y = where(b);
+  if (a.kind === 'file' && b.kind === 'file') {
+    if (x.prefix.startsWith(y.prefix) || y.prefix.startsWith(x.prefix)) {
+      throw new ConfigurationError(`inputs "source" and "destination": ${quote(a.url)} and ${quote(b.url)} are the same folder or one is inside the other; give two separate places`);
+    }
+    return;
+  }
+  if (x.place === y.place && (x.prefix.startsWith(y.prefix) || y.prefix.startsWith(x.prefix))) {
+    throw new ConfigurationError(`inputs "source" and "destination": ${quote(a.url)} and ${quote(b.url)} are the same bucket with one prefix inside the other; give two separate places`);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Comparing a pair of objects that both stores hold. Sizes first; then, without any request, ETags
+ * (equal MD5-shaped ETags mean equal content) and the manifest of verified copies; then, with one
+ * HEAD a side, the sha256 this project records; and only when asked, the content itself. There is
+ * no size-only verdict: a pair nothing can prove equal is treated as different.
+ */
+import type { ObjectHead, ObjectInfo } from '../storage/object-store';
+import { isMd5Etag } from '../storage/etag';
+import type { ManifestEntry } from './manifest';
+
+/** How a pair was found equal or different. */
+export type CompareMethod = 'size' | 'etag' | 'manifest' | 'sha256' | 'content' | 'none';
+
+export type Verdict = { readonly same: boolean; readonly method: CompareMethod };
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * What the listings (and the manifest) prove. `undefined`: they prove nothing, ask the objects.
+ * With `contentOnly`, only a size difference is taken from the listings.
+ */
+export function compareListed(source: ObjectInfo, destination: ObjectInfo, entry: ManifestEntry | undefined, contentOnly: boolean): Verdict | undefined {
+  if (source.size !== destination.size) return { same: false, method: 'size' };
+  if (contentOnly) return undefined;
+  if (isMd5Etag(source.etag) && source.etag === destination.etag) return { same: true, method: 'etag' };
+  if (
+    entry !== undefined &&
+    source.etag !== undefined &&
+    destination.etag !== undefined &&
+    entry.sourceEtag === source.etag &&
+    entry.size === source.size &&
+    entry.destinationEtag === destination.etag
+  ) {
+    return { same: true, method: 'manifest' };
+  }
+  return undefined;
+}
+
+/** What the recorded sha256 of both objects proves; `undefined` when either lacks one. */
+export function compareHeads(source: ObjectHead, destination: ObjectHead): Verdict | undefined {
+  if (source.size !== destination.size) return { same: false, method: 'size' };
+  const a = source.metadata.sha256;
+  const b = destination.metadata.sha256;
+  if (a === undefined || b === undefined || !SHA256.test(a) || !SHA256.test(b)) return undefined;
+  return { same: a === b, method: 'sha256' };
+}

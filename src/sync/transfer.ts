@@ -1,0 +1,196 @@
+/**
+ * Moving one object from a store to another: inside the provider when the destination can copy
+ * from the source (same endpoint and credentials), else streamed from a GET into a PUT or a
+ * multipart upload, never staged on disk, with memory held to a shared budget. Every body is
+ * signed with its SHA-256, so the destination refuses bytes that differ from what was read, and
+ * what was read is checked against the source's recorded sha256 or plain MD5 ETag when it has one.
+ */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { ByteBudget } from '../flow/byte-budget';
+import { isMd5Etag } from '../storage/etag';
+import type { ObjectHead, ObjectStore, WriteOptions } from '../storage/object-store';
+
+export interface TransferOptions {
+  readonly partSize: number;
+  /** Bytes of part buffers held at once, shared by every transfer of the run. */
+  readonly budget: ByteBudget;
+  /** Parts of one object in flight at once. */
+  readonly partsInFlight: number;
+  /** Registers the abort of an open multipart upload for an interrupt; returns its unregistration. */
+  readonly onInterrupt?: (abort: () => Promise<void>) => () => void;
+}
+
+export interface Transferred {
+  readonly etag?: string;
+  /** How the bytes read from the source were checked: `sha256`, `md5`, or `none` (nothing to check against). */
+  readonly readCheck: 'sha256' | 'md5' | 'none';
+  /** `server` when the provider copied it, `stream` when the bytes went through this process. */
+  readonly how: 'server' | 'stream';
+}
+
+/** The headers and metadata of `head` that a copy must carry, with the visibility it must have. */
+export function writeOptionsFrom(head: ObjectHead, visibility: WriteOptions['visibility']): WriteOptions {
+  return {
+    visibility,
+    contentType: head.contentType,
+    contentEncoding: head.contentEncoding,
+    cacheControl: head.cacheControl,
+    contentDisposition: head.contentDisposition,
+    metadata: head.metadata,
+  };
+}
+
+/** A bad read of the source: the bytes did not match what the source says it holds. */
+export class SourceMismatchError extends Error {
+  override readonly name = 'SourceMismatchError';
+}
+
+/** Copies `key` of `source` (described by `head`) to `destKey` of `destination`. */
+export async function transfer(
+  source: ObjectStore,
+  destination: ObjectStore,
+  key: string,
+  destKey: string,
+  head: ObjectHead,
+  options: WriteOptions,
+  t: TransferOptions,
+): Promise<Transferred> {
+  if (destination.copyFrom) {
+    const r = await destination.copyFrom(source, key, destKey, head.size, options);
+    if (r) return { etag: r.etag, readCheck: 'none', how: 'server' };
+  }
+  return head.size <= t.partSize ? putWhole(source, destination, key, destKey, head, options, t) : putParts(source, destination, key, destKey, head, options, t);
+}
+
+function expectedSha256(head: ObjectHead): string | undefined {
+  const v = head.metadata.sha256;
+  return v !== undefined && /^[0-9a-f]{64}$/.test(v) ? v : undefined;
+}
+
+async function putWhole(source: ObjectStore, destination: ObjectStore, key: string, destKey: string, head: ObjectHead, options: WriteOptions, t: TransferOptions): Promise<Transferred> {
+  const release = await t.budget.take(head.size);
+  try {
+    const body = await readExactly(await source.get(key), head.size, key);
+    const sha = createHash('sha256').update(body).digest();
+    const readCheck = checkWhole(body, sha, head, key);
+    const r = await destination.put(destKey, body, sha, options);
+    return { etag: r.etag, readCheck, how: 'stream' };
+  } finally {
+    release();
+  }
+}
+
+function checkWhole(body: Buffer, sha: Buffer, head: ObjectHead, key: string): Transferred['readCheck'] {
+  const want = expectedSha256(head);
+  if (want !== undefined) {
+    if (sha.toString('hex') !== want) throw new SourceMismatchError(`${key}: the bytes read have sha256 ${sha.toString('hex')}, the source records ${want}`);
+    return 'sha256';
+  }
+  if (isMd5Etag(head.etag) && !head.etag!.includes('-')) {
+    const md5 = createHash('md5').update(body).digest('hex');
+    if (md5 !== head.etag) throw new SourceMismatchError(`${key}: the bytes read have MD5 ${md5}, the source's ETag is ${head.etag}`);
+    return 'md5';
+  }
+  return 'none';
+}
+
+async function readExactly(stream: Readable, size: number, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let got = 0;
+  for await (const c of stream) {
+    const b = c as Buffer;
+    got += b.length;
+    if (got > size) {
+      stream.destroy();
+      throw new SourceMismatchError(`${key}: the source sent more than the ${size} bytes it lists`);
+    }
+    chunks.push(b);
+  }
+  if (got !== size) throw new SourceMismatchError(`${key}: the source sent ${got} of ${size} bytes`);
+  return Buffer.concat(chunks, size);
+}
+
+async function putParts(source: ObjectStore, destination: ObjectStore, key: string, destKey: string, head: ObjectHead, options: WriteOptions, given: TransferOptions): Promise<Transferred> {
+  // No more than 10,000 parts: larger objects get larger parts (whole MiB).
+  const t = { ...given, partSize: Math.max(given.partSize, Math.ceil(head.size / 10_000 / 1048576) * 1048576) };
+  const want = expectedSha256(head);
+  const whole = want !== undefined ? createHash('sha256') : undefined;
+  const upload = await destination.startMultipart(destKey, options);
+  const unregister = t.onInterrupt?.(() => upload.abort()) ?? (() => undefined);
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  try {
+    const stream = await source.get(key);
+    let part = 0;
+    let got = 0;
+    let buf: Buffer | undefined;
+    let filled = 0;
+    let release: (() => void) | undefined;
+    const send = (body: Buffer, n: number, done: () => void) => {
+      const sha = createHash('sha256').update(body).digest();
+      const p = upload
+        .writePart(n, body, sha)
+        .catch((e: unknown) => {
+          failure ??= e;
+        })
+        .finally(() => {
+          done();
+          inFlight.delete(p);
+        });
+      inFlight.add(p);
+    };
+    try {
+      for await (const c of stream) {
+        let chunk = c as Buffer;
+        while (chunk.length > 0) {
+          if (failure !== undefined) throw failure;
+          if (!buf) {
+            const size = Math.min(t.partSize, head.size - got);
+            if (size <= 0) throw new SourceMismatchError(`${key}: the source sent more than the ${head.size} bytes it lists`);
+            while (inFlight.size >= t.partsInFlight) await Promise.race(inFlight);
+            release = await t.budget.take(size);
+            buf = Buffer.allocUnsafe(size);
+            filled = 0;
+          }
+          const n = Math.min(chunk.length, buf.length - filled);
+          chunk.copy(buf, filled, 0, n);
+          filled += n;
+          got += n;
+          chunk = chunk.subarray(n);
+          if (filled === buf.length) {
+            whole?.update(buf);
+            send(buf, ++part, release!);
+            buf = undefined;
+          }
+        }
+      }
+    } catch (e) {
+      release?.();
+      stream.destroy();
+      throw e;
+    }
+    if (got !== head.size) throw new SourceMismatchError(`${key}: the source sent ${got} of ${head.size} bytes`);
+    await Promise.all(inFlight);
+    if (failure !== undefined) throw failure;
+    if (whole) {
+      const sha = whole.digest('hex');
+      if (sha !== want) throw new SourceMismatchError(`${key}: the bytes read have sha256 ${sha}, the source records ${want}`);
+    }
+    const r = await upload.complete();
+    return { etag: r.etag, readCheck: whole ? 'sha256' : 'none', how: 'stream' };
+  } catch (e) {
+    await Promise.allSettled(inFlight);
+    await upload.abort();
+    throw e;
+  } finally {
+    unregister();
+  }
+}
+
+/** Streams an object through SHA-256; for comparing by content. */
+export async function contentSha256(store: ObjectStore, key: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const c of await store.get(key)) h.update(c as Buffer);
+  return h.digest('hex');
+}

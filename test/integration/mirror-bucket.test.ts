@@ -1,0 +1,287 @@
+/**
+ * `mirror-bucket` end to end: the bundle under Node 24 between two real RGW clusters (the "old"
+ * provider as source, the "new" as destination), each with its own credentials, then both stores
+ * read from outside.
+ */
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand, DeleteObjectCommand, GetObjectCommand, type ObjectCannedACL } from '@aws-sdk/client-s3';
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { errors, runBundle } from '../helpers/bundle';
+import { anonymousStatus, client, dropBucket, headMeta, listKeys, newBucket, openUploads, rgw, type ClusterId } from '../helpers/rgw';
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const MiB = 1024 * 1024;
+const made: [ClusterId, string][] = [];
+afterAll(async () => {
+  for (const [id, b] of made) await dropBucket(id, b);
+});
+
+async function bucket(id: ClusterId, stem: string): Promise<string> {
+  const b = await newBucket(id, stem);
+  made.push([id, b]);
+  return b;
+}
+
+const env = (): NodeJS.ProcessEnv => ({
+  OLD_ACCESS_KEY_ID: rgw('old').accessKey,
+  OLD_SECRET_ACCESS_KEY: rgw('old').secretKey,
+  NEW_ACCESS_KEY_ID: rgw('new').accessKey,
+  NEW_SECRET_ACCESS_KEY: rgw('new').secretKey,
+});
+
+interface Seed {
+  readonly body: Buffer;
+  readonly acl: ObjectCannedACL;
+  readonly multipart?: number;
+  readonly sha256Meta?: boolean;
+  readonly headers?: { ContentType?: string; CacheControl?: string; ContentDisposition?: string; ContentEncoding?: string; Metadata?: Record<string, string> };
+}
+
+async function put(id: ClusterId, b: string, key: string, s: Seed): Promise<void> {
+  const c = client(id);
+  const Metadata = { ...(s.headers?.Metadata ?? {}), ...(s.sha256Meta ? { sha256: sha256(s.body) } : {}) };
+  const common = { Bucket: b, Key: key, ACL: s.acl, ...s.headers, Metadata };
+  if (!s.multipart) {
+    await c.send(new PutObjectCommand({ ...common, Body: s.body }));
+    return;
+  }
+  const { UploadId } = await c.send(new CreateMultipartUploadCommand(common));
+  const parts = [];
+  for (let i = 0, n = 1; i < s.body.length; i += s.multipart, n++) {
+    const r = await c.send(new UploadPartCommand({ Bucket: b, Key: key, UploadId, PartNumber: n, Body: s.body.subarray(i, i + s.multipart) }));
+    parts.push({ PartNumber: n, ETag: r.ETag });
+  }
+  await c.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+}
+
+async function content(id: ClusterId, b: string, key: string): Promise<string> {
+  const r = await client(id).send(new GetObjectCommand({ Bucket: b, Key: key }));
+  return sha256(Buffer.from(await r.Body!.transformToByteArray()));
+}
+
+const SEEDS: Record<string, Seed> = {
+  'fedora-42.qcow2': { body: randomBytes(11 * MiB + 3), acl: 'public-read', multipart: 6 * MiB, sha256Meta: true },
+  'rhel-9.qcow2': { body: randomBytes(200 * 1024), acl: 'private' },
+  'RHEL-8-multi.qcow2': { body: randomBytes(6 * MiB + 5), acl: 'private', multipart: 5 * MiB + 512 * 1024 },
+  'nested/deep/a b+c%d#e&f=g.txt': { body: Buffer.from('special characters\n'), acl: 'public-read' },
+  'nested/ünïcödé-名前.txt': { body: Buffer.from('unicode\n'), acl: 'public-read' },
+  'logs/run-1/log.txt.gz': {
+    body: randomBytes(3000),
+    acl: 'public-read',
+    headers: { ContentType: 'text/plain; charset=utf-8', CacheControl: 'max-age=300', ContentDisposition: 'inline', ContentEncoding: 'gzip', Metadata: { 'build-id': '42' } },
+  },
+  'uploads/partial-blob': { body: Buffer.from('work in progress'), acl: 'private' },
+  empty: { body: Buffer.alloc(0), acl: 'public-read' },
+};
+const MIRRORED = Object.keys(SEEDS).filter((k) => !k.startsWith('uploads/'));
+
+describe('mirror from the old provider to the new', () => {
+  let src: string;
+  let dst: string;
+  let dir: string;
+  let manifest: string;
+  const inputs = (extra: Record<string, string> = {}) => ({
+    source: `${rgw('old').endpoint}/${src}/src/ credentials=env:OLD`,
+    destination: `${rgw('new').endpoint}/${dst}/mirror/ credentials=env:NEW`,
+    exclude: 'uploads/**',
+    'part-size': '5MiB',
+    manifest,
+    'report-path': path.join(dir, 'report.txt'),
+    ...extra,
+  });
+  const run = (extra: Record<string, string> = {}) => runBundle('mirror-bucket', inputs(extra), { env: env(), cwd: dir });
+  const report = () => fs.readFileSync(path.join(dir, 'report.txt'), 'utf8').trim().split('\n').sort();
+
+  beforeAll(async () => {
+    src = await bucket('old', 'mirror-src');
+    dst = await bucket('new', 'mirror-dst');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-'));
+    manifest = path.join(dir, 'manifest.gz');
+    for (const [k, s] of Object.entries(SEEDS)) await put('old', src, `src/${k}`, s);
+  });
+
+  test('copies every object with content, headers, metadata and visibility; nothing left open', async () => {
+    const r = await run();
+    expect(errors(r)).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.outputs).toMatchObject({ copied: String(MIRRORED.length), updated: '0', deleted: '0', failed: '0', 'in-sync': 'true' });
+    expect((await listKeys('new', dst)).sort()).toEqual(MIRRORED.map((k) => `mirror/${k}`).sort());
+    for (const k of MIRRORED) expect([k, await content('new', dst, `mirror/${k}`)]).toEqual([k, sha256(SEEDS[k]!.body)]);
+    const log = await headMeta('new', dst, 'mirror/logs/run-1/log.txt.gz');
+    expect(log).toMatchObject({ ContentType: 'text/plain; charset=utf-8', CacheControl: 'max-age=300', ContentDisposition: 'inline', ContentEncoding: 'gzip', Metadata: { 'build-id': '42' } });
+    expect((await headMeta('new', dst, 'mirror/fedora-42.qcow2')).Metadata).toEqual({ sha256: sha256(SEEDS['fedora-42.qcow2']!.body) });
+    expect(await anonymousStatus('new', dst, 'mirror/rhel-9.qcow2')).toBe(403);
+    expect(await anonymousStatus('new', dst, 'mirror/RHEL-8-multi.qcow2')).toBe(403);
+    expect(await anonymousStatus('new', dst, 'mirror/fedora-42.qcow2')).toBe(200);
+    expect(await anonymousStatus('new', dst, 'mirror/nested/deep/a b+c%d#e&f=g.txt')).toBe(200);
+    expect(await openUploads('new', dst)).toEqual([]);
+    expect(report()).toEqual(MIRRORED.map((k) => `+ ${k}`).sort());
+    expect(r.summary).toContain('read checked');
+  });
+
+  test('a re-run copies nothing and proves every pair without a size-only verdict', async () => {
+    const r = await run();
+    expect(r.code).toBe(0);
+    expect(r.outputs).toMatchObject({ matched: String(MIRRORED.length), copied: '0', updated: '0', failed: '0' });
+    const methods = JSON.parse(r.outputs.methods!) as Record<string, number>;
+    expect(methods.none).toBe(0);
+    // The two multipart objects were written with other part sizes: the manifest proves them.
+    expect(methods.manifest).toBe(2);
+    expect(methods.etag).toBe(MIRRORED.length - 2);
+    expect(report()).toEqual(MIRRORED.map((k) => `= ${k}`).sort());
+  });
+
+  test('without the manifest, the recorded sha256 proves what it can and the rest is copied again, never assumed', async () => {
+    const r = await run({ manifest: 'none' });
+    expect(r.code).toBe(0);
+    const methods = JSON.parse(r.outputs.methods!) as Record<string, number>;
+    expect(methods).toMatchObject({ sha256: 1, none: 1, etag: MIRRORED.length - 2 });
+    expect(r.outputs).toMatchObject({ updated: '1', copied: '0' });
+  });
+
+  test('sync carries over exactly the changes made on the source', async () => {
+    await put('old', src, 'src/nested/deep/a b+c%d#e&f=g.txt', { body: Buffer.from('changed, and longer than before\n'), acl: 'public-read' });
+    await client('old').send(new DeleteObjectCommand({ Bucket: src, Key: 'src/logs/run-1/log.txt.gz' }));
+    await put('old', src, 'src/new-image.qcow2', { body: randomBytes(1000), acl: 'public-read' });
+    const r = await run({ mode: 'sync' });
+    expect(errors(r)).toEqual([]);
+    expect(r.outputs).toMatchObject({ copied: '1', updated: '1', deleted: '1', failed: '0', 'in-sync': 'true' });
+    expect(report().filter((l) => !l.startsWith('='))).toEqual(['* nested/deep/a b+c%d#e&f=g.txt', '+ new-image.qcow2', '- logs/run-1/log.txt.gz']);
+    expect(await content('new', dst, 'mirror/nested/deep/a b+c%d#e&f=g.txt')).toBe(sha256(Buffer.from('changed, and longer than before\n')));
+    expect(await listKeys('new', dst, 'mirror/logs/')).toEqual([]);
+  });
+
+  test('max-delete: a sync due to delete more deletes nothing and fails', async () => {
+    for (const k of ['stray-1', 'stray-2']) await put('new', dst, `mirror/${k}`, { body: Buffer.from(k), acl: 'private' });
+    const r = await run({ mode: 'sync', 'max-delete': '1' });
+    expect(r.code).toBe(1);
+    expect(errors(r).join('\n')).toMatch(/no object deleted: 2 deletion\(s\) are due, more than max-delete \(1\)/);
+    expect(r.outputs).toMatchObject({ deleted: '0', skipped: '2', 'in-sync': 'false' });
+    expect(await listKeys('new', dst, 'mirror/stray-')).toEqual(['mirror/stray-1', 'mirror/stray-2']);
+  });
+
+  test('check mode reports each kind of difference, changes nothing, and fails', async () => {
+    // Same size, other bytes, plain ETags on both sides: only content can tell (no sha256 recorded).
+    await put('new', dst, 'mirror/rhel-9.qcow2', { body: randomBytes(200 * 1024), acl: 'private' });
+    await put('old', src, 'src/only-in-source', { body: Buffer.from('x'), acl: 'public-read' });
+    const before = (await listKeys('new', dst)).sort();
+    const r = await run({ mode: 'check' });
+    expect(r.code).toBe(1);
+    expect(r.outputs).toMatchObject({ missing: '1', extra: '2', differ: '1', 'in-sync': 'false' });
+    expect(report().filter((l) => !l.startsWith('='))).toEqual(['* rhel-9.qcow2', '+ only-in-source', '- stray-1', '- stray-2']);
+    expect((await listKeys('new', dst)).sort()).toEqual(before);
+    expect(errors(r).join('\n')).toMatch(/the stores differ: 1 only in the source, 2 only in the destination, 1 different/);
+  });
+
+  test('sync with a backup prefix keeps what it deletes, privately, and then agrees in check mode', async () => {
+    const r = await run({ mode: 'sync', 'backup-prefix': 'deleted/' });
+    expect(errors(r)).toEqual([]);
+    expect(r.outputs).toMatchObject({ copied: '1', updated: '1', deleted: '2' });
+    expect((await listKeys('new', dst, 'mirror/deleted/')).sort()).toEqual(['mirror/deleted/stray-1', 'mirror/deleted/stray-2']);
+    expect(await anonymousStatus('new', dst, 'mirror/deleted/stray-1')).toBe(403);
+    // Keys under the backup prefix are never mirrored, compared or deleted.
+    const check = await run({ mode: 'check', 'backup-prefix': 'deleted/' });
+    expect(check.code).toBe(0);
+    expect(check.outputs).toMatchObject({ missing: '0', extra: '0', differ: '0', 'in-sync': 'true' });
+  });
+});
+
+describe('shards', () => {
+  test('the planned shards and the fixed I/N ranges each cover every key exactly once', async () => {
+    const src = await bucket('old', 'shard-src');
+    const keys = ['0-first', 'a/1', 'a/2', 'b', 'images/x', 'images/y', 'm', 'rhel-1', 'z/last', '~tilde', 'é'];
+    for (const k of keys) await put('old', src, k, { body: Buffer.from(k), acl: 'public-read' });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shards-'));
+    const source = `${rgw('old').endpoint}/${src} credentials=env:OLD`;
+    for (const shards of [['1/3', '2/3', '3/3'], ['1/5', '2/5', '3/5', '4/5', '5/5']]) {
+      const dst = await bucket('new', 'shard-dst');
+      const seen: string[] = [];
+      for (const shard of shards) {
+        const r = await runBundle('mirror-bucket', { source, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`, shard, 'report-path': path.join(dir, 'r.txt') }, { env: env(), cwd: dir });
+        expect(r.code).toBe(0);
+        seen.push(...fs.readFileSync(path.join(dir, 'r.txt'), 'utf8').split('\n').filter((l) => l.startsWith('+ ')).map((l) => l.slice(2)));
+      }
+      expect(seen.sort()).toEqual([...keys].sort());
+      expect((await listKeys('new', dst)).sort()).toEqual([...keys].sort());
+    }
+  });
+
+  test('plan-shards balances the source into ranges a matrix passes back', async () => {
+    const src = await bucket('old', 'plan-src');
+    const dst = await bucket('new', 'plan-dst');
+    const keys = Array.from({ length: 60 }, (_, i) => `images/img-${String(i).padStart(3, '0')}.qcow2`);
+    await Promise.all(keys.map((k) => put('old', src, k, { body: Buffer.from(k), acl: 'public-read' })));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-'));
+    const base = { source: `${rgw('old').endpoint}/${src} credentials=env:OLD`, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW` };
+    const plan = await runBundle('mirror-bucket', { ...base, mode: 'plan-shards', 'shard-count': '4' }, { env: env(), cwd: dir });
+    expect(errors(plan)).toEqual([]);
+    expect(plan.outputs.keys).toBe('60');
+    const shards = JSON.parse(plan.outputs.shards!) as unknown[];
+    expect(shards).toHaveLength(4);
+    const copied: number[] = [];
+    for (const s of shards) {
+      const r = await runBundle('mirror-bucket', { ...base, shard: JSON.stringify(s) }, { env: env(), cwd: dir });
+      expect(errors(r)).toEqual([]);
+      copied.push(Number(r.outputs.copied));
+    }
+    expect(copied.reduce((a, b) => a + b, 0)).toBe(60);
+    for (const n of copied) expect(n).toBe(15);
+  });
+});
+
+test('same provider and credentials: copied by the server, with headers and visibility', async () => {
+  const src = await bucket('old', 'ssc-src');
+  const dst = await bucket('old', 'ssc-dst');
+  const body = randomBytes(7 * MiB);
+  await put('old', src, 'rhel-10.qcow2', { body, acl: 'private', multipart: 5 * MiB, sha256Meta: true, headers: { ContentType: 'application/x-qemu-disk' } });
+  await put('old', src, 'centos.qcow2', { body: Buffer.from('public'), acl: 'public-read' });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssc-'));
+  const r = await runBundle('mirror-bucket', { source: `${rgw('old').endpoint}/${src} credentials=env:OLD`, destination: `${rgw('old').endpoint}/${dst} credentials=env:OLD` }, { env: env(), cwd: dir });
+  expect(errors(r)).toEqual([]);
+  expect(r.summary).toContain('server-side copies 2');
+  expect(await content('old', dst, 'rhel-10.qcow2')).toBe(sha256(body));
+  expect(await headMeta('old', dst, 'rhel-10.qcow2')).toMatchObject({ ContentType: 'application/x-qemu-disk', Metadata: { sha256: sha256(body) } });
+  expect(await anonymousStatus('old', dst, 'rhel-10.qcow2')).toBe(403);
+  expect(await anonymousStatus('old', dst, 'centos.qcow2')).toBe(200);
+});
+
+describe('bad input: a clear error and nothing written', () => {
+  let src: string;
+  let dst: string;
+  let dir: string;
+  beforeAll(async () => {
+    src = await bucket('old', 'bad-src');
+    dst = await bucket('new', 'bad-dst');
+    await put('old', src, 'a/file', { body: Buffer.from('x'), acl: 'public-read' });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-'));
+  });
+
+  const cases: [string, () => Record<string, string>, RegExp][] = [
+    ['destination inside the source', () => ({ source: `${rgw('old').endpoint}/${src}/a/ credentials=env:OLD`, destination: `${rgw('old').endpoint}/${src}/a/b/ credentials=env:OLD` }), /inputs "source" and "destination": .* one prefix inside the other/],
+    ['source equal to the destination', () => ({ source: `${rgw('old').endpoint}/${src} credentials=env:OLD`, destination: `${rgw('old').endpoint}/${src}/ credentials=env:OLD` }), /same bucket with one prefix inside the other/],
+    ['a missing bucket', () => ({ source: `${rgw('old').endpoint}/no-such-bucket-here credentials=env:OLD`, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW` }), /no-such-bucket-here/],
+    ['a bad glob', () => ({ source: `${rgw('old').endpoint}/${src} credentials=env:OLD`, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`, exclude: 'a/[b' }), /input "exclude": glob "a\/\[b"/],
+    ['max-delete not a number', () => ({ source: `${rgw('old').endpoint}/${src} credentials=env:OLD`, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`, 'max-delete': 'ten' }), /input "max-delete": "ten" is not allowed; allowed: a whole number/],
+    ['shard out of range', () => ({ source: `${rgw('old').endpoint}/${src} credentials=env:OLD`, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`, shard: '4/3' }), /input "shard": "4\/3" is out of range/],
+    ['an unknown mode', () => ({ source: `${rgw('old').endpoint}/${src} credentials=env:OLD`, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`, mode: 'mirror' }), /input "mode": "mirror" is not allowed; allowed: copy, sync, check, plan-shards/],
+    ['two source lines', () => ({ source: `${rgw('old').endpoint}/${src}\n${rgw('old').endpoint}/other`, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW` }), /input "source": give exactly one store/],
+  ];
+  test.each(cases)('%s', async (_name, inputs, message) => {
+    const r = await runBundle('mirror-bucket', inputs(), { env: env(), cwd: dir });
+    expect(r.code).toBe(1);
+    expect(errors(r).join('\n')).toMatch(message);
+    expect(await listKeys('new', dst)).toEqual([]);
+    expect(await listKeys('old', src)).toEqual(['a/file']);
+  });
+
+  test('a manifest from another pair of stores is ignored with a warning', async () => {
+    const manifest = path.join(dir, 'other.gz');
+    const other = await bucket('new', 'bad-other');
+    const base = { source: `${rgw('old').endpoint}/${src} credentials=env:OLD`, manifest };
+    expect((await runBundle('mirror-bucket', { ...base, destination: `${rgw('new').endpoint}/${other} credentials=env:NEW` }, { env: env(), cwd: dir })).code).toBe(0);
+    const r = await runBundle('mirror-bucket', { ...base, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`, mode: 'check' }, { env: env(), cwd: dir });
+    expect(r.stdout).toMatch(/::warning::manifest .* ignored: it belongs to another pair of stores/);
+  });
+});

@@ -1,0 +1,194 @@
+/**
+ * The mirror engine on folder stores: the safety rules that must hold whatever the provider.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseVisibilityRules, DEFAULT_RULES_TEXT } from '../../src/acl/visibility';
+import { LocalStore } from '../../src/storage/local-store';
+import type { ObjectInfo, ObjectStore } from '../../src/storage/object-store';
+import type { KeyRange } from '../../src/storage/key-range';
+import { ManifestReader, ManifestWriter } from '../../src/sync/manifest';
+import { march } from '../../src/sync/march';
+import { mirror, type Mark, type MirrorOptions } from '../../src/sync/mirror';
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest();
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-'));
+
+async function store(files: Record<string, string>): Promise<LocalStore> {
+  const s = new LocalStore(tmp());
+  for (const [k, v] of Object.entries(files)) await s.put(k, Buffer.from(v), sha(Buffer.from(v)), { visibility: 'public' });
+  return s;
+}
+
+/** A store whose listing fails after `after` entries, as a lost connection on a later page would. */
+function failingList(s: ObjectStore, after: number): ObjectStore {
+  return Object.assign(Object.create(s) as ObjectStore, {
+    async *list(prefix?: string, range?: KeyRange): AsyncIterable<ObjectInfo> {
+      let n = 0;
+      for await (const o of s.list(prefix, range)) {
+        if (n++ === after) throw new Error('listing page 2: connection reset');
+        yield o;
+      }
+    },
+  });
+}
+
+function options(source: ObjectStore, destination: ObjectStore, extra: Partial<MirrorOptions> = {}) {
+  const lines: [Mark, string][] = [];
+  const o: MirrorOptions = {
+    source,
+    destination,
+    mode: 'sync',
+    dryRun: false,
+    filter: () => true,
+    range: {},
+    rules: parseVisibilityRules(DEFAULT_RULES_TEXT),
+    compare: 'checksum',
+    transfers: 4,
+    checkers: 4,
+    partSize: 5 * 1024 * 1024,
+    partsInFlight: 2,
+    memory: 64 * 1024 * 1024,
+    verifyVisibility: false,
+    probe: async () => ({ access: 'denied' }),
+    events: { info: () => undefined, debug: () => undefined, warning: () => undefined, line: (m, k) => lines.push([m, k]) },
+    ...extra,
+  };
+  return { o, lines };
+}
+
+const keys = async (s: ObjectStore) => {
+  const out: string[] = [];
+  for await (const o of s.list()) out.push(o.key);
+  return out;
+};
+
+test('march joins two sorted listings and refuses one out of order', async () => {
+  async function* of(...k: string[]) {
+    for (const key of k) yield { key, size: 1 };
+  }
+  const out: string[] = [];
+  for await (const p of march(of('a', 'c', 'd'), of('b', 'c', 'e'))) out.push(`${p.source ? 's' : '-'}${p.destination ? 'd' : '-'} ${p.key}`);
+  expect(out).toEqual(['s- a', '-d b', 'sd c', 's- d', '-d e']);
+  await expect(async () => {
+    for await (const p of march(of('b', 'a'), of())) void p;
+  }).rejects.toThrow(/not in UTF-8 binary order/);
+});
+
+test('a listing that fails on the source deletes nothing, and says so', async () => {
+  const source = await store({ a: '1', b: '2', c: '3' });
+  const destination = await store({ a: '1', x: 'only here', y: 'only here too' });
+  const { o } = options(failingList(source, 1), destination);
+  const r = await mirror(o);
+  expect(r.listingError).toMatch(/connection reset/);
+  expect(r.complete).toBe(false);
+  expect(r.counts.deleted).toBe(0);
+  expect(await keys(destination)).toEqual(['a', 'x', 'y']);
+});
+
+test('a listing that fails on the destination deletes nothing either', async () => {
+  const source = await store({ a: '1' });
+  const destination = await store({ b: 'x', c: 'y', d: 'z' });
+  const { o } = options(source, failingList(destination, 2));
+  const r = await mirror(o);
+  expect(r.listingError).toMatch(/connection reset/);
+  expect(r.counts.deleted).toBe(0);
+  expect(await keys(destination)).toEqual(expect.arrayContaining(['b', 'c', 'd']));
+});
+
+test('a failed transfer withholds every deletion', async () => {
+  const source = await store({ a: '1', b: '2' });
+  const destination = await store({ z: 'extra' });
+  const broken = Object.assign(Object.create(source) as ObjectStore, {
+    get: async (key: string) => {
+      if (key === 'b') throw new Error('GET b: 500 InternalError');
+      return source.get(key);
+    },
+  });
+  const { o } = options(broken, destination);
+  const r = await mirror(o);
+  expect(r.counts).toMatchObject({ copied: 1, failed: 1, deleted: 0, skipped: 1 });
+  expect(r.deletionsWithheld).toMatch(/1 object\(s\) failed/);
+  expect(await keys(destination)).toEqual(['a', 'z']);
+});
+
+test('an interrupted run starts nothing new and deletes nothing', async () => {
+  const source = await store({ a: '1', b: '2', c: '3' });
+  const destination = await store({ z: 'extra' });
+  let n = 0;
+  const { o } = options(source, destination, { stopped: () => ++n > 2 });
+  const r = await mirror(o);
+  expect(r.counts.deleted).toBe(0);
+  expect(r.complete).toBe(false);
+  expect(await keys(destination)).toContain('z');
+});
+
+test('a source that changes size between listing and copy is not copied half-known', async () => {
+  const source = await store({ a: 'short' });
+  const listed = Object.assign(Object.create(source) as ObjectStore, {
+    async *list(): AsyncIterable<ObjectInfo> {
+      yield { key: 'a', size: 3 };
+    },
+  });
+  const destination = await store({});
+  const { o } = options(listed, destination);
+  const r = await mirror(o);
+  expect(r.counts.failed).toBe(1);
+  expect(r.failures[0]!.reason).toMatch(/changed in the source while mirroring/);
+  expect(await keys(destination)).toEqual([]);
+});
+
+test('a dry run writes and deletes nothing but reports what it would do', async () => {
+  const source = await store({ a: '1', b: 'new' });
+  const destination = await store({ b: 'old', z: 'extra' });
+  const { o, lines } = options(source, destination, { dryRun: true });
+  const r = await mirror(o);
+  expect(r.counts).toMatchObject({ copied: 1, updated: 1, deleted: 1 });
+  expect(lines.sort()).toEqual([['*', 'b'], ['+', 'a'], ['-', 'z']]);
+  expect(await keys(destination)).toEqual(['b', 'z']);
+});
+
+test('the manifest written in one run proves pairs in the next, and one for other stores is refused', async () => {
+  const dir = tmp();
+  const file = path.join(dir, 'm.gz');
+  const id = { source: 'S', destination: 'D' };
+  const w = new ManifestWriter(file, id);
+  for (const k of ['a', 'b/c', 'é', '\u{1F600}']) await w.add({ key: k, sourceEtag: `e-${k}`, size: 3, destinationEtag: `d-${k}` });
+  await expect(w.add({ key: 'a', sourceEtag: 'x', size: 1, destinationEtag: 'y' })).rejects.toThrow(/out of order/);
+  await w.close();
+  const { reader } = await ManifestReader.open(file, id);
+  expect(await reader!.lookup('0')).toBeUndefined();
+  expect(await reader!.lookup('b/c')).toEqual({ key: 'b/c', sourceEtag: 'e-b/c', size: 3, destinationEtag: 'd-b/c' });
+  expect(await reader!.lookup('c')).toBeUndefined();
+  expect((await reader!.lookup('\u{1F600}'))?.destinationEtag).toBe('d-\u{1F600}');
+  expect((await ManifestReader.open(file, { source: 'S', destination: 'other' })).reason).toMatch(/another pair of stores/);
+  fs.writeFileSync(path.join(dir, 'junk.gz'), 'not gzip');
+  expect((await ManifestReader.open(path.join(dir, 'junk.gz'), id)).reason).toMatch(/not a readable manifest/);
+});
+
+test('private objects are not written where the bucket policy would expose them', async () => {
+  const source = await store({ 'rhel-9.qcow2': 'secret', 'fedora.qcow2': 'open' });
+  const destination = await store({});
+  const exposing = Object.assign(Object.create(destination) as ObjectStore, {
+    locate: (key: string) => ({ bucket: 'b', key }),
+    policy: async () => ({ kind: 'document', text: JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' }] }) }),
+  });
+  const { o } = options(source, exposing, { mode: 'copy' });
+  const r = await mirror(o);
+  expect(r.counts).toMatchObject({ copied: 1, failed: 1 });
+  expect(r.failures[0]).toMatchObject({ key: 'rhel-9.qcow2' });
+  expect(r.failures[0]!.reason).toMatch(/lets anyone read/);
+  expect(await keys(destination)).toEqual(['fedora.qcow2']);
+});
+
+test('an object found exposed after writing fails the run', async () => {
+  const source = await store({ 'rhel-9.qcow2': 'secret' });
+  const destination = await store({});
+  const anonymous = Object.assign(Object.create(destination) as ObjectStore, { anonymousUrl: (k: string) => `http://store.invalid/${k}` });
+  const { o } = options(source, anonymous, { mode: 'copy', verifyVisibility: true, probe: async () => ({ access: 'readable', status: 200 }) });
+  const r = await mirror(o);
+  expect(r.counts.failed).toBe(1);
+  expect(r.failures[0]!.reason).toMatch(/EXPOSED/);
+});
