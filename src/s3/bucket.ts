@@ -16,6 +16,7 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   PutObjectCommand,
   UploadPartCommand,
   UploadPartCopyCommand,
@@ -70,28 +71,45 @@ export class S3Bucket {
   }
 
   /** Lists every key under `prefix` in key order, one page of up to 1,000 at a time. */
+  /** Lists keys under `prefix` (after `startAfter`), in the server's order, one at a time. */
   async *list(prefix: string, startAfter?: string): AsyncGenerator<ObjectInfo> {
-    let token: string | undefined;
-    do {
-      let page;
-      try {
-        page = await this.client.send(
+    for await (const page of this.listPages(prefix, startAfter)) yield* page;
+  }
+
+  /**
+   * Lists keys a page at a time. The next page is asked for as soon as a page arrives, so the
+   * caller's work on one page overlaps the wait for the next.
+   */
+  async *listPages(prefix: string, startAfter?: string): AsyncGenerator<ObjectInfo[]> {
+    const page = (token: string | undefined): Promise<ListObjectsV2CommandOutput> =>
+      this.client
+        .send(
           new ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: prefix || undefined,
             ContinuationToken: token,
             StartAfter: token === undefined ? startAfter : undefined,
           }),
-        );
-      } catch (e) {
-        throw toStoreError(e, this.what('ListObjectsV2', prefix));
+        )
+        .catch((e: unknown) => {
+          throw toStoreError(e, this.what('ListObjectsV2', prefix));
+        });
+    let next: Promise<ListObjectsV2CommandOutput> | undefined = page(undefined);
+    try {
+      while (next) {
+        const r: ListObjectsV2CommandOutput = await next;
+        const token: string | undefined = r.IsTruncated ? r.NextContinuationToken : undefined;
+        next = token === undefined ? undefined : page(token);
+        const out: ObjectInfo[] = [];
+        for (const o of r.Contents ?? []) {
+          if (o.Key !== undefined) out.push({ key: o.Key, size: o.Size ?? 0, etag: unquote(o.ETag), lastModified: o.LastModified });
+        }
+        yield out;
       }
-      for (const o of page.Contents ?? []) {
-        if (o.Key === undefined) continue;
-        yield { key: o.Key, size: o.Size ?? 0, etag: unquote(o.ETag), lastModified: o.LastModified };
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token !== undefined);
+    } finally {
+      // A caller that stops early leaves at most one request in flight; its failure is nobody's.
+      next?.catch(() => undefined);
+    }
   }
 
   async head(key: string): Promise<ObjectHead | undefined> {

@@ -56,6 +56,18 @@ export class LocalStore implements ObjectStore {
     }
   }
 
+  async *listPages(prefix = '', range: KeyRange = {}): AsyncIterable<readonly ObjectInfo[]> {
+    let page: ObjectInfo[] = [];
+    for await (const o of this.list(prefix, range)) {
+      page.push(o);
+      if (page.length === 1000) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length > 0) yield page;
+  }
+
   async *list(prefix = '', range: KeyRange = {}): AsyncIterable<ObjectInfo> {
     const keys: string[] = [];
     await this.walk('', keys);

@@ -87,6 +87,9 @@ export interface ObjectStore {
    */
   list(prefix?: string, range?: KeyRange): AsyncIterable<ObjectInfo>;
 
+  /** The same listing a page (up to about 1,000 entries) at a time: for walking millions of keys cheaply. */
+  listPages(prefix?: string, range?: KeyRange): AsyncIterable<readonly ObjectInfo[]>;
+
   /** HEAD. Resolves `undefined` for a missing object; throws for anything else. */
   head(key: string): Promise<ObjectHead | undefined>;
 

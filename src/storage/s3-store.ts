@@ -76,13 +76,26 @@ export class S3Store implements ObjectStore {
   }
 
   async *list(prefix = '', range: KeyRange = {}): AsyncIterable<ObjectInfo> {
+    for await (const page of this.listPages(prefix, range)) yield* page;
+  }
+
+  async *listPages(prefix = '', range: KeyRange = {}): AsyncIterable<readonly ObjectInfo[]> {
     const base = this.spec.prefix;
     const after = listStartAfter(range);
     const startAfter = after !== undefined && compareKeys(after, prefix) > 0 ? base + after : undefined;
-    for await (const o of this.wire.list(base + prefix, startAfter)) {
-      const key = o.key.slice(base.length);
-      if (pastRange(key, range)) return;
-      if (inRange(key, range)) yield { ...o, key };
+    for await (const page of this.wire.listPages(base + prefix, startAfter)) {
+      const out: ObjectInfo[] = [];
+      let past = false;
+      for (const o of page) {
+        const key = o.key.slice(base.length);
+        if (pastRange(key, range)) {
+          past = true;
+          break;
+        }
+        if (inRange(key, range)) out.push({ ...o, key });
+      }
+      if (out.length > 0) yield out;
+      if (past) return;
     }
   }
 

@@ -17,9 +17,10 @@ import { ByteBudget } from '../flow/byte-budget';
 import { Semaphore } from '../flow/semaphore';
 import type { KeyRange } from '../storage/key-range';
 import { StoreError, type ObjectInfo, type ObjectStore, type Visibility } from '../storage/object-store';
+import { isMd5Etag } from '../storage/etag';
 import { compareHeads, compareListed, type CompareMethod, type Verdict } from './compare';
 import type { ManifestEntry, ManifestReader, ManifestWriter } from './manifest';
-import { march, readAhead, type Pair } from './march';
+import { march, type Pair } from './march';
 import { contentSha256, transfer, writeOptionsFrom, type Transferred } from './transfer';
 
 export type MirrorMode = 'copy' | 'sync' | 'check';
@@ -134,7 +135,6 @@ export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
     deletions: [],
     warnedPolicy: false,
   };
-  const list = (store: ObjectStore) => readAhead(filtered(store.list('', o.range), o.filter), 1000);
 
   // Results come back out of order; the manifest must be written in key order.
   const done = new Map<number, ManifestEntry | null>();
@@ -154,31 +154,36 @@ export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
   let flushing = Promise.resolve();
 
   try {
-    for await (const pair of march(list(o.source), list(o.destination))) {
-      if (o.stopped?.()) break;
-      report.keys++;
-      while (seq - nextOut >= WINDOW || inFlight.size >= o.transfers + o.checkers) {
-        await new Promise<void>((r) => (wake = r));
+    for await (const batch of march(o.source.listPages('', o.range), o.destination.listPages('', o.range), o.filter)) {
+      for (const pair of batch) {
+        if (o.stopped?.()) break;
+        report.keys++;
+        // Most pairs of a nightly run are decided from the listings alone: no task, no promise.
+        if (settledAtOnce(ctx, pair)) continue;
+        while (seq - nextOut >= WINDOW || inFlight.size >= o.transfers + o.checkers) {
+          await new Promise<void>((r) => (wake = r));
+        }
+        const n = seq++;
+        const p = handle(ctx, pair).then(
+          (entry) => {
+            done.set(n, entry);
+            flushing = flushing.then(flush);
+          },
+          (e: unknown) => {
+            // handle() records its own failures; anything here is a bug, kept as a failure.
+            failed(ctx, pair.key, e);
+            done.set(n, null);
+            flushing = flushing.then(flush);
+          },
+        );
+        inFlight.add(p);
+        void p.finally(() => {
+          inFlight.delete(p);
+          wake?.();
+        });
       }
-      const n = seq++;
-      const p = handle(ctx, pair).then(
-        (entry) => {
-          done.set(n, entry);
-          flushing = flushing.then(flush);
-          o.events.progress?.(report);
-        },
-        (e: unknown) => {
-          // handle() records its own failures; anything here is a bug, kept as a failure.
-          failed(ctx, pair.key, e);
-          done.set(n, null);
-          flushing = flushing.then(flush);
-        },
-      );
-      inFlight.add(p);
-      void p.finally(() => {
-        inFlight.delete(p);
-        wake?.();
-      });
+      o.events.progress?.(report);
+      if (o.stopped?.()) break;
     }
   } catch (e) {
     report.listingError = e instanceof Error ? e.message : String(e);
@@ -203,8 +208,33 @@ interface Ctx {
   warnedPolicy: boolean;
 }
 
-async function* filtered(items: AsyncIterable<ObjectInfo>, keep: (key: string) => boolean): AsyncGenerator<ObjectInfo> {
-  for await (const i of items) if (keep(i.key)) yield i;
+/**
+ * Settles a pair that needs no request and leaves no manifest entry: one side only (except a copy
+ * to make), or equal MD5-shaped ETags. True when it did.
+ */
+function settledAtOnce(ctx: Ctx, pair: Pair): boolean {
+  const { o, report } = ctx;
+  const { key, source, destination } = pair;
+  if (!destination) {
+    if (o.mode !== 'check') return false;
+    report.counts.missing++;
+    o.events.line('+', key, 'only in the source');
+    return true;
+  }
+  if (!source) {
+    if (o.mode === 'sync') ctx.deletions.push(destination);
+    else {
+      if (o.mode === 'check') report.counts.extra++;
+      else report.counts.skipped++;
+      o.events.line('-', key, o.mode === 'check' ? 'only in the destination' : 'only in the destination (left alone in copy mode)');
+    }
+    return true;
+  }
+  if (o.compare === 'content' || source.size !== destination.size || !isMd5Etag(source.etag) || source.etag !== destination.etag) return false;
+  report.methods.etag++;
+  report.counts.matched++;
+  o.events.line('=', key, 'same (etag)');
+  return true;
 }
 
 /** Decides and does what one key needs. Resolves the manifest entry proving the pair equal, if any. */
@@ -349,39 +379,43 @@ async function deleteExtra(ctx: Ctx, stopped: boolean): Promise<void> {
     if (o.maxDelete !== undefined && n > o.maxDelete) report.complete = false;
     return;
   }
-  await Promise.all(
-    ctx.deletions.map((d) =>
-      ctx.transfers.run(async () => {
-        const where = o.backupPrefix !== undefined ? `, kept as ${o.backupPrefix}${d.key}` : '';
-        if (o.dryRun) {
-          report.counts.deleted++;
-          report.bytes.deleted += d.size;
-          o.events.line('-', d.key, `only in the destination: would be deleted${where} (dry run)`);
-          return;
-        }
-        try {
-          if (o.backupPrefix !== undefined) {
-            const head = await o.destination.head(d.key);
-            if (!head) return;
-            const visibility = decideVisibility(o.rules, d.key).visibility;
-            // A backup is never more visible than the object was meant to be.
-            await transfer(o.destination, o.destination, d.key, o.backupPrefix + d.key, head, writeOptionsFrom(head, visibility === 'public' ? 'private' : visibility), {
-              partSize: o.partSize,
-              budget: ctx.budget,
-              partsInFlight: o.partsInFlight,
-            });
-          }
-          await o.destination.delete(d.key);
-          report.counts.deleted++;
-          report.bytes.deleted += d.size;
-          o.events.line('-', d.key, `only in the destination: deleted${where}`);
-        } catch (e) {
-          failed(ctx, d.key, e, 'delete');
-        }
-      }),
-    ),
-  );
+  // A few workers take the deletions in turn: no promise per deletion waiting at once.
+  let next = 0;
+  const worker = async () => {
+    while (next < ctx.deletions.length) await deleteOne(ctx, ctx.deletions[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(o.transfers, ctx.deletions.length) }, worker));
   report.complete = report.complete && report.counts.failed === 0;
+}
+
+async function deleteOne(ctx: Ctx, d: ObjectInfo): Promise<void> {
+  const { o, report } = ctx;
+  const where = o.backupPrefix !== undefined ? `, kept as ${o.backupPrefix}${d.key}` : '';
+  if (o.dryRun) {
+    report.counts.deleted++;
+    report.bytes.deleted += d.size;
+    o.events.line('-', d.key, `only in the destination: would be deleted${where} (dry run)`);
+    return;
+  }
+  try {
+    if (o.backupPrefix !== undefined) {
+      const head = await o.destination.head(d.key);
+      if (!head) return;
+      const visibility = decideVisibility(o.rules, d.key).visibility;
+      // A backup is never more visible than the object was meant to be.
+      await transfer(o.destination, o.destination, d.key, o.backupPrefix + d.key, head, writeOptionsFrom(head, visibility === 'public' ? 'private' : visibility), {
+        partSize: o.partSize,
+        budget: ctx.budget,
+        partsInFlight: o.partsInFlight,
+      });
+    }
+    await o.destination.delete(d.key);
+    report.counts.deleted++;
+    report.bytes.deleted += d.size;
+    o.events.line('-', d.key, `only in the destination: deleted${where}`);
+  } catch (e) {
+    failed(ctx, d.key, e, 'delete');
+  }
 }
 
 function failed(ctx: Ctx, key: string, e: unknown, what = 'mirror'): void {

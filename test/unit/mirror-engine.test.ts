@@ -25,11 +25,11 @@ async function store(files: Record<string, string>): Promise<LocalStore> {
 /** A store whose listing fails after `after` entries, as a lost connection on a later page would. */
 function failingList(s: ObjectStore, after: number): ObjectStore {
   return Object.assign(Object.create(s) as ObjectStore, {
-    async *list(prefix?: string, range?: KeyRange): AsyncIterable<ObjectInfo> {
+    async *listPages(prefix?: string, range?: KeyRange): AsyncIterable<readonly ObjectInfo[]> {
       let n = 0;
       for await (const o of s.list(prefix, range)) {
         if (n++ === after) throw new Error('listing page 2: connection reset');
-        yield o;
+        yield [o];
       }
     },
   });
@@ -65,16 +65,27 @@ const keys = async (s: ObjectStore) => {
   return out;
 };
 
-test('march joins two sorted listings and refuses one out of order', async () => {
-  async function* of(...k: string[]) {
-    for (const key of k) yield { key, size: 1 };
+test('march joins two sorted listings across page boundaries, filters, and refuses one out of order', async () => {
+  /** Pages of `size` entries, and an empty page now and then, as a server may send. */
+  async function* of(size: number, ...k: string[]) {
+    for (let i = 0; i < k.length; i += size) {
+      yield k.slice(i, i + size).map((key) => ({ key, size: 1 }));
+      if (i === 0) yield [];
+    }
   }
-  const out: string[] = [];
-  for await (const p of march(of('a', 'c', 'd'), of('b', 'c', 'e'))) out.push(`${p.source ? 's' : '-'}${p.destination ? 'd' : '-'} ${p.key}`);
-  expect(out).toEqual(['s- a', '-d b', 'sd c', 's- d', '-d e']);
-  await expect(async () => {
-    for await (const p of march(of('b', 'a'), of())) void p;
-  }).rejects.toThrow(/not in UTF-8 binary order/);
+  const join = async (a: AsyncIterable<readonly ObjectInfo[]>, b: AsyncIterable<readonly ObjectInfo[]>, keep?: (k: string) => boolean) => {
+    const out: string[] = [];
+    for await (const batch of march(a, b, keep)) for (const p of batch) out.push(`${p.source ? 's' : '-'}${p.destination ? 'd' : '-'} ${p.key}`);
+    return out;
+  };
+  const src = ['a', 'c', 'd', 'f', 'g', 'x'];
+  const dst = ['b', 'c', 'e', 'f', 'x', 'y', 'z'];
+  const expected = ['s- a', '-d b', 'sd c', 's- d', '-d e', 'sd f', 's- g', 'sd x', '-d y', '-d z'];
+  for (const [p, q] of [[1, 1], [2, 3], [5, 1], [10, 10]] as const) expect(await join(of(p, ...src), of(q, ...dst))).toEqual(expected);
+  expect(await join(of(2, ...src), of(2, ...dst), (k) => k !== 'c' && k !== 'y')).toEqual(expected.filter((l) => !l.endsWith(' c') && !l.endsWith(' y')));
+  expect(await join(of(2), of(3, ...dst))).toEqual(dst.map((k) => `-d ${k}`));
+  await expect(join(of(1, 'b', 'a'), of(1))).rejects.toThrow(/not in UTF-8 binary order/);
+  await expect(join(of(1), of(3, 'a', 'c', 'b'))).rejects.toThrow(/the destination listing is not in UTF-8 binary order/);
 });
 
 test('a listing that fails on the source deletes nothing, and says so', async () => {
@@ -128,8 +139,8 @@ test('an interrupted run starts nothing new and deletes nothing', async () => {
 test('a source that changes size between listing and copy is not copied half-known', async () => {
   const source = await store({ a: 'short' });
   const listed = Object.assign(Object.create(source) as ObjectStore, {
-    async *list(): AsyncIterable<ObjectInfo> {
-      yield { key: 'a', size: 3 };
+    async *listPages(): AsyncIterable<readonly ObjectInfo[]> {
+      yield [{ key: 'a', size: 3 }];
     },
   });
   const destination = await store({});

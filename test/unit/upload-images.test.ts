@@ -38,6 +38,9 @@ class FlakyStore implements ObjectStore {
   preflight() {
     return this.inner.preflight();
   }
+  listPages(p?: string) {
+    return this.inner.listPages(p);
+  }
   list(p?: string) {
     return this.inner.list(p);
   }
