@@ -137,7 +137,7 @@ export async function auditStore(name: string, store: ObjectStore, cap: AuditCap
 
   const applyFix = async (key: string, f: Finding, plan: FixPlan, url: string | undefined, expected: 'public' | 'private'): Promise<FixRecord> => {
     const record = { key, kind: f.kind, plan };
-    if (plan.action !== 'set-acl') return { ...record, result: 'not-applicable', detail: plan.advice };
+    if (plan.action !== 'set-acl') return { ...record, result: 'not-applicable' };
     if (o.fix === 'dry-run' || !cap) return { ...record, result: 'planned' };
     try {
       await o.throttle();
@@ -166,6 +166,7 @@ export async function auditStore(name: string, store: ObjectStore, cap: AuditCap
     o.events.progress(checked, listed, log);
   });
 
+  fixes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { name, display: store.display, mode, facts, listed, checked, log, fixes, aclsRead: aclOn };
 }
 

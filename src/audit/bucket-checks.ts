@@ -76,7 +76,7 @@ export async function checkBucket(cap: AuditCapability | undefined, bucket: stri
   }
   const exposures = policy ? policyExposures(policy, bucket) : [];
   for (const p of exposures) {
-    const who = p.who === 'everyone' ? 'anyone, anonymous included' : 'any account holder';
+    const who = p.who === 'everyone' ? 'anyone (anonymous included)' : 'any account holder';
     const name = p.statement.sid ? describeStatement(p.statement) : `statement ${p.index}`;
     if (p.access === 'write') add('public-write', `bucket policy ${name} lets ${who} write or change the bucket (${p.scope})${p.conditional ? ', under a condition' : ''}`);
     if (p.access === 'list') add('public-list', `bucket policy ${name} lets ${who} list the bucket${p.conditional ? ', under a condition' : ''}`);

@@ -73,8 +73,10 @@ export class FindingLog {
     else this.dropped++;
   }
 
+  /** The findings kept, by kind (in the order of {@link FINDING_KINDS}), then by key. */
   get findings(): readonly Finding[] {
-    return this.kept;
+    const order = Object.keys(FINDING_KINDS);
+    return [...this.kept].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || ((a.key ?? '') < (b.key ?? '') ? -1 : (a.key ?? '') > (b.key ?? '') ? 1 : 0));
   }
 
   /** Findings counted but not kept. */

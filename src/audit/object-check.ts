@@ -84,8 +84,8 @@ export function judgeObject(o: ObjectFacts, b: BucketContext, severity: (k: Find
       const msg = `private by ${because} and not readable now, but bucket policy ${o.policyRead.statement} allows it to everyone: a public access block or the provider keeps it dormant`;
       return { finding: finding('latent-public-grant', msg, ['policy']), fix: fixPrivate(['policy'], o, aclFixable) };
     }
-    if ((aclPublic || aclAuth) && dormant) {
-      const msg = `private by ${because} and not readable now, but it holds a public grant that ${dormant} keeps dormant`;
+    if (aclPublic || aclAuth) {
+      const msg = `private by ${because} and not readable now, but it holds a public grant that ${dormant ?? 'something (an access block, the provider)'} keeps dormant`;
       return {
         finding: finding('latent-public-grant', msg, ['acl']),
         fix: aclFixable ? { action: 'set-acl', acl: 'private' } : { action: 'manual', advice: 'ACLs are disabled (BucketOwnerEnforced): the grant cannot be removed while they are; it goes if ACLs are enabled and the object set private' },

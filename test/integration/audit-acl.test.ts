@@ -115,6 +115,8 @@ describe('a bucket with objects set right and wrong', () => {
     expect(run.summary).toContain('rhel-8.qcow2');
     expect(run.stdout).toMatch(/::error::exposed: old: rhel-/);
     expect(await state(bucket)).toEqual(before);
+    const visible = [run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'), run.stderr, run.summary, JSON.stringify(run.outputs), fs.readFileSync(run.outputs.report!, 'utf8')].join('\n');
+    expect(visible).not.toContain(rgw('old').secretKey);
   });
 
   test('a setting off its expectation is a warning, or an error when configured so', async () => {
@@ -159,4 +161,6 @@ test('bad input: a bucket that does not exist, an expectation that does not pars
   expect(missing.stdout).toMatch(/::error::input "stores": old: .*NoSuchBucket.*does not exist/);
   const bad = await audit('no-such-bucket-here', { 'expect-lifecycle': 'logs/ ninety' });
   expect(bad.stdout).toContain('::error::input "expect-lifecycle": line 1 "logs/ ninety" is not "PREFIX DAYS"');
+  const folder = await runBundle('audit-acl', { stores: 'file:///tmp/images' });
+  expect(folder.stdout).toMatch(/::error::input "stores": ".*images" is a folder; audit-acl checks S3 stores/);
 });

@@ -11,6 +11,7 @@ import {
   type LifecycleExpectation,
   type VersioningExpectation,
 } from '../../audit/expectations';
+import { ConfigurationError, quote } from '../../config/configuration-error';
 import type { Host } from '../../runtime/host';
 import { parseBoolean, parseChoice, parseInput, parseIntInRange } from '../../runtime/inputs';
 import { readStoreInputs } from '../../runtime/store-inputs';
@@ -35,8 +36,12 @@ export interface AuditAclInputs {
 }
 
 export function readAuditAclInputs(host: Host): AuditAclInputs {
+  const stores = readStoreInputs(host);
+  for (const s of stores) {
+    if (s.kind === 'file') throw new ConfigurationError(`input "stores": ${quote(s.name)} is a folder; audit-acl checks S3 stores (a folder has no ACLs and no anonymous readers)`);
+  }
   return {
-    stores: readStoreInputs(host),
+    stores,
     rules: parseInput(host, 'visibility-rules', parseVisibilityRules, DEFAULT_RULES_TEXT),
     lifecycle: parseInput(host, 'expect-lifecycle', parseLifecycleExpectations, ''),
     versioning: parseInput(host, 'expect-versioning', parseVersioningExpectation, 'any'),
