@@ -14,7 +14,8 @@ import {
   type ObjectCannedACL,
 } from '@aws-sdk/client-s3';
 import { runBundle, type BundleRun } from '../helpers/bundle';
-import { anonymousStatus, client, dropBucket, newBucket, rgw } from '../helpers/rgw';
+import * as path from 'node:path';
+import { anonymousStatus, client, CLUSTERS, dropBucket, newBucket, rgw, RGW_ROOT } from '../helpers/rgw';
 
 const made: string[] = [];
 afterAll(async () => {
@@ -163,4 +164,37 @@ test('bad input: a bucket that does not exist, an expectation that does not pars
   expect(bad.stdout).toContain('::error::input "expect-lifecycle": line 1 "logs/ ninety" is not "PREFIX DAYS"');
   const folder = await runBundle('audit-acl', { stores: 'file:///tmp/images' });
   expect(folder.stdout).toMatch(/::error::input "stores": ".*images" is a folder; audit-acl checks S3 stores/);
+});
+
+test('credentials that cannot read ACLs: the permission is named; auto goes on anonymously, required stops', async () => {
+  const bucket = await newBucket('old', 'audit');
+  made.push(bucket);
+  const c = client('old');
+  await c.send(new PutObjectCommand({ Bucket: bucket, Key: 'images/fedora-42.qcow2', Body: 'x', ACL: 'public-read' }));
+  await c.send(new PutObjectCommand({ Bucket: bucket, Key: 'images/rhel-8.qcow2', Body: 'x', ACL: 'public-read' }));
+  // The second user may list and read the bucket, nothing more: no ACLs, no policy, no settings.
+  const envFile = fs.readFileSync(path.join(RGW_ROOT, CLUSTERS.old.name, 'env'), 'utf8');
+  const otherUser = /RGW_OTHER_USER=['"]?([^'"\n]+)/.exec(envFile)![1];
+  await c.send(
+    new PutBucketPolicyCommand({
+      Bucket: bucket,
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: [`arn:aws:iam:::user/${otherUser}`] }, Action: ['s3:ListBucket', 's3:GetObject'], Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`] }],
+      }),
+    }),
+  );
+  const otherEnv = { OTHER_ACCESS_KEY_ID: rgw('old').otherAccessKey, OTHER_SECRET_ACCESS_KEY: rgw('old').otherSecretKey };
+  const stores = `${rgw('old').endpoint}/${bucket}/images/ credentials=env:OTHER name=old`;
+  const auto = await runBundle('audit-acl', { stores, 'fail-on': 'never' }, { env: otherEnv });
+  expect(auto.code).toBe(0);
+  const found = findingsOf(auto);
+  expect(found.exposed).toEqual(['rhel-8.qcow2']); // seen anonymously all the same
+  expect(found['acl-unreadable']).toEqual(['(bucket)']);
+  const report = JSON.parse(fs.readFileSync(auto.outputs.report!, 'utf8'));
+  expect(report.stores[0].aclsRead).toBe(false);
+  expect(report.stores[0].findings.find((f: { kind: string }) => f.kind === 'acl-unreadable').message).toContain('needs s3:GetBucketAcl');
+  const required = await runBundle('audit-acl', { stores, 'acl-checks': 'required' }, { env: otherEnv });
+  expect(required.code).toBe(1);
+  expect(required.stdout).toMatch(/::error::input "acl-checks" is "required", but the credentials cannot read ACLs: .*needs s3:GetBucketAcl/);
 });
