@@ -2,6 +2,7 @@
  * Reading inputs strictly. Every failure is a `ConfigurationError` that names the input, shows the
  * value and says what is allowed.
  */
+import * as path from 'node:path';
 import { ConfigurationError, quote } from '../config/configuration-error';
 import type { Host } from './host';
 
@@ -53,4 +54,12 @@ export function parseChoice<T extends string>(choices: readonly T[]) {
     }
     return value as T;
   };
+}
+
+/**
+ * Parses a `report-path` input: a path relative to the workspace, or empty for `fileName` in the
+ * runner's temporary folder (the workspace outside a runner).
+ */
+export function parseReportPath(host: Host, fileName: string) {
+  return (value: string): string => (value === '' ? path.join(host.env.RUNNER_TEMP || host.cwd, fileName) : path.resolve(host.cwd, value));
 }

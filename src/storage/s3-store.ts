@@ -7,6 +7,8 @@ import { compareKeys, inRange, listStartAfter, pastRange, type KeyRange } from '
 import { S3Bucket, type ObjectHeaders } from '../s3/bucket';
 import { createS3Client } from '../s3/client';
 import { publicObjectUrl } from '../s3/anonymous';
+import { S3BucketAudit } from '../s3/bucket-audit';
+import type { AuditCapability } from './audit-capability';
 import type { ResolvedCredentials } from './credentials';
 import { isMd5Etag, multipartEtag } from './etag';
 import {
@@ -31,6 +33,7 @@ export class S3Store implements ObjectStore {
   private mode: VisibilityMode;
   private policyState: BucketPolicyState = { kind: 'unknown', reason: 'not read yet (no preflight)' };
   private readonly wire: S3Bucket;
+  private auditCalls?: AuditCapability;
 
   constructor(
     readonly spec: S3StoreSpec,
@@ -48,6 +51,21 @@ export class S3Store implements ObjectStore {
       maxSockets: Math.max(4, options.concurrency),
     });
     this.wire = new S3Bucket(client, spec.bucket, `s3://${spec.bucket} at ${where}`);
+  }
+
+  /** Bucket settings and object grants, for an audit; keys relative to the store's prefix. */
+  get audit(): AuditCapability {
+    if (this.auditCalls) return this.auditCalls;
+    const calls = new S3BucketAudit(this.wire);
+    return (this.auditCalls = {
+      publicAccessBlock: () => calls.publicAccessBlock(),
+      bucketAcl: () => calls.bucketAcl(),
+      ownership: () => calls.ownership(),
+      lifecycle: () => calls.lifecycle(),
+      versioning: () => calls.versioning(),
+      objectAcl: (key) => calls.objectAcl(this.full(key)),
+      setObjectAcl: (key, acl) => calls.setObjectAcl(this.full(key), acl),
+    });
   }
 
   get visibilityMode(): VisibilityMode {

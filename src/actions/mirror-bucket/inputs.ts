@@ -4,7 +4,7 @@ import { globToRegExp } from '../../acl/glob';
 import { DEFAULT_RULES_TEXT, parseVisibilityRules, type VisibilityRule } from '../../acl/visibility';
 import { ConfigurationError, quote } from '../../config/configuration-error';
 import type { Host } from '../../runtime/host';
-import { lines, parseBoolean, parseChoice, parseInput, parseIntInRange } from '../../runtime/inputs';
+import { lines, parseBoolean, parseChoice, parseInput, parseIntInRange, parseReportPath } from '../../runtime/inputs';
 import { readStoreInput } from '../../runtime/store-inputs';
 import type { StoreSpec } from '../../storage/store-spec';
 import { MAX_SHARDS, parseShard, type Shard } from '../../sync/shard';
@@ -104,7 +104,7 @@ export function readMirrorBucketInputs(host: Host): MirrorBucketInputs {
       },
       '512MiB',
     ),
-    reportPath: parseInput(host, 'report-path', (v) => path.resolve(host.cwd, v || path.join(host.env.RUNNER_TEMP || host.cwd, 'mirror-report.txt'))),
+    reportPath: parseInput(host, 'report-path', parseReportPath(host, 'mirror-bucket-report.txt')),
   };
   checkDisjoint(inputs.source, inputs.destination);
   if (inputs.memory < inputs.partSize) throw new ConfigurationError(`input "memory": ${inputs.memory} bytes cannot hold one part of ${inputs.partSize} bytes; give at least part-size`);

@@ -1,0 +1,5 @@
+import { actionsHost } from '../../runtime/actions-host';
+import { runAction } from '../../runtime/run-action';
+import { auditAcl } from './main';
+
+void runAction('audit-acl', auditAcl, actionsHost());

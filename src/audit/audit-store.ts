@@ -1,0 +1,176 @@
+/**
+ * Audits one store: its bucket settings, then every listed object (or a random sample, within one
+ * shard's key range) with an anonymous request and, where ACLs can be read, its grants; then plans
+ * and, if asked, applies fixes. No I/O of its own: the store, its audit capability, the anonymous
+ * probe and a rate limiter come in.
+ */
+import { strangerReadAllowed, describeStatement } from '../acl/bucket-policy';
+import { decideVisibility, type VisibilityRule } from '../acl/visibility';
+import type { AnonymousAccess } from '../s3/anonymous';
+import type { AuditCapability } from '../storage/audit-capability';
+import type { KeyRange } from '../storage/key-range';
+import { StoreError, type ObjectStore } from '../storage/object-store';
+import { aclRequiredError, checkBucket, type BucketExpectations, type BucketFacts } from './bucket-checks';
+import type { FixMode } from './expectations';
+import { FindingLog, severityOf, type Finding } from './findings';
+import { judgeObject, type AnonymousResult, type BucketContext, type FixPlan, type ObjectFacts } from './object-check';
+import { forEachConcurrent } from './pool';
+
+export interface AuditOptions extends BucketExpectations {
+  readonly rules: readonly VisibilityRule[];
+  readonly range: KeyRange;
+  /** Fraction of objects checked, (0, 1]. */
+  readonly sample: number;
+  readonly random: () => number;
+  readonly concurrency: number;
+  readonly fix: FixMode;
+  readonly allowMoreVisible: boolean;
+  /** Sends one unsigned HEAD to an address. */
+  readonly probe: (url: string) => Promise<AnonymousAccess>;
+  /** Resolves when the next request to this store may go (the store's rate cap). */
+  readonly throttle: () => Promise<void>;
+  readonly events: {
+    readonly debug: (message: string) => void;
+    /** Called after each object: objects checked and listed so far. */
+    readonly progress: (checked: number, listed: number, log: FindingLog) => void;
+  };
+}
+
+/** A planned fix and, in fix mode, what came of it. */
+export interface FixRecord {
+  readonly key: string;
+  readonly kind: Finding['kind'];
+  readonly plan: FixPlan;
+  /** `planned` (dry run), `fixed` (applied and verified anonymously), `still-wrong`, or `failed`. */
+  readonly result: 'planned' | 'fixed' | 'still-wrong' | 'failed' | 'not-applicable';
+  readonly detail?: string;
+}
+
+export interface StoreAudit {
+  readonly name: string;
+  readonly display: string;
+  readonly mode: 'acl' | 'policy';
+  readonly facts: BucketFacts;
+  readonly listed: number;
+  readonly checked: number;
+  readonly log: FindingLog;
+  readonly fixes: readonly FixRecord[];
+  /** Whether object grants were read. */
+  readonly aclsRead: boolean;
+}
+
+export async function auditStore(name: string, store: ObjectStore, cap: AuditCapability | undefined, o: AuditOptions): Promise<StoreAudit> {
+  const log = new FindingLog();
+  const where = store.locate('');
+  const bucket = check(where?.bucket);
+  const checkResult = await checkBucket(cap, bucket, await store.policy(), o);
+  for (const f of checkResult.findings) log.add(f);
+  const facts = checkResult.facts;
+  const mode: 'acl' | 'policy' = store.visibilityMode === 'policy' || facts.ownership === 'BucketOwnerEnforced' ? 'policy' : 'acl';
+  const ctx: BucketContext = {
+    mode,
+    ownership: facts.ownership,
+    accessBlock: facts.accessBlock === 'none' ? undefined : facts.accessBlock,
+    allowMoreVisible: o.allowMoreVisible,
+  };
+  let aclOn = checkResult.aclReadable && cap !== undefined;
+  const fixes: FixRecord[] = [];
+  const severity = (k: Finding['kind']) => severityOf(k, o.settingSeverity);
+  let listed = 0;
+  let checked = 0;
+
+  const readGrants = async (key: string): Promise<ObjectFacts['grants'] | 'missing'> => {
+    if (!aclOn || !cap) return undefined;
+    await o.throttle();
+    try {
+      return await cap.objectAcl(key);
+    } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      if (e.kind === 'not-found') return 'missing';
+      if (e.kind === 'access-denied') {
+        if (o.aclChecks === 'required') throw aclRequiredError(e);
+        if (aclOn) {
+          aclOn = false;
+          log.add({ kind: 'acl-unreadable', severity: severity('acl-unreadable'), message: `object ACLs cannot be read, so only anonymous checks were made from here on: ${e.message}` });
+        }
+        return undefined;
+      }
+      log.add({ kind: 'check-failed', severity: severity('check-failed'), key, message: `its ACL could not be read: ${e.message}` });
+      return undefined;
+    }
+  };
+
+  const checkOne = async (key: string): Promise<void> => {
+    const decision = decideVisibility(o.rules, key);
+    const url = store.anonymousUrl(key);
+    const [anon, grants] = await Promise.all([
+      url === undefined ? Promise.resolve<AnonymousAccess>({ access: 'error', reason: 'the store has no anonymous address' }) : o.throttle().then(() => o.probe(url)),
+      readGrants(key),
+    ]);
+    checked++;
+    if (grants === 'missing' || anon.access === 'missing') return; // deleted since the listing
+    const located = store.locate(key);
+    const verdict = checkResult.policy && located ? strangerReadAllowed(checkResult.policy, located.bucket, located.key) : undefined;
+    let anonymous: AnonymousResult = anon.access;
+    // A public object that is denied may simply be gone (RGW answers 403, not 404, for a missing key under a GetObject-only policy).
+    if (anonymous === 'denied' && decision.visibility === 'public' && grants === undefined) {
+      await o.throttle();
+      if ((await store.head(key)) === undefined) anonymous = 'missing';
+    }
+    const facts: ObjectFacts = {
+      key,
+      expected: decision.visibility,
+      rule: decision.rule ? `${decision.rule.glob} ${decision.rule.visibility}` : undefined,
+      anonymous,
+      anonymousDetail: anon.access === 'error' ? anon.reason : String(anon.status),
+      grants,
+      policyRead: verdict?.readable && verdict.statement ? { statement: describeStatement(verdict.statement), who: verdict.who ?? 'everyone' } : undefined,
+      policyKnown: checkResult.policyKnown,
+    };
+    const v = judgeObject(facts, ctx, severity);
+    if (!v.finding) return;
+    log.add(v.finding);
+    o.events.debug(`${key}: ${v.finding.kind}: ${v.finding.message}`);
+    if (o.fix === 'false' || !v.fix) return;
+    fixes.push(await applyFix(key, v.finding, v.fix, url, decision.visibility));
+  };
+
+  const applyFix = async (key: string, f: Finding, plan: FixPlan, url: string | undefined, expected: 'public' | 'private'): Promise<FixRecord> => {
+    const record = { key, kind: f.kind, plan };
+    if (plan.action !== 'set-acl') return { ...record, result: 'not-applicable' };
+    if (o.fix === 'dry-run' || !cap) return { ...record, result: 'planned' };
+    try {
+      await o.throttle();
+      await cap.setObjectAcl(key, plan.acl);
+    } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      return { ...record, result: 'failed', detail: e.message };
+    }
+    if (url === undefined || f.kind === 'exposed-authenticated' || f.kind === 'latent-public-grant') return { ...record, result: 'fixed' };
+    await o.throttle();
+    const after = await o.probe(url);
+    const right = expected === 'public' ? after.access === 'readable' : after.access === 'denied' || after.access === 'missing';
+    return { ...record, result: right ? 'fixed' : 'still-wrong', detail: right ? undefined : `anonymous request after the fix: ${after.access}` };
+  };
+
+  async function* selected() {
+    for await (const info of store.list('', o.range)) {
+      listed++;
+      if (o.sample < 1 && o.random() >= o.sample) continue;
+      yield info.key;
+    }
+  }
+
+  await forEachConcurrent(selected(), o.concurrency, async (key) => {
+    await checkOne(key);
+    o.events.progress(checked, listed, log);
+  });
+
+  fixes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { name, display: store.display, mode, facts, listed, checked, log, fixes, aclsRead: aclOn };
+}
+
+function check(bucket: string | undefined): string {
+  // A folder store has no bucket; policy statements then name nothing it holds.
+  return bucket ?? '';
+}

@@ -1,0 +1,134 @@
+/**
+ * One object judged: the visibility the rules expect against what a stranger gets (the anonymous
+ * request) and what the grants say, with the fix that would make it right. Pure: every fact comes in.
+ */
+import type { AclGrant, CannedAcl, Ownership, PublicAccessBlock } from '../storage/audit-capability';
+import type { Visibility } from '../storage/object-store';
+import type { Finding, FindingKind } from './findings';
+
+/** What the anonymous request got, as in `probeAnonymous`. */
+export type AnonymousResult = 'readable' | 'denied' | 'missing' | 'error';
+
+/** The bucket facts an object's judgement depends on. */
+export interface BucketContext {
+  /** How the store sets visibility: by canned ACLs, or by the bucket policy only. */
+  readonly mode: 'acl' | 'policy';
+  readonly ownership: Ownership;
+  readonly accessBlock?: PublicAccessBlock;
+  /** Fix may make objects public that the rules say are public (never ones they say are private). */
+  readonly allowMoreVisible: boolean;
+}
+
+export interface ObjectFacts {
+  readonly key: string;
+  readonly expected: Visibility;
+  /** The rule that decided, for messages (`undefined`: none matched, private by default). */
+  readonly rule?: string;
+  readonly anonymous: AnonymousResult;
+  readonly anonymousDetail?: string;
+  /** The grants, or `undefined` when not read (ACL checks skipped or not permitted). */
+  readonly grants?: readonly AclGrant[];
+  /** The bucket policy statement that lets strangers read this key, if any, and whom it reaches. */
+  readonly policyRead?: { readonly statement: string; readonly who: 'everyone' | 'authenticated' };
+  /** Whether the policy could be evaluated at all. */
+  readonly policyKnown: boolean;
+}
+
+/** What would make an object right: a canned ACL, a change a person makes to the bucket policy, or nothing possible. */
+export type FixPlan =
+  | { readonly action: 'set-acl'; readonly acl: CannedAcl }
+  | { readonly action: 'policy-change' | 'manual' | 'not-allowed'; readonly advice: string };
+
+export interface ObjectVerdict {
+  readonly finding?: Finding;
+  readonly fix?: FixPlan;
+}
+
+const READS = new Set(['READ', 'FULL_CONTROL']);
+
+function grantsRead(grants: readonly AclGrant[] | undefined, who: AclGrant['grantee']): boolean {
+  return (grants ?? []).some((g) => g.grantee === who && READS.has(g.permission));
+}
+
+/** Judges one object. `missing` (deleted since the listing) gives no verdict. */
+export function judgeObject(o: ObjectFacts, b: BucketContext, severity: (k: FindingKind) => Finding['severity']): ObjectVerdict {
+  if (o.anonymous === 'missing') return {};
+  const dormant = b.ownership === 'BucketOwnerEnforced' ? 'BucketOwnerEnforced' : b.accessBlock?.ignorePublicAcls ? 'IgnorePublicAcls' : undefined;
+  const aclPublic = grantsRead(o.grants, 'all-users');
+  const aclAuth = grantsRead(o.grants, 'authenticated-users');
+  const because = o.rule ? `rule "${o.rule}"` : 'no rule matched';
+  const finding = (kind: FindingKind, message: string, causes?: string[]): Finding => ({ kind, severity: severity(kind), key: o.key, message, causes });
+  const aclFixable = b.mode === 'acl' && b.ownership !== 'BucketOwnerEnforced';
+
+  if (o.anonymous === 'error') {
+    return { finding: finding('check-failed', `anonymous request failed: ${o.anonymousDetail ?? 'unknown error'}`) };
+  }
+
+  if (o.expected === 'private') {
+    const causes: string[] = [];
+    if ((aclPublic || aclAuth) && !dormant) causes.push('acl');
+    if (o.policyRead) causes.push('policy');
+    if (o.anonymous === 'readable') {
+      if (causes.length === 0) causes.push(o.grants === undefined || !o.policyKnown ? 'unknown' : 'other');
+      const msg = `private by ${because}, but readable anonymously${describeCauses(o)}`;
+      return { finding: finding('exposed', msg, causes), fix: fixPrivate(causes, o, aclFixable) };
+    }
+    // Denied to an anonymous request, yet any account holder gets in: authenticated-read, or a policy for any account.
+    const authCauses = [...(aclAuth && !dormant ? ['acl'] : []), ...(o.policyRead?.who === 'authenticated' ? ['policy'] : [])];
+    if (authCauses.length > 0) {
+      const msg = `private by ${because}, anonymous read denied, but any account holder can read${describeCauses(o)}`;
+      return { finding: finding('exposed-authenticated', msg, authCauses), fix: fixPrivate(authCauses, o, aclFixable) };
+    }
+    if (o.policyRead) {
+      // The policy allows everyone, yet the request was denied: something (an access block) holds it back for now.
+      const msg = `private by ${because} and not readable now, but bucket policy ${o.policyRead.statement} allows it to everyone: a public access block or the provider keeps it dormant`;
+      return { finding: finding('latent-public-grant', msg, ['policy']), fix: fixPrivate(['policy'], o, aclFixable) };
+    }
+    if (aclPublic || aclAuth) {
+      const msg = `private by ${because} and not readable now, but it holds a public grant that ${dormant ?? 'something (an access block, the provider)'} keeps dormant`;
+      return {
+        finding: finding('latent-public-grant', msg, ['acl']),
+        fix: aclFixable ? { action: 'set-acl', acl: 'private' } : { action: 'manual', advice: 'ACLs are disabled (BucketOwnerEnforced): the grant cannot be removed while they are; it goes if ACLs are enabled and the object set private' },
+      };
+    }
+    return {};
+  }
+
+  // Expected public.
+  if (o.anonymous === 'readable') return {};
+  const causes: string[] = [];
+  if (b.accessBlock?.restrictPublicBuckets || b.accessBlock?.ignorePublicAcls) causes.push('access-block');
+  if (o.grants !== undefined && !aclPublic) causes.push('acl');
+  const msg = `public by ${because}, but an anonymous request is denied (HTTP ${o.anonymousDetail ?? '403'})`;
+  return { finding: finding('not-readable', msg, causes.length ? causes : ['unknown']), fix: fixPublic(b, aclFixable) };
+}
+
+function describeCauses(o: ObjectFacts): string {
+  const parts: string[] = [];
+  if (grantsRead(o.grants, 'all-users')) parts.push('an ACL grant to AllUsers');
+  if (grantsRead(o.grants, 'authenticated-users')) parts.push('an ACL grant to AuthenticatedUsers (any account holder)');
+  if (o.policyRead) parts.push(`bucket policy ${o.policyRead.statement}${o.policyRead.who === 'authenticated' ? ' (any account holder)' : ''}`);
+  return parts.length ? ` through ${parts.join(' and ')}` : '';
+}
+
+function fixPrivate(causes: readonly string[], o: ObjectFacts, aclFixable: boolean): FixPlan {
+  if (causes.includes('policy')) {
+    return {
+      action: 'policy-change',
+      advice: `bucket policy ${o.policyRead!.statement} lets strangers read this key: narrow its Resource, add the key to its NotResource, or add a Deny for it`,
+    };
+  }
+  if (causes.includes('acl')) {
+    return aclFixable ? { action: 'set-acl', acl: 'private' } : { action: 'manual', advice: 'the store is in policy mode: remove the public grant, or change the bucket policy' };
+  }
+  return { action: 'manual', advice: 'neither its grants nor the bucket policy explain it: look at the provider\'s settings (account-wide policies, CDN, website hosting)' };
+}
+
+function fixPublic(b: BucketContext, aclFixable: boolean): FixPlan {
+  if (!aclFixable) return { action: 'policy-change', advice: 'the store is in policy mode: the bucket policy must allow s3:GetObject on this key for Principal "*"' };
+  if (b.accessBlock?.ignorePublicAcls || b.accessBlock?.blockPublicAcls || b.accessBlock?.restrictPublicBuckets) {
+    return { action: 'manual', advice: 'the public access block refuses or ignores public ACLs: relax it, or serve public objects another way' };
+  }
+  if (!b.allowMoreVisible) return { action: 'not-allowed', advice: 'setting it public-read makes it more visible; allowed only with allow-more-visible: true' };
+  return { action: 'set-acl', acl: 'public-read' };
+}

@@ -1,0 +1,200 @@
+/**
+ * `audit-acl` end to end on RGW: a bucket with objects set right and wrong (a rhel-* made public by
+ * ACL, one made public by the bucket policy, one readable by any account holder, a public image made
+ * private), a public access block and a lifecycle rule. The bundle runs as a runner runs it; the
+ * bucket is then inspected from outside.
+ */
+import * as fs from 'node:fs';
+import {
+  GetObjectAclCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  PutPublicAccessBlockCommand,
+  type ObjectCannedACL,
+} from '@aws-sdk/client-s3';
+import { runBundle, type BundleRun } from '../helpers/bundle';
+import * as path from 'node:path';
+import { anonymousStatus, client, CLUSTERS, dropBucket, newBucket, rgw, RGW_ROOT } from '../helpers/rgw';
+
+const made: string[] = [];
+afterAll(async () => {
+  for (const b of made) await dropBucket('old', b);
+});
+
+const env = () => ({ OLD_ACCESS_KEY_ID: rgw('old').accessKey, OLD_SECRET_ACCESS_KEY: rgw('old').secretKey });
+
+/** Key (under images/) to its canned ACL. */
+const OBJECTS: Record<string, ObjectCannedACL> = {
+  'fedora-42.qcow2': 'public-read', // right
+  'rhel-9.qcow2': 'private', // right
+  'rhel-8.qcow2': 'public-read', // wrong: public by ACL
+  'rhel-10.qcow2': 'private', // wrong: public by the bucket policy below
+  'rhel-7.qcow2': 'authenticated-read', // wrong: any account holder can read
+  'debian-12.qcow2': 'private', // wrong: a public image made private
+};
+const WRONG = { exposed: ['rhel-10.qcow2', 'rhel-8.qcow2'], 'exposed-authenticated': ['rhel-7.qcow2'], 'not-readable': ['debian-12.qcow2'] };
+
+async function mixedBucket(): Promise<string> {
+  const bucket = await newBucket('old', 'audit');
+  made.push(bucket);
+  const c = client('old');
+  for (const [key, acl] of Object.entries(OBJECTS)) await c.send(new PutObjectCommand({ Bucket: bucket, Key: `images/${key}`, Body: key, ACL: acl }));
+  await c.send(new PutObjectCommand({ Bucket: bucket, Key: 'logs/run-1/log.txt', Body: 'log' }));
+  await c.send(
+    new PutBucketPolicyCommand({
+      Bucket: bucket,
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Sid: 'Rhel10Oops', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/images/rhel-10*` }],
+      }),
+    }),
+  );
+  await c.send(
+    new PutBucketLifecycleConfigurationCommand({
+      Bucket: bucket,
+      LifecycleConfiguration: { Rules: [{ ID: 'logs-30d', Status: 'Enabled', Filter: { Prefix: 'logs/' }, Expiration: { Days: 30 } }] },
+    }),
+  );
+  // Set after the policy: new public policies are refused, the one in place stays in force.
+  await c.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: { BlockPublicPolicy: true } }));
+  return bucket;
+}
+
+async function state(bucket: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(OBJECTS)) {
+    const acl = await client('old').send(new GetObjectAclCommand({ Bucket: bucket, Key: `images/${key}` }));
+    const groups = (acl.Grants ?? []).filter((g) => g.Grantee?.Type === 'Group').map((g) => `${g.Grantee!.URI!.split('/').pop()}:${g.Permission}`);
+    out[key] = `${await anonymousStatus('old', bucket, `images/${key}`)} ${groups.sort().join(',')}`;
+  }
+  return out;
+}
+
+function audit(bucket: string, inputs: Record<string, string> = {}): Promise<BundleRun> {
+  return runBundle('audit-acl', { stores: `${rgw('old').endpoint}/${bucket}/images/ credentials=env:OLD name=old`, 'expect-lifecycle': '', concurrency: '8', ...inputs }, { env: env() });
+}
+
+function findingsOf(run: BundleRun): Record<string, string[]> {
+  const report = JSON.parse(fs.readFileSync(run.outputs.report!, 'utf8'));
+  const out: Record<string, string[]> = {};
+  for (const f of report.stores[0].findings) (out[f.kind] ??= []).push(f.key ?? '(bucket)');
+  for (const k of Object.keys(out)) out[k]!.sort();
+  return out;
+}
+
+describe('a bucket with objects set right and wrong', () => {
+  let bucket: string;
+  let before: Record<string, string>;
+  beforeAll(async () => {
+    bucket = await mixedBucket();
+    before = await state(bucket);
+  });
+
+  test('the audit finds exactly the wrong objects; a dry run plans their fixes and changes nothing', async () => {
+    const run = await audit(bucket, { 'expect-lifecycle': 'logs/ 90', 'allow-more-visible': 'true' });
+    expect(run.code).toBe(1); // errors found, fail-on: error
+    expect(findingsOf(run)).toEqual(WRONG);
+    expect(run.outputs.errors).toBe('3');
+    expect(run.outputs.warnings).toBe('1');
+    expect(run.outputs['objects-checked']).toBe('6');
+    expect(JSON.parse(run.outputs.counts!)).toMatchObject({ exposed: 2, 'exposed-authenticated': 1, 'not-readable': 1, 'lifecycle-mismatch': 0, 'public-write': 0 });
+    expect(run.outputs['fixes-planned']).toBe('3');
+    expect(run.outputs.fixed).toBe('0');
+    const report = JSON.parse(fs.readFileSync(run.outputs.report!, 'utf8'));
+    const store = report.stores[0];
+    expect(store.bucket.accessBlock).toEqual({ blockPublicAcls: false, ignorePublicAcls: false, blockPublicPolicy: true, restrictPublicBuckets: false });
+    expect(store.bucket.ownership).toBe('unknown'); // RGW 16 has no ownership controls
+    expect(store.bucket.policyExposures).toEqual([expect.objectContaining({ statement: 'Rhel10Oops', who: 'everyone', access: 'read' })]);
+    const causes = Object.fromEntries(store.findings.map((f: { key: string; causes: string[] }) => [f.key, f.causes]));
+    expect(causes['rhel-8.qcow2']).toEqual(['acl']);
+    expect(causes['rhel-10.qcow2']).toEqual(['policy']);
+    const policyFix = store.fixes.find((f: { key: string }) => f.key === 'rhel-10.qcow2');
+    expect(policyFix.plan.action).toBe('policy-change');
+    expect(policyFix.plan.advice).toContain('Rhel10Oops');
+    expect(run.summary).toContain('exposed');
+    expect(run.summary).toContain('rhel-8.qcow2');
+    expect(run.stdout).toMatch(/::error::exposed: old: rhel-/);
+    expect(await state(bucket)).toEqual(before);
+    const visible = [run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'), run.stderr, run.summary, JSON.stringify(run.outputs), fs.readFileSync(run.outputs.report!, 'utf8')].join('\n');
+    expect(visible).not.toContain(rgw('old').secretKey);
+  });
+
+  test('a setting off its expectation is a warning, or an error when configured so', async () => {
+    const warn = await audit(bucket, { 'expect-lifecycle': 'logs/ 90\ncache/ 7', 'expect-versioning': 'enabled', 'fail-on': 'never', fix: 'false' });
+    expect(warn.code).toBe(0);
+    expect(findingsOf(warn)['lifecycle-mismatch']).toEqual(['(bucket)']);
+    expect(findingsOf(warn)['versioning-mismatch']).toEqual(['(bucket)']);
+    expect(warn.outputs.warnings).toBe('3');
+    const err = await audit(bucket, { 'expect-lifecycle': 'cache/ 7', 'setting-severity': 'error', 'fail-on': 'never', fix: 'false' });
+    expect(err.outputs.errors).toBe('4');
+  });
+
+  test('fix mode repairs exactly the wrong objects it may, and reports the policy change it may not make', async () => {
+    const run = await audit(bucket, { fix: 'true', 'allow-more-visible': 'true' });
+    expect(run.outputs.fixed).toBe('3');
+    const after = await state(bucket);
+    expect(after['rhel-8.qcow2']).toBe('403 ');
+    expect(after['rhel-7.qcow2']).toBe('403 ');
+    expect(after['debian-12.qcow2']).toBe('200 AllUsers:READ');
+    // Untouched: the right ones, and the one only a bucket policy change can fix.
+    for (const key of ['fedora-42.qcow2', 'rhel-9.qcow2', 'rhel-10.qcow2']) expect(after[key]).toBe(before[key]);
+    const again = await audit(bucket, { fix: 'false' });
+    expect(findingsOf(again)).toEqual({ exposed: ['rhel-10.qcow2'] });
+    expect(again.code).toBe(1);
+  });
+});
+
+test('without allow-more-visible, fix never makes an object public', async () => {
+  const bucket = await newBucket('old', 'audit');
+  made.push(bucket);
+  await client('old').send(new PutObjectCommand({ Bucket: bucket, Key: 'images/fedora-42.qcow2', Body: 'x', ACL: 'private' }));
+  const run = await audit(bucket, { fix: 'true' });
+  expect(run.code).toBe(0); // a warning, fail-on: error
+  expect(findingsOf(run)).toEqual({ 'not-readable': ['fedora-42.qcow2'] });
+  expect(run.outputs.fixed).toBe('0');
+  expect(await anonymousStatus('old', bucket, 'images/fedora-42.qcow2')).toBe(403);
+});
+
+test('bad input: a bucket that does not exist, an expectation that does not parse', async () => {
+  const missing = await audit('no-such-bucket-here');
+  expect(missing.code).toBe(1);
+  expect(missing.stdout).toMatch(/::error::input "stores": old: .*NoSuchBucket.*does not exist/);
+  const bad = await audit('no-such-bucket-here', { 'expect-lifecycle': 'logs/ ninety' });
+  expect(bad.stdout).toContain('::error::input "expect-lifecycle": line 1 "logs/ ninety" is not "PREFIX DAYS"');
+  const folder = await runBundle('audit-acl', { stores: 'file:///tmp/images' });
+  expect(folder.stdout).toMatch(/::error::input "stores": ".*images" is a folder; audit-acl checks S3 stores/);
+});
+
+test('credentials that cannot read ACLs: the permission is named; auto goes on anonymously, required stops', async () => {
+  const bucket = await newBucket('old', 'audit');
+  made.push(bucket);
+  const c = client('old');
+  await c.send(new PutObjectCommand({ Bucket: bucket, Key: 'images/fedora-42.qcow2', Body: 'x', ACL: 'public-read' }));
+  await c.send(new PutObjectCommand({ Bucket: bucket, Key: 'images/rhel-8.qcow2', Body: 'x', ACL: 'public-read' }));
+  // The second user may list and read the bucket, nothing more: no ACLs, no policy, no settings.
+  const envFile = fs.readFileSync(path.join(RGW_ROOT, CLUSTERS.old.name, 'env'), 'utf8');
+  const otherUser = /RGW_OTHER_USER=['"]?([^'"\n]+)/.exec(envFile)![1];
+  await c.send(
+    new PutBucketPolicyCommand({
+      Bucket: bucket,
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: [`arn:aws:iam:::user/${otherUser}`] }, Action: ['s3:ListBucket', 's3:GetObject'], Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`] }],
+      }),
+    }),
+  );
+  const otherEnv = { OTHER_ACCESS_KEY_ID: rgw('old').otherAccessKey, OTHER_SECRET_ACCESS_KEY: rgw('old').otherSecretKey };
+  const stores = `${rgw('old').endpoint}/${bucket}/images/ credentials=env:OTHER name=old`;
+  const auto = await runBundle('audit-acl', { stores, 'fail-on': 'never' }, { env: otherEnv });
+  expect(auto.code).toBe(0);
+  const found = findingsOf(auto);
+  expect(found.exposed).toEqual(['rhel-8.qcow2']); // seen anonymously all the same
+  expect(found['acl-unreadable']).toEqual(['(bucket)']);
+  const report = JSON.parse(fs.readFileSync(auto.outputs.report!, 'utf8'));
+  expect(report.stores[0].aclsRead).toBe(false);
+  expect(report.stores[0].findings.find((f: { kind: string }) => f.kind === 'acl-unreadable').message).toContain('needs s3:GetBucketAcl');
+  const required = await runBundle('audit-acl', { stores, 'acl-checks': 'required' }, { env: otherEnv });
+  expect(required.code).toBe(1);
+  expect(required.stdout).toMatch(/::error::input "acl-checks" is "required", but the credentials cannot read ACLs: .*needs s3:GetBucketAcl/);
+});
