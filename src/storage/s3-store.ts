@@ -16,6 +16,7 @@ import {
   type ObjectHead,
   type ObjectInfo,
   type ObjectStore,
+  type ReadRange,
   type VisibilityMode,
   type WriteOptions,
 } from './object-store';
@@ -91,8 +92,8 @@ export class S3Store implements ObjectStore {
     return h && { ...h, key };
   }
 
-  get(key: string): Promise<Readable> {
-    return this.wire.get(this.full(key));
+  get(key: string, range?: ReadRange): Promise<Readable> {
+    return this.wire.get(this.full(key), range);
   }
 
   async put(key: string, body: Buffer, sha256: Buffer, options: WriteOptions): Promise<{ etag?: string }> {
