@@ -27,14 +27,19 @@ type Answer = { readonly source: DownloadSource; readonly ms: number } & (
   | { readonly head: undefined; readonly reason: string }
 );
 
-async function ask(source: DownloadSource, key: string, now: () => number): Promise<Answer> {
+/** How long a HEAD may take before its store counts as failed. */
+export const HEAD_TIMEOUT_MS = 30_000;
+
+async function ask(source: DownloadSource, key: string, signal: AbortSignal, now: () => number): Promise<Answer> {
   const started = now();
+  const timeout = AbortSignal.timeout(HEAD_TIMEOUT_MS);
   try {
-    const head = await source.store.head(key);
+    const head = await source.store.head(key, { signal: AbortSignal.any([signal, timeout]) });
     if (head) return { source, head, ms: now() - started };
     return { source, head: undefined, reason: 'does not have it', ms: now() - started };
   } catch (e) {
-    return { source, head: undefined, reason: `HEAD failed: ${e instanceof Error ? e.message : String(e)}`, ms: now() - started };
+    const reason = timeout.aborted ? `no answer to HEAD within ${HEAD_TIMEOUT_MS / 1000} s` : `HEAD failed: ${e instanceof Error ? e.message : String(e)}`;
+    return { source, head: undefined, reason, ms: now() - started };
   }
 }
 
@@ -50,22 +55,29 @@ export async function* candidates(
   skip: (name: string, reason: string) => void,
   now: () => number = Date.now,
 ): AsyncGenerator<Candidate> {
-  if (order === 'listed') {
-    for (const source of sources) {
-      const a = await ask(source, key, now);
-      if (a.head) yield { source, head: a.head, headMs: a.ms };
-      else skip(source.name, a.reason);
+  // Aborts the HEADs still out when the caller is done (it got its file from a faster store):
+  // a store that never answers must not keep the process alive.
+  const done = new AbortController();
+  try {
+    if (order === 'listed') {
+      for (const source of sources) {
+        const a = await ask(source, key, done.signal, now);
+        if (a.head) yield { source, head: a.head, headMs: a.ms };
+        else skip(source.name, a.reason);
+      }
+      return;
     }
-    return;
-  }
-  // Every HEAD at once; each answer is taken as it arrives, so the first good one is tried first
-  // while the slower stores are still answering.
-  const pending = new Map<number, Promise<{ index: number; answer: Answer }>>();
-  sources.forEach((source, index) => pending.set(index, ask(source, key, now).then((answer) => ({ index, answer }))));
-  while (pending.size > 0) {
-    const { index, answer } = await Promise.race(pending.values());
-    pending.delete(index);
-    if (answer.head) yield { source: answer.source, head: answer.head, headMs: answer.ms };
-    else skip(answer.source.name, answer.reason);
+    // Every HEAD at once; each answer is taken as it arrives, so the first good one is tried first
+    // while the slower stores are still answering.
+    const pending = new Map<number, Promise<{ index: number; answer: Answer }>>();
+    sources.forEach((source, index) => pending.set(index, ask(source, key, done.signal, now).then((answer) => ({ index, answer }))));
+    while (pending.size > 0) {
+      const { index, answer } = await Promise.race(pending.values());
+      pending.delete(index);
+      if (answer.head) yield { source: answer.source, head: answer.head, headMs: answer.ms };
+      else skip(answer.source.name, answer.reason);
+    }
+  } finally {
+    done.abort();
   }
 }

@@ -91,9 +91,9 @@ export class S3Bucket {
     } while (token !== undefined);
   }
 
-  async head(key: string): Promise<ObjectHead | undefined> {
+  async head(key: string, signal?: AbortSignal): Promise<ObjectHead | undefined> {
     try {
-      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal });
       const metadata: Record<string, string> = {};
       for (const [k, v] of Object.entries(r.Metadata ?? {})) metadata[k.toLowerCase()] = v;
       return {

@@ -85,7 +85,8 @@ export class LocalStore implements ObjectStore {
     }
   }
 
-  async head(key: string): Promise<ObjectHead | undefined> {
+  async head(key: string, options?: { readonly signal?: AbortSignal }): Promise<ObjectHead | undefined> {
+    if (options?.signal?.aborted) throw new StoreError('unknown', `HEAD ${this.display} key ${JSON.stringify(key)}: aborted`);
     const file = this.pathOf(key);
     let st;
     try {

@@ -94,8 +94,11 @@ export interface ObjectStore {
    */
   list(prefix?: string, range?: KeyRange): AsyncIterable<ObjectInfo>;
 
-  /** HEAD. Resolves `undefined` for a missing object; throws for anything else. */
-  head(key: string): Promise<ObjectHead | undefined>;
+  /**
+   * HEAD. Resolves `undefined` for a missing object; throws for anything else, including when
+   * `options.signal` aborts the request (which then stops, retries included).
+   */
+  head(key: string, options?: { readonly signal?: AbortSignal }): Promise<ObjectHead | undefined>;
 
   /**
    * Streams the object's content, from byte `range.start` to the end when a range is given.

@@ -87,8 +87,8 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async head(key: string): Promise<ObjectHead | undefined> {
-    const h = await this.wire.head(this.full(key));
+  async head(key: string, options?: { readonly signal?: AbortSignal }): Promise<ObjectHead | undefined> {
+    const h = await this.wire.head(this.full(key), options?.signal);
     return h && { ...h, key };
   }
 

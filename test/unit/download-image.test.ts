@@ -97,6 +97,24 @@ describe('choosing the store', () => {
     expect(b.store).toBe('slow');
   });
 
+  test('fastest: a HEAD still out when the file is in place is aborted, so it cannot hold the process', async () => {
+    const fast = await folderStore({ 'img.qcow2': { body: image, sha256: good } });
+    let aborted: (() => void) | undefined;
+    const silent = wrap(await folderStore(), {
+      head: (_key: string, options?: { signal?: AbortSignal }) =>
+        new Promise((_resolve, reject) => {
+          options?.signal?.addEventListener('abort', () => {
+            aborted?.();
+            reject(new Error('aborted'));
+          });
+        }),
+    });
+    const wasAborted = new Promise<void>((r) => (aborted = r));
+    const r = await run({ key: 'img.qcow2', dest: path.join(tmp('dest'), 'x'), sources: [{ name: 'silent', store: silent }, { name: 'fast', store: fast }], order: 'fastest' }).promise;
+    expect(r.store).toBe('fast');
+    await wasAborted;
+  });
+
   test('no store has it: fails, naming each store and why, and writes nothing', async () => {
     const dest = path.join(tmp('dest'), 'img.qcow2');
     const p = run({ key: 'img.qcow2', dest, sources: [{ name: 'a', store: await folderStore() }, { name: 'b', store: await folderStore() }] }).promise;
