@@ -6,6 +6,7 @@
  */
 import { cliHost } from '../runtime/cli-host';
 import { runAction, type ActionContext } from '../runtime/run-action';
+import { downloadImageAction } from '../actions/download-image/main';
 import { uploadImage } from '../actions/upload-image/main';
 import { uploadLogs } from '../actions/upload-logs/main';
 import { mirrorBucket } from '../actions/mirror-bucket/main';
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, { run: (ctx: ActionContext) => Promise<void>; abo
   'upload-logs': { run: uploadLogs, about: 'publish a directory of logs under a templated prefix, browsable, linked back' },
   'mirror-bucket': { run: mirrorBucket, about: 'make one store hold what another holds: copy, sync or check' },
   'audit-acl': { run: auditAcl, about: 'check bucket settings and every object\'s effective visibility; optionally fix' },
+  'download-image': { run: downloadImageAction, about: 'fetch an image from the first store that has it, resumed, sha256-verified' },
 };
 
 const USAGE = `usage: ci-stores COMMAND [--INPUT VALUE ...] [--verbose] [--summary-file FILE]
@@ -27,8 +29,11 @@ ${Object.entries(COMMANDS)
 
 Each --INPUT is the action input of the same name (see actions/COMMAND/action.yml);
 repeat a flag to give several lines, for example --stores URL1 --stores URL2.
-Example:
+Examples:
   ci-stores upload-image --files fedora-42.qcow2 \\
+    --stores "https://images.us-east-1.linodeobjects.com/ credentials=env:LINODE" \\
+    --stores "https://cockpit-images.s3.us-east-1.amazonaws.com/"
+  ci-stores download-image --object-key fedora-42.qcow2 --destination images/ --order fastest \\
     --stores "https://images.us-east-1.linodeobjects.com/ credentials=env:LINODE" \\
     --stores "https://cockpit-images.s3.us-east-1.amazonaws.com/"
 `;

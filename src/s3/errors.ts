@@ -31,6 +31,8 @@ const BY_CODE: Readonly<Record<string, StoreErrorKind>> = {
   BadDigest: 'bad-digest',
   XAmzContentSHA256Mismatch: 'bad-digest',
   InvalidDigest: 'bad-digest',
+  PreconditionFailed: 'changed',
+  InvalidRange: 'invalid-request',
   InvalidArgument: 'invalid-request',
   InvalidRequest: 'invalid-request',
   EntityTooLarge: 'invalid-request',
@@ -68,6 +70,8 @@ export function toStoreError(error: unknown, what: string): StoreError {
   if (kind === 'unknown' && status !== undefined) {
     if (status === 404) kind = 'not-found';
     else if (status === 403 || status === 401) kind = 'access-denied';
+    else if (status === 412) kind = 'changed';
+    else if (status === 416) kind = 'invalid-request';
     else if (status >= 500 || status === 429) kind = 'unavailable';
   }
   if (kind === 'unknown' && /credential/i.test(e.name ?? '')) kind = 'no-credentials';

@@ -19,6 +19,7 @@ import {
   type ObjectHead,
   type ObjectInfo,
   type ObjectStore,
+  type ReadRange,
   type WriteOptions,
 } from './object-store';
 
@@ -96,7 +97,8 @@ export class LocalStore implements ObjectStore {
     }
   }
 
-  async head(key: string): Promise<ObjectHead | undefined> {
+  async head(key: string, options?: { readonly signal?: AbortSignal }): Promise<ObjectHead | undefined> {
+    if (options?.signal?.aborted) throw new StoreError('unknown', `HEAD ${this.display} key ${JSON.stringify(key)}: aborted`);
     const file = this.pathOf(key);
     let st;
     try {
@@ -119,13 +121,28 @@ export class LocalStore implements ObjectStore {
     };
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, range?: ReadRange): Promise<Readable> {
     const file = this.pathOf(key);
+    const what = `GET ${this.display} key ${JSON.stringify(key)}`;
+    let handle;
     try {
-      const handle = await fs.open(file, 'r');
-      return handle.createReadStream();
+      handle = await fs.open(file, 'r');
     } catch {
-      throw new StoreError('not-found', `GET ${this.display} key ${JSON.stringify(key)}: no such object`);
+      throw new StoreError('not-found', `${what}: no such object`);
+    }
+    try {
+      const start = range?.start ?? 0;
+      if (range?.ifMatch !== undefined && (await this.readSidecar(key))?.etag !== range.ifMatch) {
+        throw new StoreError('changed', `${what}: the object is no longer ETag ${range.ifMatch}`, 'PreconditionFailed');
+      }
+      // As S3 answers 416: a range must start on a byte the object has.
+      if (start > 0 && start >= (await handle.stat()).size) {
+        throw new StoreError('invalid-request', `${what}: byte ${start} is past the end`, 'InvalidRange');
+      }
+      return handle.createReadStream({ start });
+    } catch (e) {
+      await handle.close();
+      throw e;
     }
   }
 

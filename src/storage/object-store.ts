@@ -40,6 +40,13 @@ export interface ObjectHead extends ObjectInfo {
   readonly contentDisposition?: string;
 }
 
+/** Which part of an object to read: from `start` (0-based) to the end. */
+export interface ReadRange {
+  readonly start: number;
+  /** Read only while the object's ETag is this one (an unquoted ETag as `head` gives it). */
+  readonly ifMatch?: string;
+}
+
 /** Everything that travels with the request that creates an object. */
 export interface WriteOptions {
   readonly contentType?: string;
@@ -90,11 +97,20 @@ export interface ObjectStore {
   /** The same listing a page (up to about 1,000 entries) at a time: for walking millions of keys cheaply. */
   listPages(prefix?: string, range?: KeyRange): AsyncIterable<readonly ObjectInfo[]>;
 
-  /** HEAD. Resolves `undefined` for a missing object; throws for anything else. */
-  head(key: string): Promise<ObjectHead | undefined>;
+  /**
+   * HEAD. Resolves `undefined` for a missing object; throws for anything else, including when
+   * `options.signal` aborts the request (which then stops, retries included).
+   */
+  head(key: string, options?: { readonly signal?: AbortSignal }): Promise<ObjectHead | undefined>;
 
-  /** Streams the object's content. Throws kind `not-found` for a missing object. */
-  get(key: string): Promise<Readable>;
+  /**
+   * Streams the object's content, from byte `range.start` to the end when a range is given.
+   * Throws kind `not-found` for a missing object, `invalid-request` when `start` is above 0 and not
+   * below the object's size, and `changed` when
+   * `range.ifMatch` is not the object's ETag any more. A store that would answer a ranged read with
+   * the whole object throws instead, so bytes from the wrong offset never reach the caller.
+   */
+  get(key: string, range?: ReadRange): Promise<Readable>;
 
   /**
    * Writes a whole object in one request. The object appears complete or not at all. `sha256` is
@@ -155,6 +171,8 @@ export type StoreErrorKind =
   | 'no-credentials'
   | 'acl-not-supported'
   | 'bad-digest'
+  /** A condition on the object (If-Match) no longer holds: it was replaced. */
+  | 'changed'
   | 'invalid-request'
   | 'unavailable'
   | 'unknown';

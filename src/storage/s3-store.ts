@@ -18,6 +18,7 @@ import {
   type ObjectHead,
   type ObjectInfo,
   type ObjectStore,
+  type ReadRange,
   type VisibilityMode,
   type WriteOptions,
 } from './object-store';
@@ -117,13 +118,13 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async head(key: string): Promise<ObjectHead | undefined> {
-    const h = await this.wire.head(this.full(key));
+  async head(key: string, options?: { readonly signal?: AbortSignal }): Promise<ObjectHead | undefined> {
+    const h = await this.wire.head(this.full(key), options?.signal);
     return h && { ...h, key };
   }
 
-  get(key: string): Promise<Readable> {
-    return this.wire.get(this.full(key));
+  get(key: string, range?: ReadRange): Promise<Readable> {
+    return this.wire.get(this.full(key), range);
   }
 
   async put(key: string, body: Buffer, sha256: Buffer, options: WriteOptions): Promise<{ etag?: string }> {
