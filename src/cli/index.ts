@@ -33,7 +33,7 @@ Examples:
   ci-stores upload-image --files fedora-42.qcow2 \\
     --stores "https://images.us-east-1.linodeobjects.com/ credentials=env:LINODE" \\
     --stores "https://cockpit-images.s3.us-east-1.amazonaws.com/"
-  ci-stores download-image --object-key fedora-42.qcow2 --destination images/ --order fastest \\
+  ci-stores download-image --object-key fedora-42.qcow2 --save-to images/ --order fastest \\
     --stores "https://images.us-east-1.linodeobjects.com/ credentials=env:LINODE" \\
     --stores "https://cockpit-images.s3.us-east-1.amazonaws.com/"
 `;

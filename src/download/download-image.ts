@@ -180,7 +180,7 @@ class PresentFile {
       } catch {
         return undefined;
       }
-      if (!st.isFile()) throw new ConfigurationError(`input "destination": ${quote(this.file)} exists and is not a file`);
+      if (!st.isFile()) throw new ConfigurationError(`input "save-to": ${quote(this.file)} exists and is not a file`);
       const h = createHash('sha256');
       await hashRange(this.file, st.size, h);
       return { sha256: h.digest('hex'), size: st.size };

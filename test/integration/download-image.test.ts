@@ -45,7 +45,7 @@ function credentialEnv(): NodeJS.ProcessEnv {
 const storeLine = (id: ClusterId) => `${rgw(id).endpoint}/${buckets[id]}/images credentials=env:${id.toUpperCase()} name=${id}`;
 
 function download(key: string, ws: string, extra: Record<string, string> = {}): Promise<BundleRun> {
-  return runBundle('download-image', { 'object-key': key, destination: 'images/', stores: [storeLine('old'), storeLine('new')].join('\n'), ...extra }, { cwd: ws, env: credentialEnv() });
+  return runBundle('download-image', { 'object-key': key, 'save-to': 'images/', stores: [storeLine('old'), storeLine('new')].join('\n'), ...extra }, { cwd: ws, env: credentialEnv() });
 }
 
 function expectClean(run: BundleRun): void {
@@ -90,7 +90,7 @@ test('fastest: a store that never answers, listed first, does not hold the downl
     const started = Date.now();
     const run = await runBundle(
       'download-image',
-      { 'object-key': key, destination: 'images/', order: 'fastest', stores: [`http://127.0.0.1:${port}/${buckets.old}/images credentials=env:OLD name=silent`, storeLine('new'), storeLine('old')].join('\n') },
+      { 'object-key': key, 'save-to': 'images/', order: 'fastest', stores: [`http://127.0.0.1:${port}/${buckets.old}/images credentials=env:OLD name=silent`, storeLine('new'), storeLine('old')].join('\n') },
       { cwd: ws, env: credentialEnv() },
     );
     expect(errors(run)).toEqual([]);

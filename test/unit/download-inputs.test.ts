@@ -31,11 +31,11 @@ test('defaults: the key\'s last segment in the workspace, listed order, sha256 r
   expect(read({})).toMatchObject({ key: 'fedora/fedora-42.qcow2', dest: path.join(cwd, 'fedora-42.qcow2'), order: 'listed', sha256: undefined, requireSha256: true, retries: 5 });
 });
 
-test('destination: an existing folder or a trailing slash receives the name; anything else is the file', () => {
-  expect(read({ destination: 'images' }).dest).toBe(path.join(cwd, 'images', 'fedora-42.qcow2'));
-  expect(read({ destination: 'new/' }).dest).toBe(path.join(cwd, 'new', 'fedora-42.qcow2'));
-  expect(read({ destination: 'vm.qcow2' }).dest).toBe(path.join(cwd, 'vm.qcow2'));
-  expect(() => read({ destination: 'vm.qcow2.part' })).toThrow('input "destination": "vm.qcow2.part" is not allowed; names ending in .part or .part.json are where downloads in progress are kept');
+test('save-to: an existing folder or a trailing slash receives the name; anything else is the file', () => {
+  expect(read({ 'save-to': 'images' }).dest).toBe(path.join(cwd, 'images', 'fedora-42.qcow2'));
+  expect(read({ 'save-to': 'new/' }).dest).toBe(path.join(cwd, 'new', 'fedora-42.qcow2'));
+  expect(read({ 'save-to': 'vm.qcow2' }).dest).toBe(path.join(cwd, 'vm.qcow2'));
+  expect(() => read({ 'save-to': 'vm.qcow2.part' })).toThrow('input "save-to": "vm.qcow2.part" is not allowed; names ending in .part or .part.json are where downloads in progress are kept');
 });
 
 test('bad values name the input, the value and what is allowed', () => {

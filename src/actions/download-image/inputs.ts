@@ -24,7 +24,7 @@ export function readDownloadImageInputs(host: Host): DownloadImageInputs {
   const key = parseInput(host, 'object-key', parseKey);
   return {
     key,
-    dest: parseInput(host, 'destination', (v) => destination(v, key, host.cwd), '.'),
+    dest: parseInput(host, 'save-to', (v) => destination(v, key, host.cwd), '.'),
     stores: readStoreInputs(host),
     order: parseInput(host, 'order', parseChoice(STORE_ORDERS), 'listed'),
     sha256: parseInput(host, 'sha256', parseSha256),
