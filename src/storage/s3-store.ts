@@ -102,8 +102,41 @@ export class S3Store implements ObjectStore {
 
   async startMultipart(key: string, options: WriteOptions): Promise<MultipartWrite> {
     const full = this.full(key);
-    const uploadId = await this.withAclFallback((acl) => this.wire.createMultipart(full, headersOf(options, acl)), options);
+    const t0 = Date.now();
+    const { uploadId, attempts } = await this.withAclFallback((acl) => this.wire.createMultipart(full, headersOf(options, acl)), options);
+    if (attempts > 1) await this.abortLostCreates(full, uploadId, Date.now() - t0);
     return new S3MultipartWrite(this.wire, full, uploadId);
+  }
+
+  /**
+   * A CreateMultipartUpload that took several attempts may have created an upload on an earlier
+   * attempt whose answer was lost: nobody knows its id, so it would stay open for ever. Uploads of
+   * the same key that the server initiated within the time the request took, up to ours, are those.
+   * Times are compared on the server's clock only (our upload's own `initiated`), so a skewed
+   * local clock cannot widen the window. Best effort: a failure here costs an orphan, not the write.
+   */
+  private async abortLostCreates(full: string, ours: string, tookMs: number): Promise<void> {
+    try {
+      const open = (await this.wire.listMultipartUploads(full)).filter((u) => u.key === full);
+      const mine = open.find((u) => u.uploadId === ours)?.initiated;
+      if (mine === undefined) return;
+      const from = mine.getTime() - tookMs - 1000;
+      for (const u of open) {
+        if (u.uploadId === ours || u.initiated === undefined) continue;
+        if (u.initiated.getTime() >= from && u.initiated.getTime() <= mine.getTime()) await this.wire.abortMultipart(full, u.uploadId);
+      }
+    } catch {
+      // Left for the next run's stale-upload cleanup.
+    }
+  }
+
+  async abortStaleUploads(key: string, before: Date): Promise<readonly { uploadId: string; initiated: Date }[]> {
+    const full = this.full(key);
+    const stale = (await this.wire.listMultipartUploads(full)).filter(
+      (u): u is { key: string; uploadId: string; initiated: Date } => u.key === full && u.initiated !== undefined && u.initiated.getTime() < before.getTime(),
+    );
+    for (const u of stale) await this.wire.abortMultipart(full, u.uploadId);
+    return stale.map((u) => ({ uploadId: u.uploadId, initiated: u.initiated }));
   }
 
   delete(key: string): Promise<void> {
@@ -113,7 +146,7 @@ export class S3Store implements ObjectStore {
   async listOpenUploads(prefix = ''): Promise<readonly { key: string; uploadId: string }[]> {
     const base = this.spec.prefix;
     const uploads = await this.wire.listMultipartUploads(base + prefix);
-    return uploads.map((u) => ({ ...u, key: u.key.slice(base.length) }));
+    return uploads.map((u) => ({ key: u.key.slice(base.length), uploadId: u.uploadId }));
   }
 
   async policy(): Promise<BucketPolicyState> {
