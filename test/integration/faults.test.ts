@@ -11,7 +11,7 @@ import { describeInjected, FAULT_KINDS, startFaultProxy, type FaultProxy, type F
 import { dropBucket, newBucket, openUploads, rgw, type ClusterId } from '../helpers/rgw';
 
 const RATE = 0.1;
-const SEEDS = [1, 2, 3];
+const SEEDS = [1, 2, 3, 4, 5];
 /** Runs of one action allowed to reach convergence under faults (the first included). */
 const MAX_RUNS = 4;
 
