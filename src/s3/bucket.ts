@@ -154,7 +154,7 @@ export class S3Bucket {
         new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ...sdkHeaders(headers) }),
       );
       if (!r.UploadId) throw new Error('CreateMultipartUpload answered no UploadId');
-      return { uploadId: r.UploadId, attempts: r.$metadata.attempts ?? 1 };
+      return { uploadId: r.UploadId, attempts: r.$metadata?.attempts ?? 1 };
     } catch (e) {
       throw toStoreError(e, this.what('CreateMultipartUpload', key));
     }
