@@ -7,6 +7,10 @@ const ANNOTATION_CAP = 10;
 
 export function actionsHost(): Host {
   const counts = { warning: 0, error: 0 };
+  // The runner masks secrets in the log; the job summary is a file this code writes, so it masks
+  // them itself, as the CLI host does.
+  const secrets: string[] = [];
+  const mask = (text: string) => secrets.reduce((t, s) => t.split(s).join('***'), text);
   const annotate = (level: 'warning' | 'error', message: string) => {
     counts[level]++;
     if (counts[level] <= ANNOTATION_CAP) core[level](message);
@@ -18,7 +22,10 @@ export function actionsHost(): Host {
   return {
     input: (name) => core.getInput(name),
     setOutput: (name, value) => core.setOutput(name, value),
-    setSecret: (value) => core.setSecret(value),
+    setSecret: (value) => {
+      core.setSecret(value);
+      if (value.length >= 4 && !secrets.includes(value)) secrets.push(value);
+    },
     debug: (m) => core.debug(m),
     info: (m) => core.info(m),
     warning: (m) => annotate('warning', m),
@@ -26,7 +33,7 @@ export function actionsHost(): Host {
     group: (name, fn) => core.group(name, fn),
     writeSummary: async (md) => {
       if (!process.env.GITHUB_STEP_SUMMARY) return;
-      await core.summary.addRaw(md, true).write();
+      await core.summary.addRaw(mask(md), true).write();
     },
     fail: (m) => core.setFailed(m),
     env: process.env,

@@ -185,13 +185,17 @@ export class S3Bucket {
     }
   }
 
-  async createMultipart(key: string, headers: ObjectHeaders): Promise<string> {
+  /**
+   * Starts a multipart upload. `attempts` is how many requests it took: above 1, an earlier attempt
+   * may have created an upload whose answer was lost, which only a listing can find.
+   */
+  async createMultipart(key: string, headers: ObjectHeaders): Promise<{ uploadId: string; attempts: number }> {
     try {
       const r = await this.client.send(
         new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ...sdkHeaders(headers) }),
       );
       if (!r.UploadId) throw new Error('CreateMultipartUpload answered no UploadId');
-      return r.UploadId;
+      return { uploadId: r.UploadId, attempts: r.$metadata?.attempts ?? 1 };
     } catch (e) {
       throw toStoreError(e, this.what('CreateMultipartUpload', key));
     }
@@ -281,8 +285,9 @@ export class S3Bucket {
     }
   }
 
-  async listMultipartUploads(prefix: string): Promise<{ key: string; uploadId: string }[]> {
-    const out: { key: string; uploadId: string }[] = [];
+  /** Open multipart uploads under `prefix`, with when the server says each was initiated. */
+  async listMultipartUploads(prefix: string): Promise<{ key: string; uploadId: string; initiated?: Date }[]> {
+    const out: { key: string; uploadId: string; initiated?: Date }[] = [];
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     for (;;) {
@@ -299,7 +304,7 @@ export class S3Bucket {
       } catch (e) {
         throw toStoreError(e, this.what('ListMultipartUploads', prefix));
       }
-      for (const u of r.Uploads ?? []) if (u.Key && u.UploadId) out.push({ key: u.Key, uploadId: u.UploadId });
+      for (const u of r.Uploads ?? []) if (u.Key && u.UploadId) out.push({ key: u.Key, uploadId: u.UploadId, initiated: u.Initiated });
       if (!r.IsTruncated) return out;
       keyMarker = r.NextKeyMarker;
       uploadIdMarker = r.NextUploadIdMarker;

@@ -139,6 +139,13 @@ export interface ObjectStore {
   listOpenUploads(prefix?: string): Promise<readonly { key: string; uploadId: string }[]>;
 
   /**
+   * Optional capability: aborts the multipart uploads still open for exactly `key` that the server
+   * says were initiated before `before` (uploads orphaned by a run that was killed, whose parts no
+   * one will complete). Resolves what it aborted. Stores without multipart state leave it out.
+   */
+  abortStaleUploads?(key: string, before: Date): Promise<readonly { readonly uploadId: string; readonly initiated: Date }[]>;
+
+  /**
    * The address an anonymous reader would use for `key`, or `undefined` when the store has no such
    * thing (a local folder). Used to check effective visibility with an unsigned request.
    */

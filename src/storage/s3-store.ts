@@ -134,7 +134,9 @@ export class S3Store implements ObjectStore {
 
   async startMultipart(key: string, options: WriteOptions): Promise<MultipartWrite> {
     const full = this.full(key);
-    const uploadId = await this.withAclFallback((acl) => this.wire.createMultipart(full, headersOf(options, acl)), options);
+    const t0 = Date.now();
+    const { uploadId, attempts } = await this.withAclFallback((acl) => this.wire.createMultipart(full, headersOf(options, acl)), options);
+    if (attempts > 1) await this.abortLostCreates(full, uploadId, Date.now() - t0);
     return new S3MultipartWrite(this.wire, full, uploadId);
   }
 
@@ -149,8 +151,7 @@ export class S3Store implements ObjectStore {
       const etag = await this.withAclFallback((acl) => this.wire.copyObject(source.spec.bucket, from, full, headersOf(options, acl)), options);
       return { etag };
     }
-    const uploadId = await this.withAclFallback((acl) => this.wire.createMultipart(full, headersOf(options, acl)), options);
-    const write = new S3MultipartWrite(this.wire, full, uploadId);
+    const write = (await this.startMultipart(key, options)) as S3MultipartWrite;
     // Parts of at least 512 MiB, and no more than 10,000 of them.
     const partSize = Math.max(512 * 1024 ** 2, Math.ceil(size / 10_000));
     try {
@@ -171,6 +172,37 @@ export class S3Store implements ObjectStore {
     }
   }
 
+  /**
+   * A CreateMultipartUpload that took several attempts may have created an upload on an earlier
+   * attempt whose answer was lost: nobody knows its id, so it would stay open for ever. Uploads of
+   * the same key that the server initiated within the time the request took, up to ours, are those.
+   * Times are compared on the server's clock only (our upload's own `initiated`), so a skewed
+   * local clock cannot widen the window. Best effort: a failure here costs an orphan, not the write.
+   */
+  private async abortLostCreates(full: string, ours: string, tookMs: number): Promise<void> {
+    try {
+      const open = (await this.wire.listMultipartUploads(full)).filter((u) => u.key === full);
+      const mine = open.find((u) => u.uploadId === ours)?.initiated;
+      if (mine === undefined) return;
+      const from = mine.getTime() - tookMs - 1000;
+      for (const u of open) {
+        if (u.uploadId === ours || u.initiated === undefined) continue;
+        if (u.initiated.getTime() >= from && u.initiated.getTime() <= mine.getTime()) await this.wire.abortMultipart(full, u.uploadId);
+      }
+    } catch {
+      // Left for the next run's stale-upload cleanup.
+    }
+  }
+
+  async abortStaleUploads(key: string, before: Date): Promise<readonly { uploadId: string; initiated: Date }[]> {
+    const full = this.full(key);
+    const stale = (await this.wire.listMultipartUploads(full)).filter(
+      (u): u is { key: string; uploadId: string; initiated: Date } => u.key === full && u.initiated !== undefined && u.initiated.getTime() < before.getTime(),
+    );
+    for (const u of stale) await this.wire.abortMultipart(full, u.uploadId);
+    return stale.map((u) => ({ uploadId: u.uploadId, initiated: u.initiated }));
+  }
+
   delete(key: string): Promise<void> {
     return this.wire.delete(this.full(key));
   }
@@ -178,7 +210,7 @@ export class S3Store implements ObjectStore {
   async listOpenUploads(prefix = ''): Promise<readonly { key: string; uploadId: string }[]> {
     const base = this.spec.prefix;
     const uploads = await this.wire.listMultipartUploads(base + prefix);
-    return uploads.map((u) => ({ ...u, key: u.key.slice(base.length) }));
+    return uploads.map((u) => ({ key: u.key.slice(base.length), uploadId: u.uploadId }));
   }
 
   async policy(): Promise<BucketPolicyState> {

@@ -114,6 +114,8 @@ export function parseStoreSpec(line: string, defaults: StoreSpecDefaults): Store
   }
 
   const credentials = options.credentials !== undefined ? parseCredentials(options.credentials, defaults.cwd) : defaults.credentials;
+  // URL() resolves dot segments ('a/../b' becomes 'b', '%2e%2e' too): check what was written first.
+  decodePath(url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '').replace(/[?#].*$/, ''), url);
   const pathSegments = decodePath(parsed.pathname, url);
 
   let provider: ProviderId;

@@ -56,6 +56,14 @@ export interface UploadImagesOptions {
   readonly events: UploadEvents;
   /** Registers work to do if the process is interrupted (abort open uploads); returns an unregister function. */
   readonly onInterrupt?: (cleanup: () => Promise<void>) => () => void;
+  /**
+   * Open multipart uploads of a key this run writes in parts, initiated before this time, are
+   * aborted before writing: a run killed without a chance to clean up (SIGKILL, a lost runner)
+   * leaves them, and no one else would ever complete or abort them. Default: when `uploadImages`
+   * is called, so an upload another run started earlier for the same key is aborted too (that run
+   * then reports the store failed; see the README on concurrent runs).
+   */
+  readonly staleBefore?: Date;
 }
 
 export type StoreOutcome = 'uploaded' | 'skipped' | 'failed' | 'planned';
@@ -101,7 +109,8 @@ export interface FileDigests {
 /** Raised when a content-addressed name does not match the content; nothing was written. */
 export class ContentMismatchError extends ConfigurationError {}
 
-export async function uploadImages(o: UploadImagesOptions): Promise<UploadReport> {
+export async function uploadImages(options: UploadImagesOptions): Promise<UploadReport> {
+  const o = { ...options, staleBefore: options.staleBefore ?? new Date() };
   const files: FileResult[] = [];
   const exposed: { store: string; key: string }[] = [];
   let bytesUploaded = 0;
@@ -201,6 +210,7 @@ async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<File
           return;
         }
       }
+      if (multipart) await abortStale(target, key!, o.staleBefore!, events);
       try {
         const head = await target.store.head(key!);
         if (head && head.size === file.size && head.metadata.sha256 === sha256) {
@@ -411,6 +421,21 @@ async function writeMultipart(
       }),
     );
     unregister();
+  }
+}
+
+/** Aborts what a killed earlier run left open for `key` on a store; a failure only warns. */
+async function abortStale(target: UploadTarget, key: string, before: Date, events: UploadEvents): Promise<void> {
+  if (!target.store.abortStaleUploads) return;
+  try {
+    const aborted = await target.store.abortStaleUploads(key, before);
+    if (aborted.length > 0) {
+      events.info(
+        `${target.name}: ${key}: aborted ${aborted.length} multipart upload(s) left open by an earlier run (initiated ${aborted.map((u) => u.initiated.toISOString()).join(', ')})`,
+      );
+    }
+  } catch (e) {
+    events.warning(`${target.name}: ${key}: could not look for multipart uploads left open by an earlier run: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 

@@ -68,7 +68,12 @@ describe('store URLs', () => {
     ['s3://bkt credentials=env:A-B', /"A-B" is not an environment variable prefix/],
     ['s3://bkt endpoint=ftp://x', /endpoint "ftp:\/\/x" is not allowed/],
     ['s3://bkt region=Bad!', /region "Bad!" is not valid/],
-    ['http://h/b/../c', /\.\./],
+    ['http://h/b/../c', /a prefix must not contain '\.' or '\.\.' segments/],
+    // URL() resolves these before any check could see them: the text as written is checked.
+    ['http://h/bucket/a/../b', /"http:\/\/h\/bucket\/a\/\.\.\/b": a prefix must not contain '\.' or '\.\.' segments/],
+    ['http://h/bucket/%2e%2e/b', /a prefix must not contain '\.' or '\.\.' segments/],
+    ['http://h/bucket/./b', /a prefix must not contain '\.' or '\.\.' segments/],
+    ['s3://bkt/a/../b', /a prefix must not contain '\.' or '\.\.' segments/],
     ['file://x region=a', /does not apply to a file:\/\/ store/],
     ['s3://bkt name=a name=b', /given twice/],
   ];

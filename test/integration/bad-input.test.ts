@@ -1,0 +1,247 @@
+/**
+ * Bad input, as a table: each case runs an action twice, in this process (to see the error's class)
+ * and as the built bundle under Node 24 the way a runner does (to see what the user sees: exit 1 and
+ * one `::error::` naming the input, the value and what is allowed). After each case the stores
+ * hold nothing: no object, no open multipart upload.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { uploadImage } from '../../src/actions/upload-image/main';
+import { uploadLogs } from '../../src/actions/upload-logs/main';
+import type { Host } from '../../src/runtime/host';
+import type { ActionContext } from '../../src/runtime/run-action';
+import { Summary } from '../../src/runtime/summary';
+import { errors, runBundle } from '../helpers/bundle';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github';
+import { dropBucket, listKeys, newBucket, openUploads, rgw } from '../helpers/rgw';
+
+const TOKEN = 'ghs_badInputToken0123456789';
+const SHA = 'a'.repeat(64);
+
+let oldBucket: string;
+let newBucketName: string;
+let gh: FakeGitHub;
+let ws: string;
+beforeAll(async () => {
+  oldBucket = await newBucket('old', 'badin');
+  newBucketName = await newBucket('new', 'badin');
+  gh = await startFakeGitHub(TOKEN);
+  gh.permissions.set('maintainer', { permission: 'write', role_name: 'maintain' });
+  gh.permissions.set('reader', { permission: 'read', role_name: 'read' });
+  ws = fs.mkdtempSync(path.join(os.tmpdir(), 'badin-'));
+  fs.writeFileSync(path.join(ws, 'fedora-42.qcow2'), 'fedora');
+  // The name promises a sha256 the content does not have.
+  fs.writeFileSync(path.join(ws, `fedora-42-${SHA}.qcow2`), 'not what the name says');
+  fs.mkdirSync(path.join(ws, 'logs'));
+  fs.writeFileSync(path.join(ws, 'logs', 'test.log'), 'ok\n');
+});
+afterAll(async () => {
+  await gh?.close();
+  if (oldBucket) await dropBucket('old', oldBucket);
+  if (newBucketName) await dropBucket('new', newBucketName);
+});
+
+const OLD = () => `${rgw('old').endpoint}/${oldBucket}/in credentials=env:OLD name=old`;
+const NEW = () => `${rgw('new').endpoint}/${newBucketName}/in credentials=env:NEW name=new`;
+const storeEnv = (): NodeJS.ProcessEnv => ({
+  OLD_ACCESS_KEY_ID: rgw('old').accessKey,
+  OLD_SECRET_ACCESS_KEY: rgw('old').secretKey,
+  NEW_ACCESS_KEY_ID: rgw('new').accessKey,
+  NEW_SECRET_ACCESS_KEY: rgw('new').secretKey,
+});
+
+let eventSeq = 0;
+function commentEvent(login: string, body: string, action = 'created'): string {
+  const file = path.join(ws, `event-${eventSeq++}.json`);
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      action,
+      issue: { number: 7 },
+      comment: { id: 900 + eventSeq, body, user: { login, type: 'User' }, author_association: 'MEMBER' },
+      repository: { full_name: 'cockpit-project/bots' },
+    }),
+  );
+  return file;
+}
+function runEnv(event?: string): NodeJS.ProcessEnv {
+  return {
+    ...storeEnv(),
+    GITHUB_API_URL: gh.url,
+    GITHUB_REPOSITORY: 'cockpit-project/bots',
+    GITHUB_SHA: 'c0ffee'.padEnd(40, '0'),
+    GITHUB_RUN_ID: '77',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_JOB: 'tests',
+    ...(event !== undefined ? { GITHUB_EVENT_NAME: 'issue_comment', GITHUB_EVENT_PATH: event } : { GITHUB_EVENT_NAME: 'push' }),
+  };
+}
+
+type ErrorClass = 'ConfigurationError' | 'RefusedError' | 'ContentMismatchError';
+interface Case {
+  readonly action: 'upload-image' | 'upload-logs';
+  readonly inputs: () => Record<string, string>;
+  readonly env?: () => NodeJS.ProcessEnv;
+  readonly error: ErrorClass;
+  /** The message: names the input and the value, and says what is allowed. */
+  readonly message: RegExp;
+  /**
+   * Only as the bundle: the GitHub API client loads an ES module that jest's CommonJS runtime
+   * cannot, so the class is known by the message's shape (a RefusedError starts with "refused:").
+   */
+  readonly bundleOnly?: boolean;
+}
+
+type Over = Record<string, string> | (() => Record<string, string>);
+const lazy = (over: Over) => (typeof over === 'function' ? over() : over);
+const image = (over: Over) => () => ({ files: 'fedora-42.qcow2', stores: `${OLD()}\n${NEW()}`, ...lazy(over) });
+const logs = (over: Over) => () => ({ path: 'logs', stores: `${OLD()}\n${NEW()}`, prefix: 'ci/{run-id}', ...lazy(over) });
+const comment = (login: string, body: string, action?: string) => () => runEnv(commentEvent(login, body, action));
+
+const CASES: Record<string, Case> = {
+  // upload-image: inputs
+  'image: files missing': { action: 'upload-image', inputs: image({ files: '' }), error: 'ConfigurationError', message: /^input "files" is required and was not given$/ },
+  'image: files match nothing': { action: 'upload-image', inputs: image({ files: 'nothing-*.qcow2' }), error: 'ConfigurationError', message: /^input "files": .*"nothing-\*\.qcow2"/ },
+  'image: stores missing': { action: 'upload-image', inputs: image({ stores: '' }), error: 'ConfigurationError', message: /^input "stores" is required and was not given$/ },
+  'image: unsupported scheme': { action: 'upload-image', inputs: image({ stores: 'ftp://example.com/bucket' }), error: 'ConfigurationError', message: /^input "stores": line 1: "ftp:\/\/example\.com\/bucket": unsupported scheme "ftp:"; allowed: https:, http:, s3:, file:$/ },
+  'image: store URL without bucket': { action: 'upload-image', inputs: image({ stores: 'http://127.0.0.1:1/' }), error: 'ConfigurationError', message: /^input "stores": line 1: "http:\/\/127\.0\.0\.1:1\/" names no bucket; write it as/ },
+  'image: bad bucket name': { action: 'upload-image', inputs: image({ stores: 'http://127.0.0.1:1/Bad_Bucket' }), error: 'ConfigurationError', message: /^input "stores": line 1: .*"Bad_Bucket" is not a valid bucket name; allowed: 3 to 63/ },
+  'image: store URL with a query': { action: 'upload-image', inputs: image({ stores: 'http://127.0.0.1:1/bucket?x=1' }), error: 'ConfigurationError', message: /^input "stores": line 1: "http:\/\/127\.0\.0\.1:1\/bucket\?x=1": a store URL takes no query/ },
+  'image: prefix with ..': { action: 'upload-image', inputs: image({ stores: 'http://127.0.0.1:1/bucket/a/../b' }), error: 'ConfigurationError', message: /^input "stores": line 1: .*'\.\.' segments$/ },
+  'image: unknown store option': { action: 'upload-image', inputs: image(() => ({ stores: `${OLD()} colour=blue` })), error: 'ConfigurationError', message: /^input "stores": line 1: unknown store option "colour=blue"; allowed: / },
+  'image: store option twice': { action: 'upload-image', inputs: image(() => ({ stores: `${OLD()} name=x` })), error: 'ConfigurationError', message: /^input "stores": line 1: store option name= given twice$/ },
+  'image: credentials not allowed': { action: 'upload-image', inputs: image({ credentials: 'vault:x' }), error: 'ConfigurationError', message: /^input "credentials": credentials "vault:x" is not allowed; allowed: default, env:NAME, key-dir:PATH$/ },
+  'image: credentials env name': { action: 'upload-image', inputs: image(() => ({ stores: `${rgw('old').endpoint}/${oldBucket} credentials=env:OLD-KEY` })), error: 'ConfigurationError', message: /^input "stores": line 1: credentials "env:OLD-KEY": "OLD-KEY" is not an environment variable prefix/ },
+  'image: credentials env unset': { action: 'upload-image', inputs: image(() => ({ stores: `${rgw('old').endpoint}/${oldBucket} credentials=env:NOPE` })), error: 'ConfigurationError', message: /NOPE_ACCESS_KEY_ID/ },
+  'image: key folder missing': { action: 'upload-image', inputs: image(() => ({ stores: `${rgw('old').endpoint}/${oldBucket} credentials=key-dir:/nonexistent-keys` })), error: 'ConfigurationError', message: /key folder "\/nonexistent-keys" does not exist/ },
+  'image: store listed twice': { action: 'upload-image', inputs: image(() => ({ stores: `${OLD()}\n${OLD()}` })), error: 'ConfigurationError', message: /^input "stores": "old" is listed twice/ },
+  'image: missing bucket': { action: 'upload-image', inputs: image(() => ({ stores: `${rgw('old').endpoint}/no-such-bucket-x1 credentials=env:OLD` })), error: 'ConfigurationError', message: /^input "stores": .*NoSuchBucket.*the bucket does not exist.*Nothing was written\.$/ },
+  'image: refused credentials': {
+    action: 'upload-image',
+    inputs: image(() => ({ stores: OLD() })),
+    env: () => ({ ...storeEnv(), OLD_SECRET_ACCESS_KEY: 'wrong-secret-0000000000' }),
+    error: 'ConfigurationError',
+    message: /^input "stores": old: .*(SignatureDoesNotMatch|AccessDenied|HTTP 403).*refused.*Nothing was written\.$/,
+  },
+  'image: visibility-mode': { action: 'upload-image', inputs: image({ 'visibility-mode': 'public' }), error: 'ConfigurationError', message: /^input "visibility-mode": "public" is not allowed; allowed: auto, acl, policy, detect$/ },
+  'image: rule without visibility': { action: 'upload-image', inputs: image({ 'visibility-rules': 'rhel*' }), error: 'ConfigurationError', message: /^input "visibility-rules": rule 1 "rhel\*" is not "GLOB public" or "GLOB private"$/ },
+  'image: rule with unknown visibility': { action: 'upload-image', inputs: image({ 'visibility-rules': '* public\nrhel* secret' }), error: 'ConfigurationError', message: /^input "visibility-rules": rule 2 "rhel\* secret" is not/ },
+  'image: key placeholder': { action: 'upload-image', inputs: image({ key: 'images/{nope}' }), error: 'ConfigurationError', message: /^input "key": unknown placeholder \{nope\} in "images\/\{nope\}"; allowed: \{name\}/ },
+  'image: key braces': { action: 'upload-image', inputs: image({ key: '{name' }), error: 'ConfigurationError', message: /^input "key": unbalanced braces in key template "\{name"$/ },
+  'image: key with ..': { action: 'upload-image', inputs: image({ key: '../{name}' }), error: 'ConfigurationError', message: /key "\.\.\/fedora-42\.qcow2" from .* has an empty, '\.' or '\.\.' segment/ },
+  'image: require above stores': { action: 'upload-image', inputs: image({ require: '3' }), error: 'ConfigurationError', message: /^input "require": "3" is out of range; allowed: all, any, or a number from 1 to 2/ },
+  'image: require word': { action: 'upload-image', inputs: image({ require: 'most' }), error: 'ConfigurationError', message: /^input "require": "most" is not allowed; allowed: all, any/ },
+  'image: part-size too small': { action: 'upload-image', inputs: image({ 'part-size': '1MiB' }), error: 'ConfigurationError', message: /^input "part-size": "1MiB" is out of range; allowed: 5MiB to 5GiB$/ },
+  'image: part-size too large': { action: 'upload-image', inputs: image({ 'part-size': '6GiB' }), error: 'ConfigurationError', message: /^input "part-size": "6GiB" is out of range; allowed: 5MiB to 5GiB$/ },
+  'image: part-size not a size': { action: 'upload-image', inputs: image({ 'part-size': 'big' }), error: 'ConfigurationError', message: /^input "part-size": "big" is not a size; allowed: / },
+  'image: concurrency 0': { action: 'upload-image', inputs: image({ concurrency: '0' }), error: 'ConfigurationError', message: /^input "concurrency": "0" is not allowed; allowed: a whole number from 1 to 64$/ },
+  'image: concurrency 65': { action: 'upload-image', inputs: image({ concurrency: '65' }), error: 'ConfigurationError', message: /^input "concurrency": "65" is not allowed; allowed: a whole number from 1 to 64$/ },
+  'image: concurrency -1': { action: 'upload-image', inputs: image({ concurrency: '-1' }), error: 'ConfigurationError', message: /^input "concurrency": "-1" is not allowed; allowed: a whole number from 1 to 64$/ },
+  'image: content-type': { action: 'upload-image', inputs: image({ 'content-type': 'not a type' }), error: 'ConfigurationError', message: /^input "content-type": "not a type" is not a media type/ },
+  'image: dry-run yes': { action: 'upload-image', inputs: image({ 'dry-run': 'yes' }), error: 'ConfigurationError', message: /^input "dry-run": "yes" is not allowed; allowed: true, false$/ },
+  'image: name promises another sha256': {
+    action: 'upload-image',
+    inputs: image({ files: `fedora-42-${SHA}.qcow2` }),
+    error: 'ContentMismatchError',
+    message: new RegExp(`the name "fedora-42-${SHA}\\.qcow2" promises sha256 ${SHA} but the content's sha256 is [0-9a-f]{64}; nothing was written$`),
+  },
+  // upload-logs: inputs
+  'logs: path missing': { action: 'upload-logs', inputs: logs({ path: 'no-such-dir' }), error: 'ConfigurationError', message: /^input "path": ".*no-such-dir" does not exist; nothing was written/ },
+  'logs: if-no-files': { action: 'upload-logs', inputs: logs({ 'if-no-files': 'maybe' }), error: 'ConfigurationError', message: /^input "if-no-files": "maybe" is not allowed; allowed: error, warn, ignore$/ },
+  'logs: prefix placeholder': { action: 'upload-logs', inputs: logs({ prefix: '{repo}/{branch}' }), error: 'ConfigurationError', message: /^input "prefix": unknown placeholder \{branch\} in "\{repo\}\/\{branch\}"; allowed: / },
+  'logs: prefix with ..': { action: 'upload-logs', inputs: logs({ prefix: '{repo}/../x' }), error: 'ConfigurationError', message: /^input "prefix": .*"\.\."/ },
+  'logs: prefix with a space': { action: 'upload-logs', inputs: logs({ prefix: 'ci/{run-id} x' }), error: 'ConfigurationError', message: /^input "prefix": prefix template "ci\/\{run-id\} x" holds whitespace/ },
+  'logs: files-in-flight 0': { action: 'upload-logs', inputs: logs({ 'files-in-flight': '0' }), error: 'ConfigurationError', message: /^input "files-in-flight": "0" is not allowed; allowed: a whole number from 1 to 256$/ },
+  'logs: files-in-flight 257': { action: 'upload-logs', inputs: logs({ 'files-in-flight': '257' }), error: 'ConfigurationError', message: /^input "files-in-flight": "257" is not allowed; allowed: a whole number from 1 to 256$/ },
+  'logs: visibility': { action: 'upload-logs', inputs: logs({ visibility: 'world' }), error: 'ConfigurationError', message: /^input "visibility": "world" is not allowed; allowed: public, private$/ },
+  'logs: sha': { action: 'upload-logs', inputs: logs({ sha: 'abc123' }), error: 'ConfigurationError', message: /^input "sha": "abc123" is not allowed; allowed: a full commit SHA/ },
+  'logs: status-state': { action: 'upload-logs', inputs: logs({ 'status-state': 'done' }), error: 'ConfigurationError', message: /^input "status-state": "done" is not allowed; allowed: auto, success, failure, error, pending$/ },
+  'logs: min-permission none': { action: 'upload-logs', inputs: logs({ 'min-permission': 'none' }), error: 'ConfigurationError', message: /^input "min-permission": "none" is not allowed; allowed: read, triage, write, maintain, admin$/ },
+  'logs: allowed-users': { action: 'upload-logs', inputs: logs({ 'allowed-users': 'alice bad!user' }), error: 'ConfigurationError', message: /^input "allowed-users": "bad!user" is not a GitHub login$/ },
+  'logs: command': { action: 'upload-logs', inputs: logs({ command: 'image-refresh' }), error: 'ConfigurationError', message: /^input "command": "image-refresh" is not allowed; allowed: a slash and a word/ },
+  'logs: redact-env': { action: 'upload-logs', inputs: logs({ 'redact-env': 'GOOD BAD-NAME' }), error: 'ConfigurationError', message: /^input "redact-env": "BAD-NAME" is not an environment variable name/ },
+  'logs: proxy-url': { action: 'upload-logs', inputs: logs({ 'proxy-url': 'ftp://proxy.example' }), error: 'ConfigurationError', message: /^input "proxy-url": "ftp:\/\/proxy\.example" is not allowed; allowed: http\(s\):\/\/HOST/ },
+  'logs: issue-number 0': { action: 'upload-logs', inputs: logs({ 'issue-number': '0' }), error: 'ConfigurationError', message: /^input "issue-number": "0" is not allowed; allowed: a whole number from 1 to / },
+  'logs: overwrite maybe': { action: 'upload-logs', inputs: logs({ overwrite: 'maybe' }), error: 'ConfigurationError', message: /^input "overwrite": "maybe" is not allowed; allowed: true, false$/ },
+  // upload-logs: event payloads for issue_comment
+  'logs: comment by a reader': { action: 'upload-logs', inputs: logs({ 'github-token': TOKEN }), env: comment('reader', '/image-refresh fedora-42'), error: 'RefusedError', message: /^refused: .*@reader.*\bread\b.*\bwrite\b.*[Nn]othing was written/ , bundleOnly: true },
+  'logs: comment edited, not created': { action: 'upload-logs', inputs: logs({ 'github-token': TOKEN }), env: comment('maintainer', '/image-refresh fedora-42', 'edited'), error: 'RefusedError', message: /^refused: comment \d+ on #7 by @maintainer was edited, not created; only a newly created comment may start a publish/ },
+  'logs: comment argument leaving the prefix': { action: 'upload-logs', inputs: logs({ 'github-token': TOKEN }), env: comment('maintainer', '/image-refresh ../../etc'), error: 'RefusedError', message: /^refused: .*"\.\.\/\.\.\/etc"/ , bundleOnly: true },
+  'logs: comment without a token': { action: 'upload-logs', inputs: logs({ 'github-token': '' }), env: comment('maintainer', '/image-refresh fedora-42'), error: 'RefusedError', message: /^refused: comment \d+ by @maintainer: no github-token to ask the API for their permission\. Nothing was written$/ },
+  'logs: comment not a command': { action: 'upload-logs', inputs: logs({ 'github-token': TOKEN, command: '/image-refresh' }), env: comment('maintainer', 'looks good to me'), error: 'RefusedError', message: /^refused: comment \d+ on #7 by @maintainer does not start with a \/command\. Nothing was written$/ , bundleOnly: true },
+  'logs: event payload without a comment': {
+    action: 'upload-logs',
+    inputs: logs({ 'github-token': TOKEN }),
+    env: () => {
+      const file = path.join(ws, `event-${eventSeq++}.json`);
+      fs.writeFileSync(file, JSON.stringify({ action: 'created', issue: { number: 7 } }));
+      return { ...runEnv(), GITHUB_EVENT_NAME: 'issue_comment', GITHUB_EVENT_PATH: file };
+    },
+    error: 'ConfigurationError',
+    message: /^the issue_comment event payload names no comment id, commenter or issue; refusing to act on it$/,
+  },
+  'logs: event payload not JSON': {
+    action: 'upload-logs',
+    inputs: logs({}),
+    env: () => {
+      const file = path.join(ws, `event-${eventSeq++}.json`);
+      fs.writeFileSync(file, '{"action": "created", ');
+      return { ...runEnv(), GITHUB_EVENT_NAME: 'issue_comment', GITHUB_EVENT_PATH: file };
+    },
+    error: 'ConfigurationError',
+    message: /^GITHUB_EVENT_PATH ".*event-\d+\.json" is not a readable JSON event: /,
+  },
+};
+
+function testHost(inputs: Record<string, string>, env: NodeJS.ProcessEnv): Host {
+  return {
+    input: (name) => inputs[name] ?? '',
+    setOutput: () => undefined,
+    setSecret: () => undefined,
+    debug: () => undefined,
+    info: () => undefined,
+    warning: () => undefined,
+    error: () => undefined,
+    group: (_n, fn) => fn(),
+    writeSummary: async () => undefined,
+    fail: () => undefined,
+    env,
+    cwd: ws,
+  };
+}
+
+const MAINS = { 'upload-image': uploadImage, 'upload-logs': uploadLogs } as const;
+const tally = { cases: 0, runs: 0 };
+afterAll(() => console.log(`[bad-input] ${tally.cases} case(s), ${tally.runs} run(s) (in process and bundle); stores empty after each`));
+
+test.each(Object.entries(CASES))('%s', async (_name, c) => {
+  const inputs = c.inputs();
+  const env = (c.env ?? runEnv)();
+  const run = await runBundle(c.action, inputs, { cwd: ws, env });
+  // As a runner runs it: exit 1, one error, the message.
+  expect(run.code).toBe(1);
+  expect(errors(run)).toHaveLength(1);
+  expect(errors(run)[0]).toMatch(c.message);
+  if (c.bundleOnly) {
+    expect(c.error).toBe('RefusedError');
+    expect(errors(run)[0]).toMatch(/^refused: /);
+  } else {
+    // In process: the class, and the very message the runner showed.
+    const ctx: ActionContext = { host: testHost(inputs, env), summary: new Summary('test'), onInterrupt: () => () => undefined };
+    const thrown = await MAINS[c.action](ctx).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(thrown).toBeInstanceOf(Error);
+    expect((thrown as Error).constructor.name).toBe(c.error);
+    expect((thrown as Error).message).toBe(errors(run)[0]);
+  }
+  // Nothing written anywhere.
+  expect(await listKeys('old', oldBucket)).toEqual([]);
+  expect(await listKeys('new', newBucketName)).toEqual([]);
+  expect(await openUploads('old', oldBucket)).toEqual([]);
+  expect(await openUploads('new', newBucketName)).toEqual([]);
+  tally.cases++;
+  tally.runs += c.bundleOnly ? 1 : 2;
+});

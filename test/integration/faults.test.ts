@@ -1,0 +1,118 @@
+/**
+ * Every action through fault-injecting proxies (test/helpers/fault-proxy.ts) at 10 % faults, with
+ * several seeds, to two stores; afterwards the stores are read directly: every object present with
+ * its sha256 and visibility, no multipart upload open, no private object readable. A run that
+ * fails under faults is re-run (as a person would) and must converge. Then the ambiguous
+ * completion of a multipart upload, and lost CreateMultipartUpload answers, on purpose.
+ */
+import { ACTIONS, checkStores, type ActionEntry, type StoreUnderTest } from '../helpers/action-table';
+import { errors, runBundle, type BundleRun } from '../helpers/bundle';
+import { describeInjected, FAULT_KINDS, startFaultProxy, type FaultProxy, type FaultRule } from '../helpers/fault-proxy';
+import { dropBucket, newBucket, openUploads, rgw, type ClusterId } from '../helpers/rgw';
+
+const RATE = 0.1;
+const SEEDS = [1, 2, 3, 4, 5];
+/** Runs of one action allowed to reach convergence under faults (the first included). */
+const MAX_RUNS = 4;
+
+const made: [ClusterId, string][] = [];
+const proxies: FaultProxy[] = [];
+afterAll(async () => {
+  for (const p of proxies) await p.close();
+  for (const [id, b] of made) await dropBucket(id, b);
+});
+
+async function bucketPair(stem: string): Promise<{ id: ClusterId; bucket: string }[]> {
+  const out = [];
+  for (const id of ['old', 'new'] as const) {
+    const bucket = await newBucket(id, stem);
+    made.push([id, bucket]);
+    out.push({ id, bucket });
+  }
+  return out;
+}
+
+async function proxied(id: ClusterId, o: { rate?: number; seed?: number; rules?: FaultRule[] }): Promise<FaultProxy> {
+  const p = await startFaultProxy({ upstream: rgw(id).endpoint, delayMs: 150, ...o });
+  proxies.push(p);
+  return p;
+}
+
+/** Totals over the whole file, printed at the end. */
+const tally = { runs: 0, failedRuns: 0, faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<string, number>, objects: 0 };
+afterAll(() => {
+  console.log(
+    `[faults] total: rate ${RATE * 100} %, ${SEEDS.length} seed(s) x ${ACTIONS.length} action(s), ${tally.runs} run(s) (${tally.failedRuns} failed and re-run), ` +
+      `faults ${Object.entries(tally.faults).map(([k, n]) => `${k} ${n}`).join(', ')}, ${tally.objects} object(s) checked`,
+  );
+});
+
+describe.each(ACTIONS.map((a) => [a.action, a] as const))('%s at 10 %% faults, two stores', (_name, entry: ActionEntry) => {
+  const ws = entry.workspace('small');
+  test.each(SEEDS)('seed %d: converges; stores hold exactly the right objects; nothing open, nothing exposed', async (seed) => {
+    const buckets = await bucketPair('faults');
+    const ps = [await proxied('old', { rate: RATE, seed }), await proxied('new', { rate: RATE, seed: seed + 1000 })];
+    const stores: StoreUnderTest[] = buckets.map((b, i) => ({ ...b, endpoint: ps[i]!.url }));
+    const runs: BundleRun[] = [];
+    let plan = entry.plan(ws, stores, 1);
+    for (let attempt = 1; attempt <= MAX_RUNS; attempt++) {
+      plan = entry.plan(ws, stores, attempt);
+      const run = await runBundle(entry.action, plan.inputs, { cwd: plan.cwd, env: plan.env });
+      runs.push(run);
+      if (run.code === 0) break;
+    }
+    const last = runs[runs.length - 1]!;
+    if (last.code !== 0) throw new Error(`no convergence in ${MAX_RUNS} runs: ${errors(last).join('\n')}`);
+    // Failed runs must say why, never crash.
+    for (const r of runs.slice(0, -1)) expect(errors(r).join('\n')).not.toMatch(/internal error/);
+    const check = await checkStores(plan.expected, entry, buckets);
+    expect(check.problems).toEqual([]);
+    const line = ps.map((p, i) => `${buckets[i]!.id}: ${describeInjected(p)}`).join('; ');
+    console.log(`[faults] ${entry.action} seed ${seed}: rate ${RATE * 100} %, ${runs.length} run(s), ${line}; ${check.objects} object(s) checked`);
+    tally.runs += runs.length;
+    tally.failedRuns += runs.length - 1;
+    tally.objects += check.objects;
+    for (const p of ps) for (const k of FAULT_KINDS) tally.faults[k]! += p.injected[k];
+    // The proxies did inject: a suite whose faults never fire proves nothing.
+    expect(ps[0]!.total() + ps[1]!.total()).toBeGreaterThan(0);
+  });
+});
+
+describe('ambiguous completion of a multipart upload', () => {
+  const entry = ACTIONS.find((a) => a.action === 'upload-image')!;
+  const ws = entry.workspace('small');
+  const isComplete = (r: { op: string }) => r.op === 'CompleteMultipartUpload';
+  const isCreate = (r: { op: string }) => r.op === 'CreateMultipartUpload';
+
+  test.each([
+    ['the server completes, the answer is lost', 'drop-answer', isComplete, [1]],
+    ['the answer is lost twice (the retry finds the upload gone)', 'drop-answer', isComplete, [1, 2]],
+    ['the connection resets before the server sees it', 'reset-before', isComplete, [1]],
+    ['the answer of CreateMultipartUpload is lost (an upload no one knows of)', 'drop-answer', isCreate, [1]],
+  ] as const)('%s: resolved by the object, no second upload, no false failure, nothing left open', async (_what, kind, match, nth) => {
+    const buckets = await bucketPair('ambiguous');
+    const p = await proxied('old', { rules: [{ kind, match, nth: [...nth] }] });
+    const stores: StoreUnderTest[] = [
+      { ...buckets[0]!, endpoint: p.url },
+      { ...buckets[1]!, endpoint: rgw('new').endpoint },
+    ];
+    const plan = entry.plan(ws, stores, 1);
+    const run = await runBundle(entry.action, plan.inputs, { cwd: plan.cwd, env: plan.env });
+    expect(errors(run)).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.outputs.failed).toBe('0');
+    expect(p.total()).toBe(nth.length);
+    // One multipart file of three parts: every part sent once, one upload completed.
+    expect(p.seen.UploadPart).toBe(3);
+    if (match === isComplete) {
+      expect(p.seen.CreateMultipartUpload).toBe(1);
+      expect(p.seen.CompleteMultipartUpload).toBe(nth.length + 1);
+    } else {
+      expect(p.seen.CreateMultipartUpload).toBe(2);
+    }
+    expect(await openUploads('old', buckets[0]!.bucket)).toEqual([]);
+    const check = await checkStores(plan.expected, entry, buckets);
+    expect(check.problems).toEqual([]);
+    console.log(`[faults] ambiguous (${kind} on ${match === isComplete ? 'Complete' : 'Create'} x${nth.length}): ${describeInjected(p)}; ${check.objects} object(s) checked`);
+  });
+});

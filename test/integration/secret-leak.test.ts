@@ -1,0 +1,198 @@
+/**
+ * Secrets never leak: every action, on success and failure paths, as a runner runs the bundle and
+ * from the CLI, with known secret values (store keys through env:NAME, a GitHub token, redact
+ * values, a secret inside a log file). Then every log line (stdout without the `::add-mask::`
+ * commands themselves, which the runner consumes, and stderr), every output, the job summary, the
+ * report file and every uploaded object are searched for each value, also base64-, base64url- and
+ * URL-encoded.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { NODE24, runBundle, type BundleRun } from '../helpers/bundle';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github';
+import { client, dropBucket, listKeys, newBucket, REPO, rgw } from '../helpers/rgw';
+
+const TOKEN = 'ghs_leakCheckToken4f1c2b9a77e0';
+const REDACT = 'leak-check-redact-value-8d2e61';
+const IN_ENV = 'leak-check-env-secret-5a0b3c';
+const WRONG = 'leak-check-wrong-secret-19f7aa0c';
+const SESSION = 'leak-check-session-token-77c1d0';
+
+let gh: FakeGitHub;
+let bucket: string;
+let ws: string;
+beforeAll(async () => {
+  gh = await startFakeGitHub(TOKEN);
+  gh.permissions.set('reader', { permission: 'read', role_name: 'read' });
+  bucket = await newBucket('old', 'leak');
+  ws = fs.mkdtempSync(path.join(os.tmpdir(), 'leak-'));
+  fs.writeFileSync(path.join(ws, 'fedora-42.qcow2'), 'image');
+  fs.writeFileSync(path.join(ws, 'rhel-9.qcow2'), 'private image');
+  fs.mkdirSync(path.join(ws, 'logs'));
+  fs.writeFileSync(path.join(ws, 'logs', 'test.log'), `token=${TOKEN}\nvalue ${REDACT}\nenv ${IN_ENV}\nkey ${rgw('old').secretKey}\n`);
+});
+afterAll(async () => {
+  await gh?.close();
+  if (bucket) await dropBucket('old', bucket);
+});
+
+/** Every secret a run is given, by the name shown in failures. */
+const secrets = (): Record<string, string> => ({
+  'store secret key': rgw('old').secretKey,
+  'github token': TOKEN,
+  'redact value': REDACT,
+  'secret named by redact-env': IN_ENV,
+  'a wrong secret key': WRONG,
+  'a session token': SESSION,
+});
+
+function forms(value: string): Record<string, string> {
+  return {
+    raw: value,
+    base64: Buffer.from(value).toString('base64').replace(/=+$/, ''),
+    base64url: Buffer.from(value).toString('base64url'),
+    'URL-encoded': encodeURIComponent(value),
+  };
+}
+
+const env = (over: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+  OLD_ACCESS_KEY_ID: rgw('old').accessKey,
+  OLD_SECRET_ACCESS_KEY: rgw('old').secretKey,
+  GITHUB_API_URL: gh.url,
+  GITHUB_REPOSITORY: 'cockpit-project/bots',
+  GITHUB_SHA: 'c0ffee'.padEnd(40, '0'),
+  GITHUB_RUN_ID: '99',
+  GITHUB_RUN_ATTEMPT: '1',
+  GITHUB_JOB: 'leak',
+  GITHUB_EVENT_NAME: 'push',
+  MY_SECRET: IN_ENV,
+  ...over,
+});
+const store = (sub: string) => `${rgw('old').endpoint}/${bucket}/${sub} credentials=env:OLD`;
+
+interface Seen {
+  readonly where: string;
+  readonly text: string;
+}
+
+/** What a bundle run shows anyone: logs, outputs, summary, and the report file an output names. */
+function shown(label: string, run: BundleRun): Seen[] {
+  const out: Seen[] = [
+    { where: `${label} log`, text: runnerLog(run.stdout) },
+    { where: `${label} stderr`, text: run.stderr },
+    { where: `${label} summary`, text: run.summary },
+  ];
+  for (const [name, value] of Object.entries(run.outputs)) {
+    out.push({ where: `${label} output ${name}`, text: value });
+    if (name === 'report' && value !== '' && fs.existsSync(value)) out.push({ where: `${label} report file`, text: fs.readFileSync(value, 'utf8') });
+  }
+  return out;
+}
+
+/**
+ * The log as the runner shows it: it consumes `::add-mask::VALUE` commands and masks VALUE in every
+ * later line. A secret printed before its mask was registered stays visible, as on a real runner.
+ */
+function runnerLog(stdout: string): string {
+  const masks: string[] = [];
+  const shownLines: string[] = [];
+  for (const line of stdout.split('\n')) {
+    if (line.startsWith('::add-mask::')) {
+      masks.push(line.slice('::add-mask::'.length));
+      continue;
+    }
+    shownLines.push(masks.reduce((l, m) => (m === '' ? l : l.split(m).join('***')), line));
+  }
+  return shownLines.join('\n');
+}
+
+function cli(args: string[], runEnv: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(NODE24, [path.join(REPO, 'dist', 'cli', 'index.js'), ...args], { cwd: ws, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...runEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('no secret reaches a log, an output, a summary, a report or an uploaded object, on any path', async () => {
+  const seen: Seen[] = [];
+  const codes: Record<string, number | null> = {};
+  const raw: Record<string, string> = {};
+  const record = (label: string, run: BundleRun) => {
+    codes[label] = run.code;
+    raw[label] = run.stdout;
+    seen.push(...shown(label, run));
+  };
+
+  // upload-image: success, a refused secret key, a session token, a dry run.
+  record('upload-image ok', await runBundle('upload-image', { files: 'fedora-42.qcow2\nrhel-9.qcow2', stores: store('images') }, { cwd: ws, env: env() }));
+  record('upload-image wrong key', await runBundle('upload-image', { files: 'fedora-42.qcow2', stores: store('images') }, { cwd: ws, env: env({ OLD_SECRET_ACCESS_KEY: WRONG }) }));
+  record('upload-image session token', await runBundle('upload-image', { files: 'fedora-42.qcow2', stores: store('images') }, { cwd: ws, env: env({ OLD_SESSION_TOKEN: SESSION }) }));
+  record('upload-image dry run', await runBundle('upload-image', { files: 'fedora-42.qcow2', stores: store('images'), 'dry-run': 'true' }, { cwd: ws, env: env() }));
+
+  // upload-logs: success with a status and redaction, a refused comment, a bad input after secrets were read.
+  const logsInputs = { path: 'logs', stores: store('logs'), prefix: 'ci/{run-id}', 'github-token': TOKEN, 'redact-values': REDACT, 'redact-env': 'MY_SECRET', 'status-context': 'logs' };
+  record('upload-logs ok', await runBundle('upload-logs', logsInputs, { cwd: ws, env: env() }));
+  const event = path.join(ws, 'event.json');
+  fs.writeFileSync(event, JSON.stringify({ action: 'created', issue: { number: 7 }, comment: { id: 5, body: `/publish ${TOKEN}`, user: { login: 'reader', type: 'User' } }, repository: { full_name: 'cockpit-project/bots' } }));
+  record('upload-logs refused', await runBundle('upload-logs', { ...logsInputs, prefix: 'ci/{run-id}-refused' }, { cwd: ws, env: env({ GITHUB_EVENT_NAME: 'issue_comment', GITHUB_EVENT_PATH: event }) }));
+  record('upload-logs bad input', await runBundle('upload-logs', { ...logsInputs, 'files-in-flight': REDACT }, { cwd: ws, env: env() }));
+  record('upload-logs wrong key', await runBundle('upload-logs', { ...logsInputs, prefix: 'ci/{run-id}-wrong' }, { cwd: ws, env: env({ OLD_SECRET_ACCESS_KEY: WRONG }) }));
+
+  // The CLI: success and failure.
+  const summaryFile = path.join(ws, 'cli-summary.md');
+  const c1 = await cli(['upload-image', '--files', 'fedora-42.qcow2', '--stores', store('cli'), '--summary-file', summaryFile], env());
+  const c2 = await cli(['upload-logs', '--path', 'logs', '--stores', store('cli-logs'), '--prefix', 'x', '--redact-values', REDACT, '--github-token', TOKEN], env({ OLD_SECRET_ACCESS_KEY: WRONG }));
+  codes['cli upload-image ok'] = c1.code;
+  codes['cli upload-logs wrong key'] = c2.code;
+  seen.push(
+    { where: 'cli upload-image stdout', text: c1.stdout },
+    { where: 'cli upload-image stderr', text: c1.stderr },
+    { where: 'cli upload-image summary file', text: fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, 'utf8') : '' },
+    { where: 'cli upload-logs stdout', text: c2.stdout },
+    { where: 'cli upload-logs stderr', text: c2.stderr },
+  );
+
+  // The paths were the ones meant: successes succeeded, failures failed.
+  expect(codes).toEqual({
+    'upload-image ok': 0,
+    'upload-image wrong key': 1,
+    // Ceph here ignores the token; it is still sent with every request.
+    'upload-image session token': 0,
+    'upload-image dry run': 0,
+    'upload-logs ok': 0,
+    'upload-logs refused': 1,
+    'upload-logs bad input': 1,
+    'upload-logs wrong key': 1,
+    'cli upload-image ok': 0,
+    'cli upload-logs wrong key': 1,
+  });
+
+  // Every uploaded object (redacted copies of the logs included).
+  const keys = await listKeys('old', bucket);
+  expect(keys).toContain('logs/ci/99/test.log');
+  for (const key of keys) {
+    const r = await client('old').send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    seen.push({ where: `object ${key}`, text: Buffer.from(await r.Body!.transformToByteArray()).toString('latin1') });
+  }
+
+  const leaks: string[] = [];
+  for (const [what, value] of Object.entries(secrets())) {
+    for (const [form, encoded] of Object.entries(forms(value))) {
+      for (const s of seen) if (s.text.includes(encoded)) leaks.push(`${what} (${form}) in ${s.where}`);
+    }
+  }
+  // The secrets do reach the runner, registered as masks: the search is not looking in the wrong place.
+  for (const value of [TOKEN, REDACT, IN_ENV, rgw('old').secretKey]) expect(raw['upload-logs ok']).toContain(`::add-mask::${value}`);
+  // The search can find: the log file holds every secret before redaction.
+  expect(fs.readFileSync(path.join(ws, 'logs', 'test.log'), 'utf8')).toContain(TOKEN);
+  expect(leaks).toEqual([]);
+  console.log(`[secret-leak] ${Object.keys(codes).length} run(s), ${Object.keys(secrets()).length} secret(s) x 4 form(s) searched in ${seen.length} text(s): 0 found`);
+});
