@@ -54,14 +54,6 @@ export function parseSample(value: string): number {
   return n;
 }
 
-/** Parses `requests-per-second`: 0 for no cap, else a positive number. */
-export function parseRate(value: string): number {
-  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) > 1_000_000) {
-    throw new ConfigurationError(`${quote(value)} is not allowed; allowed: 0 (no cap) or requests per second, such as 500`);
-  }
-  return Number(value);
-}
-
 /** `false`: only report. `dry-run`: also plan fixes. `true`: apply them. */
 export type FixMode = 'false' | 'dry-run' | 'true';
 export type FailOn = 'error' | 'warning' | 'never';

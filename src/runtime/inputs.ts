@@ -63,3 +63,11 @@ export function parseChoice<T extends string>(choices: readonly T[]) {
 export function parseReportPath(host: Host, fileName: string) {
   return (value: string): string => (value === '' ? path.join(host.env.RUNNER_TEMP || host.cwd, fileName) : path.resolve(host.cwd, value));
 }
+
+/** Parses `requests-per-second`: 0 for no cap, else a positive number. */
+export function parseRate(value: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) > 1_000_000) {
+    throw new ConfigurationError(`${quote(value)} is not allowed; allowed: 0 (no cap) or requests per second, such as 500`);
+  }
+  return Number(value);
+}

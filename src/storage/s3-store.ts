@@ -3,6 +3,7 @@
  * class adds the prefix, the visibility mode and the recovery rules that keep writes all-or-nothing.
  */
 import type { Readable } from 'node:stream';
+import { unwrapStore } from './rate-limited-store';
 import { compareKeys, inRange, listStartAfter, pastRange, type KeyRange } from './key-range';
 import { S3Bucket, type ObjectHeaders } from '../s3/bucket';
 import { createS3Client } from '../s3/client';
@@ -143,7 +144,8 @@ export class S3Store implements ObjectStore {
   /** Single CopyObject up to this size; UploadPartCopy above (the S3 limit is 5 GiB). */
   static readonly COPY_OBJECT_MAX = 5 * 1024 ** 3;
 
-  async copyFrom(source: ObjectStore, sourceKey: string, key: string, size: number, options: WriteOptions): Promise<{ etag?: string } | undefined> {
+  async copyFrom(given: ObjectStore, sourceKey: string, key: string, size: number, options: WriteOptions): Promise<{ etag?: string } | undefined> {
+    const source = unwrapStore(given);
     if (!(source instanceof S3Store) || !sameAccount(this.spec, source.spec)) return undefined;
     const from = source.full(sourceKey);
     const full = this.full(key);

@@ -8,7 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '..', '..');
-const actions = fs.readdirSync(path.join(root, 'actions')).filter((a) => fs.existsSync(path.join(root, 'actions', a, 'action.yml')));
+const all = fs.readdirSync(path.join(root, 'actions')).filter((a) => fs.existsSync(path.join(root, 'actions', a, 'action.yml')));
+const isComposite = (a: string) => /\n {2}using: 'composite'\n/.test(fs.readFileSync(path.join(root, 'actions', a, 'action.yml'), 'utf8'));
+const actions = all.filter((a) => !isComposite(a));
+const composites = all.filter(isComposite);
 
 /** The names under a top-level section (`inputs:` or `outputs:`) of an action.yml. */
 function section(yml: string, name: string): Map<string, string> {
@@ -66,9 +69,57 @@ describe.each(actions)('actions/%s/action.yml', (action) => {
   });
 });
 
+describe.each(composites)('actions/%s/action.yml (composite)', (action) => {
+  const yml = fs.readFileSync(path.join(root, 'actions', action, 'action.yml'), 'utf8');
+  const declared = section(yml, 'inputs');
+  // Each step that runs a bundle: the action it runs and the INPUT_ variables it passes.
+  const steps = yml
+    .split(/\n {4}- /)
+    .slice(1)
+    .map((step) => ({
+      bundle: /dist\/([a-z-]+)\/index\.js/.exec(step)?.[1],
+      env: [...step.matchAll(/^ {8}INPUT_([A-Z0-9-]+): (.*)$/gm)].map((m) => ({ name: m[1]!.toLowerCase(), value: m[2]! })),
+      stores: /INPUT_STORES=/.test(step),
+    }))
+    .filter((s) => s.bundle !== undefined);
+
+  test('runs bundles of this checkout that exist', () => {
+    expect(steps.length).toBeGreaterThan(0);
+    for (const s of steps) {
+      expect(all).toContain(s.bundle);
+      expect(s.env.length).toBeGreaterThan(0);
+    }
+  });
+
+  test('passes each input of the same name, and only inputs the called action declares', () => {
+    for (const s of steps) {
+      const called = section(fs.readFileSync(path.join(root, 'actions', s.bundle!, 'action.yml'), 'utf8'), 'inputs');
+      for (const e of s.env) {
+        expect([s.bundle, e.name, called.has(e.name)]).toEqual([s.bundle, e.name, true]);
+        expect([s.bundle, e.name, e.value]).toEqual([s.bundle, e.name, `\${{ inputs.${e.name} }}`]);
+      }
+      // A required input of the called action must be passed (stores may be built in the script).
+      for (const [name, text] of called) if (/required: true/.test(text) && !(name === 'stores' && s.stores)) expect([s.bundle, name, s.env.some((e) => e.name === name)]).toEqual([s.bundle, name, true]);
+    }
+  });
+
+  test('declares exactly the inputs its steps use', () => {
+    const used = new Set([...yml.matchAll(/inputs\.([a-z0-9-]+)/g)].map((m) => m[1]!));
+    expect([...declared.keys()].sort()).toEqual([...used].sort());
+  });
+
+  test('each output is a step output', () => {
+    const ids = new Set([...yml.matchAll(/^ {6}id: ([a-z0-9-]+)$/gm)].map((m) => m[1]!));
+    for (const [name, text] of section(yml, 'outputs')) {
+      const m = /value: \$\{\{ steps\.([a-z0-9-]+)\.outputs\.([a-z0-9-]+) \}\}/.exec(text);
+      expect([name, m !== null && ids.has(m[1]!)]).toEqual([name, true]);
+    }
+  });
+});
+
 test('an input shared by several actions has one description and one default', () => {
   const seen = new Map<string, { action: string; text: string }>();
-  for (const action of actions) {
+  for (const action of all) {
     const inputs = section(fs.readFileSync(path.join(root, 'actions', action, 'action.yml'), 'utf8'), 'inputs');
     for (const [name, text] of inputs) {
       const earlier = seen.get(name);

@@ -2,7 +2,6 @@
 import { DEFAULT_RULES_TEXT, parseVisibilityRules, type VisibilityRule } from '../../acl/visibility';
 import {
   parseLifecycleExpectations,
-  parseRate,
   parseSample,
   parseVersioningExpectation,
   type AclChecks,
@@ -13,7 +12,7 @@ import {
 } from '../../audit/expectations';
 import { ConfigurationError, quote } from '../../config/configuration-error';
 import type { Host } from '../../runtime/host';
-import { parseBoolean, parseChoice, parseInput, parseIntInRange, parseReportPath } from '../../runtime/inputs';
+import { parseBoolean, parseChoice, parseInput, parseIntInRange, parseRate, parseReportPath } from '../../runtime/inputs';
 import { readStoreInputs } from '../../runtime/store-inputs';
 import type { StoreSpec } from '../../storage/store-spec';
 import { parseShard, type Shard } from '../../sync/shard';

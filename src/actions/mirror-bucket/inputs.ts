@@ -4,7 +4,7 @@ import { globToRegExp } from '../../acl/glob';
 import { DEFAULT_RULES_TEXT, parseVisibilityRules, type VisibilityRule } from '../../acl/visibility';
 import { ConfigurationError, quote } from '../../config/configuration-error';
 import type { Host } from '../../runtime/host';
-import { lines, parseBoolean, parseChoice, parseInput, parseIntInRange, parseReportPath } from '../../runtime/inputs';
+import { lines, parseBoolean, parseChoice, parseInput, parseIntInRange, parseRate, parseReportPath } from '../../runtime/inputs';
 import { readStoreInput } from '../../runtime/store-inputs';
 import type { StoreSpec } from '../../storage/store-spec';
 import { MAX_SHARDS, parseShard, type Shard } from '../../sync/shard';
@@ -33,6 +33,8 @@ export interface MirrorBucketInputs {
   readonly checkers: number;
   readonly partSize: number;
   readonly memory: number;
+  /** Requests a second to each store at most; 0 for no cap. */
+  readonly requestsPerSecond: number;
   readonly reportPath: string;
 }
 
@@ -104,6 +106,7 @@ export function readMirrorBucketInputs(host: Host): MirrorBucketInputs {
       },
       '512MiB',
     ),
+    requestsPerSecond: parseInput(host, 'requests-per-second', parseRate, '0'),
     reportPath: parseInput(host, 'report-path', parseReportPath(host, 'mirror-bucket-report.txt')),
   };
   checkDisjoint(inputs.source, inputs.destination);

@@ -9,6 +9,8 @@ import { ActionFailure, type ActionContext } from '../../runtime/run-action';
 import type { Summary } from '../../runtime/summary';
 import type { ObjectStore } from '../../storage/object-store';
 import { openStore } from '../../storage/open-store';
+import { RateLimiter } from '../../storage/rate-limit';
+import { RateLimitedStore } from '../../storage/rate-limited-store';
 import { ManifestReader, ManifestWriter, type ManifestIdentity } from '../../sync/manifest';
 import { mirror, type Mark, type MirrorReport } from '../../sync/mirror';
 import { ShardPlanner, shardToJson, type Shard } from '../../sync/shard';
@@ -25,10 +27,13 @@ const SUMMARY_LINES = 50;
 
 export async function mirrorBucket({ host, summary, onInterrupt }: ActionContext): Promise<void> {
   const inputs = readMirrorBucketInputs(host);
-  const open = (spec: MirrorBucketInputs['source']) =>
-    openStore(spec, { env: host.env, onSecret: (v) => host.setSecret(v), concurrency: inputs.transfers + inputs.checkers + 4 });
-  const source = open(inputs.source);
-  const destination = open(inputs.destination);
+  const opened = [inputs.source, inputs.destination].map((spec) =>
+    openStore(spec, { env: host.env, onSecret: (v) => host.setSecret(v), concurrency: inputs.transfers + inputs.checkers + 4 }),
+  );
+  // Each store its own cap: providers count per bucket or per address.
+  const capped = (s: ObjectStore): ObjectStore => (inputs.requestsPerSecond > 0 ? new RateLimitedStore(s, new RateLimiter({ rate: inputs.requestsPerSecond })) : s);
+  const source = capped(opened[0]!);
+  const destination = capped(opened[1]!);
   try {
     await host.group('Preflight: buckets and credentials', async () => {
       // Planning shards reads the source only.
@@ -40,8 +45,7 @@ export async function mirrorBucket({ host, summary, onInterrupt }: ActionContext
     if (inputs.mode === 'plan-shards') return await planShards(host, summary, source, inputs);
     await run(host, summary, onInterrupt, source, destination, inputs);
   } finally {
-    source.close();
-    destination.close();
+    for (const s of opened) s.close();
   }
 }
 

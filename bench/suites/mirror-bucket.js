@@ -1,0 +1,266 @@
+'use strict';
+/**
+ * mirror-bucket: one bucket on the "old" cluster (10,000 objects of 4 KiB under small/ and four of
+ * 256 MiB under big/, written once per run with 16 MiB parts and no checksum metadata, as another
+ * tool would leave them) mirrored to a fresh bucket on the "new" cluster by
+ *   - ours: the mirror-bucket bundle in copy mode, 64 transfers and 64 checkers, a manifest file;
+ *   - `rclone sync --transfers 64 --checkers 64`;
+ * then the no-op re-run of each on its own destination: ours (with the manifest the first run
+ * wrote), and rclone plain (a HEAD per object), with --fast-list, and with --checksum (listings
+ * only: the 256 MiB objects have multipart ETags, so rclone silently compares those by size).
+ * Each full mirror is checked from outside (every key, every size) and its bucket dropped at the end.
+ * Also: the planning memory figure, the mirror engine over two generated listings of 1,000,000
+ * keys (bench/tools/plan-memory.js), peak RSS measured by GNU time.
+ *
+ * Goals: full mirror <= 0.8x rclone's time; no-op re-run <= 0.8x rclone --checksum's time with no
+ * pair compared by size alone; planning 1,000,000 keys under 150 MiB of RSS.
+ */
+const { spawnSync } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand } = require('@aws-sdk/client-s3');
+const { timed, round } = require('../lib/timed');
+const { client, createBucket, dropBucket, listObjects } = require('../lib/s3');
+const { REPO } = require('../lib/rgw');
+const { median } = require('../lib/stats');
+const { NODE24, RCLONE, childEnv, parseOutputs, snapshotBundle } = require('../lib/tools');
+
+const SMALL = 10_000;
+const SMALL_BYTES = 4096;
+const BIG = 4;
+const BIG_BYTES = 256 * 1024 * 1024;
+const SEED_PART = 16 * 1024 * 1024;
+const PLAN_KEYS = 1_000_000;
+const GOALS = { full: 0.8, noop: 0.8, planMiB: 150 };
+
+module.exports = {
+  name: 'mirror-bucket',
+  description: `${SMALL} x ${SMALL_BYTES / 1024} KiB + ${BIG} x ${BIG_BYTES / 1048576} MiB from one cluster to the other: ours vs rclone sync (64/64), full and no-op; planning memory over ${PLAN_KEYS} keys`,
+  options: {
+    transfers: "ours: the transfers input (default 64, as rclone's)",
+    checkers: "ours: the checkers input (default 64, as rclone's)",
+  },
+  run,
+};
+
+async function run(ctx) {
+  const { old: from, new: to } = ctx.clusters;
+  const bundle = await snapshotBundle(ctx, 'mirror-bucket');
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-mirror-'));
+  const env = childEnv();
+  const transfers = ctx.options.transfers ?? '64';
+  const checkers = ctx.options.checkers ?? '64';
+  const source = await createBucket(from, 'bench-mirror-src');
+  const samples = {};
+  const add = (id, m) => (samples[id] ??= []).push(m);
+  const methods = [];
+  try {
+    ctx.log(`seeding ${source}: ${SMALL} x ${SMALL_BYTES} B and ${BIG} x ${BIG_BYTES / 1048576} MiB`);
+    const expected = await seed(from, source);
+    for (let r = 1; r <= ctx.repeat; r++) {
+      // ours
+      const ours = await createBucket(to, 'bench-mirror-ours');
+      const manifest = path.join(scratch, `manifest-${r}.gz`);
+      try {
+        ctx.log(`round ${r}/${ctx.repeat}: ours, full mirror (transfers ${transfers}, checkers ${checkers})`);
+        const full = await runOurs(bundle, from, to, source, ours, manifest, transfers, checkers, scratch, env);
+        ctx.log(`  ${full.measured.wallSeconds} s wall, ${full.measured.cpuSeconds} s CPU, ${full.measured.peakRssMiB} MiB; copied ${full.outputs.copied}`);
+        await check(to, ours, expected);
+        add('ours-full', full.measured);
+        ctx.log(`round ${r}/${ctx.repeat}: ours, no-op re-run with the manifest`);
+        const noop = await runOurs(bundle, from, to, source, ours, manifest, transfers, checkers, scratch, env);
+        if (noop.outputs.copied !== '0' || noop.outputs.updated !== '0') throw new Error(`ours no-op copied ${noop.outputs.copied}, updated ${noop.outputs.updated}`);
+        methods.push(noop.outputs.methods);
+        ctx.log(`  ${noop.measured.wallSeconds} s wall; compared by ${noop.outputs.methods}`);
+        add('ours-noop', noop.measured);
+      } finally {
+        await dropBucket(to, ours);
+      }
+      // rclone
+      const theirs = await createBucket(to, 'bench-mirror-rclone');
+      try {
+        ctx.log(`round ${r}/${ctx.repeat}: rclone sync, full mirror`);
+        const full = await runRclone(from, to, source, theirs, [], scratch, env);
+        ctx.log(`  ${full.wallSeconds} s wall, ${full.cpuSeconds} s CPU`);
+        await check(to, theirs, expected);
+        add('rclone-full', full);
+        for (const [id, flags] of [['rclone-noop', []], ['rclone-noop-fast-list', ['--fast-list']], ['rclone-noop-checksum', ['--checksum']]]) {
+          ctx.log(`round ${r}/${ctx.repeat}: rclone sync ${flags.join(' ')} no-op`);
+          const m = await runRclone(from, to, source, theirs, flags, scratch, env);
+          ctx.log(`  ${m.wallSeconds} s wall`);
+          add(id, m);
+        }
+      } finally {
+        await dropBucket(to, theirs);
+      }
+    }
+    ctx.log(`planning memory: the engine over two generated listings of ${PLAN_KEYS} keys`);
+    const plan = await planMemory(ctx);
+    return tabulate(ctx, samples, methods, plan);
+  } finally {
+    await dropBucket(from, source).catch((e) => ctx.log(`could not drop ${source}: ${e.message}`));
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Writes the source objects; resolves { key: size }. */
+async function seed(cluster, bucket) {
+  const c = client(cluster);
+  const expected = {};
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (next < SMALL) {
+        const i = next++;
+        const key = `small/${String(Math.floor(i / 100)).padStart(3, '0')}/obj-${String(i).padStart(5, '0')}.log`;
+        await c.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: randomBytes(SMALL_BYTES) }));
+        expected[key] = SMALL_BYTES;
+      }
+    }),
+  );
+  const block = randomBytes(SEED_PART);
+  for (let b = 0; b < BIG; b++) {
+    const key = `big/image-${b}.qcow2`;
+    const { UploadId } = await c.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+    const parts = [];
+    const count = BIG_BYTES / SEED_PART;
+    let n = 1;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (n <= count) {
+          const part = n++;
+          // Every part differs: its first bytes carry the object and part number.
+          const body = Buffer.from(block);
+          body.writeUInt32BE(b, 0);
+          body.writeUInt32BE(part, 4);
+          const r = await c.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: part, Body: body }));
+          parts.push({ PartNumber: part, ETag: r.ETag });
+        }
+      }),
+    );
+    parts.sort((x, y) => x.PartNumber - y.PartNumber);
+    await c.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+    expected[key] = BIG_BYTES;
+  }
+  return expected;
+}
+
+async function check(cluster, bucket, expected) {
+  const objects = await listObjects(cluster, bucket);
+  const wrong = objects.filter((o) => expected[o.key] !== o.size);
+  if (objects.length !== Object.keys(expected).length || wrong.length > 0) {
+    throw new Error(`${bucket}: expected ${Object.keys(expected).length} objects, found ${objects.length}; ${wrong.length} unexpected or of the wrong size (${wrong.slice(0, 3).map((o) => o.key).join(', ')})`);
+  }
+}
+
+async function runOurs(bundle, from, to, source, destination, manifest, transfers, checkers, scratch, baseEnv) {
+  const output = path.join(scratch, 'github-output');
+  const summary = path.join(scratch, 'step-summary');
+  fs.writeFileSync(output, '');
+  fs.writeFileSync(summary, '');
+  const inputs = {
+    source: `${from.endpoint}/${source} credentials=env:OLD`,
+    destination: `${to.endpoint}/${destination} credentials=env:NEW`,
+    mode: 'copy',
+    manifest,
+    transfers,
+    checkers,
+    'report-path': path.join(scratch, 'report.txt'),
+  };
+  const env = {
+    ...baseEnv,
+    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v])),
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: scratch,
+    GITHUB_OUTPUT: output,
+    GITHUB_STEP_SUMMARY: summary,
+    RUNNER_TEMP: scratch,
+    OLD_ACCESS_KEY_ID: from.accessKey,
+    OLD_SECRET_ACCESS_KEY: from.secretKey,
+    NEW_ACCESS_KEY_ID: to.accessKey,
+    NEW_SECRET_ACCESS_KEY: to.secretKey,
+  };
+  const measured = await timed(NODE24, [bundle], { env, cwd: scratch });
+  const outputs = parseOutputs(fs.readFileSync(output, 'utf8'));
+  if (measured.code !== 0 || outputs.failed !== '0') {
+    throw new Error(`mirror-bucket bundle failed: ${measured.signal ?? `exit ${measured.code}`}, outputs ${JSON.stringify(outputs)}\n--- stdout (tail) ---\n${measured.stdout.slice(-4000)}`);
+  }
+  return { measured, outputs };
+}
+
+async function runRclone(from, to, source, destination, flags, scratch, baseEnv) {
+  const conf = path.join(scratch, 'rclone.conf');
+  fs.writeFileSync(conf, '');
+  const remote = (name, c) => ({
+    [`RCLONE_CONFIG_${name}_TYPE`]: 's3',
+    [`RCLONE_CONFIG_${name}_PROVIDER`]: 'Ceph',
+    [`RCLONE_CONFIG_${name}_ENDPOINT`]: c.endpoint,
+    [`RCLONE_CONFIG_${name}_ACCESS_KEY_ID`]: c.accessKey,
+    [`RCLONE_CONFIG_${name}_SECRET_ACCESS_KEY`]: c.secretKey,
+    [`RCLONE_CONFIG_${name}_REGION`]: c.region,
+    [`RCLONE_CONFIG_${name}_ENV_AUTH`]: 'false',
+  });
+  const env = { ...baseEnv, RCLONE_CONFIG: conf, ...remote('OLD', from), ...remote('NEW', to) };
+  // rclone 1.60 fails while AWS_CA_BUNDLE is set (as it is on these machines).
+  const m = await timed('env', ['-u', 'AWS_CA_BUNDLE', RCLONE, 'sync', `old:${source}`, `new:${destination}`, '--transfers', '64', '--checkers', '64', ...flags], { env });
+  if (m.code !== 0) throw new Error(`rclone sync ${flags.join(' ')} failed (${m.signal ?? `exit ${m.code}`}):\n${m.stderr.slice(-4000)}`);
+  return m;
+}
+
+/** Compiles the engine with tsc into .bench/lib, then plans over generated listings, with V8's default young generation here and with the 16 MiB semi-space. */
+async function planMemory(ctx) {
+  const lib = path.join(ctx.workDir, 'lib');
+  fs.rmSync(lib, { recursive: true, force: true });
+  const tsc = spawnSync(path.join(REPO, 'node_modules', '.bin', 'tsc'), ['-p', path.join(REPO, 'tsconfig.build.json'), '--outDir', lib], { encoding: 'utf8' });
+  if (tsc.status !== 0) throw new Error(`tsc failed:\n${tsc.stdout}${tsc.stderr}`);
+  const tool = path.join(REPO, 'bench', 'tools', 'plan-memory.js');
+  const out = {};
+  for (const [id, flags] of [['default', []], ['semi16', ['--max-semi-space-size=16']]]) {
+    const m = await timed(NODE24, [...flags, tool, lib, String(PLAN_KEYS)], {});
+    if (m.code !== 0) throw new Error(`plan-memory failed:\n${m.stderr.slice(-4000)}`);
+    out[id] = { ...m, result: JSON.parse(m.stdout.trim().split('\n').pop()) };
+    ctx.log(`  ${id}: ${m.wallSeconds} s, peak RSS ${m.peakRssMiB} MiB, ${JSON.stringify(out[id].result.methods)}`);
+  }
+  fs.rmSync(lib, { recursive: true, force: true });
+  return out;
+}
+
+function tabulate(ctx, samples, methods, plan) {
+  const row = (id, tool, settings) => {
+    const ms = samples[id];
+    return {
+      tool,
+      'wall s': round(median(ms.map((m) => m.wallSeconds)), 2),
+      'cpu s': round(median(ms.map((m) => m.cpuSeconds)), 2),
+      'peak RSS MiB': round(median(ms.map((m) => m.peakRssMiB)), 1),
+      ...(ctx.repeat > 1 ? { 'wall s, each run': ms.map((m) => m.wallSeconds.toFixed(2)) } : {}),
+      settings,
+      _case: id,
+      _runs: ms.map((m) => ({ wallSeconds: m.wallSeconds, cpuSeconds: m.cpuSeconds, peakRssMiB: m.peakRssMiB })),
+    };
+  };
+  const rows = [
+    row('ours-full', 'ours, full mirror', `copy, transfers ${ctx.options.transfers ?? 64}, checkers ${ctx.options.checkers ?? 64}, verify-visibility true`),
+    row('rclone-full', 'rclone sync, full mirror', '--transfers 64 --checkers 64'),
+    row('ours-noop', 'ours, no-op re-run', 'with the manifest of the full run'),
+    row('rclone-noop', 'rclone sync, no-op', 'plain (a HEAD per object)'),
+    row('rclone-noop-fast-list', 'rclone sync, no-op', '--fast-list'),
+    row('rclone-noop-checksum', 'rclone sync, no-op', '--checksum (listings only; size only where no MD5)'),
+  ];
+  const by = (id) => rows.find((r) => r._case === id);
+  const full = by('ours-full')['wall s'] / by('rclone-full')['wall s'];
+  const noop = by('ours-noop')['wall s'] / by('rclone-noop-checksum')['wall s'];
+  const verdict = (ok) => (ok ? 'MET' : 'NOT MET');
+  ctx.note(`goal: full mirror <= ${GOALS.full}x rclone's time: ${full.toFixed(2)}x -> ${verdict(full <= GOALS.full)}`);
+  ctx.note(`goal: no-op <= ${GOALS.noop}x rclone --checksum's time: ${noop.toFixed(2)}x -> ${verdict(noop <= GOALS.noop)}; ours compared by ${methods.join(' / ')}`);
+  ctx.note(`ours vs rclone no-op plain: ${(by('ours-noop')['wall s'] / by('rclone-noop')['wall s']).toFixed(2)}x, vs --fast-list: ${(by('ours-noop')['wall s'] / by('rclone-noop-fast-list')['wall s']).toFixed(2)}x`);
+  const p = plan.default;
+  ctx.note(
+    `planning ${p.result.keys} keys (sync, dry run, generated listings): ${p.wallSeconds} s, peak RSS ${p.peakRssMiB} MiB with V8's default young generation on this machine, ` +
+      `${plan.semi16.peakRssMiB} MiB with --max-semi-space-size=16; goal < ${GOALS.planMiB} MiB -> ${verdict(p.peakRssMiB < GOALS.planMiB)} (default), ${verdict(plan.semi16.peakRssMiB < GOALS.planMiB)} (16 MiB semi-space)`,
+  );
+  if (ctx.repeat > 1) ctx.note(`figures are medians of ${ctx.repeat} runs`);
+  return rows;
+}
