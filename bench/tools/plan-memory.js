@@ -79,7 +79,7 @@ async function main() {
     partsInFlight: 4,
     memory: 512 * 1024 * 1024,
     manifestOut: writer,
-    verifyVisibility: false,
+    verifyVisibility: 'none',
     probe: async () => ({ access: 'denied' }),
     events: {
       info() {},

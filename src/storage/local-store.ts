@@ -121,6 +121,12 @@ export class LocalStore implements ObjectStore {
     };
   }
 
+  async read(key: string): Promise<{ head: ObjectHead; body: Readable }> {
+    const head = await this.head(key);
+    if (!head) throw new StoreError('not-found', `${this.display}: no object ${JSON.stringify(key)}`);
+    return { head, body: await this.get(key) };
+  }
+
   async get(key: string, range?: ReadRange): Promise<Readable> {
     const file = this.pathOf(key);
     const what = `GET ${this.display} key ${JSON.stringify(key)}`;

@@ -113,6 +113,12 @@ export interface ObjectStore {
   get(key: string, range?: ReadRange): Promise<Readable>;
 
   /**
+   * Streams the whole object with its HEAD as the GET answered it (one request instead of two).
+   * Throws as `get` does.
+   */
+  read(key: string): Promise<{ readonly head: ObjectHead; readonly body: Readable }>;
+
+  /**
    * Writes a whole object in one request. The object appears complete or not at all. `sha256` is
    * the body's SHA-256, checked by the server as for parts. Resolves the ETag the store reported.
    */
@@ -122,11 +128,14 @@ export interface ObjectStore {
   startMultipart(key: string, options: WriteOptions): Promise<MultipartWrite>;
 
   /**
-   * Optional capability: copies `sourceKey` of `source` to `key` inside the provider (CopyObject,
+   * Optional capability: `canCopyFrom(source)` says whether `copyFrom` can copy from that store;
+   * `copyFrom` copies `sourceKey` of `source` to `key` inside the provider (CopyObject,
    * or UploadPartCopy for objects over 5 GiB), when both stores share endpoint and credentials.
    * Headers, metadata and visibility come from `options`, replacing the source's. Resolves
    * `undefined`, having done nothing, when it cannot copy from that source; the caller then streams.
    */
+  canCopyFrom?(source: ObjectStore): boolean;
+
   copyFrom?(source: ObjectStore, sourceKey: string, key: string, size: number, options: WriteOptions): Promise<{ readonly etag?: string } | undefined>;
 
   /** Deletes an object. Deleting a missing object succeeds. */

@@ -53,6 +53,11 @@ export class RateLimitedStore implements ObjectStore {
     return this.inner.get(key, range);
   }
 
+  async read(key: string): Promise<{ readonly head: ObjectHead; readonly body: Readable }> {
+    await this.limiter.take();
+    return this.inner.read(key);
+  }
+
   async put(key: string, body: Buffer, sha256: Buffer, options: WriteOptions): Promise<{ readonly etag?: string }> {
     await this.limiter.take();
     return this.inner.put(key, body, sha256, options);
@@ -76,6 +81,10 @@ export class RateLimitedStore implements ObjectStore {
         return w.abort();
       },
     };
+  }
+
+  canCopyFrom(source: ObjectStore): boolean {
+    return this.inner.canCopyFrom?.(unwrapStore(source)) ?? false;
   }
 
   async copyFrom(source: ObjectStore, sourceKey: string, key: string, size: number, options: WriteOptions): Promise<{ readonly etag?: string } | undefined> {

@@ -128,6 +128,11 @@ export class S3Store implements ObjectStore {
     return this.wire.get(this.full(key), range);
   }
 
+  async read(key: string): Promise<{ head: ObjectHead; body: Readable }> {
+    const r = await this.wire.read(this.full(key));
+    return { head: { ...r.head, key }, body: r.body };
+  }
+
   async put(key: string, body: Buffer, sha256: Buffer, options: WriteOptions): Promise<{ etag?: string }> {
     const etag = await this.withAclFallback((acl) => this.wire.put(this.full(key), body, sha256, headersOf(options, acl)), options);
     return { etag };
@@ -143,6 +148,11 @@ export class S3Store implements ObjectStore {
 
   /** Single CopyObject up to this size; UploadPartCopy above (the S3 limit is 5 GiB). */
   static readonly COPY_OBJECT_MAX = 5 * 1024 ** 3;
+
+  canCopyFrom(given: ObjectStore): boolean {
+    const source = unwrapStore(given);
+    return source instanceof S3Store && sameAccount(this.spec, source.spec);
+  }
 
   async copyFrom(given: ObjectStore, sourceKey: string, key: string, size: number, options: WriteOptions): Promise<{ etag?: string } | undefined> {
     const source = unwrapStore(given);

@@ -21,7 +21,7 @@ import { isMd5Etag } from '../storage/etag';
 import { compareHeads, compareListed, type CompareMethod, type Verdict } from './compare';
 import type { ManifestEntry, ManifestReader, ManifestWriter } from './manifest';
 import { march, type Pair } from './march';
-import { contentSha256, transfer, writeOptionsFrom, type Transferred } from './transfer';
+import { contentSha256, transfer, type Transferred } from './transfer';
 
 export type MirrorMode = 'copy' | 'sync' | 'check';
 
@@ -62,8 +62,11 @@ export interface MirrorOptions {
   readonly memory: number;
   readonly manifest?: ManifestReader;
   readonly manifestOut?: ManifestWriter;
-  /** Check every written object with an anonymous request against its visibility. */
-  readonly verifyVisibility: boolean;
+  /**
+   * Which written objects are checked with an anonymous request: `all`, `private` ones only (a
+   * private object must never be readable; public ones are the audit's to check), or `none`.
+   */
+  readonly verifyVisibility: 'all' | 'private' | 'none';
   readonly probe: (url: string) => Promise<AnonymousSeen>;
   readonly events: MirrorEvents;
   /** True once the run is interrupted: nothing new starts. */
@@ -330,22 +333,19 @@ async function copy(ctx: Ctx, src: ObjectInfo, kind: 'copied' | 'updated', why?:
   }
   return ctx.transfers.run(async () => {
     try {
-      const head = await o.source.head(key);
-      if (!head) throw new StoreError('not-found', `${key}: no longer in the source`);
-      if (head.size !== src.size) throw new StoreError('invalid-request', `${key}: changed in the source while mirroring (${src.size} -> ${head.size} bytes); the next run copies it`);
-      const t = await transfer(o.source, o.destination, key, key, head, writeOptionsFrom(head, visibility), {
+      const t = await transfer(o.source, o.destination, key, key, visibility, src.size, {
         partSize: o.partSize,
         budget: ctx.budget,
         partsInFlight: o.partsInFlight,
         onInterrupt: o.onInterrupt,
       });
-      if (o.verifyVisibility) await checkVisibility(ctx, key, visibility);
+      if (o.verifyVisibility === 'all' || (o.verifyVisibility === 'private' && visibility === 'private')) await checkVisibility(ctx, key, visibility);
       report.counts[kind]++;
       report.bytes[kind] += src.size;
       if (t.how === 'server') report.serverSideCopies++;
       else report.readChecks[t.readCheck]++;
       o.events.line(kind === 'copied' ? '+' : '*', key, `${reason}: ${kind} (${t.how === 'server' ? 'server-side' : `streamed, read checked by ${t.readCheck}`}), ${visibility}`);
-      return t.etag !== undefined && src.etag !== undefined ? { key, sourceEtag: head.etag ?? src.etag, size: src.size, destinationEtag: t.etag } : null;
+      return t.etag !== undefined && src.etag !== undefined ? { key, sourceEtag: t.head.etag ?? src.etag, size: src.size, destinationEtag: t.etag } : null;
     } catch (e) {
       failed(ctx, key, e, 'copy');
       return null;
@@ -399,15 +399,21 @@ async function deleteOne(ctx: Ctx, d: ObjectInfo): Promise<void> {
   }
   try {
     if (o.backupPrefix !== undefined) {
-      const head = await o.destination.head(d.key);
-      if (!head) return;
-      const visibility = decideVisibility(o.rules, d.key).visibility;
-      // A backup is never more visible than the object was meant to be.
-      await transfer(o.destination, o.destination, d.key, o.backupPrefix + d.key, head, writeOptionsFrom(head, visibility === 'public' ? 'private' : visibility), {
+      // A backup is never more visible than the object was meant to be: always private.
+      const backedUp = transfer(o.destination, o.destination, d.key, o.backupPrefix + d.key, 'private', d.size, {
         partSize: o.partSize,
         budget: ctx.budget,
         partsInFlight: o.partsInFlight,
       });
+      // Gone already (deleted by someone else since the listing): nothing to keep or delete.
+      const kept = await backedUp.then(
+        () => true,
+        (e: unknown) => {
+          if (e instanceof StoreError && e.kind === 'not-found') return false;
+          throw e;
+        },
+      );
+      if (!kept) return;
     }
     await o.destination.delete(d.key);
     report.counts.deleted++;

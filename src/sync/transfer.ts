@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { ByteBudget } from '../flow/byte-budget';
 import { isMd5Etag } from '../storage/etag';
-import type { ObjectHead, ObjectStore, WriteOptions } from '../storage/object-store';
+import { StoreError, type ObjectHead, type ObjectStore, type WriteOptions } from '../storage/object-store';
 
 export interface TransferOptions {
   readonly partSize: number;
@@ -46,21 +46,42 @@ export class SourceMismatchError extends Error {
   override readonly name = 'SourceMismatchError';
 }
 
-/** Copies `key` of `source` (described by `head`) to `destKey` of `destination`. */
+/** What the copy was made from: the source's HEAD (as its GET or HEAD answered). */
+export interface Copied extends Transferred {
+  readonly head: ObjectHead;
+}
+
+/**
+ * Copies `key` of `source` to `destKey` of `destination` with `visibility`: inside the provider when
+ * it can, else one GET (whose answer carries the headers and metadata to carry over) streamed into a
+ * PUT or a multipart upload. `expectedSize` is the size the listing gave: an object that changed
+ * since is not copied (the next run copies it whole).
+ */
 export async function transfer(
   source: ObjectStore,
   destination: ObjectStore,
   key: string,
   destKey: string,
-  head: ObjectHead,
-  options: WriteOptions,
+  visibility: WriteOptions['visibility'],
+  expectedSize: number,
   t: TransferOptions,
-): Promise<Transferred> {
-  if (destination.copyFrom) {
-    const r = await destination.copyFrom(source, key, destKey, head.size, options);
-    if (r) return { etag: r.etag, readCheck: 'none', how: 'server' };
+): Promise<Copied> {
+  const changed = (size: number) => new SourceMismatchError(`${key}: changed in the source while mirroring (${expectedSize} -> ${size} bytes); the next run copies it`);
+  if (destination.copyFrom && destination.canCopyFrom?.(source)) {
+    const head = await source.head(key);
+    if (!head) throw new StoreError('not-found', `${key}: no longer in the source`);
+    if (head.size !== expectedSize) throw changed(head.size);
+    const r = await destination.copyFrom(source, key, destKey, head.size, writeOptionsFrom(head, visibility));
+    if (r) return { etag: r.etag, readCheck: 'none', how: 'server', head };
   }
-  return head.size <= t.partSize ? putWhole(source, destination, key, destKey, head, options, t) : putParts(source, destination, key, destKey, head, options, t);
+  const { head, body } = await source.read(key);
+  if (head.size !== expectedSize) {
+    body.destroy();
+    throw changed(head.size);
+  }
+  const options = writeOptionsFrom(head, visibility);
+  const r = head.size <= t.partSize ? await putWhole(body, destination, key, destKey, head, options, t) : await putParts(body, destination, key, destKey, head, options, t);
+  return { ...r, head };
 }
 
 function expectedSha256(head: ObjectHead): string | undefined {
@@ -68,10 +89,10 @@ function expectedSha256(head: ObjectHead): string | undefined {
   return v !== undefined && /^[0-9a-f]{64}$/.test(v) ? v : undefined;
 }
 
-async function putWhole(source: ObjectStore, destination: ObjectStore, key: string, destKey: string, head: ObjectHead, options: WriteOptions, t: TransferOptions): Promise<Transferred> {
+async function putWhole(stream: Readable, destination: ObjectStore, key: string, destKey: string, head: ObjectHead, options: WriteOptions, t: TransferOptions): Promise<Transferred> {
   const release = await t.budget.take(head.size);
   try {
-    const body = await readExactly(await source.get(key), head.size, key);
+    const body = await readExactly(stream, head.size, key);
     const sha = createHash('sha256').update(body).digest();
     const readCheck = checkWhole(body, sha, head, key);
     const r = await destination.put(destKey, body, sha, options);
@@ -111,17 +132,22 @@ async function readExactly(stream: Readable, size: number, key: string): Promise
   return Buffer.concat(chunks, size);
 }
 
-async function putParts(source: ObjectStore, destination: ObjectStore, key: string, destKey: string, head: ObjectHead, options: WriteOptions, given: TransferOptions): Promise<Transferred> {
+async function putParts(stream: Readable, destination: ObjectStore, key: string, destKey: string, head: ObjectHead, options: WriteOptions, given: TransferOptions): Promise<Transferred> {
   // No more than 10,000 parts: larger objects get larger parts (whole MiB).
   const t = { ...given, partSize: Math.max(given.partSize, Math.ceil(head.size / 10_000 / 1048576) * 1048576) };
   const want = expectedSha256(head);
   const whole = want !== undefined ? createHash('sha256') : undefined;
-  const upload = await destination.startMultipart(destKey, options);
+  let upload;
+  try {
+    upload = await destination.startMultipart(destKey, options);
+  } catch (e) {
+    stream.destroy();
+    throw e;
+  }
   const unregister = t.onInterrupt?.(() => upload.abort()) ?? (() => undefined);
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   try {
-    const stream = await source.get(key);
     let part = 0;
     let got = 0;
     let buf: Buffer | undefined;

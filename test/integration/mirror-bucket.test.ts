@@ -3,13 +3,13 @@
  * provider as source, the "new" as destination), each with its own credentials, then both stores
  * read from outside.
  */
-import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand, DeleteObjectCommand, GetObjectCommand, type ObjectCannedACL } from '@aws-sdk/client-s3';
+import { DeleteBucketPolicyCommand, PutBucketPolicyCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand, DeleteObjectCommand, GetObjectCommand, type ObjectCannedACL } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { errors, runBundle } from '../helpers/bundle';
-import { anonymousStatus, client, dropBucket, headMeta, listKeys, newBucket, openUploads, rgw, type ClusterId } from '../helpers/rgw';
+import { anonymousStatus, client, dropBucket, headMeta, listKeys, newBucket, openUploads, rgw, RGW_ROOT, type ClusterId } from '../helpers/rgw';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const MiB = 1024 * 1024;
@@ -254,7 +254,7 @@ describe('bad input: a clear error and nothing written', () => {
   beforeAll(async () => {
     src = await bucket('old', 'bad-src');
     dst = await bucket('new', 'bad-dst');
-    await put('old', src, 'a/file', { body: Buffer.from('x'), acl: 'public-read' });
+    await put('old', src, 'a/file', { body: Buffer.from('x'), acl: 'private' });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-'));
   });
 
@@ -274,6 +274,29 @@ describe('bad input: a clear error and nothing written', () => {
     expect(errors(r).join('\n')).toMatch(message);
     expect(await listKeys('new', dst)).toEqual([]);
     expect(await listKeys('old', src)).toEqual(['a/file']);
+  });
+
+  test('credentials that can list but not read: said at once, nothing written', async () => {
+    const envFile = fs.readFileSync(path.join(RGW_ROOT, 'test-old', 'env'), 'utf8');
+    const otherUser = /RGW_OTHER_USER=['"]?([^'"\n]+)/.exec(envFile)![1];
+    await client('old').send(
+      new PutBucketPolicyCommand({
+        Bucket: src,
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: [`arn:aws:iam:::user/${otherUser}`] }, Action: ['s3:ListBucket'], Resource: [`arn:aws:s3:::${src}`] }],
+        }),
+      }),
+    );
+    const r = await runBundle(
+      'mirror-bucket',
+      { source: `${rgw('old').endpoint}/${src} credentials=env:LISTER`, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW` },
+      { env: { ...env(), LISTER_ACCESS_KEY_ID: rgw('old').otherAccessKey, LISTER_SECRET_ACCESS_KEY: rgw('old').otherSecretKey }, cwd: dir },
+    );
+    expect(r.code).toBe(1);
+    expect(errors(r).join('\n')).toMatch(/input "source": the credentials may list .* but not read its objects \(HEAD "a\/file" was refused\); they need s3:GetObject as well as s3:ListBucket/);
+    expect(await listKeys('new', dst)).toEqual([]);
+    await client('old').send(new DeleteBucketPolicyCommand({ Bucket: src }));
   });
 
   test('a manifest from another pair of stores is ignored with a warning', async () => {

@@ -51,7 +51,7 @@ function options(source: ObjectStore, destination: ObjectStore, extra: Partial<M
     partSize: 5 * 1024 * 1024,
     partsInFlight: 2,
     memory: 64 * 1024 * 1024,
-    verifyVisibility: false,
+    verifyVisibility: 'none',
     probe: async () => ({ access: 'denied' }),
     events: { info: () => undefined, debug: () => undefined, warning: () => undefined, line: (m, k) => lines.push([m, k]) },
     ...extra,
@@ -198,7 +198,7 @@ test('an object found exposed after writing fails the run', async () => {
   const source = await store({ 'rhel-9.qcow2': 'secret' });
   const destination = await store({});
   const anonymous = Object.assign(Object.create(destination) as ObjectStore, { anonymousUrl: (k: string) => `http://store.invalid/${k}` });
-  const { o } = options(source, anonymous, { mode: 'copy', verifyVisibility: true, probe: async () => ({ access: 'readable', status: 200 }) });
+  const { o } = options(source, anonymous, { mode: 'copy', verifyVisibility: 'private', probe: async () => ({ access: 'readable', status: 200 }) });
   const r = await mirror(o);
   expect(r.counts.failed).toBe(1);
   expect(r.failures[0]!.reason).toMatch(/EXPOSED/);

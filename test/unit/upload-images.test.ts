@@ -41,6 +41,9 @@ class FlakyStore implements ObjectStore {
   listPages(p?: string) {
     return this.inner.listPages(p);
   }
+  read(k: string) {
+    return this.inner.read(k);
+  }
   list(p?: string) {
     return this.inner.list(p);
   }

@@ -24,7 +24,7 @@ export interface MirrorBucketInputs {
   readonly maxDelete?: number;
   readonly backupPrefix?: string;
   readonly rules: readonly VisibilityRule[];
-  readonly verifyVisibility: boolean;
+  readonly verifyVisibility: 'all' | 'private' | 'none';
   readonly shard: Shard;
   readonly shardCount: number;
   /** `none`, `cache` (the Actions cache), or a file path. */
@@ -71,7 +71,7 @@ export function readMirrorBucketInputs(host: Host): MirrorBucketInputs {
     ),
     backupPrefix,
     rules: parseInput(host, 'visibility-rules', parseVisibilityRules, DEFAULT_RULES_TEXT),
-    verifyVisibility: parseInput(host, 'verify-visibility', parseBoolean, 'true'),
+    verifyVisibility: parseInput(host, 'verify-visibility', parseChoice(['all', 'private', 'none'] as const), 'private'),
     shard: parseInput(host, 'shard', parseShard, ''),
     shardCount: parseInput(host, 'shard-count', parseIntInRange(1, MAX_SHARDS), '4'),
     manifest: parseInput(

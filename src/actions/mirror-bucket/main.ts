@@ -9,6 +9,8 @@ import { ActionFailure, type ActionContext } from '../../runtime/run-action';
 import type { Summary } from '../../runtime/summary';
 import type { ObjectStore } from '../../storage/object-store';
 import { openStore } from '../../storage/open-store';
+import { StoreError } from '../../storage/object-store';
+import { ConfigurationError, quote } from '../../config/configuration-error';
 import { RateLimiter } from '../../storage/rate-limit';
 import { RateLimitedStore } from '../../storage/rate-limited-store';
 import { ManifestReader, ManifestWriter, type ManifestIdentity } from '../../sync/manifest';
@@ -43,9 +45,34 @@ export async function mirrorBucket({ host, summary, onInterrupt }: ActionContext
       if (inputs.shard.count > 1) host.info(`shard ${inputs.shard.index}/${inputs.shard.count}: keys ${describeRange(inputs.shard)}`);
     });
     if (inputs.mode === 'plan-shards') return await planShards(host, summary, source, inputs);
+    await host.group('Preflight: reading the source', () => checkReadable(source, inputs));
     await run(host, summary, onInterrupt, source, destination, inputs);
   } finally {
     for (const s of opened) s.close();
+  }
+}
+
+/**
+ * Credentials that may list but not read would fail every copy one by one: one HEAD of the first
+ * key in range says so at once, before anything is written.
+ */
+async function checkReadable(source: ObjectStore, inputs: MirrorBucketInputs): Promise<void> {
+  const keep = filterOf(inputs);
+  let first: string | undefined;
+  for await (const page of source.listPages('', inputs.shard.range)) {
+    first = page.find((o) => keep(o.key))?.key;
+    if (first !== undefined || page.length > 0) break;
+  }
+  if (first === undefined) return;
+  try {
+    await source.head(first);
+  } catch (e) {
+    if (e instanceof StoreError && e.kind === 'access-denied') {
+      throw new ConfigurationError(
+        `input "source": the credentials may list ${source.display} but not read its objects (HEAD ${quote(first)} was refused); they need s3:GetObject as well as s3:ListBucket`,
+      );
+    }
+    throw e;
   }
 }
 
