@@ -19,6 +19,11 @@ export interface TransferOptions {
   readonly partsInFlight: number;
   /** Registers the abort of an open multipart upload for an interrupt; returns its unregistration. */
   readonly onInterrupt?: (abort: () => Promise<void>) => () => void;
+  /**
+   * Called with the destination key before a multipart write to it starts: the place to abort the
+   * uploads of that key that an earlier, killed run left open (nobody else would ever abort them).
+   */
+  readonly beforeMultipart?: (destKey: string) => Promise<void>;
 }
 
 export interface Transferred {
@@ -56,6 +61,8 @@ export async function transfer(
   options: WriteOptions,
   t: TransferOptions,
 ): Promise<Transferred> {
+  // Both the streamed multipart write and a provider-side multipart copy (over 5 GiB) start here.
+  if (head.size > t.partSize) await t.beforeMultipart?.(destKey);
   if (destination.copyFrom) {
     const r = await destination.copyFrom(source, key, destKey, head.size, options);
     if (r) return { etag: r.etag, readCheck: 'none', how: 'server' };
