@@ -51,8 +51,9 @@ describe.each(ACTIONS.map((a) => [a.action, a] as const))('%s at 10 %% faults, t
   const ws = entry.workspace('small');
   test.each(SEEDS)('seed %d: converges; stores hold exactly the right objects; nothing open, nothing exposed', async (seed) => {
     const buckets = await bucketPair('faults');
-    const ps = [await proxied('old', { rate: RATE, seed }), await proxied('new', { rate: RATE, seed: seed + 1000 })];
+    const ps = [await proxied('old', { rate: RATE, seed, rules: entry.faultRules?.(0, seed) }), await proxied('new', { rate: RATE, seed: seed + 1000, rules: entry.faultRules?.(1, seed) })];
     const stores: StoreUnderTest[] = buckets.map((b, i) => ({ ...b, endpoint: ps[i]!.url }));
+    await entry.prepare?.(ws, buckets);
     const runs: BundleRun[] = [];
     let plan = entry.plan(ws, stores, 1);
     for (let attempt = 1; attempt <= MAX_RUNS; attempt++) {
@@ -67,6 +68,7 @@ describe.each(ACTIONS.map((a) => [a.action, a] as const))('%s at 10 %% faults, t
     for (const r of runs.slice(0, -1)) expect(errors(r).join('\n')).not.toMatch(/internal error/);
     const check = await checkStores(plan.expected, entry, buckets);
     expect(check.problems).toEqual([]);
+    expect((await entry.verify?.(ws, last, stores, 'faults')) ?? []).toEqual([]);
     const line = ps.map((p, i) => `${buckets[i]!.id}: ${describeInjected(p)}`).join('; ');
     console.log(`[faults] ${entry.action} seed ${seed}: rate ${RATE * 100} %, ${runs.length} run(s), ${line}; ${check.objects} object(s) checked`);
     tally.runs += runs.length;

@@ -141,3 +141,16 @@ test('a rate replays the same faults for the same seed, whatever the order of re
   expect(a.count).toBeGreaterThan(8);
   expect(a.count).toBeLessThan(30);
 });
+
+test('a delay rule with a body rate passes the whole answer on, paced', async () => {
+  const proxy = await startFaultProxy({ upstream: upstreamUrl, rules: [{ kind: 'delay', match: () => true, delayMs: 0, bodyBytesPerSecond: 500 }] });
+  try {
+    const a = await send(proxy, 'GET', '/b/k');
+    expect(a.status).toBe(200);
+    expect(a.body).toBe(`<ListBucketResult>${'x'.repeat(100)}</ListBucketResult>`);
+    // 136 bytes at 500 bytes a second.
+    expect(a.ms).toBeGreaterThanOrEqual(250);
+  } finally {
+    await proxy.close();
+  }
+});
