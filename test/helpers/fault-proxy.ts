@@ -84,7 +84,8 @@ export interface Injected {
 
 /** The S3 operation of a path-style request. Unknown shapes are `METHOD` plus `Bucket` or `Object`. */
 export function operationOf(method: string, path: string, query: URLSearchParams): string {
-  const isObject = path.replace(/^\/+/, '').includes('/');
+  // The SDK addresses a bucket path-style as `/bucket/` (trailing slash): that is no object key.
+  const isObject = /^[^/]+\/./.test(path.replace(/^\/+/, ''));
   const m = method.toUpperCase();
   if (isObject) {
     if (m === 'POST' && query.has('uploads')) return 'CreateMultipartUpload';

@@ -60,6 +60,10 @@ test('operations are told apart by method, path and query', () => {
   expect(op('PUT', '/b/dir/k')).toBe('PutObject');
   expect(op('HEAD', '/b/k')).toBe('HeadObject');
   expect(op('GET', '/b?list-type=2&prefix=p')).toBe('ListObjectsV2');
+  // How the SDK sends it, path-style.
+  expect(op('GET', '/b/?list-type=2&prefix=p')).toBe('ListObjectsV2');
+  expect(op('GET', '/b/?uploads')).toBe('ListMultipartUploads');
+  expect(op('POST', '/b/?delete')).toBe('DeleteObjects');
   expect(op('GET', '/b?uploads')).toBe('ListMultipartUploads');
   expect(op('HEAD', '/b')).toBe('HeadBucket');
   expect(op('GET', '/b?policy')).toBe('GetBucketPolicy');
