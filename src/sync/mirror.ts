@@ -73,6 +73,12 @@ export interface MirrorOptions {
   readonly stopped?: () => boolean;
   /** Registers cleanup (aborting an open upload) for an interrupt. */
   readonly onInterrupt?: (cleanup: () => Promise<void>) => () => void;
+  /**
+   * Multipart uploads of a key this run writes that the destination says were initiated before
+   * this are aborted first: a killed run's, which nothing else would ever complete or abort.
+   * Default: when the run starts.
+   */
+  readonly staleBefore?: Date;
 }
 
 export interface MirrorCounts {
@@ -137,6 +143,7 @@ export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
     budget: new ByteBudget(o.memory),
     deletions: [],
     warnedPolicy: false,
+    staleBefore: o.staleBefore ?? new Date(),
   };
 
   // Results come back out of order; the manifest must be written in key order.
@@ -209,6 +216,21 @@ interface Ctx {
   readonly budget: ByteBudget;
   readonly deletions: ObjectInfo[];
   warnedPolicy: boolean;
+  readonly staleBefore: Date;
+}
+
+/** Aborts what a killed earlier run left open for `key` at the destination; a failure only warns. */
+async function abortStale(ctx: Ctx, key: string): Promise<void> {
+  const store = ctx.o.destination;
+  if (!store.abortStaleUploads) return;
+  try {
+    const aborted = await store.abortStaleUploads(key, ctx.staleBefore);
+    if (aborted.length > 0) {
+      ctx.o.events.info(`${key}: aborted ${aborted.length} multipart upload(s) left open by an earlier run (initiated ${aborted.map((u) => u.initiated.toISOString()).join(', ')})`);
+    }
+  } catch (e) {
+    ctx.o.events.warning(`${key}: could not look for multipart uploads left open by an earlier run: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 /**
@@ -338,6 +360,7 @@ async function copy(ctx: Ctx, src: ObjectInfo, kind: 'copied' | 'updated', why?:
         budget: ctx.budget,
         partsInFlight: o.partsInFlight,
         onInterrupt: o.onInterrupt,
+        beforeMultipart: (k) => abortStale(ctx, k),
       });
       if (o.verifyVisibility === 'all' || (o.verifyVisibility === 'private' && visibility === 'private')) await checkVisibility(ctx, key, visibility);
       report.counts[kind]++;
@@ -404,6 +427,7 @@ async function deleteOne(ctx: Ctx, d: ObjectInfo): Promise<void> {
         partSize: o.partSize,
         budget: ctx.budget,
         partsInFlight: o.partsInFlight,
+        beforeMultipart: (k) => abortStale(ctx, k),
       });
       // Gone already (deleted by someone else since the listing): nothing to keep or delete.
       const kept = await backedUp.then(

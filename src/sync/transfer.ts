@@ -19,6 +19,11 @@ export interface TransferOptions {
   readonly partsInFlight: number;
   /** Registers the abort of an open multipart upload for an interrupt; returns its unregistration. */
   readonly onInterrupt?: (abort: () => Promise<void>) => () => void;
+  /**
+   * Called with the destination key before a multipart write to it starts: the place to abort the
+   * uploads of that key that an earlier, killed run left open (nobody else would ever abort them).
+   */
+  readonly beforeMultipart?: (destKey: string) => Promise<void>;
 }
 
 export interface Transferred {
@@ -66,6 +71,8 @@ export async function transfer(
   expectedSize: number,
   t: TransferOptions,
 ): Promise<Copied> {
+  // Both the streamed multipart write and a provider-side multipart copy (over 5 GiB) start here.
+  if (expectedSize > t.partSize) await t.beforeMultipart?.(destKey);
   const changed = (size: number) => new SourceMismatchError(`${key}: changed in the source while mirroring (${expectedSize} -> ${size} bytes); the next run copies it`);
   if (destination.copyFrom && destination.canCopyFrom?.(source)) {
     const head = await source.head(key);

@@ -9,7 +9,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import { runBundle, type BundleRun } from './bundle';
+import type { FaultKind, FaultRule } from './fault-proxy';
 import { anonymousStatus, client, listKeys, openUploads, rgw, type ClusterId } from './rgw';
 
 /** One store an action writes to: a bucket on a cluster, reached at `endpoint` (the RGW or a proxy in front of it). */
@@ -47,10 +49,29 @@ export interface ActionEntry {
   plan(ws: string, stores: readonly StoreUnderTest[], attempt: number): PlannedRun;
   /** Visibility any key this action writes must have, for keys not in `expected` (earlier attempts). */
   visibilityOf(key: string): 'public' | 'private';
-  /** The operation to count before killing a run of the 'big' workspace (the kill tests). */
-  readonly killAfter: { readonly op: string; readonly n: number };
+  /**
+   * The operation to count before killing a run of the 'big' workspace (the kill tests), on the
+   * proxy of store `on` (default 0), slowed by `delayMs` (default 250) and, for answers with a body,
+   * paced to `bodyBytesPerSecond`. Absent: the action is not long-running and has no kill test.
+   */
+  readonly killAfter?: { readonly op: string; readonly n: number; readonly on?: number; readonly delayMs?: number; readonly bodyBytesPerSecond?: number };
+  /** Instead of counting requests: resolves when the run is far enough in to be killed. */
+  killWhen?(ws: string, plan: PlannedRun, stores: readonly StoreUnderTest[]): Promise<void>;
   /** Whether the 'big' workspace goes in multipart uploads, which a kill leaves open. */
   readonly bigIsMultipart: boolean;
+  /** Multipart uploads a kill leaves open at least (default 2: one in each store). */
+  readonly orphansAtLeast?: number;
+  /**
+   * Rules the fault suite adds before the rate on store `index`'s proxy, for an action that sends
+   * too few requests for a rate alone to break it surely.
+   */
+  faultRules?(index: number, seed: number): FaultRule[];
+  /** Puts the objects the action reads in place, directly (no proxy), once the buckets exist. */
+  prepare?(ws: string, buckets: readonly { id: ClusterId; bucket: string }[]): Promise<void>;
+  /** Problems with what the run did beyond the stores' objects (outputs, report, files), after convergence. */
+  verify?(ws: string, run: BundleRun, stores: readonly StoreUnderTest[], phase: 'faults' | 'kill'): Promise<string[]>;
+  /** Problems with what is visible while a killed run lies dead, beyond the stores. */
+  whileDead?(ws: string, plan: PlannedRun, stores: readonly StoreUnderTest[]): Promise<string[]>;
 }
 
 /** Environment giving each cluster's keys as `env:OLD` / `env:NEW` credentials. */
@@ -177,8 +198,251 @@ const uploadLogs: ActionEntry = {
   bigIsMultipart: false,
 };
 
-/** Every action the reliability suites run. mirror-bucket, audit-acl and download-image join here. */
-export const ACTIONS: readonly ActionEntry[] = [uploadImage, uploadLogs];
+/** An object put in place directly with the SDK: `multipart` gives the part size when it goes in parts. */
+interface Seeded {
+  readonly key: string;
+  readonly body: Buffer;
+  readonly visibility: 'public' | 'private';
+  readonly multipart?: number;
+  /** Record `x-amz-meta-sha256`, as the project's own uploads do. */
+  readonly sha256Meta?: boolean;
+}
+
+async function seed(id: ClusterId, bucket: string, prefix: string, o: Seeded): Promise<void> {
+  const c = client(id);
+  const common = { Bucket: bucket, Key: `${prefix}${o.key}`, ACL: o.visibility === 'public' ? ('public-read' as const) : ('private' as const), Metadata: (o.sha256Meta ? { sha256: sha(o.body) } : {}) as Record<string, string> };
+  if (o.multipart === undefined) {
+    await c.send(new PutObjectCommand({ ...common, Body: o.body }));
+    return;
+  }
+  const { UploadId } = await c.send(new CreateMultipartUploadCommand(common));
+  const parts = [];
+  for (let i = 0, n = 1; i < o.body.length; i += o.multipart, n++) {
+    const r = await c.send(new UploadPartCommand({ Bucket: bucket, Key: common.Key, UploadId, PartNumber: n, Body: o.body.subarray(i, i + o.multipart) }));
+    parts.push({ PartNumber: n, ETag: r.ETag });
+  }
+  await c.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: common.Key, UploadId, MultipartUpload: { Parts: parts } }));
+}
+
+const rhelPrivate = (key: string): 'public' | 'private' => (/^rhel/i.test(path.posix.basename(key)) ? 'private' : 'public');
+const seededSets = new Map<string, readonly Seeded[]>();
+
+/** mirror-bucket: the old cluster's `src/` copied to the new cluster's `mirror/`, a manifest kept in a file. */
+const mirrorBucket: ActionEntry = {
+  action: 'mirror-bucket',
+  workspace(kind) {
+    const ws = scratch('ws-mirror');
+    const objects: Seeded[] =
+      kind === 'small'
+        ? [
+            { key: 'fedora-42.qcow2', body: randomBytes(200 * 1024), visibility: 'public', sha256Meta: true },
+            { key: 'debian-13.img', body: randomBytes(90 * 1024), visibility: 'public' },
+            { key: 'rhel-9-6.qcow2', body: randomBytes(300 * 1024), visibility: 'private' },
+            // Three parts of 5 MiB: a multipart ETag, so the recorded sha256 or the manifest proves it.
+            { key: 'centos-10-multi.qcow2', body: randomBytes(12 * MIB), visibility: 'public', multipart: 5 * MIB, sha256Meta: true },
+            { key: 'nested/deep/a b+c%d#e&f=g.txt', body: Buffer.from('special characters\n'), visibility: 'public' },
+            { key: 'nested/ünïcödé-名前.txt', body: Buffer.from('unicode\n'), visibility: 'public' },
+            { key: 'logs/run-1/log.txt', body: randomBytes(3000), visibility: 'public' },
+            { key: 'empty', body: Buffer.alloc(0), visibility: 'public' },
+          ]
+        : [
+            { key: 'fedora-42.qcow2', body: randomBytes(64 * 1024), visibility: 'public' },
+            { key: 'debian-13.img', body: randomBytes(64 * 1024), visibility: 'public' },
+            // Twelve parts of 5 MiB, streamed from one cluster to the other.
+            { key: 'rhel-10-big.qcow2', body: randomBytes(60 * MIB), visibility: 'private', sha256Meta: true },
+          ];
+    seededSets.set(ws, objects);
+    return ws;
+  },
+  async prepare(ws, buckets) {
+    for (const o of seededSets.get(ws)!) await seed(buckets[0]!.id, buckets[0]!.bucket, 'src/', o);
+  },
+  plan(ws, stores) {
+    const [src, dst] = stores as [StoreUnderTest, StoreUnderTest];
+    const objects = seededSets.get(ws)!;
+    return {
+      cwd: ws,
+      env: storeEnv(),
+      inputs: {
+        source: `${src.endpoint}/${src.bucket}/src/ credentials=env:OLD name=old`,
+        destination: `${dst.endpoint}/${dst.bucket}/mirror/ credentials=env:NEW name=new`,
+        mode: 'copy',
+        'part-size': '5MiB',
+        manifest: path.join(ws, `manifest-${dst.bucket}.gz`),
+        'report-path': path.join(ws, `report-${dst.bucket}.txt`),
+      },
+      expected: objects.flatMap((o) => [
+        { id: src.id, bucket: src.bucket, key: `src/${o.key}`, sha256: sha(o.body), visibility: o.visibility },
+        { id: dst.id, bucket: dst.bucket, key: `mirror/${o.key}`, sha256: sha(o.body), visibility: o.visibility, ...(o.sha256Meta ? { metaSha256: sha(o.body) } : {}) },
+      ]),
+    };
+  },
+  visibilityOf: rhelPrivate,
+  async verify(ws, run, stores) {
+    const problems: string[] = [];
+    const [src, dst] = stores as [StoreUnderTest, StoreUnderTest];
+    if (run.outputs['in-sync'] !== 'true' || run.outputs.failed !== '0') problems.push(`last run: in-sync ${run.outputs['in-sync']}, failed ${run.outputs.failed}`);
+    if (!fs.existsSync(path.join(ws, `manifest-${dst.bucket}.gz`))) problems.push('no manifest file written');
+    // Check mode directly against the stores, no proxy: the two agree.
+    const check = await runBundle(
+      'mirror-bucket',
+      {
+        source: `${rgw(src.id).endpoint}/${src.bucket}/src/ credentials=env:OLD name=old`,
+        destination: `${rgw(dst.id).endpoint}/${dst.bucket}/mirror/ credentials=env:NEW name=new`,
+        mode: 'check',
+        'report-path': path.join(ws, `check-${dst.bucket}.txt`),
+      },
+      { cwd: ws, env: storeEnv() },
+    );
+    const got = { code: check.code, missing: check.outputs.missing, extra: check.outputs.extra, differ: check.outputs.differ, 'in-sync': check.outputs['in-sync'] };
+    const want = { code: 0, missing: '0', extra: '0', differ: '0', 'in-sync': 'true' };
+    if (JSON.stringify(got) !== JSON.stringify(want)) problems.push(`check mode afterwards: ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+    return problems;
+  },
+  killAfter: { op: 'UploadPart', n: 4, on: 1 },
+  bigIsMultipart: true,
+  // The mirror writes to the destination only.
+  orphansAtLeast: 1,
+};
+
+/** The key the audit's rules call private but the stores hold public-read: the one right finding. */
+const CANARY = 'audit-canary.qcow2';
+/** Findings that say a check could not be made: allowed under faults, never a verdict. */
+const UNKNOWN_KINDS = new Set(['check-failed', 'policy-unreadable', 'setting-unreadable']);
+
+/** audit-acl: both stores audited through the proxies; the report must hold no false finding. */
+const auditAcl: ActionEntry = {
+  action: 'audit-acl',
+  workspace() {
+    const ws = scratch('ws-audit');
+    const objects: Seeded[] = [
+      { key: 'fedora-42.qcow2', body: randomBytes(2048), visibility: 'public' },
+      { key: 'debian-13.img', body: randomBytes(2048), visibility: 'public' },
+      { key: 'rhel-9-6.qcow2', body: randomBytes(2048), visibility: 'private' },
+      { key: 'RHEL-10-0.qcow2', body: randomBytes(2048), visibility: 'private' },
+      { key: 'nested/a b+c%d#e&f=g.txt', body: Buffer.from('special\n'), visibility: 'public' },
+      { key: CANARY, body: randomBytes(1024), visibility: 'public' },
+      ...Array.from({ length: 10 }, (_, i): Seeded => ({ key: `logs/test-${i}.log`, body: randomBytes(300), visibility: 'public' })),
+    ];
+    seededSets.set(ws, objects);
+    return ws;
+  },
+  async prepare(ws, buckets) {
+    for (const b of buckets) for (const o of seededSets.get(ws)!) await seed(b.id, b.bucket, 'images/', o);
+  },
+  plan(ws, stores) {
+    return {
+      cwd: ws,
+      env: storeEnv(),
+      inputs: {
+        stores: stores.map((s) => storeLine(s, 'images')).join('\n'),
+        'visibility-rules': `${CANARY} private\nrhel* private\n* public`,
+        'fail-on': 'never',
+        fix: 'false',
+        concurrency: '8',
+        'report-path': path.join(ws, `audit-${stores[0]!.bucket}.json`),
+      },
+      // The audit changes nothing.
+      expected: stores.flatMap((s) => seededSets.get(ws)!.map((o) => ({ id: s.id, bucket: s.bucket, key: `images/${o.key}`, sha256: sha(o.body), visibility: o.visibility }))),
+    };
+  },
+  visibilityOf: rhelPrivate,
+  /**
+   * A probe or an ACL read that failed is `check-failed` (a warning saying the object was not
+   * checked), never a verdict: no other finding but the canary's `exposed`, and the canary either
+   * found exposed or reported not checked, in each store.
+   */
+  async verify(ws, run, stores) {
+    const problems: string[] = [];
+    const report = JSON.parse(fs.readFileSync(run.outputs.report!, 'utf8')) as { stores: { name: string; objectsChecked: number; findings: { kind: string; key?: string; message: string }[] }[] };
+    const total = seededSets.get(ws)!.length;
+    if (report.stores.length !== stores.length) problems.push(`report holds ${report.stores.length} store(s)`);
+    let exposed = 0;
+    for (const st of report.stores) {
+      if (st.objectsChecked !== total) problems.push(`${st.name}: ${st.objectsChecked} object(s) checked of ${total}`);
+      for (const f of st.findings) {
+        if (f.kind === 'exposed' && f.key === CANARY) exposed++;
+        else if (!UNKNOWN_KINDS.has(f.kind)) problems.push(`${st.name}: false finding ${f.kind} ${f.key ?? '(bucket)'}: ${f.message}`);
+      }
+      const canary = st.findings.filter((f) => f.key === CANARY).map((f) => f.kind);
+      if (canary.length !== 1) problems.push(`${st.name}: the exposed canary gave findings ${JSON.stringify(canary)}, expected exposed (or check-failed)`);
+    }
+    if (run.outputs.errors !== String(exposed)) problems.push(`errors output ${run.outputs.errors}, the report holds ${exposed} exposed`);
+    if (run.outputs['objects-checked'] !== String(total * stores.length)) problems.push(`objects-checked ${run.outputs['objects-checked']}`);
+    return problems;
+  },
+  bigIsMultipart: false,
+};
+
+const SMALL_IMAGE = 'fedora-42.qcow2';
+const BIG_IMAGE = 'rhel-10-big.qcow2';
+const saveDir = (ws: string, stores: readonly StoreUnderTest[]) => path.join(ws, 'out', stores[0]!.bucket);
+
+/** download-image: the image is in both stores; it must land whole, with its sha256, and no `.part` left. */
+const downloadImage: ActionEntry = {
+  action: 'download-image',
+  workspace(kind) {
+    const ws = scratch('ws-download');
+    seededSets.set(ws, [
+      kind === 'small'
+        ? { key: SMALL_IMAGE, body: randomBytes(3 * MIB + 17), visibility: 'public', sha256Meta: true }
+        : { key: BIG_IMAGE, body: randomBytes(60 * MIB), visibility: 'private', sha256Meta: true },
+    ]);
+    return ws;
+  },
+  async prepare(ws, buckets) {
+    for (const b of buckets) for (const o of seededSets.get(ws)!) await seed(b.id, b.bucket, 'images/', o);
+  },
+  plan(ws, stores) {
+    const image = seededSets.get(ws)![0]!;
+    return {
+      cwd: ws,
+      env: storeEnv(),
+      inputs: { 'object-key': image.key, 'save-to': `${path.relative(ws, saveDir(ws, stores))}/`, stores: stores.map((s) => storeLine(s, 'images')).join('\n'), sha256: sha(image.body) },
+      expected: stores.map((s) => ({ id: s.id, bucket: s.bucket, key: `images/${image.key}`, sha256: sha(image.body), visibility: image.visibility })),
+    };
+  },
+  visibilityOf: rhelPrivate,
+  // One HEAD and one GET a run: the first GET from the first store always breaks, a different way for each seed.
+  faultRules: (index, seed) =>
+    index === 0 ? [{ kind: (['reset-mid-body', 'truncate', 'drop-answer', 'internal', 'slowdown'] as FaultKind[])[seed % 5]!, match: (r) => r.op === 'GetObject', nth: [1] }] : [],
+  async verify(ws, run, stores, phase) {
+    const problems: string[] = [];
+    const image = seededSets.get(ws)![0]!;
+    const file = path.join(saveDir(ws, stores), image.key);
+    if (!fs.existsSync(file)) return [`${file} missing`];
+    const got = sha(fs.readFileSync(file));
+    if (got !== sha(image.body)) problems.push(`${image.key}: sha256 ${got}, expected ${sha(image.body)}`);
+    if (run.outputs.sha256 !== sha(image.body)) problems.push(`sha256 output ${run.outputs.sha256}`);
+    const left = fs.readdirSync(saveDir(ws, stores)).filter((n) => n !== image.key);
+    if (left.length > 0) problems.push(`left beside the file: ${left.join(', ')}`);
+    // The re-run after a kill takes the killed run's bytes rather than fetching them again.
+    if (phase === 'kill' && !(Number(run.outputs['resumed-from']) > 0)) problems.push(`re-run resumed from ${run.outputs['resumed-from']}, expected the killed run's .part`);
+    return problems;
+  },
+  killAfter: { op: 'GetObject', n: 1, delayMs: 0, bodyBytesPerSecond: 24 * MIB },
+  async killWhen(ws, _plan, stores) {
+    const part = path.join(saveDir(ws, stores), `${BIG_IMAGE}.part`);
+    // Bounded: a run that ends first is caught by the kill test (no SIGKILL) and whileDead.
+    for (const end = Date.now() + 60_000; Date.now() < end; ) {
+      if (fs.existsSync(part) && fs.statSync(part).size >= 12 * MIB) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  },
+  async whileDead(ws, _plan, stores) {
+    const dir = saveDir(ws, stores);
+    const problems: string[] = [];
+    if (fs.existsSync(path.join(dir, BIG_IMAGE))) problems.push(`${BIG_IMAGE} in place before the download finished`);
+    const part = path.join(dir, `${BIG_IMAGE}.part`);
+    const size = fs.existsSync(part) ? fs.statSync(part).size : 0;
+    if (!(size > 0 && size < 60 * MIB)) problems.push(`${BIG_IMAGE}.part holds ${size} bytes: not killed mid-download`);
+    return problems;
+  },
+  bigIsMultipart: false,
+};
+
+/** Every action the reliability suites run. */
+export const ACTIONS: readonly ActionEntry[] = [uploadImage, uploadLogs, mirrorBucket, auditAcl, downloadImage];
 
 /** What {@link checkStores} looked at. */
 export interface StoreCheck {

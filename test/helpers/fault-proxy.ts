@@ -55,6 +55,8 @@ export interface FaultRule {
   readonly nth?: readonly number[];
   /** Delay for `delay` (ms); default the proxy's `delayMs`. */
   readonly delayMs?: number;
+  /** For `delay`: the answer's body is also passed on at no more than this many bytes a second. */
+  readonly bodyBytesPerSecond?: number;
 }
 
 export interface FaultProxyOptions {
@@ -82,7 +84,8 @@ export interface Injected {
 
 /** The S3 operation of a path-style request. Unknown shapes are `METHOD` plus `Bucket` or `Object`. */
 export function operationOf(method: string, path: string, query: URLSearchParams): string {
-  const isObject = path.replace(/^\/+/, '').includes('/');
+  // The SDK addresses a bucket path-style as `/bucket/` (trailing slash): that is no object key.
+  const isObject = /^[^/]+\/./.test(path.replace(/^\/+/, ''));
   const m = method.toUpperCase();
   if (isObject) {
     if (m === 'POST' && query.has('uploads')) return 'CreateMultipartUpload';
@@ -150,12 +153,12 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
     return h.readUInt32BE(0) / 2 ** 32;
   };
 
-  const choose = (info: RequestInfo, key: string, occurrence: number): { kind: FaultKind; delayMs: number } | undefined => {
+  const choose = (info: RequestInfo, key: string, occurrence: number): { kind: FaultKind; delayMs: number; bodyBytesPerSecond?: number } | undefined => {
     for (const rule of o.rules ?? []) {
       if (!rule.match(info)) continue;
       const n = (ruleHits.get(rule) ?? 0) + 1;
       ruleHits.set(rule, n);
-      if (rule.nth === undefined || rule.nth.includes(n)) return { kind: rule.kind, delayMs: rule.delayMs ?? delayMs };
+      if (rule.nth === undefined || rule.nth.includes(n)) return { kind: rule.kind, delayMs: rule.delayMs ?? delayMs, bodyBytesPerSecond: rule.bodyBytesPerSecond };
       // A rule that matched but spares this occurrence stops the search: rules are exact.
       return undefined;
     }
@@ -224,6 +227,22 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
         up.pipe(res);
       });
 
+    /** Passes the answer on, its body paced to `bps` bytes a second. */
+    const paced = (bps: number) =>
+      forward((up) => {
+        res.writeHead(up.statusCode ?? 502, up.statusMessage, up.headers);
+        let sent = Promise.resolve();
+        up.on('data', (c: Buffer) => {
+          up.pause();
+          sent = sent.then(() => new Promise<void>((resolve) => setTimeout(resolve, (c.length / bps) * 1000))).then(() => {
+            res.write(c);
+            up.resume();
+          });
+        });
+        up.on('end', () => void sent.then(() => res.end()));
+        up.on('error', () => req.socket.destroy());
+      });
+
     if (fault === undefined) return passOn();
     switch (fault.kind) {
       case 'slowdown':
@@ -246,7 +265,7 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
       case 'delay':
         note('delay');
         req.pause();
-        setTimeout(passOn, fault.delayMs);
+        setTimeout(fault.bodyBytesPerSecond === undefined ? passOn : () => paced(fault.bodyBytesPerSecond!), fault.delayMs);
         return;
       case 'drop-answer':
         note('drop-answer');

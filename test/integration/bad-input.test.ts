@@ -7,6 +7,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { auditAcl } from '../../src/actions/audit-acl/main';
+import { downloadImageAction } from '../../src/actions/download-image/main';
+import { mirrorBucket } from '../../src/actions/mirror-bucket/main';
 import { uploadImage } from '../../src/actions/upload-image/main';
 import { uploadLogs } from '../../src/actions/upload-logs/main';
 import type { Host } from '../../src/runtime/host';
@@ -80,7 +83,7 @@ function runEnv(event?: string): NodeJS.ProcessEnv {
 
 type ErrorClass = 'ConfigurationError' | 'RefusedError' | 'ContentMismatchError';
 interface Case {
-  readonly action: 'upload-image' | 'upload-logs';
+  readonly action: 'upload-image' | 'upload-logs' | 'mirror-bucket' | 'audit-acl' | 'download-image';
   readonly inputs: () => Record<string, string>;
   readonly env?: () => NodeJS.ProcessEnv;
   readonly error: ErrorClass;
@@ -97,6 +100,9 @@ type Over = Record<string, string> | (() => Record<string, string>);
 const lazy = (over: Over) => (typeof over === 'function' ? over() : over);
 const image = (over: Over) => () => ({ files: 'fedora-42.qcow2', stores: `${OLD()}\n${NEW()}`, ...lazy(over) });
 const logs = (over: Over) => () => ({ path: 'logs', stores: `${OLD()}\n${NEW()}`, prefix: 'ci/{run-id}', ...lazy(over) });
+const mirror = (over: Over) => () => ({ source: OLD(), destination: NEW(), ...lazy(over) });
+const audit = (over: Over) => () => ({ stores: `${OLD()}\n${NEW()}`, ...lazy(over) });
+const download = (over: Over) => () => ({ 'object-key': 'fedora-42.qcow2', stores: `${OLD()}\n${NEW()}`, 'save-to': 'dl/', ...lazy(over) });
 const comment = (login: string, body: string, action?: string) => () => runEnv(commentEvent(login, body, action));
 
 const CASES: Record<string, Case> = {
@@ -192,6 +198,31 @@ const CASES: Record<string, Case> = {
     error: 'ConfigurationError',
     message: /^GITHUB_EVENT_PATH ".*event-\d+\.json" is not a readable JSON event: /,
   },
+  // mirror-bucket
+  'mirror: destination inside the source': { action: 'mirror-bucket', inputs: mirror(() => ({ destination: `${rgw('old').endpoint}/${oldBucket}/in/inner credentials=env:OLD` })), error: 'ConfigurationError', message: /^inputs "source" and "destination": ".*\/in" and ".*\/in\/inner" are the same bucket with one prefix inside the other; give two separate places$/ },
+  'mirror: bad glob': { action: 'mirror-bucket', inputs: mirror({ include: '[abc' }), error: 'ConfigurationError', message: /^input "include": glob "\[abc": glob "\[abc" has a '\[' without its '\]'$/ },
+  'mirror: max-delete not a number': { action: 'mirror-bucket', inputs: mirror({ 'max-delete': 'many' }), error: 'ConfigurationError', message: /^input "max-delete": "many" is not allowed; allowed: a whole number of objects \(0 or more\), or none for no limit$/ },
+  'mirror: shard out of range': { action: 'mirror-bucket', inputs: mirror({ shard: '9/8' }), error: 'ConfigurationError', message: /^input "shard": "9\/8" is out of range; allowed: I\/N with 1 <= I <= N <= 1000, such as 2\/8$/ },
+  'mirror: shard JSON malformed': { action: 'mirror-bucket', inputs: mirror({ shard: '{"start":' }), error: 'ConfigurationError', message: /^input "shard": "\{\\"start\\":" is not valid JSON; allowed: I\/N, or one item of the shard plan's "shards" output$/ },
+  'mirror: mode unknown': { action: 'mirror-bucket', inputs: mirror({ mode: 'mirror' }), error: 'ConfigurationError', message: /^input "mode": "mirror" is not allowed; allowed: copy, sync, check, plan-shards$/ },
+  'mirror: dry-run with check': { action: 'mirror-bucket', inputs: mirror({ mode: 'check', 'dry-run': 'true' }), error: 'ConfigurationError', message: /^input "dry-run": check mode never changes anything; dry-run is for copy and sync$/ },
+  'mirror: memory below part-size': { action: 'mirror-bucket', inputs: mirror({ 'part-size': '64MiB', memory: '32MiB' }), error: 'ConfigurationError', message: /^input "memory": 33554432 bytes cannot hold one part of 67108864 bytes; give at least part-size$/ },
+  'mirror: compare unknown': { action: 'mirror-bucket', inputs: mirror({ compare: 'size' }), error: 'ConfigurationError', message: /^input "compare": "size" is not allowed; allowed: checksum, content$/ },
+  'mirror: transfers 0': { action: 'mirror-bucket', inputs: mirror({ transfers: '0' }), error: 'ConfigurationError', message: /^input "transfers": "0" is not allowed; allowed: a whole number from 1 to 256$/ },
+  // audit-acl
+  'audit: bad fail-on': { action: 'audit-acl', inputs: audit({ 'fail-on': 'sometimes' }), error: 'ConfigurationError', message: /^input "fail-on": "sometimes" is not allowed; allowed: error, warning, never$/ },
+  'audit: bad expect-lifecycle': { action: 'audit-acl', inputs: audit({ 'expect-lifecycle': 'logs/ ninety' }), error: 'ConfigurationError', message: /^input "expect-lifecycle": line 1 "logs\/ ninety" is not "PREFIX DAYS" \(such as "logs\/ 90", DAYS from 1 to 36500; "\*" for the whole bucket\)$/ },
+  'audit: bad sample': { action: 'audit-acl', inputs: audit({ sample: '2' }), error: 'ConfigurationError', message: /^input "sample": "2" is not allowed; allowed: a fraction above 0 up to 1 \(such as 0\.05\) or a percentage \(such as 5%\)$/ },
+  'audit: bad rules': { action: 'audit-acl', inputs: audit({ 'visibility-rules': 'rhel* secret' }), error: 'ConfigurationError', message: /^input "visibility-rules": rule 1 "rhel\* secret" is not "GLOB public" or "GLOB private"$/ },
+  'audit: folder store': { action: 'audit-acl', inputs: audit(() => ({ stores: `file://${ws}` })), error: 'ConfigurationError', message: /^input "stores": "file:\/\/.*" is a folder; audit-acl checks S3 stores \(a folder has no ACLs and no anonymous readers\)$/ },
+  'audit: bad fix': { action: 'audit-acl', inputs: audit({ fix: 'always' }), error: 'ConfigurationError', message: /^input "fix": "always" is not allowed; allowed: false, dry-run, true$/ },
+  'audit: bad expect-versioning': { action: 'audit-acl', inputs: audit({ 'expect-versioning': 'on' }), error: 'ConfigurationError', message: /^input "expect-versioning": "on" is not allowed; allowed: any, enabled, suspended, disabled$/ },
+  // download-image
+  'download: bad order': { action: 'download-image', inputs: download({ order: 'random' }), error: 'ConfigurationError', message: /^input "order": "random" is not allowed; allowed: listed, fastest$/ },
+  'download: .part destination': { action: 'download-image', inputs: download({ 'save-to': 'x.qcow2.part' }), error: 'ConfigurationError', message: /^input "save-to": "x\.qcow2\.part" is not allowed; names ending in \.part or \.part\.json are where downloads in progress are kept$/ },
+  'download: bad sha256': { action: 'download-image', inputs: download({ sha256: 'abc' }), error: 'ConfigurationError', message: /^input "sha256": "abc" is not allowed; allowed: empty, or a sha256 of 64 hex digits$/ },
+  'download: retries 21': { action: 'download-image', inputs: download({ retries: '21' }), error: 'ConfigurationError', message: /^input "retries": "21" is not allowed; allowed: a whole number from 0 to 20$/ },
+  'download: key with ..': { action: 'download-image', inputs: download({ 'object-key': '../etc/passwd' }), error: 'ConfigurationError', message: /^input "object-key": key "\.\.\/etc\/passwd" from "input" has an empty, '\.' or '\.\.' segment$/ },
 };
 
 function testHost(inputs: Record<string, string>, env: NodeJS.ProcessEnv): Host {
@@ -211,7 +242,7 @@ function testHost(inputs: Record<string, string>, env: NodeJS.ProcessEnv): Host 
   };
 }
 
-const MAINS = { 'upload-image': uploadImage, 'upload-logs': uploadLogs } as const;
+const MAINS = { 'upload-image': uploadImage, 'upload-logs': uploadLogs, 'mirror-bucket': mirrorBucket, 'audit-acl': auditAcl, 'download-image': downloadImageAction } as const;
 const tally = { cases: 0, runs: 0 };
 afterAll(() => console.log(`[bad-input] ${tally.cases} case(s), ${tally.runs} run(s) (in process and bundle); stores empty after each`));
 

@@ -5,10 +5,11 @@
  * fails under faults is re-run (as a person would) and must converge. Then the ambiguous
  * completion of a multipart upload, and lost CreateMultipartUpload answers, on purpose.
  */
-import { ACTIONS, checkStores, type ActionEntry, type StoreUnderTest } from '../helpers/action-table';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { ACTIONS, checkStores, storeEnv, type ActionEntry, type StoreUnderTest } from '../helpers/action-table';
 import { errors, runBundle, type BundleRun } from '../helpers/bundle';
 import { describeInjected, FAULT_KINDS, startFaultProxy, type FaultProxy, type FaultRule } from '../helpers/fault-proxy';
-import { dropBucket, newBucket, openUploads, rgw, type ClusterId } from '../helpers/rgw';
+import { client, dropBucket, listKeys, newBucket, openUploads, rgw, type ClusterId } from '../helpers/rgw';
 
 const RATE = 0.1;
 const SEEDS = [1, 2, 3, 4, 5];
@@ -51,8 +52,9 @@ describe.each(ACTIONS.map((a) => [a.action, a] as const))('%s at 10 %% faults, t
   const ws = entry.workspace('small');
   test.each(SEEDS)('seed %d: converges; stores hold exactly the right objects; nothing open, nothing exposed', async (seed) => {
     const buckets = await bucketPair('faults');
-    const ps = [await proxied('old', { rate: RATE, seed }), await proxied('new', { rate: RATE, seed: seed + 1000 })];
+    const ps = [await proxied('old', { rate: RATE, seed, rules: entry.faultRules?.(0, seed) }), await proxied('new', { rate: RATE, seed: seed + 1000, rules: entry.faultRules?.(1, seed) })];
     const stores: StoreUnderTest[] = buckets.map((b, i) => ({ ...b, endpoint: ps[i]!.url }));
+    await entry.prepare?.(ws, buckets);
     const runs: BundleRun[] = [];
     let plan = entry.plan(ws, stores, 1);
     for (let attempt = 1; attempt <= MAX_RUNS; attempt++) {
@@ -67,6 +69,7 @@ describe.each(ACTIONS.map((a) => [a.action, a] as const))('%s at 10 %% faults, t
     for (const r of runs.slice(0, -1)) expect(errors(r).join('\n')).not.toMatch(/internal error/);
     const check = await checkStores(plan.expected, entry, buckets);
     expect(check.problems).toEqual([]);
+    expect((await entry.verify?.(ws, last, stores, 'faults')) ?? []).toEqual([]);
     const line = ps.map((p, i) => `${buckets[i]!.id}: ${describeInjected(p)}`).join('; ');
     console.log(`[faults] ${entry.action} seed ${seed}: rate ${RATE * 100} %, ${runs.length} run(s), ${line}; ${check.objects} object(s) checked`);
     tally.runs += runs.length;
@@ -114,5 +117,43 @@ describe('ambiguous completion of a multipart upload', () => {
     const check = await checkStores(plan.expected, entry, buckets);
     expect(check.problems).toEqual([]);
     console.log(`[faults] ambiguous (${kind} on ${match === isComplete ? 'Complete' : 'Create'} x${nth.length}): ${describeInjected(p)}; ${check.objects} object(s) checked`);
+  });
+});
+
+describe('mirror-bucket: a listing failure never leads to a deletion', () => {
+  test.each([
+    ['the source listing', 0],
+    ['the destination listing', 1],
+  ] as const)('sync with %s failing for good: nothing deleted, the run fails naming the listing', async (_what, broken) => {
+    const buckets = await bucketPair('listfail');
+    const [src, dst] = buckets as [{ id: ClusterId; bucket: string }, { id: ClusterId; bucket: string }];
+    const put = (id: ClusterId, bucket: string, key: string) => client(id).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${key.slice(key.indexOf('/') + 1)}\n`, ACL: 'public-read' }));
+    for (const k of ['a.txt', 'b.txt', 'c.txt']) {
+      await put(src.id, src.bucket, `src/${k}`);
+      await put(dst.id, dst.bucket, `mirror/${k}`);
+    }
+    // Only in the destination: a sync that trusted a broken listing would delete it.
+    await put(dst.id, dst.bucket, 'mirror/only-here.txt');
+    // Every listing request is reset, retries included (one page here: the first request is the listing).
+    const p = await proxied(buckets[broken]!.id, { rules: [{ kind: 'reset-before', match: (r) => r.op === 'ListObjectsV2' }] });
+    const endpoint = (i: number) => (i === broken ? p.url : rgw(buckets[i]!.id).endpoint);
+    const run = await runBundle(
+      'mirror-bucket',
+      {
+        source: `${endpoint(0)}/${src.bucket}/src/ credentials=env:OLD`,
+        destination: `${endpoint(1)}/${dst.bucket}/mirror/ credentials=env:NEW`,
+        mode: 'sync',
+      },
+      { env: storeEnv() },
+    );
+    expect(run.code).toBe(1);
+    expect(errors(run).join('\n')).toMatch(/list/i);
+    expect(p.seen.ListObjectsV2).toBeGreaterThanOrEqual(2);
+    expect(p.seen.DeleteObjects ?? 0).toBe(0);
+    expect(p.injected['reset-before']).toBeGreaterThanOrEqual(1);
+    expect(run.outputs.deleted ?? '0').toBe('0');
+    expect(p.seen.DeleteObject ?? 0).toBe(0);
+    expect((await listKeys(dst.id, dst.bucket)).sort()).toEqual(['mirror/a.txt', 'mirror/b.txt', 'mirror/c.txt', 'mirror/only-here.txt']);
+    console.log(`[faults] mirror listing failure on ${buckets[broken]!.id}: ${describeInjected(p)}; exit ${run.code}: ${errors(run)[0]}`);
   });
 });

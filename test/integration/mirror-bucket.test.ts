@@ -308,3 +308,31 @@ describe('bad input: a clear error and nothing written', () => {
     expect(r.stdout).toMatch(/::warning::manifest .* ignored: it belongs to another pair of stores/);
   });
 });
+
+test('uploads a killed run left open for a key the mirror writes are aborted; others are left alone', async () => {
+  const src = await bucket('old', 'mirror-stale-src');
+  const dst = await bucket('new', 'mirror-stale-dst');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-stale-'));
+  const body = randomBytes(6 * MiB);
+  await put('old', src, 'rhel-10-big.qcow2', { body, acl: 'private' });
+  await put('old', src, 'small.txt', { body: Buffer.from('small'), acl: 'public-read' });
+  // What a killed mirror leaves: an upload with a part, for a key it writes (multipart), and
+  // another writer's upload for a key the mirror does not write.
+  const c = client('new');
+  const orphan = await c.send(new CreateMultipartUploadCommand({ Bucket: dst, Key: 'rhel-10-big.qcow2' }));
+  await c.send(new UploadPartCommand({ Bucket: dst, Key: 'rhel-10-big.qcow2', UploadId: orphan.UploadId, PartNumber: 1, Body: body.subarray(0, 5 * MiB) }));
+  const other = await c.send(new CreateMultipartUploadCommand({ Bucket: dst, Key: 'someone-else.bin' }));
+  expect((await openUploads('new', dst)).length).toBe(2);
+  // RGW's initiated time has a resolution of a second.
+  await new Promise((r) => setTimeout(r, 1100));
+  const r = await runBundle(
+    'mirror-bucket',
+    { source: `${rgw('old').endpoint}/${src} credentials=env:OLD`, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`, 'part-size': '5MiB', 'report-path': path.join(dir, 'r.txt') },
+    { env: env(), cwd: dir },
+  );
+  expect(errors(r)).toEqual([]);
+  expect(r.outputs).toMatchObject({ copied: '2', failed: '0' });
+  expect(r.stdout).toMatch(/rhel-10-big\.qcow2: aborted 1 multipart upload\(s\) left open by an earlier run/);
+  expect(await openUploads('new', dst)).toEqual([`someone-else.bin:${other.UploadId}`]);
+  expect(await content('new', dst, 'rhel-10-big.qcow2')).toBe(sha256(body));
+});

@@ -137,6 +137,15 @@ test('no secret reaches a log, an output, a summary, a report or an uploaded obj
   record('upload-image session token', await runBundle('upload-image', { files: 'fedora-42.qcow2', stores: store('images') }, { cwd: ws, env: env({ OLD_SESSION_TOKEN: SESSION }) }));
   record('upload-image dry run', await runBundle('upload-image', { files: 'fedora-42.qcow2', stores: store('images'), 'dry-run': 'true' }, { cwd: ws, env: env() }));
 
+  // mirror-bucket (report file), audit-acl (findings JSON), download-image: success, and a refused secret key.
+  const rep = (name: string) => ({ 'report-path': path.join(ws, `${name}.report`) });
+  record('mirror-bucket ok', await runBundle('mirror-bucket', { source: store('images'), destination: store('mirror'), manifest: path.join(ws, 'manifest.gz'), ...rep('mirror') }, { cwd: ws, env: env() }));
+  record('mirror-bucket wrong key', await runBundle('mirror-bucket', { source: store('images'), destination: store('mirror2'), ...rep('mirror2') }, { cwd: ws, env: env({ OLD_SECRET_ACCESS_KEY: WRONG }) }));
+  record('audit-acl ok', await runBundle('audit-acl', { stores: store('images'), 'fail-on': 'never', ...rep('audit') }, { cwd: ws, env: env() }));
+  record('audit-acl wrong key', await runBundle('audit-acl', { stores: store('images'), ...rep('audit2') }, { cwd: ws, env: env({ OLD_SECRET_ACCESS_KEY: WRONG }) }));
+  record('download-image ok', await runBundle('download-image', { 'object-key': 'fedora-42.qcow2', stores: store('images'), 'save-to': 'dl/' }, { cwd: ws, env: env() }));
+  record('download-image wrong key', await runBundle('download-image', { 'object-key': 'fedora-42.qcow2', stores: store('images'), 'save-to': 'dl2/' }, { cwd: ws, env: env({ OLD_SECRET_ACCESS_KEY: WRONG }) }));
+
   // upload-logs: success with a status and redaction, a refused comment, a bad input after secrets were read.
   const logsInputs = { path: 'logs', stores: store('logs'), prefix: 'ci/{run-id}', 'github-token': TOKEN, 'redact-values': REDACT, 'redact-env': 'MY_SECRET', 'status-context': 'logs' };
   record('upload-logs ok', await runBundle('upload-logs', logsInputs, { cwd: ws, env: env() }));
@@ -167,6 +176,12 @@ test('no secret reaches a log, an output, a summary, a report or an uploaded obj
     // Ceph here ignores the token; it is still sent with every request.
     'upload-image session token': 0,
     'upload-image dry run': 0,
+    'mirror-bucket ok': 0,
+    'mirror-bucket wrong key': 1,
+    'audit-acl ok': 0,
+    'audit-acl wrong key': 1,
+    'download-image ok': 0,
+    'download-image wrong key': 1,
     'upload-logs ok': 0,
     'upload-logs refused': 1,
     'upload-logs bad input': 1,

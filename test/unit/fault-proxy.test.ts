@@ -60,6 +60,10 @@ test('operations are told apart by method, path and query', () => {
   expect(op('PUT', '/b/dir/k')).toBe('PutObject');
   expect(op('HEAD', '/b/k')).toBe('HeadObject');
   expect(op('GET', '/b?list-type=2&prefix=p')).toBe('ListObjectsV2');
+  // How the SDK sends it, path-style.
+  expect(op('GET', '/b/?list-type=2&prefix=p')).toBe('ListObjectsV2');
+  expect(op('GET', '/b/?uploads')).toBe('ListMultipartUploads');
+  expect(op('POST', '/b/?delete')).toBe('DeleteObjects');
   expect(op('GET', '/b?uploads')).toBe('ListMultipartUploads');
   expect(op('HEAD', '/b')).toBe('HeadBucket');
   expect(op('GET', '/b?policy')).toBe('GetBucketPolicy');
@@ -140,4 +144,17 @@ test('a rate replays the same faults for the same seed, whatever the order of re
   // 30 % of 60, give or take.
   expect(a.count).toBeGreaterThan(8);
   expect(a.count).toBeLessThan(30);
+});
+
+test('a delay rule with a body rate passes the whole answer on, paced', async () => {
+  const proxy = await startFaultProxy({ upstream: upstreamUrl, rules: [{ kind: 'delay', match: () => true, delayMs: 0, bodyBytesPerSecond: 500 }] });
+  try {
+    const a = await send(proxy, 'GET', '/b/k');
+    expect(a.status).toBe(200);
+    expect(a.body).toBe(`<ListBucketResult>${'x'.repeat(100)}</ListBucketResult>`);
+    // 136 bytes at 500 bytes a second.
+    expect(a.ms).toBeGreaterThanOrEqual(250);
+  } finally {
+    await proxy.close();
+  }
 });
