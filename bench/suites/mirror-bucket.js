@@ -242,7 +242,7 @@ function tabulate(ctx, samples, methods, plan) {
     };
   };
   const rows = [
-    row('ours-full', 'ours, full mirror', `copy, transfers ${ctx.options.transfers ?? 64}, checkers ${ctx.options.checkers ?? 64}, verify-visibility true`),
+    row('ours-full', 'ours, full mirror', `copy, transfers ${ctx.options.transfers ?? 64}, checkers ${ctx.options.checkers ?? 64}, verify-visibility private (default)`),
     row('rclone-full', 'rclone sync, full mirror', '--transfers 64 --checkers 64'),
     row('ours-noop', 'ours, no-op re-run', 'with the manifest of the full run'),
     row('rclone-noop', 'rclone sync, no-op', 'plain (a HEAD per object)'),

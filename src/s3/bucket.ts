@@ -166,6 +166,13 @@ export class S3Bucket {
 
   /** GET of the whole object with what its headers say (a HEAD's worth): one request instead of two. */
   async read(key: string): Promise<{ head: ObjectHead; body: Readable }> {
+    let lean;
+    try {
+      lean = await this.lean?.read(key);
+    } catch (e) {
+      throw toStoreError(e, this.what('GET', key));
+    }
+    if (lean !== undefined) return { head: headFromHeaders(key, lean.headers), body: lean.body };
     let r;
     try {
       r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
@@ -401,6 +408,30 @@ function sdkHeaders(h: ObjectHeaders) {
     ContentDisposition: h.contentDisposition,
     Metadata: h.metadata ? { ...h.metadata } : undefined,
     ACL: h.acl as ObjectCannedACL | undefined,
+  };
+}
+
+/** What a HEAD (or GET) answer's headers say about the object, as the SDK would parse them. */
+function headFromHeaders(key: string, h: import('node:http').IncomingHttpHeaders): ObjectHead {
+  const one = (name: string) => {
+    const v = h[name];
+    return Array.isArray(v) ? v.join(', ') : v;
+  };
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(h)) {
+    if (name.startsWith('x-amz-meta-') && value !== undefined) metadata[name.slice('x-amz-meta-'.length)] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  const modified = one('last-modified');
+  return {
+    key,
+    size: Number(one('content-length') ?? 0),
+    etag: unquote(one('etag')),
+    lastModified: modified ? new Date(modified) : undefined,
+    metadata,
+    contentType: one('content-type'),
+    contentEncoding: one('content-encoding'),
+    cacheControl: one('cache-control'),
+    contentDisposition: one('content-disposition'),
   };
 }
 

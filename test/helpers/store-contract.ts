@@ -47,6 +47,17 @@ export function describeStoreContract(label: string, open: () => Promise<ObjectS
       expect(await readAll(await store.get('a/hello.txt'))).toEqual(body);
     });
 
+    test('read streams the object with the same head as HEAD gives; a missing one throws not-found', async () => {
+      const body = Buffer.from('read me\n');
+      await store.put('r/one.txt', body, sha(body), { visibility: 'private', contentType: 'text/plain', contentEncoding: 'identity', contentDisposition: 'inline', cacheControl: 'no-cache', metadata: { sha256: sha(body).toString('hex'), note: 'x y' } });
+      const { head, body: stream } = await store.read('r/one.txt');
+      const h = await store.head('r/one.txt');
+      expect(await readAll(stream)).toEqual(body);
+      expect({ ...head, lastModified: undefined }).toEqual({ ...h, lastModified: undefined });
+      expect(head).toMatchObject({ key: 'r/one.txt', size: body.length, contentType: 'text/plain', contentEncoding: 'identity', contentDisposition: 'inline', cacheControl: 'no-cache', metadata: { sha256: sha(body).toString('hex'), note: 'x y' } });
+      await expect(store.read('r/none')).rejects.toMatchObject({ kind: 'not-found' });
+    });
+
     test('a missing object: head is undefined, get throws not-found, delete succeeds', async () => {
       expect(await store.head('nope')).toBeUndefined();
       await expect(store.get('nope')).rejects.toMatchObject({ kind: 'not-found' });
