@@ -27,6 +27,8 @@ export function actionsHost(): Host {
       if (value.length >= 4 && !secrets.includes(value)) secrets.push(value);
     },
     debug: (m) => core.debug(m),
+    // The runner hides debug lines unless step debugging is on; then they are worth writing.
+    debugEnabled: core.isDebug(),
     info: (m) => core.info(m),
     warning: (m) => annotate('warning', m),
     error: (m) => annotate('error', m),

@@ -30,6 +30,7 @@ export function cliHost(o: CliHostOptions): Host & { outputs: Map<string, string
     setSecret: (value: string) => {
       if (value.length >= 4 && !secrets.includes(value)) secrets.push(value);
     },
+    debugEnabled: o.verbose,
     debug: (m: string) => {
       if (o.verbose) err(`debug: ${m}`);
     },

@@ -10,6 +10,8 @@ export interface Host {
   /** Masks a value in everything printed from now on. */
   setSecret(value: string): void;
   debug(message: string): void;
+  /** Whether debug lines are shown at all: callers with one line per object skip building them otherwise. */
+  readonly debugEnabled: boolean;
   info(message: string): void;
   /** A finding a person must act on; shown as an annotation where the host has them. */
   warning(message: string): void;

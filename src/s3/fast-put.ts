@@ -189,14 +189,16 @@ export function signV4(input: SigningInput): string {
 
 // The key changes once a day per region and secret; deriving it is four HMACs per request otherwise.
 // Keyed by a digest so that no secret sits in a map key that a heap dump or debugger would show plainly.
-const SIGNING_KEYS = new Map<string, Buffer>();
+// Kept as a KeyObject: an HMAC keyed by a Buffer re-imports the key each time (about 14 us against 2 us
+// here), which at thousands of requests a second is most of the signing cost.
+const SIGNING_KEYS = new Map<string, crypto.KeyObject>();
 
-function signingKey(secret: string, date: string, region: string): Buffer {
+function signingKey(secret: string, date: string, region: string): crypto.KeyObject {
   const id = crypto.createHash('sha256').update(`${date}\0${region}\0${secret}`).digest('base64');
   let k = SIGNING_KEYS.get(id);
   if (k === undefined) {
     const hmac = (key: string | Buffer, data: string) => crypto.createHmac('sha256', key).update(data).digest();
-    k = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), 's3'), 'aws4_request');
+    k = crypto.createSecretKey(hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), 's3'), 'aws4_request'));
     if (SIGNING_KEYS.size >= 64) SIGNING_KEYS.clear();
     SIGNING_KEYS.set(id, k);
   }

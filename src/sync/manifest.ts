@@ -116,6 +116,8 @@ export class ManifestWriter {
   private readonly done: Promise<void>;
   private last?: string;
   private count = 0;
+  /** Lines not yet handed to gzip: written in chunks, not a line at a time. */
+  private pending = '';
 
   constructor(
     private readonly file: string,
@@ -130,7 +132,12 @@ export class ManifestWriter {
     if (this.last !== undefined && compareKeys(e.key, this.last) <= 0) throw new Error(`manifest entries out of order: ${JSON.stringify(e.key)}`);
     this.last = e.key;
     this.count++;
-    if (!this.out.write(`${JSON.stringify(e.key)}\t${e.sourceEtag}\t${e.size}\t${e.destinationEtag}\n`)) await once(this.out, 'drain');
+    this.pending += `${JSON.stringify(e.key)}\t${e.sourceEtag}\t${e.size}\t${e.destinationEtag}\n`;
+    if (this.pending.length >= 65_536) {
+      const chunk = this.pending;
+      this.pending = '';
+      if (!this.out.write(chunk)) await once(this.out, 'drain');
+    }
   }
 
   get entries(): number {
@@ -139,7 +146,8 @@ export class ManifestWriter {
 
   /** Finishes the file and renames it into place. */
   async close(): Promise<void> {
-    this.out.end();
+    this.out.end(this.pending);
+    this.pending = '';
     await this.done;
     await fs.rename(`${this.file}.tmp`, this.file);
   }

@@ -368,7 +368,10 @@ async function copy(ctx: Ctx, src: ObjectInfo, kind: 'copied' | 'updated', why?:
       if (t.how === 'server') report.serverSideCopies++;
       else report.readChecks[t.readCheck]++;
       o.events.line(kind === 'copied' ? '+' : '*', key, `${reason}: ${kind} (${t.how === 'server' ? 'server-side' : `streamed, read checked by ${t.readCheck}`}), ${visibility}`);
-      return t.etag !== undefined && src.etag !== undefined ? { key, sourceEtag: t.head.etag ?? src.etag, size: src.size, destinationEtag: t.etag } : null;
+      // Equal MD5-shaped ETags prove the pair by themselves next time: no entry needed.
+      const sourceEtag = t.head.etag ?? src.etag;
+      if (t.etag === undefined || sourceEtag === undefined || (isMd5Etag(sourceEtag) && sourceEtag === t.etag)) return null;
+      return { key, sourceEtag, size: src.size, destinationEtag: t.etag };
     } catch (e) {
       failed(ctx, key, e, 'copy');
       return null;

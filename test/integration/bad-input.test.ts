@@ -231,6 +231,7 @@ function testHost(inputs: Record<string, string>, env: NodeJS.ProcessEnv): Host 
     setOutput: () => undefined,
     setSecret: () => undefined,
     debug: () => undefined,
+    debugEnabled: false,
     info: () => undefined,
     warning: () => undefined,
     error: () => undefined,

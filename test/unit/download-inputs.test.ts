@@ -13,6 +13,7 @@ function host(inputs: Record<string, string>): Host {
     setOutput: () => undefined,
     setSecret: () => undefined,
     debug: () => undefined,
+    debugEnabled: false,
     info: () => undefined,
     warning: () => undefined,
     error: () => undefined,

@@ -9,6 +9,7 @@ function host(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}): Host
     setOutput: () => undefined,
     setSecret: (v) => void secrets.push(v),
     debug: () => undefined,
+    debugEnabled: false,
     info: () => undefined,
     warning: () => undefined,
     error: () => undefined,

@@ -141,7 +141,7 @@ async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onI
           line: (mark: Mark, key: string, detail: string) => {
             reportFile.write(`${mark} ${printable(key)}\n`);
             if (mark !== '=' && shown.length < SUMMARY_LINES) shown.push(`${mark} ${printable(key)}: ${detail}`);
-            host.debug(`${mark} ${key}: ${detail}`);
+            if (host.debugEnabled) host.debug(`${mark} ${key}: ${detail}`);
           },
           progress: (r) => {
             if (Date.now() - last < 5000) return;
