@@ -81,8 +81,22 @@ export class S3Bucket {
    * caller's work on one page overlaps the wait for the next.
    */
   async *listPages(prefix: string, startAfter?: string): AsyncGenerator<ObjectInfo[]> {
-    const page = (token: string | undefined): Promise<ListObjectsV2CommandOutput> =>
-      this.client
+    const page = async (token: string | undefined): Promise<ListObjectsV2CommandOutput> => {
+      let lean;
+      try {
+        lean = await this.lean?.list({ prefix: prefix || undefined, continuationToken: token, startAfter: token === undefined ? startAfter : undefined });
+      } catch (e) {
+        throw toStoreError(e, this.what('ListObjectsV2', prefix));
+      }
+      if (lean !== undefined) {
+        return {
+          $metadata: {},
+          Contents: lean.contents.map((c) => ({ Key: c.key, Size: c.size, ETag: c.etag, LastModified: c.lastModified })),
+          IsTruncated: lean.nextContinuationToken !== undefined,
+          NextContinuationToken: lean.nextContinuationToken,
+        };
+      }
+      return this.client
         .send(
           new ListObjectsV2Command({
             Bucket: this.bucket,
@@ -94,6 +108,7 @@ export class S3Bucket {
         .catch((e: unknown) => {
           throw toStoreError(e, this.what('ListObjectsV2', prefix));
         });
+    };
     let next: Promise<ListObjectsV2CommandOutput> | undefined = page(undefined);
     try {
       while (next) {

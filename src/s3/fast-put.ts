@@ -161,6 +161,84 @@ export function buildGet(target: PutTarget, bucket: string, key: string, keys: S
   return { address, headers: { ...signed, authorization } };
 }
 
+/** Encodes a query name or value as SigV4 wants it: every byte but A-Z a-z 0-9 - _ . ~. */
+export function encodeQueryPart(v: string): string {
+  return encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** What one ListObjectsV2 page asks for. */
+export interface ListRequest {
+  readonly prefix?: string;
+  readonly continuationToken?: string;
+  readonly startAfter?: string;
+}
+
+/**
+ * Builds and signs a ListObjectsV2 of `bucket`, or `undefined` where the SDK must send it (as for
+ * {@link buildGet}). The address path carries the query string.
+ */
+export function buildList(target: PutTarget, bucket: string, list: ListRequest, keys: SigningKeys, now: Date): SignedPut | undefined {
+  if (target.quirks.checksums === 'WHEN_SUPPORTED') return undefined;
+  const base = putAddress(target, bucket, '');
+  if (base === undefined) return undefined;
+  const params: [string, string][] = [['list-type', '2']];
+  if (list.prefix) params.push(['prefix', list.prefix]);
+  if (list.continuationToken !== undefined) params.push(['continuation-token', list.continuationToken]);
+  else if (list.startAfter) params.push(['start-after', list.startAfter]);
+  const query = params
+    .map(([n, v]) => [encodeQueryPart(n), encodeQueryPart(v)] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([n, v]) => `${n}=${v}`)
+    .join('&');
+  // The bucket itself: path style ends in "/BUCKET/" (the key is empty), as the SDK sends it.
+  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const signed: Record<string, string> = { host: base.host, 'x-amz-content-sha256': EMPTY_SHA256, 'x-amz-date': amzDate };
+  if (keys.sessionToken) signed['x-amz-security-token'] = keys.sessionToken;
+  for (const v of Object.values(signed)) if (!SAFE_VALUE.test(v)) return undefined;
+  const authorization = signV4({ method: 'GET', path: base.path, query, headers: signed, payloadHash: EMPTY_SHA256, region: target.region, keys, amzDate });
+  return { address: { ...base, path: `${base.path}?${query}` }, headers: { ...signed, authorization } };
+}
+
+/** One parsed ListObjectsV2 page. */
+export interface ListPage {
+  readonly contents: { key: string; size: number; etag?: string; lastModified?: Date }[];
+  readonly nextContinuationToken?: string;
+}
+
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+function unescapeXml(text: string): string {
+  if (!text.includes('&')) return text;
+  return text.replace(/&(?:#x([0-9a-fA-F]+)|#(\d+)|([a-z]+));/g, (whole, hex: string | undefined, dec: string | undefined, name: string | undefined) => {
+    if (hex !== undefined) return String.fromCodePoint(parseInt(hex, 16));
+    if (dec !== undefined) return String.fromCodePoint(parseInt(dec, 10));
+    return XML_ENTITIES[name!] ?? whole;
+  });
+}
+
+/**
+ * Reads a ListObjectsV2 answer: only what a listing needs (key, size, ETag, last modified, the next
+ * token). Throws on an answer it cannot read rather than guess: a listing must never come out short.
+ */
+export function parseListPage(xml: string): ListPage {
+  if (!/<ListBucketResult[\s>]/.test(xml)) throw new Error('ListObjectsV2 answered something that is not a ListBucketResult');
+  const contents: ListPage['contents'] = [];
+  const re = /<Contents>([\s\S]*?)<\/Contents>/g;
+  for (let m = re.exec(xml); m !== null; m = re.exec(xml)) {
+    const body = m[1]!;
+    const key = /<Key>([\s\S]*?)<\/Key>/.exec(body)?.[1];
+    const size = /<Size>(\d+)<\/Size>/.exec(body)?.[1];
+    if (key === undefined || size === undefined) throw new Error('ListObjectsV2 answered an entry without Key or Size');
+    const etag = /<ETag>([\s\S]*?)<\/ETag>/.exec(body)?.[1];
+    const modified = /<LastModified>([^<]*)<\/LastModified>/.exec(body)?.[1];
+    contents.push({ key: unescapeXml(key), size: Number(size), etag: etag === undefined ? undefined : unescapeXml(etag), lastModified: modified ? new Date(modified) : undefined });
+  }
+  const truncated = /<IsTruncated>true<\/IsTruncated>/.test(xml);
+  const token = /<NextContinuationToken>([\s\S]*?)<\/NextContinuationToken>/.exec(xml)?.[1];
+  if (truncated && token === undefined) throw new Error('ListObjectsV2 answered a truncated page without NextContinuationToken');
+  return { contents, nextContinuationToken: truncated ? unescapeXml(token!) : undefined };
+}
+
 /** One request to sign: header names lower case, every header given is signed. */
 export interface SigningInput {
   readonly method: string;
@@ -172,14 +250,16 @@ export interface SigningInput {
   readonly keys: SigningKeys;
   /** `YYYYMMDDTHHMMSSZ`. */
   readonly amzDate: string;
+  /** The canonical query string (names sorted, names and values encoded by {@link encodeQueryPart}); empty for none. */
+  readonly query?: string;
 }
 
-/** The `Authorization` value for an AWS4-HMAC-SHA256 (SigV4) request to S3 without a query string. */
+/** The `Authorization` value for an AWS4-HMAC-SHA256 (SigV4) request to S3. */
 export function signV4(input: SigningInput): string {
   const names = Object.keys(input.headers).sort();
   const canonicalHeaders = names.map((n) => `${n}:${input.headers[n]!.trim().replace(/\s+/g, ' ')}\n`).join('');
   const signedHeaders = names.join(';');
-  const canonicalRequest = `${input.method}\n${input.path}\n\n${canonicalHeaders}\n${signedHeaders}\n${input.payloadHash}`;
+  const canonicalRequest = `${input.method}\n${input.path}\n${input.query ?? ''}\n${canonicalHeaders}\n${signedHeaders}\n${input.payloadHash}`;
   const date = input.amzDate.slice(0, 8);
   const scope = `${date}/${input.region}/s3/aws4_request`;
   const stringToSign = `AWS4-HMAC-SHA256\n${input.amzDate}\n${scope}\n${crypto.createHash('sha256').update(canonicalRequest).digest('hex')}`;
@@ -327,6 +407,13 @@ async function readSmall(res: http.IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The whole answer as text: a listing page is at most a few hundred KiB. */
+async function readAll(res: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** The wait before attempt `attempt + 1`: full jitter on an exponential base, as the SDK's standard mode. */
 function backoffMs(attempt: number, throttled: boolean): number {
   return Math.random() * Math.min(20_000, (throttled ? 500 : 100) * 2 ** (attempt - 1));
@@ -419,6 +506,40 @@ export class LeanPut {
       const error = s3Error(status, code, xmlField(text, 'Message'));
       if (attempt >= this.wiring.maxAttempts) throw error;
       if (code !== undefined && CLOCK_SKEW_CODES.has(code) && this.correctClock(res.headers.date)) continue;
+      if (RETRY_STATUS.has(status) || (code !== undefined && RETRY_CODES.has(code))) {
+        await sleep(backoffMs(attempt, status === 429 || status === 503 || (code !== undefined && THROTTLE.has(code))));
+        continue;
+      }
+      throw error;
+    }
+  }
+
+  /** One ListObjectsV2 page, or `undefined` when the SDK must send it. Attempts and errors as for `read`. */
+  async list(request: ListRequest): Promise<ListPage | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const keys = await this.keys();
+      const get = buildList(this.wiring, this.bucket, request, keys, new Date(Date.now() + this.clockOffset()));
+      if (get === undefined) return undefined;
+      let status: number;
+      let headers: http.IncomingHttpHeaders;
+      let text: string;
+      try {
+        const res = await openOnce(get, this.wiring);
+        status = res.statusCode ?? 0;
+        headers = res.headers;
+        text = await readAll(res);
+      } catch (e) {
+        if (attempt < this.wiring.maxAttempts && isPassingNetworkError(e)) {
+          await sleep(backoffMs(attempt, false));
+          continue;
+        }
+        throw e;
+      }
+      if (status >= 200 && status < 300) return parseListPage(text);
+      const code = xmlField(text, 'Code');
+      const error = s3Error(status, code, xmlField(text, 'Message'));
+      if (attempt >= this.wiring.maxAttempts) throw error;
+      if (code !== undefined && CLOCK_SKEW_CODES.has(code) && this.correctClock(headers.date)) continue;
       if (RETRY_STATUS.has(status) || (code !== undefined && RETRY_CODES.has(code))) {
         await sleep(backoffMs(attempt, status === 429 || status === 503 || (code !== undefined && THROTTLE.has(code))));
         continue;

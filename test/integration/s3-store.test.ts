@@ -75,3 +75,32 @@ describe('visibility on RGW', () => {
     await expect(wrong.preflight()).rejects.toMatchObject({ kind: 'access-denied' });
   });
 });
+
+test('listing past one page: every key once, in order, and ranges that start and stop mid-page', async () => {
+  const bucket = await newBucket('old', 'paging');
+  buckets.push(bucket);
+  const s = storeFor(bucket, 'deep/');
+  stores.push(s);
+  const keys = Array.from({ length: 2105 }, (_, i) => `k/${String(i).padStart(5, '0')}${i % 7 === 0 ? ' & <x>' : ''}`);
+  const body = Buffer.from('x');
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < keys.length) await s.put(keys[next++]!, body, createHash('sha256').update(body).digest(), { visibility: 'private' });
+    }),
+  );
+  const sorted = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const all: string[] = [];
+  let pages = 0;
+  for await (const page of s.listPages()) {
+    pages++;
+    for (const o of page) all.push(o.key);
+  }
+  expect(pages).toBe(3);
+  expect(all).toEqual(sorted);
+  const from = sorted[999]!;
+  const to = sorted[2001]!;
+  const ranged: string[] = [];
+  for await (const o of s.list('k/', { from, to })) ranged.push(o.key);
+  expect(ranged).toEqual(sorted.slice(999, 2001));
+});

@@ -10,7 +10,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { S3Bucket } from '../../src/s3/bucket';
 import { createS3Client } from '../../src/s3/client';
-import { buildGet, buildPut, putAddress, type PutTarget, type SigningKeys } from '../../src/s3/fast-put';
+import { buildGet, buildList, buildPut, parseListPage, putAddress, type PutTarget, type SigningKeys } from '../../src/s3/fast-put';
 import { PROVIDERS } from '../../src/s3/providers';
 import { StoreError } from '../../src/storage/object-store';
 
@@ -225,5 +225,40 @@ describe('lean GET: the same Authorization as @smithy/signature-v4', () => {
   }
   test('AWS endpoints go through the SDK, which validates response checksums there', () => {
     expect(buildGet(aws, 'b-1', 'k', KEYS, WHEN)).toBeUndefined();
+  });
+});
+
+describe('lean ListObjectsV2', () => {
+  test('signed with its query as @smithy/signature-v4 signs it', async () => {
+    for (const list of [{}, { prefix: 'a b/ü+%' }, { prefix: 'logs/', startAfter: 'logs/x~y*z' }, { continuationToken: '1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=', startAfter: 'ignored' }]) {
+      const get = buildList(generic, 'bucket-1', list, KEYS, WHEN)!;
+      const [pathOnly, query] = get.address.path.split('?') as [string, string];
+      expect(pathOnly).toBe('/bucket-1/');
+      const signer = new SignatureV4({ service: 's3', region: generic.region, credentials: KEYS, sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
+      const headers = { ...get.headers };
+      delete headers.authorization;
+      const queryObject = Object.fromEntries(query.split('&').map((p) => p.split('=').map(decodeURIComponent) as [string, string]));
+      const r = await signer.sign({ method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port: 7480, path: pathOnly, query: queryObject, headers }, { signingDate: WHEN });
+      expect(get.headers.authorization).toBe((r.headers as Record<string, string>).authorization);
+      if (list.continuationToken) expect(query).not.toContain('start-after');
+    }
+  });
+
+  test('reads keys with entities, sizes, ETags and the next token; refuses what it cannot read', () => {
+    const page = parseListPage(
+      '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><IsTruncated>true</IsTruncated>' +
+        '<Contents><Key>a &amp; b&lt;c&gt;&#x1F600;&#233;&quot;&apos;</Key><LastModified>2026-11-22T03:00:00.000Z</LastModified><ETag>&quot;0123456789abcdef0123456789abcdef&quot;</ETag><Size>5</Size><StorageClass>STANDARD</StorageClass></Contents>' +
+        '<Contents><Key>z/multi</Key><ETag>&quot;0123456789abcdef0123456789abcdef-3&quot;</ETag><Size>15728640</Size></Contents>' +
+        '<NextContinuationToken>tok&amp;en</NextContinuationToken><KeyCount>2</KeyCount></ListBucketResult>',
+    );
+    expect(page.contents).toEqual([
+      { key: 'a & b<c>\u{1F600}é"\'', size: 5, etag: '"0123456789abcdef0123456789abcdef"', lastModified: new Date('2026-11-22T03:00:00.000Z') },
+      { key: 'z/multi', size: 15728640, etag: '"0123456789abcdef0123456789abcdef-3"', lastModified: undefined },
+    ]);
+    expect(page.nextContinuationToken).toBe('tok&en');
+    expect(parseListPage('<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>')).toEqual({ contents: [], nextContinuationToken: undefined });
+    expect(() => parseListPage('<Error><Code>AccessDenied</Code></Error>')).toThrow(/not a ListBucketResult/);
+    expect(() => parseListPage('<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>')).toThrow(/without NextContinuationToken/);
+    expect(() => parseListPage('<ListBucketResult><Contents><Key>k</Key></Contents></ListBucketResult>')).toThrow(/without Key or Size/);
   });
 });
