@@ -28,6 +28,13 @@ import type { S3StoreSpec } from './store-spec';
 export interface S3StoreOptions {
   /** Requests in flight at most; sizes the connection pool. */
   readonly concurrency: number;
+  /**
+   * Server-side copies of objects above this size go part by part (UploadPartCopy) in parts of at
+   * least `copyPartSize`. S3 allows a single CopyObject up to 5 GiB; tests lower both to exercise
+   * the multipart path with small objects.
+   */
+  readonly copyObjectMax?: number;
+  readonly copyPartSize?: number;
 }
 
 export class S3Store implements ObjectStore {
@@ -40,7 +47,7 @@ export class S3Store implements ObjectStore {
   constructor(
     readonly spec: S3StoreSpec,
     credentials: ResolvedCredentials,
-    options: S3StoreOptions,
+    private readonly options: S3StoreOptions,
   ) {
     const where = spec.endpoint ?? `AWS ${spec.region}`;
     this.display = `s3://${spec.bucket}/${spec.prefix} at ${where}`;
@@ -146,8 +153,6 @@ export class S3Store implements ObjectStore {
     return new S3MultipartWrite(this.wire, full, uploadId);
   }
 
-  /** Single CopyObject up to this size; UploadPartCopy above (the S3 limit is 5 GiB). */
-  static readonly COPY_OBJECT_MAX = 5 * 1024 ** 3;
 
   canCopyFrom(given: ObjectStore): boolean {
     const source = unwrapStore(given);
@@ -159,13 +164,13 @@ export class S3Store implements ObjectStore {
     if (!(source instanceof S3Store) || !sameAccount(this.spec, source.spec)) return undefined;
     const from = source.full(sourceKey);
     const full = this.full(key);
-    if (size <= S3Store.COPY_OBJECT_MAX) {
+    if (size <= (this.options.copyObjectMax ?? 5 * 1024 ** 3)) {
       const etag = await this.withAclFallback((acl) => this.wire.copyObject(source.spec.bucket, from, full, headersOf(options, acl)), options);
       return { etag };
     }
     const write = (await this.startMultipart(key, options)) as S3MultipartWrite;
     // Parts of at least 512 MiB, and no more than 10,000 of them.
-    const partSize = Math.max(512 * 1024 ** 2, Math.ceil(size / 10_000));
+    const partSize = Math.max(this.options.copyPartSize ?? 512 * 1024 ** 2, Math.ceil(size / 10_000));
     try {
       const count = Math.ceil(size / partSize);
       for (let n = 1; n <= count; n += 4) {

@@ -104,3 +104,33 @@ test('listing past one page: every key once, in order, and ranges that start and
   for await (const o of s.list('k/', { from, to })) ranged.push(o.key);
   expect(ranged).toEqual(sorted.slice(999, 2001));
 });
+
+test('server-side copy part by part (UploadPartCopy), as for objects over 5 GiB: content, headers, visibility, nothing left open', async () => {
+  const bucket = await newBucket('old', 'partcopy');
+  buckets.push(bucket);
+  const e = rgw('old');
+  const spec = (prefix: string) => parseStoreSpec(`${e.endpoint}/${bucket}/${prefix}`, { credentials: { type: 'default' }, visibility: 'auto', cwd: '/' }) as S3StoreSpec;
+  const keys = { accessKeyId: e.accessKey, secretAccessKey: e.secretKey };
+  const source = new S3Store(spec('src/'), keys, { concurrency: 8 });
+  const dest = new S3Store(spec('dst/'), keys, { concurrency: 8, copyObjectMax: 5 * 1024 * 1024, copyPartSize: 5 * 1024 * 1024 });
+  stores.push(source, dest);
+  const body = randomBytes(12 * 1024 * 1024 + 3);
+  const digest = createHash('sha256').update(body).digest();
+  await source.put('rhel-10.qcow2', body, digest, { visibility: 'public', contentType: 'application/x-qemu-disk', metadata: { sha256: digest.toString('hex') } });
+  expect(dest.canCopyFrom(source)).toBe(true);
+  const r = await dest.copyFrom(source, 'rhel-10.qcow2', 'rhel-10.qcow2', body.length, { visibility: 'private', contentType: 'application/x-qemu-disk', cacheControl: 'no-store', metadata: { sha256: digest.toString('hex') } });
+  expect(r?.etag).toMatch(/^[0-9a-f]{32}-3$/);
+  const head = await dest.head('rhel-10.qcow2');
+  expect(head).toMatchObject({ size: body.length, etag: r!.etag, contentType: 'application/x-qemu-disk', cacheControl: 'no-store', metadata: { sha256: digest.toString('hex') } });
+  const got = createHash('sha256');
+  for await (const c of await dest.get('rhel-10.qcow2')) got.update(c as Buffer);
+  expect(got.digest('hex')).toBe(digest.toString('hex'));
+  expect(await anonymousStatus('old', bucket, 'dst/rhel-10.qcow2')).toBe(403);
+  expect(await anonymousStatus('old', bucket, 'src/rhel-10.qcow2')).toBe(200);
+  expect(await dest.listOpenUploads()).toEqual([]);
+  // Other credentials: not the same account, so nothing is copied by the server.
+  const other = new S3Store({ ...spec('other/'), credentials: { type: 'env', name: 'OTHER' } }, keys, { concurrency: 2 });
+  stores.push(other);
+  expect(other.canCopyFrom(source)).toBe(false);
+  expect(await other.copyFrom(source, 'rhel-10.qcow2', 'x', body.length, { visibility: 'private' })).toBeUndefined();
+});
