@@ -129,20 +129,7 @@ export class S3Bucket {
 
   async head(key: string, signal?: AbortSignal): Promise<ObjectHead | undefined> {
     try {
-      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal });
-      const metadata: Record<string, string> = {};
-      for (const [k, v] of Object.entries(r.Metadata ?? {})) metadata[k.toLowerCase()] = v;
-      return {
-        key,
-        size: r.ContentLength ?? 0,
-        etag: unquote(r.ETag),
-        lastModified: r.LastModified,
-        metadata,
-        contentType: r.ContentType,
-        contentEncoding: r.ContentEncoding,
-        cacheControl: r.CacheControl,
-        contentDisposition: r.ContentDisposition,
-      };
+      return headFromSdk(key, await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal }));
     } catch (e) {
       const err = toStoreError(e, this.what('HEAD', key));
       if (err.kind === 'not-found') return undefined;
@@ -194,22 +181,7 @@ export class S3Bucket {
     } catch (e) {
       throw toStoreError(e, this.what('GET', key));
     }
-    const metadata: Record<string, string> = {};
-    for (const [k, v] of Object.entries(r.Metadata ?? {})) metadata[k.toLowerCase()] = v;
-    return {
-      head: {
-        key,
-        size: r.ContentLength ?? 0,
-        etag: unquote(r.ETag),
-        lastModified: r.LastModified,
-        metadata,
-        contentType: r.ContentType,
-        contentEncoding: r.ContentEncoding,
-        cacheControl: r.CacheControl,
-        contentDisposition: r.ContentDisposition,
-      },
-      body: r.Body as Readable,
-    };
+    return { head: headFromSdk(key, r), body: r.Body as Readable };
   }
 
   /**
@@ -423,6 +395,26 @@ function sdkHeaders(h: ObjectHeaders) {
     ContentDisposition: h.contentDisposition,
     Metadata: h.metadata ? { ...h.metadata } : undefined,
     ACL: h.acl as ObjectCannedACL | undefined,
+  };
+}
+
+/** What the SDK's HeadObject or GetObject answer says about the object. */
+function headFromSdk(
+  key: string,
+  r: { ContentLength?: number; ETag?: string; LastModified?: Date; Metadata?: Record<string, string>; ContentType?: string; ContentEncoding?: string; CacheControl?: string; ContentDisposition?: string },
+): ObjectHead {
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(r.Metadata ?? {})) metadata[k.toLowerCase()] = v;
+  return {
+    key,
+    size: r.ContentLength ?? 0,
+    etag: unquote(r.ETag),
+    lastModified: r.LastModified,
+    metadata,
+    contentType: r.ContentType,
+    contentEncoding: r.ContentEncoding,
+    cacheControl: r.CacheControl,
+    contentDisposition: r.ContentDisposition,
   };
 }
 

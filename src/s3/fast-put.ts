@@ -478,56 +478,40 @@ export class LeanPut {
    * `undefined` when the SDK must send this request (see {@link buildGet}). Attempts and errors as
    * for `put`; a fault once the body streams surfaces on the body, as with the SDK.
    */
-  async read(key: string): Promise<{ headers: http.IncomingHttpHeaders; body: http.IncomingMessage } | undefined> {
-    for (let attempt = 1; ; attempt++) {
-      const keys = await this.keys();
-      const get = buildGet(this.wiring, this.bucket, key, keys, new Date(Date.now() + this.clockOffset()));
-      if (get === undefined) return undefined;
-      let res: http.IncomingMessage;
-      try {
-        res = await openOnce(get, this.wiring);
-      } catch (e) {
-        if (attempt < this.wiring.maxAttempts && isPassingNetworkError(e)) {
-          await sleep(backoffMs(attempt, false));
-          continue;
-        }
-        throw e;
-      }
-      const status = res.statusCode ?? 0;
-      if (status >= 200 && status < 300) return { headers: res.headers, body: res };
-      let text: string;
-      try {
-        text = await readSmall(res);
-      } catch (e) {
-        if (attempt < this.wiring.maxAttempts && isPassingNetworkError(e)) continue;
-        throw e;
-      }
-      const code = xmlField(text, 'Code');
-      const error = s3Error(status, code, xmlField(text, 'Message'));
-      if (attempt >= this.wiring.maxAttempts) throw error;
-      if (code !== undefined && CLOCK_SKEW_CODES.has(code) && this.correctClock(res.headers.date)) continue;
-      if (RETRY_STATUS.has(status) || (code !== undefined && RETRY_CODES.has(code))) {
-        await sleep(backoffMs(attempt, status === 429 || status === 503 || (code !== undefined && THROTTLE.has(code))));
-        continue;
-      }
-      throw error;
-    }
+  read(key: string): Promise<{ headers: http.IncomingHttpHeaders; body: http.IncomingMessage } | undefined> {
+    return this.attempts(
+      (keys, now) => buildGet(this.wiring, this.bucket, key, keys, now),
+      async (res) => ({ headers: res.headers, body: res }),
+    );
   }
 
-  /** One ListObjectsV2 page, or `undefined` when the SDK must send it. Attempts and errors as for `read`. */
-  async list(request: ListRequest): Promise<ListPage | undefined> {
+  /** One ListObjectsV2 page, or `undefined` when the SDK must send it. Attempts and errors as for `put`. */
+  list(request: ListRequest): Promise<ListPage | undefined> {
+    return this.attempts(
+      (keys, now) => buildList(this.wiring, this.bucket, request, keys, now),
+      async (res) => parseListPage(await readAll(res)),
+    );
+  }
+
+  /**
+   * A bodiless request with the client's attempts: `build` signs it (or says the SDK must send it),
+   * `done` turns a 2xx answer into the result. Network faults, passing statuses and codes are
+   * retried with backoff, a skewed clock is corrected once, anything else is thrown in the SDK's shape.
+   */
+  private async attempts<T>(build: (keys: SigningKeys, now: Date) => SignedPut | undefined, done: (res: http.IncomingMessage) => Promise<T>): Promise<T | undefined> {
     for (let attempt = 1; ; attempt++) {
       const keys = await this.keys();
-      const get = buildList(this.wiring, this.bucket, request, keys, new Date(Date.now() + this.clockOffset()));
-      if (get === undefined) return undefined;
+      const signed = build(keys, new Date(Date.now() + this.clockOffset()));
+      if (signed === undefined) return undefined;
       let status: number;
       let headers: http.IncomingHttpHeaders;
       let text: string;
       try {
-        const res = await openOnce(get, this.wiring);
+        const res = await openOnce(signed, this.wiring);
         status = res.statusCode ?? 0;
         headers = res.headers;
-        text = await readAll(res);
+        if (status >= 200 && status < 300) return await done(res);
+        text = await readSmall(res);
       } catch (e) {
         if (attempt < this.wiring.maxAttempts && isPassingNetworkError(e)) {
           await sleep(backoffMs(attempt, false));
@@ -535,7 +519,6 @@ export class LeanPut {
         }
         throw e;
       }
-      if (status >= 200 && status < 300) return parseListPage(text);
       const code = xmlField(text, 'Code');
       const error = s3Error(status, code, xmlField(text, 'Message'));
       if (attempt >= this.wiring.maxAttempts) throw error;
