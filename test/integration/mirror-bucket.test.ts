@@ -336,3 +336,27 @@ test('uploads a killed run left open for a key the mirror writes are aborted; ot
   expect(await openUploads('new', dst)).toEqual([`someone-else.bin:${other.UploadId}`]);
   expect(await content('new', dst, 'rhel-10-big.qcow2')).toBe(sha256(body));
 });
+
+test('a local folder to S3 and back: the same keys and bytes, visibility from the rules on the S3 side', async () => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-folder-'));
+  const files: Record<string, Buffer> = { 'images/fedora-42.qcow2': randomBytes(7 * MiB), 'images/rhel-9.qcow2': randomBytes(1000), 'logs/a b.txt': Buffer.from('log\n') };
+  for (const [k, v] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(folder, k)), { recursive: true });
+    fs.writeFileSync(path.join(folder, k), v);
+  }
+  const b = await bucket('new', 'from-folder');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-ws-'));
+  const up = await runBundle('mirror-bucket', { source: `file://${folder}`, destination: `${rgw('new').endpoint}/${b}/copy credentials=env:NEW`, 'part-size': '5MiB' }, { env: env(), cwd: dir });
+  expect(errors(up)).toEqual([]);
+  expect(up.outputs).toMatchObject({ copied: '3', failed: '0' });
+  for (const [k, v] of Object.entries(files)) expect([k, await content('new', b, `copy/${k}`)]).toEqual([k, sha256(v)]);
+  expect(await anonymousStatus('new', b, 'copy/images/rhel-9.qcow2')).toBe(403);
+  expect(await anonymousStatus('new', b, 'copy/images/fedora-42.qcow2')).toBe(200);
+  const back = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-back-'));
+  const down = await runBundle('mirror-bucket', { source: `${rgw('new').endpoint}/${b}/copy credentials=env:NEW`, destination: `file://${back}`, mode: 'sync' }, { env: env(), cwd: dir });
+  expect(errors(down)).toEqual([]);
+  expect(down.outputs).toMatchObject({ copied: '3', failed: '0', 'in-sync': 'true' });
+  for (const [k, v] of Object.entries(files)) expect([k, sha256(fs.readFileSync(path.join(back, k)))]).toEqual([k, sha256(v)]);
+  const check = await runBundle('mirror-bucket', { source: `file://${folder}`, destination: `file://${back}`, mode: 'check' }, { env: env(), cwd: dir });
+  expect(check.outputs).toMatchObject({ missing: '0', extra: '0', differ: '0', 'in-sync': 'true' });
+});
