@@ -17,7 +17,7 @@ function host(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}): Host
     writeSummary: async () => undefined,
     fail: () => undefined,
     env,
-    cwd: '/work/space',
+    cwd: '/srv/ws',
   };
 }
 
@@ -27,7 +27,7 @@ describe('upload-logs inputs', () => {
   test('defaults', () => {
     const i = readUploadLogsInputs(host(base));
     expect(i).toMatchObject({
-      path: '/work/space/logs',
+      path: '/srv/ws/logs',
       visibility: 'public',
       ifNoFiles: 'error',
       overwrite: false,

@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../../src/config/configuration-error';
 import { parseStoreSpec, type S3StoreSpec, type StoreSpecDefaults } from '../../src/storage/store-spec';
 
-const defaults: StoreSpecDefaults = { credentials: { type: 'default' }, visibility: 'auto', region: 'us-east-1', cwd: '/work' };
+const defaults: StoreSpecDefaults = { credentials: { type: 'default' }, visibility: 'auto', region: 'us-east-1', cwd: '/srv/ws' };
 const s3 = (line: string, d: Partial<StoreSpecDefaults> = {}) => parseStoreSpec(line, { ...defaults, ...d }) as S3StoreSpec;
 
 describe('store URLs', () => {
@@ -45,7 +45,7 @@ describe('store URLs', () => {
 
   test('file:// folders, absolute and relative', () => {
     expect(parseStoreSpec('file:///srv/images', defaults)).toMatchObject({ kind: 'file', root: '/srv/images' });
-    expect(parseStoreSpec('file://out/images', defaults)).toMatchObject({ kind: 'file', root: '/work/out/images' });
+    expect(parseStoreSpec('file://out/images', defaults)).toMatchObject({ kind: 'file', root: '/srv/ws/out/images' });
   });
 
   test('options: credentials, visibility, name', () => {
