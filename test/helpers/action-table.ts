@@ -100,6 +100,10 @@ const imageFiles = new Map<string, Map<string, string>>();
 
 const uploadImage: ActionEntry = {
   action: 'upload-image',
+  // About 25 requests a store: a seed could draw no fault at 10 % (bucket names are random, so the
+  // draws change from run to run); one part upload to the first store always breaks besides.
+  faultRules: (index, seed) =>
+    index === 0 ? [{ kind: (['internal', 'slowdown', 'reset-before', 'drop-answer', 'reset-mid-body'] as FaultKind[])[seed % 5]!, match: (r) => r.op === 'UploadPart', nth: [1 + (seed % 3)] }] : [],
   workspace(kind) {
     const ws = scratch('ws-image');
     const files = new Map<string, string>();
@@ -253,6 +257,15 @@ const mirrorBucket: ActionEntry = {
           ];
     seededSets.set(ws, objects);
     return ws;
+  },
+  // About fifteen requests a store: at 10 % a seed may draw no fault at all (bucket names are random,
+  // so the draws change from run to run). One read of the source and one write to the destination
+  // always break, a different way for each seed, besides the rate.
+  faultRules: (index, seed) => {
+    const kinds: FaultKind[] = ['reset-mid-body', 'truncate', 'drop-answer', 'internal', 'slowdown'];
+    return index === 0
+      ? [{ kind: kinds[seed % 5]!, match: (r) => r.op === 'GetObject', nth: [1 + (seed % 3)] }]
+      : [{ kind: kinds[(seed + 2) % 5]!, match: (r) => r.op === 'PutObject', nth: [1 + (seed % 2)] }];
   },
   async prepare(ws, buckets) {
     for (const o of seededSets.get(ws)!) await seed(buckets[0]!.id, buckets[0]!.bucket, 'src/', o);
