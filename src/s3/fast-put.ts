@@ -316,69 +316,26 @@ function isPassingNetworkError(e: unknown): boolean {
   return (err.code !== undefined && NETWORK_CODES.has(err.code)) || err.name === 'TimeoutError' || /socket hang up/i.test(err.message ?? '');
 }
 
-interface Answer {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly text: string;
-}
-
 function timeoutError(message: string): Error {
   return Object.assign(new Error(message), { name: 'TimeoutError', code: 'ETIMEDOUT' });
 }
 
-/** Sends one request; rejects on network faults and timeouts, resolves any HTTP answer. */
-function sendOnce(put: SignedPut, body: Buffer, wiring: ClientWiring): Promise<Answer> {
-  const { address } = put;
+/**
+ * Sends one request (a PUT with `body`, else a GET); resolves as soon as the answer's headers
+ * arrive, its body still to be read, and rejects on network faults and timeouts.
+ */
+function openOnce(signed: SignedPut, wiring: ClientWiring, body?: Buffer): Promise<http.IncomingMessage> {
+  const { address } = signed;
   return new Promise((resolve, reject) => {
     const mod = address.protocol === 'https:' ? https : http;
     const req = mod.request(
       {
-        method: 'PUT',
+        method: body === undefined ? 'GET' : 'PUT',
         protocol: address.protocol,
         hostname: address.hostname,
         port: address.port,
         path: address.path,
-        headers: put.headers,
-        agent: address.protocol === 'https:' ? wiring.agents.https : wiring.agents.http,
-        timeout: wiring.idleTimeoutMs,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          // A success carries no body; an error document is small. Keep at most 64 KiB of either.
-          if (size < 65_536) chunks.push(c);
-          size += c.length;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('socket', (socket) => {
-      if (!socket.connecting) return;
-      const timer = setTimeout(() => req.destroy(timeoutError(`no connection within ${wiring.connectTimeoutMs} ms`)), wiring.connectTimeoutMs);
-      socket.once('connect', () => clearTimeout(timer));
-      socket.once('close', () => clearTimeout(timer));
-    });
-    req.on('timeout', () => req.destroy(timeoutError(`no byte for ${wiring.idleTimeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** Sends a GET; resolves as soon as the answer's headers arrive, its body still to be read. */
-function openOnce(get: SignedPut, wiring: ClientWiring): Promise<http.IncomingMessage> {
-  const { address } = get;
-  return new Promise((resolve, reject) => {
-    const mod = address.protocol === 'https:' ? https : http;
-    const req = mod.request(
-      {
-        method: 'GET',
-        protocol: address.protocol,
-        hostname: address.hostname,
-        port: address.port,
-        path: address.path,
-        headers: get.headers,
+        headers: signed.headers,
         agent: address.protocol === 'https:' ? wiring.agents.https : wiring.agents.http,
         timeout: wiring.idleTimeoutMs,
       },
@@ -393,24 +350,23 @@ function openOnce(get: SignedPut, wiring: ClientWiring): Promise<http.IncomingMe
     // Also while the body streams: a stalled body fails its reader instead of hanging.
     req.on('timeout', () => req.destroy(timeoutError(`no byte for ${wiring.idleTimeoutMs} ms`)));
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 
-async function readSmall(res: http.IncomingMessage): Promise<string> {
+
+/**
+ * An answer's body as text, keeping at most `limit` bytes (the rest is read and dropped, so the
+ * socket goes back to the pool): an error document or an upload's empty answer is small, a listing
+ * page a few hundred KiB.
+ */
+async function readText(res: http.IncomingMessage, limit = Infinity): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of res) {
-    if (size < 65_536) chunks.push(c as Buffer);
+    if (size < limit) chunks.push(c as Buffer);
     size += (c as Buffer).length;
   }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** The whole answer as text: a listing page is at most a few hundred KiB. */
-async function readAll(res: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of res) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -442,35 +398,16 @@ export class LeanPut {
    * with `Code` and `$metadata.httpStatusCode`, a network error with its `code`, or the credential
    * provider's own error.
    */
-  async put(key: string, body: Buffer, sha256: Buffer, headers: ObjectHeaders): Promise<{ etag?: string } | undefined> {
-    for (let attempt = 1; ; attempt++) {
-      const keys = await this.keys();
-      const put = buildPut(this.wiring, this.bucket, key, body, sha256, headers, keys, new Date(Date.now() + this.clockOffset()));
-      if (put === undefined) return undefined;
-      let answer: Answer;
-      try {
-        answer = await sendOnce(put, body, this.wiring);
-      } catch (e) {
-        if (attempt < this.wiring.maxAttempts && isPassingNetworkError(e)) {
-          await sleep(backoffMs(attempt, false));
-          continue;
-        }
-        throw e;
-      }
-      if (answer.status >= 200 && answer.status < 300) {
-        const etag = answer.headers.etag;
+  put(key: string, body: Buffer, sha256: Buffer, headers: ObjectHeaders): Promise<{ etag?: string } | undefined> {
+    return this.attempts(
+      (keys, now) => buildPut(this.wiring, this.bucket, key, body, sha256, headers, keys, now),
+      async (res) => {
+        await readText(res, 65_536);
+        const etag = res.headers.etag;
         return { etag: typeof etag === 'string' ? etag : undefined };
-      }
-      const code = xmlField(answer.text, 'Code');
-      const error = s3Error(answer.status, code, xmlField(answer.text, 'Message'));
-      if (attempt >= this.wiring.maxAttempts) throw error;
-      if (code !== undefined && CLOCK_SKEW_CODES.has(code) && this.correctClock(answer.headers.date)) continue;
-      if (RETRY_STATUS.has(answer.status) || (code !== undefined && RETRY_CODES.has(code))) {
-        await sleep(backoffMs(attempt, answer.status === 429 || answer.status === 503 || (code !== undefined && THROTTLE.has(code))));
-        continue;
-      }
-      throw error;
-    }
+      },
+      body,
+    );
   }
 
   /**
@@ -489,16 +426,16 @@ export class LeanPut {
   list(request: ListRequest): Promise<ListPage | undefined> {
     return this.attempts(
       (keys, now) => buildList(this.wiring, this.bucket, request, keys, now),
-      async (res) => parseListPage(await readAll(res)),
+      async (res) => parseListPage(await readText(res)),
     );
   }
 
   /**
-   * A bodiless request with the client's attempts: `build` signs it (or says the SDK must send it),
-   * `done` turns a 2xx answer into the result. Network faults, passing statuses and codes are
+   * One request with the client's attempts (a PUT of `body`, else a GET): `build` signs it (or says
+   * the SDK must send it), `done` turns a 2xx answer into the result. Network faults, passing statuses and codes are
    * retried with backoff, a skewed clock is corrected once, anything else is thrown in the SDK's shape.
    */
-  private async attempts<T>(build: (keys: SigningKeys, now: Date) => SignedPut | undefined, done: (res: http.IncomingMessage) => Promise<T>): Promise<T | undefined> {
+  private async attempts<T>(build: (keys: SigningKeys, now: Date) => SignedPut | undefined, done: (res: http.IncomingMessage) => Promise<T>, body?: Buffer): Promise<T | undefined> {
     for (let attempt = 1; ; attempt++) {
       const keys = await this.keys();
       const signed = build(keys, new Date(Date.now() + this.clockOffset()));
@@ -507,11 +444,11 @@ export class LeanPut {
       let headers: http.IncomingHttpHeaders;
       let text: string;
       try {
-        const res = await openOnce(signed, this.wiring);
+        const res = await openOnce(signed, this.wiring, body);
         status = res.statusCode ?? 0;
         headers = res.headers;
         if (status >= 200 && status < 300) return await done(res);
-        text = await readSmall(res);
+        text = await readText(res, 65_536);
       } catch (e) {
         if (attempt < this.wiring.maxAttempts && isPassingNetworkError(e)) {
           await sleep(backoffMs(attempt, false));

@@ -262,30 +262,14 @@ function settledAtOnce(ctx: Ctx, pair: Pair): boolean {
   return true;
 }
 
-/** Decides and does what one key needs. Resolves the manifest entry proving the pair equal, if any. */
+/** Decides and does what one key needs, for the pairs `settledAtOnce` left. Resolves the manifest entry proving the pair equal, if any. */
 async function handle(ctx: Ctx, pair: Pair): Promise<ManifestEntry | null> {
   const { o, report } = ctx;
   const { key, source, destination } = pair;
-  if (source && !destination) {
-    if (o.mode === 'check') {
-      report.counts.missing++;
-      o.events.line('+', key, 'only in the source');
-      return null;
-    }
-    return copy(ctx, source, 'copied');
-  }
-  if (!source && destination) {
-    if (o.mode === 'sync') {
-      ctx.deletions.push(destination);
-      return null;
-    }
-    if (o.mode === 'check') report.counts.extra++;
-    else report.counts.skipped++;
-    o.events.line('-', key, o.mode === 'check' ? 'only in the destination' : 'only in the destination (left alone in copy mode)');
-    return null;
-  }
+  // One-sided pairs other than a copy to make were settled at once (settledAtOnce).
+  if (!destination) return copy(ctx, source!, 'copied');
   const src = source!;
-  const dst = destination!;
+  const dst = destination;
   let verdict: Verdict;
   let entry: ManifestEntry | null = null;
   try {
