@@ -16,17 +16,18 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
-  type ListObjectsV2CommandOutput,
   PutObjectCommand,
   UploadPartCommand,
   UploadPartCopyCommand,
   type ObjectCannedACL,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { compareKeys } from '../storage/key-range';
 import { StoreError, type ObjectHead, type ObjectInfo, type ReadRange } from '../storage/object-store';
 import { encodeKey } from './anonymous';
 import { toStoreError } from './errors';
-import { LeanPut } from './fast-put';
+import { LeanPut, MAX_LIST_BODY, readBody, type ListRequest } from './fast-put';
+import { ListPageError, parseListPage, type ListPage } from './list-page';
 
 /** Headers that travel with the request creating an object. */
 export interface ObjectHeaders {
@@ -70,8 +71,7 @@ export class S3Bucket {
     }
   }
 
-  /** Lists every key under `prefix` in key order, one page of up to 1,000 at a time. */
-  /** Lists keys under `prefix` (after `startAfter`), in the server's order, one at a time. */
+  /** Lists keys under `prefix` (after `startAfter`), in key order, one at a time. */
   async *list(prefix: string, startAfter?: string): AsyncGenerator<ObjectInfo> {
     for await (const page of this.listPages(prefix, startAfter)) yield* page;
   }
@@ -79,45 +79,38 @@ export class S3Bucket {
   /**
    * Lists keys a page at a time. The next page is asked for as soon as a page arrives, so the
    * caller's work on one page overlaps the wait for the next.
+   *
+   * Both wire paths (the lean request, and the SDK's where the lean one cannot go) ask for
+   * `encoding-type=url` and read the answer with the same strict reader ({@link parseListPage}),
+   * so the same bucket lists the same keys through either. Every key must start with `prefix` and
+   * come after the one before it (and after `startAfter`) in UTF-8 binary order: a page that breaks
+   * this, or that cannot be read whole, fails the listing with a `bad-answer` StoreError.
    */
   async *listPages(prefix: string, startAfter?: string): AsyncGenerator<ObjectInfo[]> {
-    const page = async (token: string | undefined): Promise<ListObjectsV2CommandOutput> => {
-      let lean;
+    const what = this.what('ListObjectsV2', prefix);
+    const page = async (token: string | undefined): Promise<ListPage> => {
+      const request = { prefix: prefix || undefined, continuationToken: token, startAfter: token === undefined ? startAfter : undefined };
       try {
-        lean = await this.lean?.list({ prefix: prefix || undefined, continuationToken: token, startAfter: token === undefined ? startAfter : undefined });
+        return (await this.lean?.list(request)) ?? (await this.sdkListPage(request));
       } catch (e) {
-        throw toStoreError(e, this.what('ListObjectsV2', prefix));
+        throw toStoreError(e, what);
       }
-      if (lean !== undefined) {
-        return {
-          $metadata: {},
-          Contents: lean.contents.map((c) => ({ Key: c.key, Size: c.size, ETag: c.etag, LastModified: c.lastModified })),
-          IsTruncated: lean.nextContinuationToken !== undefined,
-          NextContinuationToken: lean.nextContinuationToken,
-        };
-      }
-      return this.client
-        .send(
-          new ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: prefix || undefined,
-            ContinuationToken: token,
-            StartAfter: token === undefined ? startAfter : undefined,
-          }),
-        )
-        .catch((e: unknown) => {
-          throw toStoreError(e, this.what('ListObjectsV2', prefix));
-        });
     };
-    let next: Promise<ListObjectsV2CommandOutput> | undefined = page(undefined);
+    let next: Promise<ListPage> | undefined = page(undefined);
+    let last = startAfter;
     try {
       while (next) {
-        const r: ListObjectsV2CommandOutput = await next;
-        const token: string | undefined = r.IsTruncated ? r.NextContinuationToken : undefined;
+        const r: ListPage = await next;
+        const token = r.nextContinuationToken;
         next = token === undefined ? undefined : page(token);
         const out: ObjectInfo[] = [];
-        for (const o of r.Contents ?? []) {
-          if (o.Key !== undefined) out.push({ key: o.Key, size: o.Size ?? 0, etag: unquote(o.ETag), lastModified: o.LastModified });
+        for (const o of r.contents) {
+          if (!o.key.startsWith(prefix)) throw new StoreError('bad-answer', `${what}: answered key ${JSON.stringify(o.key)}, which is outside the prefix asked for`, 'BadAnswer');
+          if (last !== undefined && compareKeys(o.key, last) <= 0) {
+            throw new StoreError('bad-answer', `${what}: answered key ${JSON.stringify(o.key)} after ${JSON.stringify(last)}, out of order`, 'BadAnswer');
+          }
+          last = o.key;
+          out.push({ key: o.key, size: o.size, etag: unquote(o.etag), lastModified: o.lastModified });
         }
         yield out;
       }
@@ -125,6 +118,37 @@ export class S3Bucket {
       // A caller that stops early leaves at most one request in flight; its failure is nobody's.
       next?.catch(() => undefined);
     }
+  }
+
+  /**
+   * One ListObjectsV2 page through the SDK (for stores the lean request cannot address). The SDK's
+   * own reading of the answer is set aside: the raw body is kept and read by {@link parseListPage}.
+   */
+  private async sdkListPage(request: ListRequest): Promise<ListPage> {
+    const command = new ListObjectsV2Command({
+      Bucket: this.bucket,
+      Prefix: request.prefix,
+      ContinuationToken: request.continuationToken,
+      StartAfter: request.startAfter,
+      EncodingType: 'url',
+    });
+    let body: Buffer | undefined;
+    command.middlewareStack.addRelativeTo(
+      ((next: (args: unknown) => Promise<{ response: { statusCode?: number; body?: unknown } }>) => async (args: unknown) => {
+        const out = await next(args);
+        const status = out.response.statusCode ?? 0;
+        if (status >= 200 && status < 300 && out.response.body !== undefined) {
+          body = await readBody(out.response.body as NodeJS.ReadableStream, MAX_LIST_BODY);
+          // The SDK still reads its copy (its errors, its retries); what it makes of it is not used.
+          out.response.body = body;
+        }
+        return out;
+      }) as never,
+      { relation: 'after', toMiddleware: 'deserializerMiddleware', name: 'ciStoresRawListing' },
+    );
+    await this.client.send(command);
+    if (body === undefined) throw new ListPageError('no body');
+    return parseListPage(body);
   }
 
   async head(key: string, signal?: AbortSignal): Promise<ObjectHead | undefined> {

@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { ConfigurationError, quote } from '../config/configuration-error';
 import type { ResolvedCredentials } from '../storage/credentials';
 import { PROVIDERS, type ProviderId, type ProviderQuirks } from './providers';
 
@@ -22,6 +23,23 @@ export interface ClientOptions {
   readonly maxAttempts?: number;
   /** A socket that carries no byte for this long fails the request (which is then retried). */
   readonly idleTimeoutMs?: number;
+  /**
+   * Which code sends the requests the lean path can send (single PUT, whole GET, ListObjectsV2):
+   * `lean` (the default) or `sdk` for every request through the AWS SDK. Default: the
+   * `CI_STORES_WIRE` environment variable, else `lean`.
+   */
+  readonly wire?: Wire;
+}
+
+/** Who sends the requests that have a lean path; see {@link ClientOptions.wire}. */
+export type Wire = 'lean' | 'sdk';
+
+/** The wire `CI_STORES_WIRE` asks for; throws for a value that is neither `lean` nor `sdk`. */
+export function wireFromEnv(env: NodeJS.ProcessEnv = process.env): Wire {
+  const v = env.CI_STORES_WIRE;
+  if (v === undefined || v === '' || v === 'lean') return 'lean';
+  if (v === 'sdk') return 'sdk';
+  throw new ConfigurationError(`CI_STORES_WIRE ${quote(v)} is not allowed; allowed: lean, sdk`);
 }
 
 /**
@@ -37,6 +55,7 @@ export interface ClientWiring {
   readonly maxAttempts: number;
   readonly connectTimeoutMs: number;
   readonly idleTimeoutMs: number;
+  readonly wire: Wire;
 }
 
 // Kept beside the client rather than on it, so that the client stays a plain S3Client for every
@@ -62,6 +81,7 @@ export function createS3Client(options: ClientOptions): S3Client {
     maxAttempts: options.maxAttempts ?? 6,
     connectTimeoutMs: 10_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 120_000,
+    wire: options.wire ?? wireFromEnv(),
   };
   const client = new S3Client({
     region: options.region,

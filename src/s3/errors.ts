@@ -4,6 +4,7 @@
  * the code and the HTTP status are what count.
  */
 import { StoreError, type StoreErrorKind } from '../storage/object-store';
+import { ListPageError } from './list-page';
 
 interface SdkLikeError {
   name?: string;
@@ -63,6 +64,7 @@ export function errorCode(error: unknown): string {
  */
 export function toStoreError(error: unknown, what: string): StoreError {
   if (error instanceof StoreError) return error;
+  if (error instanceof ListPageError) return new StoreError('bad-answer', `${what}: ${error.message}`, 'BadAnswer', { cause: error });
   const e = (error ?? {}) as SdkLikeError;
   const code = errorCode(error);
   const status = e.$metadata?.httpStatusCode;

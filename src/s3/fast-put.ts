@@ -16,6 +16,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { encodeKey } from './anonymous';
 import type { ObjectHeaders } from './bucket';
 import { clientWiring, type ClientWiring } from './client';
+import { parseListPage, type ListPage } from './list-page';
 
 /** Keys a request is signed with. */
 export interface SigningKeys {
@@ -181,7 +182,9 @@ export function buildList(target: PutTarget, bucket: string, list: ListRequest, 
   if (target.quirks.checksums === 'WHEN_SUPPORTED') return undefined;
   const base = putAddress(target, bucket, '');
   if (base === undefined) return undefined;
-  const params: [string, string][] = [['list-type', '2']];
+  // encoding-type=url: keys come back percent-encoded, so that every key S3 can hold (control
+  // characters, CR, whitespace-only names) survives XML byte for byte; list-page.ts decodes them.
+  const params: [string, string][] = [['list-type', '2'], ['encoding-type', 'url']];
   if (list.prefix) params.push(['prefix', list.prefix]);
   if (list.continuationToken !== undefined) params.push(['continuation-token', list.continuationToken]);
   else if (list.startAfter) params.push(['start-after', list.startAfter]);
@@ -197,46 +200,6 @@ export function buildList(target: PutTarget, bucket: string, list: ListRequest, 
   for (const v of Object.values(signed)) if (!SAFE_VALUE.test(v)) return undefined;
   const authorization = signV4({ method: 'GET', path: base.path, query, headers: signed, payloadHash: EMPTY_SHA256, region: target.region, keys, amzDate });
   return { address: { ...base, path: `${base.path}?${query}` }, headers: { ...signed, authorization } };
-}
-
-/** One parsed ListObjectsV2 page. */
-export interface ListPage {
-  readonly contents: { key: string; size: number; etag?: string; lastModified?: Date }[];
-  readonly nextContinuationToken?: string;
-}
-
-const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-function unescapeXml(text: string): string {
-  if (!text.includes('&')) return text;
-  return text.replace(/&(?:#x([0-9a-fA-F]+)|#(\d+)|([a-z]+));/g, (whole, hex: string | undefined, dec: string | undefined, name: string | undefined) => {
-    if (hex !== undefined) return String.fromCodePoint(parseInt(hex, 16));
-    if (dec !== undefined) return String.fromCodePoint(parseInt(dec, 10));
-    return XML_ENTITIES[name!] ?? whole;
-  });
-}
-
-/**
- * Reads a ListObjectsV2 answer: only what a listing needs (key, size, ETag, last modified, the next
- * token). Throws on an answer it cannot read rather than guess: a listing must never come out short.
- */
-export function parseListPage(xml: string): ListPage {
-  if (!/<ListBucketResult[\s>]/.test(xml)) throw new Error('ListObjectsV2 answered something that is not a ListBucketResult');
-  const contents: ListPage['contents'] = [];
-  const re = /<Contents>([\s\S]*?)<\/Contents>/g;
-  for (let m = re.exec(xml); m !== null; m = re.exec(xml)) {
-    const body = m[1]!;
-    const key = /<Key>([\s\S]*?)<\/Key>/.exec(body)?.[1];
-    const size = /<Size>(\d+)<\/Size>/.exec(body)?.[1];
-    if (key === undefined || size === undefined) throw new Error('ListObjectsV2 answered an entry without Key or Size');
-    const etag = /<ETag>([\s\S]*?)<\/ETag>/.exec(body)?.[1];
-    const modified = /<LastModified>([^<]*)<\/LastModified>/.exec(body)?.[1];
-    contents.push({ key: unescapeXml(key), size: Number(size), etag: etag === undefined ? undefined : unescapeXml(etag), lastModified: modified ? new Date(modified) : undefined });
-  }
-  const truncated = /<IsTruncated>true<\/IsTruncated>/.test(xml);
-  const token = /<NextContinuationToken>([\s\S]*?)<\/NextContinuationToken>/.exec(xml)?.[1];
-  if (truncated && token === undefined) throw new Error('ListObjectsV2 answered a truncated page without NextContinuationToken');
-  return { contents, nextContinuationToken: truncated ? unescapeXml(token!) : undefined };
 }
 
 /** One request to sign: header names lower case, every header given is signed. */
@@ -370,6 +333,21 @@ async function readText(res: http.IncomingMessage, limit = Infinity): Promise<st
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** A listing page of 1,000 keys of 1,024 bytes, each URL-encoded, fits well within this. */
+export const MAX_LIST_BODY = 32 * 1024 * 1024;
+
+/** An answer's whole body; throws when it is longer than `limit` bytes rather than keep part of it. */
+export async function readBody(res: NodeJS.ReadableStream, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of res) {
+    size += (c as Buffer).length;
+    if (size > limit) throw new Error(`an answer body longer than ${limit} bytes`);
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
 /** The wait before attempt `attempt + 1`: full jitter on an exponential base, as the SDK's standard mode. */
 function backoffMs(attempt: number, throttled: boolean): number {
   return Math.random() * Math.min(20_000, (throttled ? 500 : 100) * 2 ** (attempt - 1));
@@ -386,10 +364,10 @@ export class LeanPut {
     private readonly bucket: string,
   ) {}
 
-  /** The lean PUT for `bucket` through `client`; `undefined` for a client not made by `createS3Client`. */
+  /** The lean PUT for `bucket` through `client`; `undefined` for a client not made by `createS3Client` or made with `wire: 'sdk'`. */
   static for(client: S3Client, bucket: string): LeanPut | undefined {
     const wiring = clientWiring(client);
-    return wiring && new LeanPut(client, wiring, bucket);
+    return wiring?.wire === 'lean' ? new LeanPut(client, wiring, bucket) : undefined;
   }
 
   /**
@@ -426,7 +404,7 @@ export class LeanPut {
   list(request: ListRequest): Promise<ListPage | undefined> {
     return this.attempts(
       (keys, now) => buildList(this.wiring, this.bucket, request, keys, now),
-      async (res) => parseListPage(await readText(res)),
+      async (res) => parseListPage(await readBody(res, MAX_LIST_BODY)),
     );
   }
 

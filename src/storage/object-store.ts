@@ -191,6 +191,8 @@ export type StoreErrorKind =
   | 'changed'
   | 'invalid-request'
   | 'unavailable'
+  /** The server answered with success but with something that cannot be read exactly (a malformed or inconsistent listing). */
+  | 'bad-answer'
   | 'unknown';
 
 /** A failed store operation. `message` names the store and the key; it never holds a credential. */

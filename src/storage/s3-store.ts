@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { unwrapStore } from './rate-limited-store';
 import { compareKeys, inRange, listStartAfter, pastRange, type KeyRange } from './key-range';
 import { S3Bucket, type ObjectHeaders } from '../s3/bucket';
-import { createS3Client } from '../s3/client';
+import { createS3Client, type Wire } from '../s3/client';
 import { publicObjectUrl } from '../s3/anonymous';
 import { S3BucketAudit } from '../s3/bucket-audit';
 import type { AuditCapability } from './audit-capability';
@@ -35,6 +35,8 @@ export interface S3StoreOptions {
    */
   readonly copyObjectMax?: number;
   readonly copyPartSize?: number;
+  /** Who sends the requests that have a lean path (see `ClientOptions.wire`); default from `CI_STORES_WIRE`. */
+  readonly wire?: Wire;
 }
 
 export class S3Store implements ObjectStore {
@@ -58,6 +60,7 @@ export class S3Store implements ObjectStore {
       region: spec.region,
       credentials,
       maxSockets: Math.max(4, options.concurrency),
+      wire: options.wire,
     });
     this.wire = new S3Bucket(client, spec.bucket, `s3://${spec.bucket} at ${where}`);
   }

@@ -10,7 +10,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { S3Bucket } from '../../src/s3/bucket';
 import { createS3Client } from '../../src/s3/client';
-import { buildGet, buildList, buildPut, parseListPage, putAddress, type PutTarget, type SigningKeys } from '../../src/s3/fast-put';
+import { buildGet, buildList, buildPut, putAddress, type PutTarget, type SigningKeys } from '../../src/s3/fast-put';
+import { parseListPage } from '../../src/s3/list-page';
 import { PROVIDERS } from '../../src/s3/providers';
 import { StoreError } from '../../src/storage/object-store';
 

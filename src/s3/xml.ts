@@ -1,0 +1,203 @@
+/**
+ * A strict reader for the small XML documents S3 answers with. It accepts well-formed XML 1.0
+ * documents only and throws on anything else: a document cut short, a second root element (an
+ * `<Error>` after a listing), a mismatched or unclosed tag, an unknown entity, a DOCTYPE, raw control
+ * characters, text outside the root. Lax readers guess on such input; a listing read by a guess can
+ * come out short, and a short listing leads a sync to delete what it did not see.
+ *
+ * Comments and processing instructions are skipped; CDATA sections and character references are
+ * read; attributes are checked for form and otherwise ignored (S3 documents carry data in elements).
+ * Character references to any Unicode scalar value but NUL are accepted, as S3 servers write
+ * control characters in keys that way (XML 1.1 style).
+ */
+
+/** One element: its name, its child elements, and its character data (for a leaf). */
+export interface XmlElement {
+  readonly name: string;
+  readonly children: XmlElement[];
+  /** The character data, entities and CDATA resolved. Whitespace between child elements is dropped. */
+  text: string;
+  /** True when the character data held a raw carriage return, which XML reads as a line feed. */
+  rawCr: boolean;
+}
+
+/** Thrown for a document that is not well-formed: `offset` is where reading stopped. */
+export class XmlError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(`${message} (at character ${offset})`);
+    this.name = 'XmlError';
+  }
+}
+
+// ASCII element and attribute names only: every S3 document uses them, and a stricter reader is safe.
+const ATTRIBUTE = /\s+([A-Za-z_][A-Za-z0-9._:-]*)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y;
+const TAG_END = /\s*(\/?)>/y;
+// Raw characters XML 1.0 does not allow in a document (tab, LF and CR are allowed).
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+const ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+const MAX_DEPTH = 32;
+const SLASH = 0x2f;
+const BANG = 0x21;
+const QUESTION = 0x3f;
+const GT = 0x3e;
+
+/** The end of the element or attribute name that starts at `at` (`at` itself when there is none). */
+function nameEnd(s: string, at: number): number {
+  let i = at;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const letter = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f;
+    if (letter || (i > at && ((c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x3a || c === 0x2d))) continue;
+    break;
+  }
+  return i;
+}
+
+const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+
+/** Reads a whole document and returns its root element. Throws {@link XmlError} unless it is well-formed. */
+export function readXml(input: string): XmlElement {
+  let s = input;
+  if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+  const forbidden = FORBIDDEN.exec(s);
+  if (forbidden) throw new XmlError(`a raw U+${forbidden[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()} character`, forbidden.index);
+  let i = 0;
+  if (s.startsWith('<?xml', 0) && isSpace(s.charCodeAt(5))) i = skipPi(s, 0);
+  let root: XmlElement | undefined;
+  const stack: XmlElement[] = [];
+  let top: XmlElement | undefined;
+  const fail = (message: string, at = i): never => {
+    throw new XmlError(message, at);
+  };
+
+  while (i < s.length) {
+    const lt = s.indexOf('<', i);
+    const end = lt < 0 ? s.length : lt;
+    if (end > i) {
+      const text = s.slice(i, end);
+      if (top === undefined) {
+        if (/\S/.test(text)) fail(root ? 'text after the root element' : 'text before the root element');
+      } else {
+        if (text.includes(']]>')) fail("']]>' in character data", i + text.indexOf(']]>'));
+        const decoded = text.includes('&') ? decodeText(text, i) : text;
+        top.text = top.text === '' ? decoded : top.text + decoded;
+        if (text.includes('\r')) top.rawCr = true;
+      }
+      i = end;
+    }
+    if (lt < 0) break;
+
+    const next = s.charCodeAt(i + 1);
+    if (next === SLASH) {
+      const open = stack.pop();
+      if (open === undefined) fail('an end tag that closes no element');
+      let j = i + 2;
+      if (!s.startsWith(open!.name, j) || nameEnd(s, j) !== j + open!.name.length) fail(`an end tag that does not close <${open!.name}>`);
+      j += open!.name.length;
+      while (isSpace(s.charCodeAt(j))) j++;
+      if (s.charCodeAt(j) !== GT) fail(`a malformed end tag </${open!.name}>`);
+      if (open!.children.length > 0) {
+        if (/\S/.test(open!.text)) fail(`<${open!.name}> mixes text and elements`);
+        open!.text = '';
+      }
+      i = j + 1;
+      top = stack[stack.length - 1];
+      if (top === undefined) root = open;
+    } else if (next === BANG) {
+      if (s.startsWith('<!--', i)) {
+        const close = s.indexOf('-->', i + 4);
+        if (close < 0) fail('a comment without its end');
+        if (s.slice(i + 4, close).includes('--') || s.charCodeAt(close - 1) === 0x2d) fail("'--' inside a comment");
+        i = close + 3;
+      } else if (s.startsWith('<![CDATA[', i)) {
+        if (top === undefined) fail('a CDATA section outside the root element');
+        const close = s.indexOf(']]>', i + 9);
+        if (close < 0) fail('a CDATA section without its end');
+        const data = s.slice(i + 9, close);
+        top!.text += data;
+        if (data.includes('\r')) top!.rawCr = true;
+        i = close + 3;
+      } else fail('a DOCTYPE or other declaration, which S3 answers never hold');
+    } else if (next === QUESTION) {
+      if (/^<\?xml(?:\s|\?)/i.test(s.slice(i, i + 6))) fail('an XML declaration that is not at the start');
+      i = skipPi(s, i);
+    } else {
+      if (root !== undefined) fail('a second root element');
+      const nameAt = i + 1;
+      let j = nameEnd(s, nameAt);
+      if (j === nameAt) fail('a malformed start tag');
+      const element: XmlElement = { name: s.slice(nameAt, j), children: [], text: '', rawCr: false };
+      let selfClosing: boolean;
+      const c = s.charCodeAt(j);
+      if (c === GT) {
+        selfClosing = false;
+        j++;
+      } else if (c === SLASH && s.charCodeAt(j + 1) === GT) {
+        selfClosing = true;
+        j += 2;
+      } else {
+        let seen: Set<string> | undefined;
+        for (;;) {
+          ATTRIBUTE.lastIndex = j;
+          const a = ATTRIBUTE.exec(s);
+          if (!a) break;
+          seen ??= new Set();
+          if (seen.has(a[1]!)) fail(`attribute ${a[1]} given twice`, j);
+          seen.add(a[1]!);
+          const value = a[2] ?? a[3] ?? '';
+          if (value.includes('&')) decodeText(value, j);
+          j = ATTRIBUTE.lastIndex;
+        }
+        TAG_END.lastIndex = j;
+        const t = TAG_END.exec(s);
+        if (!t) fail(`a malformed start tag <${element.name}>`, j);
+        selfClosing = t![1] === '/';
+        j = TAG_END.lastIndex;
+      }
+      if (top) top.children.push(element);
+      i = j;
+      if (selfClosing) {
+        if (!top) root = element;
+      } else {
+        if (stack.length >= MAX_DEPTH) fail(`elements nested deeper than ${MAX_DEPTH}`);
+        stack.push(element);
+        top = element;
+      }
+    }
+  }
+  if (stack.length > 0) fail(`the document ends inside <${stack[stack.length - 1]!.name}>`);
+  if (root === undefined) fail('no root element');
+  return root!;
+}
+
+/** Skips a processing instruction (or the XML declaration) starting at `at`. */
+function skipPi(s: string, at: number): number {
+  const close = s.indexOf('?>', at + 2);
+  if (close < 0) throw new XmlError('a processing instruction without its end', at);
+  return close + 2;
+}
+
+/** Resolves entity and character references; throws on a bare '&' or an unknown entity. */
+function decodeText(text: string, at: number): string {
+  let out = '';
+  let i = 0;
+  for (let amp = text.indexOf('&'); amp >= 0; amp = text.indexOf('&', i)) {
+    out += text.slice(i, amp);
+    const semi = text.indexOf(';', amp);
+    const ref = semi < 0 ? '' : text.slice(amp + 1, semi);
+    let value: string | undefined;
+    const num = /^#(?:x([0-9A-Fa-f]{1,6})|([0-9]{1,7}))$/.exec(ref);
+    if (num) {
+      const cp = num[1] !== undefined ? parseInt(num[1], 16) : parseInt(num[2]!, 10);
+      if (cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff)) value = String.fromCodePoint(cp);
+    } else value = ENTITIES[ref];
+    if (value === undefined) throw new XmlError(`'&${ref.slice(0, 16)}${semi < 0 ? '' : ';'}' is no entity or character reference`, at + amp);
+    out += value;
+    i = semi + 1;
+  }
+  return out + text.slice(i);
+}
