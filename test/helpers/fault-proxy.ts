@@ -32,9 +32,17 @@ export type FaultKind =
   /** Forwarded after a delay; the answer is passed on whole. */
   | 'delay'
   /** Forwarded and done by the server, then the answer is dropped (connection reset): an ambiguous outcome. */
-  | 'drop-answer';
+  | 'drop-answer'
+  /**
+   * A hostile server: forwarded, and the answer's body is replaced by what the rule's `rewrite`
+   * makes of it, sent well-framed (status and headers kept, Content-Length of the new body). Cut
+   * XML, an `<Error>` after data, odd case: the HTTP message itself ends normally. Rules only.
+   */
+  | 'rewrite';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['slowdown', 'internal', 'reset-before', 'reset-mid-body', 'truncate', 'delay', 'drop-answer'];
+export const FAULT_KINDS: readonly FaultKind[] = ['slowdown', 'internal', 'reset-before', 'reset-mid-body', 'truncate', 'delay', 'drop-answer', 'rewrite'];
+/** The kinds a rate draws from by default: every kind but `rewrite`, which needs a rule's function. */
+const RATE_KINDS: readonly FaultKind[] = FAULT_KINDS.filter((k) => k !== 'rewrite');
 
 /** What a rule or a test sees of a request. */
 export interface RequestInfo {
@@ -57,6 +65,8 @@ export interface FaultRule {
   readonly delayMs?: number;
   /** For `delay`: the answer's body is also passed on at no more than this many bytes a second. */
   readonly bodyBytesPerSecond?: number;
+  /** For `rewrite`: the body to send instead of the server's (given as UTF-8 text). */
+  readonly rewrite?: (body: string, r: RequestInfo) => string;
 }
 
 export interface FaultProxyOptions {
@@ -65,7 +75,7 @@ export interface FaultProxyOptions {
   /** Probability that a request gets a fault from `kinds` (0 to 1); default 0. */
   readonly rate?: number;
   readonly seed?: number;
-  /** Kinds the rate picks from, uniformly; default every kind. */
+  /** Kinds the rate picks from, uniformly; default every kind but `rewrite`. */
   readonly kinds?: readonly FaultKind[];
   readonly rules?: readonly FaultRule[];
   /** Delay of a `delay` fault (ms); default 300. */
@@ -135,7 +145,8 @@ const VOLATILE = /^x-amz-(date|signature|credential|security-token|expires|signe
 export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy> {
   const upstream = new URL(o.upstream);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const kinds = o.kinds ?? FAULT_KINDS;
+  const kinds = o.kinds ?? RATE_KINDS;
+  if (kinds.includes('rewrite')) throw new Error('rewrite faults come from rules, which say how to rewrite');
   const delayMs = o.delayMs ?? 300;
   let rate = o.rate ?? 0;
   const injected = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
@@ -153,12 +164,14 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
     return h.readUInt32BE(0) / 2 ** 32;
   };
 
-  const choose = (info: RequestInfo, key: string, occurrence: number): { kind: FaultKind; delayMs: number; bodyBytesPerSecond?: number } | undefined => {
+  type Chosen = { kind: FaultKind; delayMs: number; bodyBytesPerSecond?: number; rewrite?: FaultRule['rewrite'] };
+  const choose = (info: RequestInfo, key: string, occurrence: number): Chosen | undefined => {
     for (const rule of o.rules ?? []) {
       if (!rule.match(info)) continue;
       const n = (ruleHits.get(rule) ?? 0) + 1;
       ruleHits.set(rule, n);
-      if (rule.nth === undefined || rule.nth.includes(n)) return { kind: rule.kind, delayMs: rule.delayMs ?? delayMs, bodyBytesPerSecond: rule.bodyBytesPerSecond };
+      if (rule.kind === 'rewrite' && rule.rewrite === undefined) throw new Error('a rewrite rule needs its rewrite function');
+      if (rule.nth === undefined || rule.nth.includes(n)) return { kind: rule.kind, delayMs: rule.delayMs ?? delayMs, bodyBytesPerSecond: rule.bodyBytesPerSecond, rewrite: rule.rewrite };
       // A rule that matched but spares this occurrence stops the search: rules are exact.
       return undefined;
     }
@@ -270,6 +283,15 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
       case 'drop-answer':
         note('drop-answer');
         return buffered(() => req.socket.resetAndDestroy());
+      case 'rewrite':
+        return buffered((up, body) => {
+          note('rewrite');
+          const replaced = Buffer.from(fault.rewrite!(body.toString('utf8'), info), 'utf8');
+          const headers = { ...up.headers, 'content-length': String(replaced.length) };
+          delete headers['transfer-encoding'];
+          res.writeHead(up.statusCode ?? 502, up.statusMessage, headers);
+          res.end(info.method === 'HEAD' ? undefined : replaced);
+        });
       case 'reset-mid-body':
       case 'truncate':
         return buffered((up, body) => {

@@ -158,3 +158,20 @@ test('a delay rule with a body rate passes the whole answer on, paced', async ()
     await proxy.close();
   }
 });
+
+test('rewrite: a hostile server answers well-framed with the body the rule makes, and only by rule', async () => {
+  const proxy = await startFaultProxy({
+    upstream: upstreamUrl,
+    rules: [{ kind: 'rewrite', match: (r) => r.op === 'ListObjectsV2', nth: [1], rewrite: (body) => body.slice(0, 30) }],
+  });
+  try {
+    const cut = await send(proxy, 'GET', '/b/?list-type=2');
+    expect(cut).toMatchObject({ status: 200, body: '<ListBucketResult>xxxxxxxxxxxx' });
+    expect(cut.error).toBeUndefined();
+    expect((await send(proxy, 'GET', '/b/?list-type=2')).body).toBe(`<ListBucketResult>${'x'.repeat(100)}</ListBucketResult>`);
+    expect(proxy.injected.rewrite).toBe(1);
+  } finally {
+    await proxy.close();
+  }
+  await expect(startFaultProxy({ upstream: upstreamUrl, rate: 1, kinds: ['rewrite'] })).rejects.toThrow(/rules/);
+});
