@@ -4,6 +4,7 @@
  * action's inputs by the same names; a flag given twice adds a line (for `files`, `stores`).
  * Outputs go to stdout as `name=value` lines, logs and the summary to stderr.
  */
+import { quote } from '../config/configuration-error';
 import { cliHost } from '../runtime/cli-host';
 import { runAction, type ActionContext } from '../runtime/run-action';
 import { downloadImageAction } from '../actions/download-image/main';
@@ -63,7 +64,7 @@ export function parseArgs(argv: readonly string[]): { command?: string; inputs: 
       if (name === 'summary-file') summaryFile = value;
       else inputs.set(name, inputs.has(name) ? `${inputs.get(name)}\n${value}` : value);
     } else if (command === undefined) command = arg;
-    else throw new Error(`unexpected argument ${JSON.stringify(arg)}; inputs are given as --NAME VALUE`);
+    else throw new Error(`unexpected argument ${quote(arg)}; inputs are given as --NAME VALUE`);
   }
   return { command, inputs, verbose, summaryFile, help };
 }

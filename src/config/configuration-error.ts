@@ -3,6 +3,8 @@
  * passing fault. Its message names the input, the value and what is allowed; the action fails with
  * it and writes nothing.
  */
+import { redactUserinfo } from './userinfo';
+
 export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
 
@@ -13,8 +15,12 @@ export class ConfigurationError extends Error {
   }
 }
 
-/** Quotes a user value for an error message, shortening very long ones. */
+/**
+ * Quotes a user value for an error message, shortening very long ones. Whatever may be URL
+ * userinfo (`https://KEY:SECRET@host`) is replaced by `***` first, so no message quotes a secret.
+ */
 export function quote(value: string): string {
-  const shown = value.length > 200 ? `${value.slice(0, 200)}…` : value;
+  const safe = redactUserinfo(value);
+  const shown = safe.length > 200 ? `${safe.slice(0, 200)}…` : safe;
   return JSON.stringify(shown);
 }

@@ -4,7 +4,7 @@
  */
 import { ConfigurationError, quote } from '../config/configuration-error';
 import type { VisibilityMode } from '../storage/object-store';
-import { parseCredentials, parseStoreSpec, type StoreSpec } from '../storage/store-spec';
+import { parseCredentials, parseStoreSpec, refuseUserinfo, type StoreSpec } from '../storage/store-spec';
 import type { Host } from './host';
 import { lines, parseChoice, parseInput, requiredInput } from './inputs';
 
@@ -16,6 +16,9 @@ const MODES = ['auto', 'acl', 'policy', 'detect'] as const;
  */
 export function readStoreInputs(host: Host, optional = false): StoreSpec[] {
   const { credentials, visibility, region } = readStoreDefaults(host);
+  // The whole text, comments included: a secret with a line break in it would leave each half on
+  // a line of its own, and a half that starts with '#' would pass for a comment.
+  parseInput(host, 'stores', (text) => refuseUserinfo(text, 'the input'));
   const storeLines = optional ? lines(host.input('stores')) : lines(requiredInput(host, 'stores'));
   const stores = storeLines.map((line, i) =>
     parseInput(host, 'stores', () => {
@@ -46,6 +49,7 @@ function readStoreDefaults(host: Host) {
 export function readStoreInput(host: Host, name: string): StoreSpec {
   const defaults = readStoreDefaults(host);
   const text = requiredInput(host, name);
+  parseInput(host, name, (value) => refuseUserinfo(value, 'the input'));
   const specLines = lines(text);
   if (specLines.length !== 1) throw new ConfigurationError(`input "${name}": give exactly one store, not ${specLines.length} lines`);
   return parseInput(host, name, () => parseStoreSpec(specLines[0]!, { ...defaults, cwd: host.cwd }));

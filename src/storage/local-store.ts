@@ -5,9 +5,19 @@
  *
  * Layout under the root: the objects themselves, plus `.ci-stores/meta/KEY.json` and
  * `.ci-stores/tmp/` for writes in progress. The `.ci-stores` folder is never listed.
+ *
+ * What a folder can hold that a bucket cannot is never passed over in silence (see
+ * {@link Uncarriable}): a listing yields every regular file it can and then throws, so a sync
+ * never mistakes a folder it could not read whole for a short one.
+ *
+ * A sidecar records the file it was written for (size, modification and change times, inode);
+ * while the file is still that one, the sidecar's ETag is the content's. A file changed by hand
+ * (even to other bytes of the same size, with its old mtime put back) no longer matches, and is
+ * hashed again on each `head` until a write through the store records it anew.
  */
 import { compareKeys, inRange, type KeyRange } from './key-range';
 import { createHash, randomUUID } from 'node:crypto';
+import type { BigIntStats, Dirent } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -24,6 +34,17 @@ import {
 } from './object-store';
 
 const INTERNAL = '.ci-stores';
+/** How many uncarriable entries an error names; the count says how many there are. */
+const NAMED = 5;
+
+/** The file a sidecar was written for, as `stat` saw it then (nanoseconds and inode as decimal strings). */
+interface FileStamp {
+  readonly size: number;
+  readonly mtimeNs: string;
+  /** Absent while the file is being renamed into place: the sidecar is then not trusted yet. */
+  readonly ctimeNs?: string;
+  readonly ino: string;
+}
 
 interface Sidecar {
   readonly etag: string;
@@ -32,6 +53,24 @@ interface Sidecar {
   readonly contentEncoding?: string;
   readonly cacheControl?: string;
   readonly contentDisposition?: string;
+  /** Absent in sidecars written before stamps existed: such a sidecar is never trusted for the ETag. */
+  readonly file?: FileStamp;
+}
+
+/**
+ * An entry under the root that cannot be an object: a name that is not valid UTF-8 (an S3 key is
+ * UTF-8; a lossy key would name another object), a symbolic link (followed, it could reach outside
+ * the folder or loop; S3 has no links), or anything else that is not a regular file or folder
+ * (FIFO, socket, device). Empty folders are not entries: S3 has no folders.
+ */
+export interface Uncarriable {
+  /** The path relative to the root, as printable text: invalid bytes shown as `\xNN`. */
+  readonly shown: string;
+  /** The key it would have had, with U+FFFD for invalid bytes: where it sorts, for prefixes and ranges. */
+  readonly key: string;
+  /** Whether everything under it is unlisted as well (a folder with such a name, a link). */
+  readonly tree: boolean;
+  readonly reason: string;
 }
 
 export class LocalStore implements ObjectStore {
@@ -59,61 +98,88 @@ export class LocalStore implements ObjectStore {
 
   async *listPages(prefix = '', range: KeyRange = {}): AsyncIterable<readonly ObjectInfo[]> {
     let page: ObjectInfo[] = [];
-    for await (const o of this.list(prefix, range)) {
-      page.push(o);
-      if (page.length === 1000) {
-        yield page;
-        page = [];
+    try {
+      for await (const o of this.list(prefix, range)) {
+        page.push(o);
+        if (page.length === 1000) {
+          yield page;
+          page = [];
+        }
       }
+    } catch (e) {
+      // What was listed before the failure is handed on first, as `list` does.
+      if (page.length > 0) yield page;
+      throw e;
     }
     if (page.length > 0) yield page;
   }
 
+  /**
+   * Yields every regular file under `prefix` in `range`, then throws `StoreError` of kind
+   * `uncarriable` when some entry there cannot be an object (see {@link Uncarriable}).
+   */
   async *list(prefix = '', range: KeyRange = {}): AsyncIterable<ObjectInfo> {
     const keys: string[] = [];
-    await this.walk('', keys);
+    const uncarried: Uncarriable[] = [];
+    await this.walk([], keys, uncarried);
     const wanted = keys.filter((k) => k.startsWith(prefix) && inRange(k, range));
     wanted.sort(compareKeys);
     for (const key of wanted) {
       const h = await this.head(key);
+      // Gone since the walk (deleted meanwhile): as S3 would not list it either.
       if (h) yield { key, size: h.size, etag: h.etag, lastModified: h.lastModified };
+    }
+    const missed = uncarried.filter((u) => concerns(u, prefix, range));
+    if (missed.length > 0) {
+      missed.sort((a, b) => compareKeys(a.key, b.key));
+      const named = missed.slice(0, NAMED).map((u) => `"${u.shown}" (${u.reason})`);
+      throw new StoreError(
+        'uncarriable',
+        `${this.display}: ${missed.length} entr${missed.length === 1 ? 'y' : 'ies'} cannot be objects, so this listing is incomplete: ${named.join(', ')}${missed.length > NAMED ? ', ...' : ''}. ` +
+          'A folder store carries regular files whose names are valid UTF-8; rename, replace or remove the others',
+      );
     }
   }
 
-  private async walk(rel: string, out: string[]): Promise<void> {
-    const dir = path.join(this.root, rel);
-    let entries;
+  /** Collects the keys of regular files under `rel` (raw name bytes per segment), and what cannot be a key. */
+  private async walk(rel: readonly Buffer[], out: string[], uncarried: Uncarriable[]): Promise<void> {
+    let entries: Dirent<Buffer>[];
     try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
+      entries = await fs.readdir(bufferPath(this.root, rel), { withFileTypes: true, encoding: 'buffer' });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw new StoreError('unknown', `${this.display}: cannot list ${JSON.stringify(rel)}`, undefined, { cause: e });
+      throw new StoreError('unknown', `${this.display}: cannot list ${JSON.stringify(shownPath(rel))}`, undefined, { cause: e });
     }
     for (const e of entries) {
-      if (rel === '' && e.name === INTERNAL) continue;
-      const key = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory()) await this.walk(key, out);
+      const raw = e.name;
+      if (rel.length === 0 && raw.equals(INTERNAL_BYTES)) continue;
+      const segments = [...rel, raw];
+      const name = raw.toString('utf8');
+      const key = segments.map((b) => b.toString('utf8')).join('/');
+      const validName = Buffer.from(name, 'utf8').equals(raw);
+      if (!validName) {
+        const tree = e.isDirectory() || e.isSymbolicLink();
+        uncarried.push({ shown: shownPath(segments), key, tree, reason: `its name is not valid UTF-8${e.isDirectory() ? '; nothing under it is listed' : ''}` });
+      } else if (e.isDirectory()) await this.walk(segments, out, uncarried);
       else if (e.isFile()) out.push(key);
+      else if (e.isSymbolicLink()) uncarried.push({ shown: shownPath(segments), key, tree: true, reason: 'a symbolic link, not followed' });
+      else uncarried.push({ shown: shownPath(segments), key, tree: false, reason: `${kindOf(e)}, not a regular file` });
     }
   }
 
   async head(key: string, options?: { readonly signal?: AbortSignal }): Promise<ObjectHead | undefined> {
     if (options?.signal?.aborted) throw new StoreError('unknown', `HEAD ${this.display} key ${JSON.stringify(key)}: aborted`);
     const file = this.pathOf(key);
-    let st;
-    try {
-      st = await fs.stat(file);
-    } catch {
-      return undefined;
-    }
-    if (!st.isFile()) return undefined;
+    const st = await this.statObject(file, key, `HEAD ${this.display}`);
+    if (st === undefined) return undefined;
     const side = await this.readSidecar(key);
+    const { etag, metadata } = await this.current(file, key, st, side);
     return {
       key,
-      size: st.size,
-      etag: side?.etag,
+      size: Number(st.size),
+      etag,
       lastModified: st.mtime,
-      metadata: side?.metadata ?? {},
+      metadata,
       contentType: side?.contentType,
       contentEncoding: side?.contentEncoding,
       cacheControl: side?.cacheControl,
@@ -132,17 +198,23 @@ export class LocalStore implements ObjectStore {
     const what = `GET ${this.display} key ${JSON.stringify(key)}`;
     let handle;
     try {
-      handle = await fs.open(file, 'r');
-    } catch {
+      // Never through a link: what is read is the file that is listed.
+      // Non-blocking: opening a FIFO must not wait for a writer (the fstat below refuses it).
+      handle = await fs.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP') throw new StoreError('uncarriable', `${what}: a symbolic link, not an object`);
       throw new StoreError('not-found', `${what}: no such object`);
     }
     try {
+      const st = await handle.stat({ bigint: true });
+      if (!st.isFile()) throw new StoreError('uncarriable', `${what}: not a regular file`);
       const start = range?.start ?? 0;
-      if (range?.ifMatch !== undefined && (await this.readSidecar(key))?.etag !== range.ifMatch) {
+      if (range?.ifMatch !== undefined && (await this.current(file, key, st, await this.readSidecar(key))).etag !== range.ifMatch) {
         throw new StoreError('changed', `${what}: the object is no longer ETag ${range.ifMatch}`, 'PreconditionFailed');
       }
       // As S3 answers 416: a range must start on a byte the object has.
-      if (start > 0 && start >= (await handle.stat()).size) {
+      if (start > 0 && start >= Number(st.size)) {
         throw new StoreError('invalid-request', `${what}: byte ${start} is past the end`, 'InvalidRange');
       }
       return handle.createReadStream({ start });
@@ -195,9 +267,14 @@ export class LocalStore implements ObjectStore {
     return undefined;
   }
 
-  /** Renames a finished temporary file into place and records its sidecar (sidecar first: a reader never sees content without it). */
+  /**
+   * Renames a finished temporary file into place and records its sidecar. The sidecar goes first
+   * (a reader never sees content without it), stamped with the file; the change time is known only
+   * after the rename (which sets it), so the stamp is completed then. Until it is, a reader hashes.
+   */
   async commit(tmp: string, key: string, etag: string, options: WriteOptions): Promise<void> {
     const target = this.pathOf(key);
+    const before = await fs.stat(tmp, { bigint: true });
     const sidecar: Sidecar = {
       etag,
       metadata: { ...(options.metadata ?? {}) },
@@ -205,6 +282,7 @@ export class LocalStore implements ObjectStore {
       contentEncoding: options.contentEncoding,
       cacheControl: options.cacheControl,
       contentDisposition: options.contentDisposition,
+      file: { size: Number(before.size), mtimeNs: String(before.mtimeNs), ino: String(before.ino) },
     };
     const sideTmp = `${tmp}.json`;
     await fs.writeFile(sideTmp, JSON.stringify(sidecar));
@@ -212,6 +290,10 @@ export class LocalStore implements ObjectStore {
     await fs.mkdir(path.dirname(this.sidecarPath(key)), { recursive: true });
     await fs.rename(sideTmp, this.sidecarPath(key));
     await fs.rename(tmp, target);
+    const after = await fs.lstat(target, { bigint: true });
+    if (after.ino !== before.ino || after.size !== before.size || after.mtimeNs !== before.mtimeNs) return;
+    await fs.writeFile(sideTmp, JSON.stringify({ ...sidecar, file: { ...sidecar.file, ctimeNs: String(after.ctimeNs) } }));
+    await fs.rename(sideTmp, this.sidecarPath(key));
   }
 
   async tempPath(): Promise<string> {
@@ -228,6 +310,38 @@ export class LocalStore implements ObjectStore {
     return path.join(this.root, ...segments);
   }
 
+  /** `lstat` of an object's file: `undefined` when there is none; throws for what cannot be one, or cannot be looked at. */
+  private async statObject(file: string, key: string, what: string): Promise<BigIntStats | undefined> {
+    let st: BigIntStats;
+    try {
+      st = await fs.lstat(file, { bigint: true });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw new StoreError('unknown', `${what} key ${JSON.stringify(key)}: cannot look at the file (${code ?? String(e)})`, undefined, { cause: e });
+    }
+    if (st.isDirectory()) return undefined;
+    if (st.isSymbolicLink()) throw new StoreError('uncarriable', `${what} key ${JSON.stringify(key)}: a symbolic link, not an object`);
+    if (!st.isFile()) throw new StoreError('uncarriable', `${what} key ${JSON.stringify(key)}: not a regular file`);
+    return st;
+  }
+
+  /**
+   * The ETag and metadata of the file as it is now: the sidecar's while its stamp matches the
+   * file, else an MD5 of the content read now, with a recorded `sha256` replaced by the content's.
+   */
+  private async current(file: string, key: string, st: BigIntStats, side: Sidecar | undefined): Promise<{ etag?: string; metadata: Record<string, string> }> {
+    if (side === undefined) return { etag: undefined, metadata: {} };
+    const f = side.file;
+    if (f !== undefined && f.ctimeNs !== undefined && f.size === Number(st.size) && f.mtimeNs === String(st.mtimeNs) && f.ctimeNs === String(st.ctimeNs) && f.ino === String(st.ino)) {
+      return { etag: side.etag, metadata: side.metadata };
+    }
+    const sums = await hashFile(file, key, this.display);
+    const metadata = { ...side.metadata };
+    if (metadata.sha256 !== undefined) metadata.sha256 = sums.sha256;
+    return { etag: sums.md5, metadata };
+  }
+
   private sidecarPath(key: string): string {
     return path.join(this.root, INTERNAL, 'meta', `${key}.json`);
   }
@@ -239,6 +353,91 @@ export class LocalStore implements ObjectStore {
       return undefined;
     }
   }
+}
+
+const INTERNAL_BYTES = Buffer.from(INTERNAL);
+
+/**
+ * Whether an uncarriable entry lies where a listing of `prefix` in `range` would have shown it. A
+ * tree (a link, a folder that cannot be named) could stand for the key itself or for any key under
+ * it: everything from the key up to (not including) `key0` ('0' follows '/').
+ */
+function concerns(u: Uncarriable, prefix: string, range: KeyRange): boolean {
+  if (!u.tree) return u.key.startsWith(prefix) && inRange(u.key, range);
+  const under = `${u.key}/`;
+  const end = `${u.key}0`;
+  const prefixMeets = under.startsWith(prefix) || prefix.startsWith(under) || u.key.startsWith(prefix);
+  const rangeMeets = (range.to === undefined || compareKeys(u.key, range.to) < 0) && (range.from === undefined || compareKeys(range.from, end) < 0);
+  return prefixMeets && rangeMeets;
+}
+
+/** A path of raw name bytes under `root`, as a Buffer: names that are not UTF-8 reach the file system as they are. */
+function bufferPath(root: string, segments: readonly Buffer[]): Buffer {
+  const parts: Buffer[] = [Buffer.from(root, 'utf8')];
+  for (const s of segments) parts.push(Buffer.from(path.sep), s);
+  return Buffer.concat(parts);
+}
+
+/**
+ * Raw name bytes as text for a message: valid UTF-8 as it is, but every byte that is not, every
+ * control character and '"' as `\xNN`, and '\' as `\\`, so the text cannot be mistaken.
+ */
+function shownPath(segments: readonly Buffer[]): string {
+  return segments.map(shownName).join('/');
+}
+
+function shownName(raw: Buffer): string {
+  let out = '';
+  let i = 0;
+  const hex = (byte: number) => `\\x${byte.toString(16).padStart(2, '0')}`;
+  while (i < raw.length) {
+    const len = utf8Length(raw, i);
+    const byte = raw[i]!;
+    if (len === 0 || (len === 1 && (byte < 0x20 || byte === 0x7f || byte === 0x22))) out += hex(byte);
+    else if (len === 1 && byte === 0x5c) out += '\\\\';
+    else out += raw.subarray(i, i + len).toString('utf8');
+    i += Math.max(len, 1);
+  }
+  return out;
+}
+
+/** Length of the well-formed UTF-8 sequence at `i`, or 0 when there is none. */
+function utf8Length(b: Buffer, i: number): number {
+  for (let n = 1; n <= 4 && i + n <= b.length; n++) {
+    const piece = b.subarray(i, i + n);
+    if (Buffer.from(piece.toString('utf8'), 'utf8').equals(piece)) return n;
+  }
+  return 0;
+}
+
+function kindOf(e: Dirent<Buffer>): string {
+  if (e.isFIFO()) return 'a FIFO';
+  if (e.isSocket()) return 'a socket';
+  if (e.isBlockDevice()) return 'a block device';
+  if (e.isCharacterDevice()) return 'a character device';
+  return 'an entry of unknown type';
+}
+
+async function hashFile(file: string, key: string, display: string): Promise<{ md5: string; sha256: string }> {
+  const md5 = createHash('md5');
+  const sha = createHash('sha256');
+  try {
+    const handle = await fs.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    if (!(await handle.stat()).isFile()) {
+      await handle.close();
+      throw new StoreError('uncarriable', `${display}: ${JSON.stringify(key)} is not a regular file`);
+    }
+    for await (const chunk of handle.createReadStream()) {
+      md5.update(chunk as Buffer);
+      sha.update(chunk as Buffer);
+    }
+  } catch (e) {
+    if (e instanceof StoreError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new StoreError('not-found', `${display}: no object ${JSON.stringify(key)} (removed while hashing it)`);
+    throw new StoreError('unknown', `${display}: cannot read ${JSON.stringify(key)} to hash it (${code ?? String(e)})`, undefined, { cause: e });
+  }
+  return { md5: md5.digest('hex'), sha256: sha.digest('hex') };
 }
 
 /** What S3 does with a signed payload hash: a body that does not match it is refused. */

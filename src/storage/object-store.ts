@@ -90,16 +90,22 @@ export interface ObjectStore {
   /**
    * Lists objects under `prefix` (relative to the store's own prefix) in UTF-8 binary key order,
    * only those whose key lies in `range` when one is given. Throws (never ends early) when a page
-   * cannot be read, so a failed listing can never pass for a short one.
+   * cannot be read, so a failed listing can never pass for a short one. A store that holds entries
+   * there which cannot be objects (kind `uncarriable`: a folder's file whose name is not UTF-8, a
+   * symbolic link, a FIFO) yields every object it can and then throws: a listing with holes in it
+   * is a failed listing, never a whole one, whatever its caller already did with the rest.
    */
   list(prefix?: string, range?: KeyRange): AsyncIterable<ObjectInfo>;
 
-  /** The same listing a page (up to about 1,000 entries) at a time: for walking millions of keys cheaply. */
+  /** The same listing a page (up to about 1,000 entries) at a time, failing as `list` does: for walking millions of keys cheaply. */
   listPages(prefix?: string, range?: KeyRange): AsyncIterable<readonly ObjectInfo[]>;
 
   /**
    * HEAD. Resolves `undefined` for a missing object; throws for anything else, including when
-   * `options.signal` aborts the request (which then stops, retries included).
+   * `options.signal` aborts the request (which then stops, retries included), and kind
+   * `uncarriable` for an entry under `key` that cannot be an object. The ETag is the one of the
+   * content as it is now: a store that keeps ETags beside the content (a folder) must not answer
+   * one recorded for content that has since been replaced.
    */
   head(key: string, options?: { readonly signal?: AbortSignal }): Promise<ObjectHead | undefined>;
 
@@ -190,6 +196,12 @@ export type StoreErrorKind =
   /** A condition on the object (If-Match) no longer holds: it was replaced. */
   | 'changed'
   | 'invalid-request'
+  /**
+   * The store holds something under that name that cannot be an object (a folder's file whose
+   * name is not valid UTF-8, a symbolic link, a FIFO); a listing that met one throws this after
+   * yielding the rest.
+   */
+  | 'uncarriable'
   | 'unavailable'
   /** The server answered with success but with something that cannot be read exactly (a malformed or inconsistent listing). */
   | 'bad-answer'

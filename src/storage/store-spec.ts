@@ -17,6 +17,7 @@
  */
 import * as path from 'node:path';
 import { ConfigurationError, quote } from '../config/configuration-error';
+import { mayCarryUserinfo } from '../config/userinfo';
 import { matchHost, PROVIDERS, type ProviderId } from '../s3/providers';
 import type { VisibilityMode } from './object-store';
 
@@ -78,8 +79,25 @@ const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const REGION_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * Throws the `ConfigurationError` for store text that may carry credentials: an "@" anywhere after
+ * a ":" (as in `https://KEY:SECRET@host`), the text shown with that part hidden. Store lines never
+ * carry credentials (they are shown in logs and summaries); keys come from `credentials=`.
+ * Callers that split store text into lines or words check the whole text first: a secret may
+ * hold white space or a line break, and its halves must not reach a message as harmless words.
+ */
+export function refuseUserinfo(text: string, what: 'a store line' | 'the input' = 'a store line'): void {
+  if (!mayCarryUserinfo(text)) return;
+  throw new ConfigurationError(
+    `${quote(text.trim())}: ${what} must not carry credentials, so nothing in it${what === 'the input' ? ', comments included,' : ''} may hold an "@" after a ":" (as in https://KEY:SECRET@host); ` +
+      'give keys with credentials=env:NAME (NAME_ACCESS_KEY_ID and NAME_SECRET_ACCESS_KEY, set from secrets), credentials=key-dir:PATH or the default chain, ' +
+      'and write an "@" that belongs in a prefix or folder path as %40',
+  );
+}
+
 /** Parses one store spec line. Throws `ConfigurationError` naming the value and what is allowed. */
 export function parseStoreSpec(line: string, defaults: StoreSpecDefaults): StoreSpec {
+  refuseUserinfo(line);
   const words = line.trim().split(/\s+/).filter((w) => w !== '');
   const [url, ...rest] = words;
   if (url === undefined) throw new ConfigurationError('empty store spec; expected a store URL');
@@ -97,26 +115,28 @@ export function parseStoreSpec(line: string, defaults: StoreSpecDefaults): Store
         throw new ConfigurationError(`${quote(url)}: option ${key}= does not apply to a file:// store; allowed: name=`);
       }
     }
-    const raw = decodeURIComponent(url.slice('file://'.length));
+    const raw = decodeOrRefuse(url.slice('file://'.length), url, 'the folder path');
     if (raw === '') throw new ConfigurationError(`${quote(url)}: file:// needs a folder path, such as file:///srv/images`);
+    if (raw.includes('\0')) throw new ConfigurationError(`${quote(url)}: a folder path must not hold a NUL character (%00)`);
     const root = path.resolve(defaults.cwd, raw);
     return { kind: 'file', name: options.name ?? url, url, root };
   }
 
+  // The URL parser reads '\\' as '/' in http(s) URLs and resolves '.' and '..' segments (also
+  // written %2e%2e): what it returns is not what was written. The path is read from the text as
+  // written instead, and anything the parser would have read differently is refused.
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]/.test(url)) {
+    throw new ConfigurationError(`${quote(url)}: a store URL starts with SCHEME:// and then a host or bucket, such as https://HOST/BUCKET or s3://BUCKET`);
+  }
+  if (url.includes('\\')) throw new ConfigurationError(`${quote(url)}: a store URL must not hold "\\" (URL parsing reads it as "/"); write it as %5C in a prefix`);
+  if (/[?#]/.test(url)) throw new ConfigurationError(`${quote(url)}: a store URL takes no query or fragment; put options after the URL as name=value`);
   const parsed = new URL(url);
-  if (parsed.username || parsed.password) {
-    throw new ConfigurationError(
-      `a store URL must not carry credentials; use credentials=env:NAME or a key folder instead (URL for host ${quote(parsed.hostname)})`,
-    );
-  }
-  if (parsed.search || parsed.hash) {
-    throw new ConfigurationError(`${quote(url)}: a store URL takes no query or fragment; put options after the URL as name=value`);
-  }
+  const afterScheme = url.slice(url.indexOf('://') + 3);
+  const slash = afterScheme.indexOf('/');
+  const rawAuthority = slash < 0 ? afterScheme : afterScheme.slice(0, slash);
+  const pathSegments = decodePath(slash < 0 ? '' : afterScheme.slice(slash), url);
 
   const credentials = options.credentials !== undefined ? parseCredentials(options.credentials, defaults.cwd) : defaults.credentials;
-  // URL() resolves dot segments ('a/../b' becomes 'b', '%2e%2e' too): check what was written first.
-  decodePath(url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '').replace(/[?#].*$/, ''), url);
-  const pathSegments = decodePath(parsed.pathname, url);
 
   let provider: ProviderId;
   let endpoint: string | undefined;
@@ -126,7 +146,8 @@ export function parseStoreSpec(line: string, defaults: StoreSpecDefaults): Store
   let credentialHost: string;
 
   if (parsed.protocol === 's3:') {
-    bucket = decodeURIComponent(parsed.hostname);
+    // The bucket as written: the parser would drop a ':PORT' from it.
+    bucket = decodeOrRefuse(rawAuthority, url, 'the bucket');
     prefixSegments = pathSegments;
     if (options.endpoint !== undefined) {
       const ep = parseEndpoint(options.endpoint);
@@ -255,24 +276,39 @@ function parseEndpoint(value: string): URL {
   } catch {
     throw new ConfigurationError(`endpoint ${quote(value)} is not a URL; allowed: http(s)://HOST[:PORT]`);
   }
-  if ((ep.protocol !== 'https:' && ep.protocol !== 'http:') || (ep.pathname !== '/' && ep.pathname !== '') || ep.search || ep.username || ep.password) {
+  if ((ep.protocol !== 'https:' && ep.protocol !== 'http:') || (ep.pathname !== '/' && ep.pathname !== '') || ep.search || ep.hash || ep.username || ep.password) {
     throw new ConfigurationError(`endpoint ${quote(value)} is not allowed; allowed: http(s)://HOST[:PORT] with no path, query or credentials`);
   }
   return ep;
 }
 
-function decodePath(pathname: string, url: string): string[] {
-  const segments = pathname.split('/').filter((s) => s !== '');
-  return segments.map((s) => {
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(s);
-    } catch {
-      throw new ConfigurationError(`${quote(url)}: path segment ${quote(s)} is not valid percent-encoding`);
-    }
-    if (decoded === '.' || decoded === '..') {
-      throw new ConfigurationError(`${quote(url)}: a prefix must not contain '.' or '..' segments`);
-    }
-    return decoded;
-  });
+/** `decodeURIComponent`, failing as a `ConfigurationError` that names the store and says what is allowed. */
+function decodeOrRefuse(text: string, url: string, what: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new ConfigurationError(`${quote(url)}: ${what} ${quote(text)} is not valid percent-encoding; allowed: %XX sequences that spell UTF-8, and "%" itself written as %25`);
+  }
+}
+
+/**
+ * The segments of a URL path as written (`/BUCKET/PREFIX/...`), each decoded once. One trailing
+ * '/' is allowed; an empty, '.' or '..' segment is refused, also when it only appears once `%2F`
+ * is decoded to '/' (`a%2F..%2Fb` is `a/../b`): a prefix is what was written, never what URL
+ * normalization or a later decoding would make of it. `%252F` decodes to the three characters
+ * `%2F`, which S3 keeps as they are.
+ */
+function decodePath(rawPath: string, url: string): string[] {
+  if (rawPath === '' || rawPath === '/') return [];
+  const raw = rawPath.slice(1).split('/');
+  if (raw[raw.length - 1] === '') raw.pop();
+  const decoded = raw.map((s) => decodeOrRefuse(s, url, 'path segment'));
+  const parts = decoded.join('/').split('/');
+  if (parts.some((p) => p === '.' || p === '..')) {
+    throw new ConfigurationError(`${quote(url)}: a prefix must not contain '.' or '..' segments`);
+  }
+  if (parts.some((p) => p === '')) {
+    throw new ConfigurationError(`${quote(url)}: a prefix must not contain an empty segment ("//", or a "/" written as %2F next to another); write each "/" once`);
+  }
+  return decoded;
 }

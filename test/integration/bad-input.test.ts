@@ -115,6 +115,22 @@ const CASES: Record<string, Case> = {
   'image: bad bucket name': { action: 'upload-image', inputs: image({ stores: 'http://127.0.0.1:1/Bad_Bucket' }), error: 'ConfigurationError', message: /^input "stores": line 1: .*"Bad_Bucket" is not a valid bucket name; allowed: 3 to 63/ },
   'image: store URL with a query': { action: 'upload-image', inputs: image({ stores: 'http://127.0.0.1:1/bucket?x=1' }), error: 'ConfigurationError', message: /^input "stores": line 1: "http:\/\/127\.0\.0\.1:1\/bucket\?x=1": a store URL takes no query/ },
   'image: prefix with ..': { action: 'upload-image', inputs: image({ stores: 'http://127.0.0.1:1/bucket/a/../b' }), error: 'ConfigurationError', message: /^input "stores": line 1: .*'\.\.' segments$/ },
+  // Issue 10, item 8: credentials in a URL are refused and never shown; item 11 and the prefix part of item 3.
+  'image: store URL with credentials': {
+    action: 'upload-image',
+    inputs: image({ stores: `https://AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY@127.0.0.1:1/bucket/x credentials=env:OLD` }),
+    error: 'ConfigurationError',
+    message: /^input "stores": "https:\/\/\*\*\*@127\.0\.0\.1:1\/bucket\/x credentials=env:OLD": the input must not carry credentials, so nothing in it, comments included, may hold an "@" after a ":" \(as in https:\/\/KEY:SECRET@host\); give keys with credentials=env:NAME .*, and write an "@" that belongs in a prefix or folder path as %40$/,
+  },
+  'image: store URL with credentials split by a line break': {
+    action: 'upload-image',
+    inputs: image({ stores: `https://AKIAIOSFODNN7EXAMPLE:wJalr\n#XUtnFEMI@127.0.0.1:1/bucket` }),
+    error: 'ConfigurationError',
+    message: /^input "stores": "https:\/\/\*\*\*@127\.0\.0\.1:1\/bucket": the input must not carry credentials/,
+  },
+  'image: file store with a bare %': { action: 'upload-image', inputs: image({ stores: 'file:///tmp/100%' }), error: 'ConfigurationError', message: /^input "stores": line 1: "file:\/\/\/tmp\/100%": the folder path "\/tmp\/100%" is not valid percent-encoding; allowed: %XX sequences that spell UTF-8, and "%" itself written as %25$/ },
+  'image: prefix with %2F..%2F': { action: 'upload-image', inputs: image({ stores: 'http://127.0.0.1:1/bucket/a%2F..%2Fb' }), error: 'ConfigurationError', message: /^input "stores": line 1: "http:\/\/127\.0\.0\.1:1\/bucket\/a%2F\.\.%2Fb": a prefix must not contain '\.' or '\.\.' segments$/ },
+  'image: prefix with a backslash': { action: 'upload-image', inputs: image({ stores: 'http://127.0.0.1:1/bucket/..\\other' }), error: 'ConfigurationError', message: /^input "stores": line 1: .*: a store URL must not hold "\\" \(URL parsing reads it as "\/"\); write it as %5C in a prefix$/ },
   'image: unknown store option': { action: 'upload-image', inputs: image(() => ({ stores: `${OLD()} colour=blue` })), error: 'ConfigurationError', message: /^input "stores": line 1: unknown store option "colour=blue"; allowed: / },
   'image: store option twice': { action: 'upload-image', inputs: image(() => ({ stores: `${OLD()} name=x` })), error: 'ConfigurationError', message: /^input "stores": line 1: store option name= given twice$/ },
   'image: credentials not allowed': { action: 'upload-image', inputs: image({ credentials: 'vault:x' }), error: 'ConfigurationError', message: /^input "credentials": credentials "vault:x" is not allowed; allowed: default, env:NAME, key-dir:PATH$/ },
@@ -168,6 +184,12 @@ const CASES: Record<string, Case> = {
   'logs: command': { action: 'upload-logs', inputs: logs({ command: 'image-refresh' }), error: 'ConfigurationError', message: /^input "command": "image-refresh" is not allowed; allowed: a slash and a word/ },
   'logs: redact-env': { action: 'upload-logs', inputs: logs({ 'redact-env': 'GOOD BAD-NAME' }), error: 'ConfigurationError', message: /^input "redact-env": "BAD-NAME" is not an environment variable name/ },
   'logs: proxy-url': { action: 'upload-logs', inputs: logs({ 'proxy-url': 'ftp://proxy.example' }), error: 'ConfigurationError', message: /^input "proxy-url": "ftp:\/\/proxy\.example" is not allowed; allowed: http\(s\):\/\/HOST/ },
+  'logs: proxy-url with credentials': {
+    action: 'upload-logs',
+    inputs: logs({ 'proxy-url': 'https://proxyuser:pr0xy/s3cret@logs.example.org/ci' }),
+    error: 'ConfigurationError',
+    message: /^input "proxy-url": "https:\/\/\*\*\*@logs\.example\.org\/ci" is not allowed: it may carry credentials \(an "@" after a ":"\), and the link is posted where anyone reads it; allowed: http\(s\):\/\/HOST\[\/PATH\] with no query, fragment or credentials \(write an "@" in the path as %40\)$/,
+  },
   'logs: issue-number 0': { action: 'upload-logs', inputs: logs({ 'issue-number': '0' }), error: 'ConfigurationError', message: /^input "issue-number": "0" is not allowed; allowed: a whole number from 1 to / },
   'logs: overwrite maybe': { action: 'upload-logs', inputs: logs({ overwrite: 'maybe' }), error: 'ConfigurationError', message: /^input "overwrite": "maybe" is not allowed; allowed: true, false$/ },
   // upload-logs: event payloads for issue_comment
@@ -200,6 +222,12 @@ const CASES: Record<string, Case> = {
   },
   // mirror-bucket
   'mirror: destination inside the source': { action: 'mirror-bucket', inputs: mirror(() => ({ destination: `${rgw('old').endpoint}/${oldBucket}/in/inner credentials=env:OLD` })), error: 'ConfigurationError', message: /^inputs "source" and "destination": ".*\/in" and ".*\/in\/inner" are the same bucket with one prefix inside the other; give two separate places$/ },
+  'mirror: endpoint with credentials': {
+    action: 'mirror-bucket',
+    inputs: mirror(() => ({ source: `s3://${oldBucket}/in endpoint=http://AKIAIOSFODNN7EXAMPLE:wJalr/XUtnFEMI@127.0.0.1:1 credentials=env:OLD` })),
+    error: 'ConfigurationError',
+    message: /^input "source": "s3:\/\/\*\*\*@127\.0\.0\.1:1 credentials=env:OLD": the input must not carry credentials/,
+  },
   'mirror: bad glob': { action: 'mirror-bucket', inputs: mirror({ include: '[abc' }), error: 'ConfigurationError', message: /^input "include": glob "\[abc": glob "\[abc" has a '\[' without its '\]'$/ },
   'mirror: max-delete not a number': { action: 'mirror-bucket', inputs: mirror({ 'max-delete': 'many' }), error: 'ConfigurationError', message: /^input "max-delete": "many" is not allowed; allowed: a whole number of objects \(0 or more\), or none for no limit$/ },
   'mirror: shard out of range': { action: 'mirror-bucket', inputs: mirror({ shard: '9/8' }), error: 'ConfigurationError', message: /^input "shard": "9\/8" is out of range; allowed: I\/N with 1 <= I <= N <= 1000, such as 2\/8$/ },
@@ -218,6 +246,7 @@ const CASES: Record<string, Case> = {
   'audit: bad fix': { action: 'audit-acl', inputs: audit({ fix: 'always' }), error: 'ConfigurationError', message: /^input "fix": "always" is not allowed; allowed: false, dry-run, true$/ },
   'audit: bad expect-versioning': { action: 'audit-acl', inputs: audit({ 'expect-versioning': 'on' }), error: 'ConfigurationError', message: /^input "expect-versioning": "on" is not allowed; allowed: any, enabled, suspended, disabled$/ },
   // download-image
+  'download: store URL with credentials': { action: 'download-image', inputs: download(() => ({ stores: `${OLD()}\nhttps://AKIAIOSFODNN7EXAMPLE:wJalr/XUtnFEMI@127.0.0.1:1/bucket` })), error: 'ConfigurationError', message: /^input "stores": ".*\*\*\*@127\.0\.0\.1:1\/bucket": the input must not carry credentials/ },
   'download: bad order': { action: 'download-image', inputs: download({ order: 'random' }), error: 'ConfigurationError', message: /^input "order": "random" is not allowed; allowed: listed, fastest$/ },
   'download: .part destination': { action: 'download-image', inputs: download({ 'save-to': 'x.qcow2.part' }), error: 'ConfigurationError', message: /^input "save-to": "x\.qcow2\.part" is not allowed; names ending in \.part or \.part\.json are where downloads in progress are kept$/ },
   'download: bad sha256': { action: 'download-image', inputs: download({ sha256: 'abc' }), error: 'ConfigurationError', message: /^input "sha256": "abc" is not allowed; allowed: empty, or a sha256 of 64 hex digits$/ },
@@ -255,6 +284,8 @@ test.each(Object.entries(CASES))('%s', async (_name, c) => {
   expect(run.code).toBe(1);
   expect(errors(run)).toHaveLength(1);
   expect(errors(run)[0]).toMatch(c.message);
+  // No message shows what stood between a URL's "scheme:" and its "@".
+  for (const part of ['AKIAIOSFODNN7EXAMPLE', 'wJalr', 'XUtnFEMI', 'pr0xy', 's3cret']) expect(`${run.stdout}\n${run.stderr}\n${run.summary}`).not.toContain(part);
   if (c.bundleOnly) {
     expect(c.error).toBe('RefusedError');
     expect(errors(run)[0]).toMatch(/^refused: /);

@@ -4,6 +4,7 @@
  * read from outside.
  */
 import { DeleteBucketPolicyCommand, PutBucketPolicyCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand, DeleteObjectCommand, GetObjectCommand, type ObjectCannedACL } from '@aws-sdk/client-s3';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -359,4 +360,77 @@ test('a local folder to S3 and back: the same keys and bytes, visibility from th
   for (const [k, v] of Object.entries(files)) expect([k, sha256(fs.readFileSync(path.join(back, k)))]).toEqual([k, sha256(v)]);
   const check = await runBundle('mirror-bucket', { source: `file://${folder}`, destination: `file://${back}`, mode: 'check' }, { env: env(), cwd: dir });
   expect(check.outputs).toMatchObject({ missing: '0', extra: '0', differ: '0', 'in-sync': 'true' });
+});
+
+describe('a folder store never hides what it cannot carry, nor trusts a stale ETag (issue 10, item 9)', () => {
+  const LATIN1 = Buffer.from([0x66, 0xff, 0x2e, 0x62, 0x69, 0x6e]);
+  /** A folder with two regular files and three entries no bucket can hold. */
+  function awkwardFolder(): string {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-awkward-'));
+    fs.writeFileSync(path.join(folder, 'b-good.txt'), 'good\n');
+    fs.mkdirSync(path.join(folder, 'sub'));
+    fs.writeFileSync(path.join(folder, 'sub', 'z-good.txt'), 'also good\n');
+    fs.writeFileSync(Buffer.concat([Buffer.from(folder + path.sep), LATIN1]), 'latin-1 name\n');
+    fs.symlinkSync('/etc/hostname', path.join(folder, 'link'));
+    execFileSync('mkfifo', [path.join(folder, 'sub', 'pipe')]);
+    return folder;
+  }
+  const UNCARRIED = /: 3 entries cannot be objects, so this listing is incomplete: "f\\xff\.bin" \(its name is not valid UTF-8\), "link" \(a symbolic link, not followed\), "sub\/pipe" \(a FIFO, not a regular file\)\./;
+
+  test('folder to S3, sync: what can be copied is, nothing is deleted, the run fails naming every entry it could not carry', async () => {
+    const folder = awkwardFolder();
+    const b = await bucket('new', 'awkward-dst');
+    await client('new').send(new PutObjectCommand({ Bucket: b, Key: 'dst/a-only-in-destination.txt', Body: 'keep me' }));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-ws-'));
+    const r = await runBundle('mirror-bucket', { source: `file://${folder}`, destination: `${rgw('new').endpoint}/${b}/dst credentials=env:NEW`, mode: 'sync', 'report-path': path.join(dir, 'r.txt') }, { env: env(), cwd: dir });
+    expect(r.code).toBe(1);
+    expect(errors(r)).toHaveLength(1);
+    expect(errors(r)[0]).toMatch(/^a listing failed, so the run stopped and nothing was deleted: file:\/\//);
+    expect(errors(r)[0]).toMatch(UNCARRIED);
+    expect(r.outputs).toMatchObject({ copied: '2', deleted: '0', 'in-sync': 'false' });
+    expect(r.summary).toMatch(/Listing failed; nothing was deleted:/);
+    expect((await listKeys('new', b)).sort()).toEqual(['dst/a-only-in-destination.txt', 'dst/b-good.txt', 'dst/sub/z-good.txt']);
+  });
+
+  test('S3 to folder, sync: a destination folder holding a link is not read whole, so nothing in it is deleted', async () => {
+    const b = await bucket('old', 'awkward-src');
+    await client('old').send(new PutObjectCommand({ Bucket: b, Key: 'k/one.txt', Body: 'one' }));
+    const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-dest-'));
+    fs.writeFileSync(path.join(dest, 'extra.txt'), 'a sync would delete this');
+    fs.symlinkSync('/etc', path.join(dest, 'etc-link'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-ws-'));
+    const r = await runBundle('mirror-bucket', { source: `${rgw('old').endpoint}/${b}/k credentials=env:OLD`, destination: `file://${dest}`, mode: 'sync', 'report-path': path.join(dir, 'r.txt') }, { env: env(), cwd: dir });
+    expect(r.code).toBe(1);
+    expect(errors(r)[0]).toMatch(/nothing was deleted: .*: 1 entry cannot be objects, so this listing is incomplete: "etc-link" \(a symbolic link, not followed\)/);
+    expect(r.outputs).toMatchObject({ deleted: '0', 'in-sync': 'false' });
+    expect(fs.readFileSync(path.join(dest, 'extra.txt'), 'utf8')).toBe('a sync would delete this');
+    expect(fs.readlinkSync(path.join(dest, 'etc-link'))).toBe('/etc');
+  });
+
+  test('check mode between two folders: a file replaced by hand with other bytes of the same size and mtime is reported different', async () => {
+    const hand = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-hand-'));
+    fs.writeFileSync(path.join(hand, 'image.qcow2'), randomBytes(4096));
+    fs.writeFileSync(path.join(hand, 'other.txt'), 'untouched\n');
+    // Both sides written through the store, so both have ETag sidecars.
+    const a = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-a-'));
+    const b = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-b-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-ws-'));
+    for (const [from, to] of [[hand, a], [a, b]]) {
+      const copy = await runBundle('mirror-bucket', { source: `file://${from}`, destination: `file://${to}` }, { env: env(), cwd: dir });
+      expect([copy.code, copy.outputs.copied]).toEqual([0, '2']);
+    }
+    const before = await runBundle('mirror-bucket', { source: `file://${a}`, destination: `file://${b}`, mode: 'check' }, { env: env(), cwd: dir });
+    expect(before.outputs).toMatchObject({ matched: '2', 'in-sync': 'true' });
+    // By hand: same size, old modification time put back.
+    const target = path.join(b, 'image.qcow2');
+    const st = fs.statSync(target);
+    fs.writeFileSync(target, randomBytes(4096));
+    fs.utimesSync(target, st.atime, st.mtime);
+    const report = path.join(dir, 'check.txt');
+    const after = await runBundle('mirror-bucket', { source: `file://${a}`, destination: `file://${b}`, mode: 'check', 'report-path': report }, { env: env(), cwd: dir });
+    expect(after.code).toBe(1);
+    expect(after.outputs).toMatchObject({ matched: '1', differ: '1', 'in-sync': 'false' });
+    expect(fs.readFileSync(report, 'utf8').split('\n').sort()).toEqual(['', '* image.qcow2', '= other.txt']);
+    expect(errors(after)).toEqual([expect.stringMatching(/^the stores differ: 0 only in the source, 0 only in the destination, 1 different;/)]);
+  });
 });

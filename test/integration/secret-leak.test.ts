@@ -20,6 +20,9 @@ const REDACT = 'leak-check-redact-value-8d2e61';
 const IN_ENV = 'leak-check-env-secret-5a0b3c';
 const WRONG = 'leak-check-wrong-secret-19f7aa0c';
 const SESSION = 'leak-check-session-token-77c1d0';
+/** Credentials written into URLs (issue 10, item 8): an AWS-like secret with '/', '+' and '@'. */
+const URL_KEY = 'AKIALEAKCHECKURL4Q7Z';
+const URL_SECRET = 'leak/Check+url@secret/8e3f';
 
 let gh: FakeGitHub;
 let bucket: string;
@@ -47,6 +50,9 @@ const secrets = (): Record<string, string> => ({
   'secret named by redact-env': IN_ENV,
   'a wrong secret key': WRONG,
   'a session token': SESSION,
+  'an access key in a URL': URL_KEY,
+  'a secret in a URL': URL_SECRET,
+  'the userinfo of a URL': `${URL_KEY}:${URL_SECRET}`,
 });
 
 function forms(value: string): Record<string, string> {
@@ -155,18 +161,32 @@ test('no secret reaches a log, an output, a summary, a report or an uploaded obj
   record('upload-logs bad input', await runBundle('upload-logs', { ...logsInputs, 'files-in-flight': REDACT }, { cwd: ws, env: env() }));
   record('upload-logs wrong key', await runBundle('upload-logs', { ...logsInputs, prefix: 'ci/{run-id}-wrong' }, { cwd: ws, env: env({ OLD_SECRET_ACCESS_KEY: WRONG }) }));
 
+  // Credentials written into a store URL, an endpoint= and a proxy-url: refused, never shown.
+  const withUserinfo = (sub: string) => `${rgw('old').endpoint.replace('://', `://${URL_KEY}:${URL_SECRET}@`)}/${bucket}/${sub} credentials=env:OLD`;
+  record('upload-image userinfo', await runBundle('upload-image', { files: 'fedora-42.qcow2', stores: withUserinfo('images') }, { cwd: ws, env: env() }));
+  record('mirror-bucket userinfo in endpoint', await runBundle('mirror-bucket', { source: `s3://${bucket}/images endpoint=${rgw('old').endpoint.replace('://', `://${URL_KEY}:${URL_SECRET}@`)} credentials=env:OLD`, destination: store('mirror3'), ...rep('mirror3') }, { cwd: ws, env: env() }));
+  record('upload-logs userinfo in proxy-url', await runBundle('upload-logs', { ...logsInputs, prefix: 'ci/{run-id}-proxy', 'proxy-url': `https://${URL_KEY}:${URL_SECRET}@logs.example.org/ci` }, { cwd: ws, env: env() }));
+
   // The CLI: success and failure.
   const summaryFile = path.join(ws, 'cli-summary.md');
   const c1 = await cli(['upload-image', '--files', 'fedora-42.qcow2', '--stores', store('cli'), '--summary-file', summaryFile], env());
   const c2 = await cli(['upload-logs', '--path', 'logs', '--stores', store('cli-logs'), '--prefix', 'x', '--redact-values', REDACT, '--github-token', TOKEN], env({ OLD_SECRET_ACCESS_KEY: WRONG }));
+  const c3 = await cli(['download-image', '--object-key', 'fedora-42.qcow2', '--save-to', 'dl3/', '--stores', withUserinfo('images')], env());
+  const c4 = await cli(['download-image', withUserinfo('images')], env());
   codes['cli upload-image ok'] = c1.code;
   codes['cli upload-logs wrong key'] = c2.code;
+  codes['cli download-image userinfo'] = c3.code;
+  codes['cli a stray argument with userinfo'] = c4.code;
   seen.push(
     { where: 'cli upload-image stdout', text: c1.stdout },
     { where: 'cli upload-image stderr', text: c1.stderr },
     { where: 'cli upload-image summary file', text: fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, 'utf8') : '' },
     { where: 'cli upload-logs stdout', text: c2.stdout },
     { where: 'cli upload-logs stderr', text: c2.stderr },
+    { where: 'cli download-image userinfo stdout', text: c3.stdout },
+    { where: 'cli download-image userinfo stderr', text: c3.stderr },
+    { where: 'cli stray argument stdout', text: c4.stdout },
+    { where: 'cli stray argument stderr', text: c4.stderr },
   );
 
   // The paths were the ones meant: successes succeeded, failures failed.
@@ -186,8 +206,13 @@ test('no secret reaches a log, an output, a summary, a report or an uploaded obj
     'upload-logs refused': 1,
     'upload-logs bad input': 1,
     'upload-logs wrong key': 1,
+    'upload-image userinfo': 1,
+    'mirror-bucket userinfo in endpoint': 1,
+    'upload-logs userinfo in proxy-url': 1,
     'cli upload-image ok': 0,
     'cli upload-logs wrong key': 1,
+    'cli download-image userinfo': 1,
+    'cli a stray argument with userinfo': 2,
   });
 
   // Every uploaded object (redacted copies of the logs included).
@@ -208,6 +233,12 @@ test('no secret reaches a log, an output, a summary, a report or an uploaded obj
   for (const value of [TOKEN, REDACT, IN_ENV, rgw('old').secretKey]) expect(raw['upload-logs ok']).toContain(`::add-mask::${value}`);
   // The search can find: the log file holds every secret before redaction.
   expect(fs.readFileSync(path.join(ws, 'logs', 'test.log'), 'utf8')).toContain(TOKEN);
+  // The refusals were the ones meant, and show where the credentials were.
+  for (const label of ['upload-image userinfo', 'mirror-bucket userinfo in endpoint', 'upload-logs userinfo in proxy-url']) {
+    expect([label, runnerLog(raw[label]!)]).toEqual([label, expect.stringMatching(/::error::input "(stores|source|proxy-url)": "[a-z0-9]+:\/\/\*\*\*@[^"]*".*credentials/)]);
+  }
+  expect(c3.stderr).toMatch(/error: input "stores": "http:\/\/\*\*\*@[^"]*": the input must not carry credentials/);
+  expect(c4.stderr).toMatch(/unexpected argument "http:\/\/\*\*\*@127\.0\.0\.1:\d+\//);
   expect(leaks).toEqual([]);
   console.log(`[secret-leak] ${Object.keys(codes).length} run(s), ${Object.keys(secrets()).length} secret(s) x 4 form(s) searched in ${seen.length} text(s): 0 found`);
 });

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import { globToRegExp } from '../../acl/glob';
 import { ConfigurationError, quote } from '../../config/configuration-error';
+import { mayCarryUserinfo } from '../../config/userinfo';
 import {
   DEFAULT_ARGUMENT_PATTERN,
   parseArgumentPattern,
@@ -147,8 +148,18 @@ function parseLogins(text: string): string[] {
     });
 }
 
-function parseProxyUrl(v: string): string | undefined {
+/**
+ * Parses `proxy-url`: an http(s) base address with no query, fragment or credentials. The link
+ * built from it is posted in public places, so a value that may carry userinfo (an "@" after a
+ * ":") is refused, and shown with that part hidden.
+ */
+export function parseProxyUrl(v: string): string | undefined {
   if (v === '') return undefined;
+  if (mayCarryUserinfo(v)) {
+    throw new ConfigurationError(
+      `${quote(v)} is not allowed: it may carry credentials (an "@" after a ":"), and the link is posted where anyone reads it; allowed: http(s)://HOST[/PATH] with no query, fragment or credentials (write an "@" in the path as %40)`,
+    );
+  }
   let u: URL;
   try {
     u = new URL(v);
