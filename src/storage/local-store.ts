@@ -191,7 +191,7 @@ export class LocalStore implements ObjectStore {
     return undefined;
   }
 
-  anonymousUrl(): undefined {
+  anonymousAddress(): undefined {
     return undefined;
   }
 

@@ -270,7 +270,8 @@ function decodePath(pathname: string, url: string): string[] {
     } catch {
       throw new ConfigurationError(`${quote(url)}: path segment ${quote(s)} is not valid percent-encoding`);
     }
-    if (decoded === '.' || decoded === '..') {
+    // An encoded '/' makes segments too: 'a%2F..%2Fb' is the prefix 'a/../b/'.
+    if (decoded.split('/').some((p) => p === '.' || p === '..')) {
       throw new ConfigurationError(`${quote(url)}: a prefix must not contain '.' or '..' segments`);
     }
     return decoded;

@@ -20,10 +20,12 @@ import { readRunContext, type RunContext } from '../../logs/run-context';
 import { TreeProgress } from '../../logs/tree-progress';
 import { putObject, uploadTree, type TreeReport, type TreeTarget } from '../../logs/upload-tree';
 import { walkTree, type WalkResult } from '../../logs/walk';
+import { checkWritten } from '../../operations/verify-visibility';
 import { encodeKey, probeAnonymous } from '../../s3/anonymous';
 import { githubApi, type GitHubApi } from '../../runtime/github-api';
 import { ActionFailure, type ActionContext } from '../../runtime/run-action';
 import type { ObjectStore } from '../../storage/object-store';
+import { formatAddress } from '../../storage/public-address';
 import { openStore } from '../../storage/open-store';
 import type { StoreSpec } from '../../storage/store-spec';
 import type { UploadLogsInputs } from './inputs';
@@ -115,6 +117,11 @@ export async function uploadLogs({ host, summary, onInterrupt }: ActionContext):
     const exposed = probes.flatMap((p) => p.samples.filter((s) => s.expected === 'denied' && s.access === 'readable').map((s) => `${s.key} on ${p.store}`));
     if (exposed.length > 0) {
       throw new ActionFailure(`private logs are readable anonymously: ${exposed.join(', ')}. Fix the bucket policy or ACLs now`);
+    }
+    // Fail closed: a private object that the anonymous request did not show denied (a 404, a failed request) is not shown private.
+    const unverified = probes.flatMap((p) => p.samples.filter((s) => s.expected === 'denied' && s.access !== 'denied' && s.access !== 'n/a').map((s) => `${s.key} on ${p.store} (${s.reason ?? s.access})`));
+    if (unverified.length > 0) {
+      throw new ActionFailure(`private logs could not be shown private: ${unverified.join(', ')}`);
     }
     const failed = tree.files.filter((f) => f.outcome === 'failed');
     if (failed.length > 0) {
@@ -247,7 +254,8 @@ function indexUrl(inputs: UploadLogsInputs, spec: StoreSpec, store: ObjectStore,
   const key = prefix + INDEX;
   if (inputs.proxyUrl !== undefined) return `${inputs.proxyUrl}/${encodeKey(store.locate(key)?.key ?? key)}`;
   if (spec.kind === 'file') return pathToFileURL(path.join(spec.root, ...key.split('/'))).href;
-  return store.anonymousUrl(key) ?? key;
+  const address = store.anonymousAddress(key);
+  return address !== undefined ? formatAddress(address) : key;
 }
 
 /** The secrets to redact: given values, the named environment variables, and every credential this step read. */
@@ -309,16 +317,14 @@ async function publishIndex(
       const expected = inputs.visibility === 'public' ? 'readable' : 'denied';
       const samples = await Promise.all(
         keys.map(async (key) => {
-          const url = t.store.anonymousUrl(key);
-          if (url === undefined) return { key, expected, access: 'n/a' } as const;
-          const r = await probeAnonymous(url);
-          return { key, expected, access: r.access, ...(r.access === 'error' ? { reason: r.reason } : {}) } as const;
+          const check = await checkWritten(t.store, key, inputs.visibility, probeAnonymous);
+          return { key, expected, access: check.access, ...(check.verdict !== 'ok' ? { reason: check.reason } : {}) } as const;
         }),
       );
       for (const s of samples) {
         if (s.access === 'n/a' || s.access === s.expected) continue;
         if (expected === 'readable') host.warning(`${t.name}: ${s.key} is not readable anonymously (${s.access}); the link will not open for people without credentials`);
-        else if (s.access !== 'readable') host.warning(`${t.name}: the anonymous check of ${s.key} gave ${s.access}`);
+        else if (s.access !== 'readable') host.warning(`${t.name}: ${s.key} is not shown private: ${s.reason ?? s.access}`);
       }
       return { store: t.name, indexError, samples };
     }),
