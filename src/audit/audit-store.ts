@@ -7,13 +7,15 @@
 import { strangerReadAllowed, describeStatement } from '../acl/bucket-policy';
 import { decideVisibility, type VisibilityRule } from '../acl/visibility';
 import type { AnonymousAccess } from '../s3/anonymous';
+import type { AnonymousProbe } from '../operations/verify-visibility';
 import type { AuditCapability } from '../storage/audit-capability';
 import type { KeyRange } from '../storage/key-range';
+import type { PublicAddress } from '../storage/public-address';
 import { StoreError, type ObjectStore } from '../storage/object-store';
 import { aclRequiredError, checkBucket, type BucketExpectations, type BucketFacts } from './bucket-checks';
 import type { FixMode } from './expectations';
 import { FindingLog, severityOf, type Finding } from './findings';
-import { judgeObject, type AnonymousResult, type BucketContext, type FixPlan, type ObjectFacts } from './object-check';
+import { judgeObject, type BucketContext, type FixPlan, type ObjectFacts } from './object-check';
 import { forEachConcurrent } from './pool';
 
 export interface AuditOptions extends BucketExpectations {
@@ -25,8 +27,8 @@ export interface AuditOptions extends BucketExpectations {
   readonly concurrency: number;
   readonly fix: FixMode;
   readonly allowMoreVisible: boolean;
-  /** Sends one unsigned HEAD to an address. */
-  readonly probe: (url: string) => Promise<AnonymousAccess>;
+  /** Sends one unsigned HEAD to an address, to exactly its path. */
+  readonly probe: AnonymousProbe;
   /** Resolves when the next request to this store may go (the store's rate cap). */
   readonly throttle: () => Promise<void>;
   readonly events: {
@@ -100,30 +102,41 @@ export async function auditStore(name: string, store: ObjectStore, cap: AuditCap
     }
   };
 
+  /** Whether a signed HEAD still finds `key`. */
+  const stillThere = async (key: string): Promise<NonNullable<ObjectFacts['present']>> => {
+    await o.throttle();
+    try {
+      return (await store.head(key)) !== undefined ? 'yes' : 'gone';
+    } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      return 'unknown';
+    }
+  };
+
   const checkOne = async (key: string): Promise<void> => {
     const decision = decideVisibility(o.rules, key);
-    const url = store.anonymousUrl(key);
+    const address = store.anonymousAddress(key);
     const [anon, grants] = await Promise.all([
-      url === undefined ? Promise.resolve<AnonymousAccess>({ access: 'error', reason: 'the store has no anonymous address' }) : o.throttle().then(() => o.probe(url)),
+      address === undefined ? Promise.resolve<AnonymousAccess>({ access: 'error', reason: 'the store has no anonymous address' }) : o.throttle().then(() => o.probe(address)),
       readGrants(key),
     ]);
     checked++;
-    if (grants === 'missing' || anon.access === 'missing') return; // deleted since the listing
     const located = store.locate(key);
     const verdict = checkResult.policy && located ? strangerReadAllowed(checkResult.policy, located.bucket, located.key) : undefined;
-    let anonymous: AnonymousResult = anon.access;
-    // A public object that is denied may simply be gone (RGW answers 403, not 404, for a missing key under a GetObject-only policy).
-    if (anonymous === 'denied' && decision.visibility === 'public' && grants === undefined) {
-      await o.throttle();
-      if ((await store.head(key)) === undefined) anonymous = 'missing';
-    }
+    // The key was just listed, so a 404 (to the probe or to the ACL read) is no verdict, and no
+    // reason to skip the object either: a signed HEAD tells a deleted object from a probe that
+    // missed it, and the judgement reports both. A public object that is denied may simply be
+    // gone too (RGW answers 403, not 404, for a missing key under a GetObject-only policy).
+    const ask = anon.access === 'missing' || grants === 'missing' || (anon.access === 'denied' && decision.visibility === 'public' && grants === undefined);
+    const present = ask ? await stillThere(key) : undefined;
     const facts: ObjectFacts = {
       key,
       expected: decision.visibility,
       rule: decision.rule ? `${decision.rule.glob} ${decision.rule.visibility}` : undefined,
-      anonymous,
+      anonymous: anon.access,
       anonymousDetail: anon.access === 'error' ? anon.reason : String(anon.status),
-      grants,
+      present,
+      grants: grants === 'missing' ? undefined : grants,
       policyRead: verdict?.readable && verdict.statement ? { statement: describeStatement(verdict.statement), who: verdict.who ?? 'everyone' } : undefined,
       policyKnown: checkResult.policyKnown,
     };
@@ -132,10 +145,10 @@ export async function auditStore(name: string, store: ObjectStore, cap: AuditCap
     log.add(v.finding);
     o.events.debug(`${key}: ${v.finding.kind}: ${v.finding.message}`);
     if (o.fix === 'false' || !v.fix) return;
-    fixes.push(await applyFix(key, v.finding, v.fix, url, decision.visibility));
+    fixes.push(await applyFix(key, v.finding, v.fix, address, decision.visibility));
   };
 
-  const applyFix = async (key: string, f: Finding, plan: FixPlan, url: string | undefined, expected: 'public' | 'private'): Promise<FixRecord> => {
+  const applyFix = async (key: string, f: Finding, plan: FixPlan, address: PublicAddress | undefined, expected: 'public' | 'private'): Promise<FixRecord> => {
     const record = { key, kind: f.kind, plan };
     if (plan.action !== 'set-acl') return { ...record, result: 'not-applicable' };
     if (o.fix === 'dry-run' || !cap) return { ...record, result: 'planned' };
@@ -146,10 +159,11 @@ export async function auditStore(name: string, store: ObjectStore, cap: AuditCap
       if (!(e instanceof StoreError)) throw e;
       return { ...record, result: 'failed', detail: e.message };
     }
-    if (url === undefined || f.kind === 'exposed-authenticated' || f.kind === 'latent-public-grant') return { ...record, result: 'fixed' };
+    if (address === undefined || f.kind === 'exposed-authenticated' || f.kind === 'latent-public-grant') return { ...record, result: 'fixed' };
     await o.throttle();
-    const after = await o.probe(url);
-    const right = expected === 'public' ? after.access === 'readable' : after.access === 'denied' || after.access === 'missing';
+    const after = await o.probe(address);
+    // Only a denial shows a private object private: a 404 for an object just seen is no such proof.
+    const right = expected === 'public' ? after.access === 'readable' : after.access === 'denied';
     return { ...record, result: right ? 'fixed' : 'still-wrong', detail: right ? undefined : `anonymous request after the fix: ${after.access}` };
   };
 

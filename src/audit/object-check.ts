@@ -26,6 +26,11 @@ export interface ObjectFacts {
   readonly rule?: string;
   readonly anonymous: AnonymousResult;
   readonly anonymousDetail?: string;
+  /**
+   * What a signed HEAD found, when one was made: after a 404 to the anonymous request or to the
+   * ACL read, or a denial of a public object. `gone`: not there any more; `unknown`: it failed.
+   */
+  readonly present?: 'yes' | 'gone' | 'unknown';
   /** The grants, or `undefined` when not read (ACL checks skipped or not permitted). */
   readonly grants?: readonly AclGrant[];
   /** The bucket policy statement that lets strangers read this key, if any, and whom it reaches. */
@@ -50,9 +55,22 @@ function grantsRead(grants: readonly AclGrant[] | undefined, who: AclGrant['gran
   return (grants ?? []).some((g) => g.grantee === who && READS.has(g.permission));
 }
 
-/** Judges one object. `missing` (deleted since the listing) gives no verdict. */
+/**
+ * Judges one object that was just listed. An object gone since the listing, or answering 404 to
+ * the anonymous request, was not checked: that is a `check-failed` finding, never a silent pass.
+ */
 export function judgeObject(o: ObjectFacts, b: BucketContext, severity: (k: FindingKind) => Finding['severity']): ObjectVerdict {
-  if (o.anonymous === 'missing') return {};
+  if (o.present === 'gone') {
+    const msg = `listed, but gone when checked (deleted since the listing?): the anonymous request answered ${o.anonymous === 'error' ? `with an error (${o.anonymousDetail ?? 'unknown'})` : `HTTP ${o.anonymousDetail ?? '?'}`} and a signed HEAD finds nothing; its visibility was not checked`;
+    return { finding: { kind: 'check-failed', severity: severity('check-failed'), key: o.key, message: msg } };
+  }
+  if (o.anonymous === 'missing') {
+    const msg =
+      o.present === 'yes'
+        ? `the anonymous request answered HTTP 404, yet a signed HEAD finds the object: its public address does not reach it, so it is not shown ${o.expected === 'private' ? 'private' : 'readable'}`
+        : 'the anonymous request answered HTTP 404 and a signed HEAD could not tell whether the object is still there: its visibility was not checked';
+    return { finding: { kind: 'check-failed', severity: severity('check-failed'), key: o.key, message: msg } };
+  }
   const dormant = b.ownership === 'BucketOwnerEnforced' ? 'BucketOwnerEnforced' : b.accessBlock?.ignorePublicAcls ? 'IgnorePublicAcls' : undefined;
   const aclPublic = grantsRead(o.grants, 'all-users');
   const aclAuth = grantsRead(o.grants, 'authenticated-users');

@@ -2,9 +2,14 @@
  * Effective visibility, seen the way a stranger sees it: an unsigned HEAD against the object's
  * public address. This covers ACLs, bucket policies and public access blocks together, on any
  * provider, which no reading of settings can.
+ *
+ * The request goes to the address's literal path: keys may hold `.`, `..` and empty segments,
+ * which a URL parser would resolve, sending the probe to another object (or to the service root)
+ * and its answer would then be about that object.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type { PublicAddress } from '../storage/public-address';
 import { ProviderId } from './providers';
 
 /** What an anonymous reader gets: `readable`, `denied`, `missing`, or `error` with the reason. */
@@ -17,7 +22,11 @@ const agents = {
   'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }),
 };
 
-/** Encodes a key for a URL path: every byte but unreserved characters and '/'. */
+/**
+ * Encodes a key for a URL path as the AWS SDK does: every byte but unreserved characters and '/'.
+ * `.` is unreserved, so dot segments stay as they are: S3 takes the path literally, and so must
+ * whatever sends it (`http.request` with a `path`, never `new URL()`).
+ */
 export function encodeKey(key: string): string {
   return key
     .split('/')
@@ -25,40 +34,72 @@ export function encodeKey(key: string): string {
     .join('/');
 }
 
-/** The public address of `key` in `bucket`, as a browser would use it. */
-export function publicObjectUrl(provider: ProviderId, endpoint: string | undefined, region: string, bucket: string, key: string): string {
+// Bucket names the SDK addresses as a virtual host on AWS over TLS: one DNS label, lower case.
+// Dotted names fail the wildcard certificate, so the SDK uses path style for them, and so does this.
+const VIRTUAL_HOSTABLE = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+
+/** The public address of `key` in `bucket`, as the SDK addresses it (path-style off AWS). */
+export function publicObjectAddress(provider: ProviderId, endpoint: string | undefined, region: string, bucket: string, key: string): PublicAddress {
   if (provider === 'aws' && endpoint === undefined) {
-    // Dotted bucket names do not match the wildcard certificate: use the path-style host for them.
-    return bucket.includes('.')
-      ? `https://s3.${region}.amazonaws.com/${bucket}/${encodeKey(key)}`
-      : `https://${bucket}.s3.${region}.amazonaws.com/${encodeKey(key)}`;
+    const regional = `s3.${region}.amazonaws.com`;
+    return VIRTUAL_HOSTABLE.test(bucket)
+      ? { protocol: 'https:', hostname: `${bucket}.${regional}`, host: `${bucket}.${regional}`, path: `/${encodeKey(key)}` }
+      : { protocol: 'https:', hostname: regional, host: regional, path: `/${bucket}/${encodeKey(key)}` };
   }
-  return `${(endpoint ?? '').replace(/\/+$/, '')}/${bucket}/${encodeKey(key)}`;
+  if (endpoint === undefined) throw new Error(`no endpoint for a ${provider} store`);
+  // The endpoint is the store's own configuration, checked when the store spec was read: parsing it
+  // as a URL is safe. The key is added after, never parsed.
+  const u = new URL(endpoint);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`endpoint scheme ${u.protocol} is not http: or https:`);
+  return {
+    protocol: u.protocol,
+    hostname: u.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: u.port || undefined,
+    host: u.host,
+    path: `${u.pathname.replace(/\/+$/, '')}/${bucket}/${encodeKey(key)}`,
+  };
 }
 
-/** Sends one unsigned HEAD, retrying passing faults a few times. */
-export async function probeAnonymous(url: string, attempts = 4): Promise<AnonymousAccess> {
+/** Sends one unsigned HEAD to exactly `address.path`, retrying passing faults a few times. */
+export async function probeAnonymous(address: PublicAddress, attempts = 4): Promise<AnonymousAccess> {
   let last: AnonymousAccess = { access: 'error', reason: 'not tried' };
   for (let i = 0; i < attempts; i++) {
     if (i > 0) await new Promise((r) => setTimeout(r, 200 * 2 ** i));
-    last = await headOnce(url);
+    last = await headOnce(address);
     if (last.access !== 'error') return last;
   }
   return last;
 }
 
-function headOnce(url: string): Promise<AnonymousAccess> {
+function headOnce(a: PublicAddress): Promise<AnonymousAccess> {
   return new Promise((resolve) => {
-    const u = new URL(url);
-    const mod = u.protocol === 'https:' ? https : http;
-    const req = mod.request(u, { method: 'HEAD', agent: agents[u.protocol as 'http:' | 'https:'], timeout: 30_000 }, (res) => {
-      res.resume();
-      const status = res.statusCode ?? 0;
-      if (status === 200 || status === 206 || status === 304) resolve({ access: 'readable', status });
-      else if (status === 401 || status === 403) resolve({ access: 'denied', status });
-      else if (status === 404) resolve({ access: 'missing', status });
-      else resolve({ access: 'error', status, reason: `HTTP ${status}` });
-    });
+    const mod = a.protocol === 'https:' ? https : http;
+    // Options, not a URL: `path` goes on the request line byte for byte.
+    const options: http.RequestOptions = {
+      protocol: a.protocol,
+      hostname: a.hostname,
+      port: a.port,
+      path: a.path,
+      method: 'HEAD',
+      headers: { host: a.host },
+      agent: agents[a.protocol],
+      timeout: 30_000,
+    };
+    let req: http.ClientRequest;
+    try {
+      req = mod.request(options, (res) => {
+        res.resume();
+        const status = res.statusCode ?? 0;
+        if (status === 200 || status === 206 || status === 304) resolve({ access: 'readable', status });
+        else if (status === 401 || status === 403) resolve({ access: 'denied', status });
+        else if (status === 404) resolve({ access: 'missing', status });
+        else resolve({ access: 'error', status, reason: `HTTP ${status}` });
+      });
+    } catch (e) {
+      // A path Node refuses to send (it never is, for an encoded key) is a failed check, not a crash.
+      resolve({ access: 'error', reason: (e as Error).message });
+      return;
+    }
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', (e) => resolve({ access: 'error', reason: (e as NodeJS.ErrnoException).code ?? e.message }));
     req.end();

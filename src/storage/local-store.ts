@@ -263,7 +263,7 @@ export class LocalStore implements ObjectStore {
     return undefined;
   }
 
-  anonymousUrl(): undefined {
+  anonymousAddress(): undefined {
     return undefined;
   }
 

@@ -7,6 +7,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { KeyRange } from './key-range';
+import type { PublicAddress } from './public-address';
 
 /** Who may read an object without credentials. */
 export type Visibility = 'public' | 'private';
@@ -162,9 +163,10 @@ export interface ObjectStore {
 
   /**
    * The address an anonymous reader would use for `key`, or `undefined` when the store has no such
-   * thing (a local folder). Used to check effective visibility with an unsigned request.
+   * thing (a local folder). Used to check effective visibility with an unsigned request, which must
+   * ask for exactly this path: a key's `.`, `..` and empty segments are part of it.
    */
-  anonymousUrl(key: string): string | undefined;
+  anonymousAddress(key: string): PublicAddress | undefined;
 
   /**
    * The bucket policy as the store has it, for checking before a private object is written that no

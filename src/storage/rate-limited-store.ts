@@ -7,6 +7,7 @@
 import type { Readable } from 'node:stream';
 import type { KeyRange } from './key-range';
 import type { BucketPolicyState, MultipartWrite, ObjectHead, ObjectInfo, ObjectStore, ReadRange, VisibilityMode, WriteOptions } from './object-store';
+import type { PublicAddress } from './public-address';
 import type { RateLimiter } from './rate-limit';
 
 export class RateLimitedStore implements ObjectStore {
@@ -103,8 +104,8 @@ export class RateLimitedStore implements ObjectStore {
     return this.inner.listOpenUploads(prefix);
   }
 
-  anonymousUrl(key: string): string | undefined {
-    return this.inner.anonymousUrl(key);
+  anonymousAddress(key: string): PublicAddress | undefined {
+    return this.inner.anonymousAddress(key);
   }
 
   policy(): Promise<BucketPolicyState> {

@@ -7,7 +7,7 @@ import { unwrapStore } from './rate-limited-store';
 import { compareKeys, inRange, listStartAfter, pastRange, type KeyRange } from './key-range';
 import { S3Bucket, type ObjectHeaders } from '../s3/bucket';
 import { createS3Client, type Wire } from '../s3/client';
-import { publicObjectUrl } from '../s3/anonymous';
+import { publicObjectAddress } from '../s3/anonymous';
 import { S3BucketAudit } from '../s3/bucket-audit';
 import type { AuditCapability } from './audit-capability';
 import type { ResolvedCredentials } from './credentials';
@@ -23,6 +23,7 @@ import {
   type VisibilityMode,
   type WriteOptions,
 } from './object-store';
+import type { PublicAddress } from './public-address';
 import type { S3StoreSpec } from './store-spec';
 
 export interface S3StoreOptions {
@@ -241,8 +242,8 @@ export class S3Store implements ObjectStore {
     return { bucket: this.spec.bucket, key: this.full(key) };
   }
 
-  anonymousUrl(key: string): string {
-    return publicObjectUrl(this.spec.provider, this.spec.endpoint, this.spec.region, this.spec.bucket, this.full(key));
+  anonymousAddress(key: string): PublicAddress {
+    return publicObjectAddress(this.spec.provider, this.spec.endpoint, this.spec.region, this.spec.bucket, this.full(key));
   }
 
   private full(key: string): string {

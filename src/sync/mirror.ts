@@ -8,7 +8,8 @@
  * - deletions wait until every listing, comparison and transfer has succeeded, and stay under
  *   `maxDelete`, else none is made;
  * - a private object is not written where the bucket policy would expose it, and every copied object
- *   is checked with an anonymous request when asked.
+ *   is checked with an anonymous request when asked: only the answer that shows its visibility
+ *   passes (a 404 or a failed request does not).
  */
 import type { VisibilityRule } from '../acl/visibility';
 import { decideVisibility } from '../acl/visibility';
@@ -18,6 +19,7 @@ import { Semaphore } from '../flow/semaphore';
 import type { KeyRange } from '../storage/key-range';
 import { StoreError, type ObjectInfo, type ObjectStore, type Visibility } from '../storage/object-store';
 import { isMd5Etag } from '../storage/etag';
+import { checkWritten, type AnonymousProbe } from '../operations/verify-visibility';
 import { compareHeads, compareListed, type CompareMethod, type Verdict } from './compare';
 import type { ManifestEntry, ManifestReader, ManifestWriter } from './manifest';
 import { march, type Pair } from './march';
@@ -28,7 +30,6 @@ export type MirrorMode = 'copy' | 'sync' | 'check';
 /** rclone-check marks: same, only in source, only in destination, differ, error. */
 export type Mark = '=' | '+' | '-' | '*' | '!';
 
-export type AnonymousSeen = { readonly access: 'readable' | 'denied' | 'missing' | 'error'; readonly reason?: string; readonly status?: number };
 
 export interface MirrorEvents {
   info(message: string): void;
@@ -67,7 +68,7 @@ export interface MirrorOptions {
    * private object must never be readable; public ones are the audit's to check), or `none`.
    */
   readonly verifyVisibility: 'all' | 'private' | 'none';
-  readonly probe: (url: string) => Promise<AnonymousSeen>;
+  readonly probe: AnonymousProbe;
   readonly events: MirrorEvents;
   /** True once the run is interrupted: nothing new starts. */
   readonly stopped?: () => boolean;
@@ -364,13 +365,9 @@ async function copy(ctx: Ctx, src: ObjectInfo, kind: 'copied' | 'updated', why?:
 }
 
 async function checkVisibility(ctx: Ctx, key: string, visibility: Visibility): Promise<void> {
-  const url = ctx.o.destination.anonymousUrl(key);
-  if (url === undefined) return;
-  const seen = await ctx.o.probe(url);
-  if (visibility === 'private' && seen.access === 'readable') throw new Error(`EXPOSED: private object is readable anonymously at ${url}`);
-  if (visibility === 'public' && seen.access !== 'readable') {
-    throw new Error(`public object is not readable anonymously (${seen.access === 'error' ? seen.reason : `HTTP ${seen.status}`}); check the bucket policy or visibility mode`);
-  }
+  // Fail closed: anything but the answer that shows the visibility (a 404 included) fails the copy.
+  const check = await checkWritten(ctx.o.destination, key, visibility, ctx.o.probe);
+  if (check.verdict !== 'ok') throw new Error(check.reason);
 }
 
 async function deleteExtra(ctx: Ctx, stopped: boolean): Promise<void> {

@@ -13,11 +13,11 @@
  */
 import { createHash } from 'node:crypto';
 import { HashWorker, sharedBuffer } from './hash-worker';
-import type { AnonymousAccess } from '../s3/anonymous';
 import { ConfigurationError, quote } from '../config/configuration-error';
 import { decideVisibility, type VisibilityRule } from '../acl/visibility';
 import { guardPrivateWrite } from '../acl/policy-guard';
 import { isMd5Etag } from '../storage/etag';
+import { checkWritten, type AnonymousProbe } from '../operations/verify-visibility';
 import { StoreError, type MultipartWrite, type ObjectStore, type Visibility, type WriteOptions } from '../storage/object-store';
 import type { SourceFile } from './files';
 import { choosePartSize, renderKey, requiredCount, sha256FromName, type KeyTemplate, type Requirement } from './plan';
@@ -52,7 +52,7 @@ export interface UploadImagesOptions {
   readonly readChunks: (path: string, size: number, chunkSize: number, take?: () => Buffer) => AsyncIterable<Buffer>;
   /** The file's sha256 (hex) and the SHA-256 of each `partSize` piece, from one read. */
   readonly hashFile: (path: string, size: number, partSize: number) => Promise<FileDigests>;
-  readonly probe: (url: string) => Promise<AnonymousAccess>;
+  readonly probe: AnonymousProbe;
   readonly events: UploadEvents;
   /** Registers work to do if the process is interrupted (abort open uploads); returns an unregister function. */
   readonly onInterrupt?: (cleanup: () => Promise<void>) => () => void;
@@ -272,24 +272,13 @@ async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<File
         fail(r, e, events, target.name, key!);
         return;
       }
-      const url = target.store.anonymousUrl(key!);
-      if (url === undefined) {
-        r.anonymous = 'n/a';
-        return;
-      }
-      r.url = url;
-      const seen = await o.probe(url);
-      if (seen.access === 'readable' || seen.access === 'denied') r.anonymous = seen.access;
-      else r.anonymous = 'unknown';
-      if (decision.visibility === 'private' && seen.access === 'readable') {
+      const check = await checkWritten(target.store, key!, decision.visibility, o.probe);
+      r.url = check.url;
+      r.anonymous = check.access === 'readable' || check.access === 'denied' || check.access === 'n/a' ? check.access : 'unknown';
+      // Fail closed: only the answer that shows the visibility passes; a 404 or a failed request does not.
+      if (check.verdict !== 'ok') {
         r.outcome = 'failed';
-        r.reason = `EXPOSED: private object is readable anonymously at ${url}`;
-      } else if (decision.visibility === 'public' && seen.access !== 'readable') {
-        r.outcome = 'failed';
-        r.reason = `public object is not readable anonymously (${seen.access === 'error' ? seen.reason : `HTTP ${seen.status}`}); check the bucket policy or visibility mode`;
-      } else if (seen.access === 'error' || seen.access === 'missing') {
-        r.outcome = 'failed';
-        r.reason = `anonymous check failed: ${seen.access === 'error' ? seen.reason : 'HTTP 404'}`;
+        r.reason = check.reason;
       }
       if (r.outcome === 'failed') events.warning(`${target.name}: ${key}: ${r.reason}`);
     }),

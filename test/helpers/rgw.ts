@@ -4,6 +4,7 @@
  * from outside, independently of the code under test.
  */
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
@@ -98,12 +99,23 @@ export async function headMeta(id: ClusterId, bucket: string, key: string) {
   return client(id).send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
 }
 
-/** What an anonymous reader gets for a key: the HTTP status of an unsigned GET. */
+/**
+ * What an anonymous reader gets for a key: the HTTP status of an unsigned GET of exactly that key.
+ * Sent with `http.request` and a path, not `fetch(url)`: a URL parser would resolve the key's `.`
+ * and `..` segments and read another object.
+ */
 export async function anonymousStatus(id: ClusterId, bucket: string, key: string): Promise<number> {
-  const url = `${rgw(id).endpoint}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
-  const r = await fetch(url);
-  await r.arrayBuffer();
-  return r.status;
+  const { hostname, port } = new URL(rgw(id).endpoint);
+  const bytes = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  const target = `/${bucket}/${key.split('/').map(bytes).join('/')}`;
+  return new Promise((resolve, reject) => {
+    const req = http.request({ hostname, port, path: target, method: 'GET', agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** Empties and deletes a bucket, aborting open uploads first. */

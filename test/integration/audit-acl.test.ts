@@ -198,3 +198,36 @@ test('credentials that cannot read ACLs: the permission is named; auto goes on a
   expect(required.code).toBe(1);
   expect(required.stdout).toMatch(/::error::input "acl-checks" is "required", but the credentials cannot read ACLs: .*needs s3:GetBucketAcl/);
 });
+
+describe('keys with dot segments and empty segments: each object is checked itself', () => {
+  // Public by ACL, each one: the rhel ones are exposed. A URL parser would turn `images/./rhel-a`
+  // into `images/rhel-a` (no such object: 403, "private, as it should be") and `images/..` into
+  // the bucket, so a probe built from a URL string saw none of them.
+  const RHEL = ['./rhel-a', 'a/../rhel-b', 'a//rhel-c', 'rhel-d/.', '/rhel-e', 'rhel-f/..', '../rhel-g', 'x/./y/../rhel-h', 'rhel-i/', '%2E%2E/rhel-j'];
+  const PUBLIC = ['./fedora-a', 'b/../fedora-b', '..', '.'];
+  // Whole-key rules too: a key whose last segment is '.', '..' or empty names no file.
+  const rules = 'rhel* private\n**/rhel*/** private\n**/rhel*/ private\n* public';
+  let bucket: string;
+  beforeAll(async () => {
+    bucket = await newBucket('old', 'audit-dots');
+    made.push(bucket);
+    for (const key of [...RHEL, ...PUBLIC]) await client('old').send(new PutObjectCommand({ Bucket: bucket, Key: `images/${key}`, Body: key, ACL: 'public-read' }));
+    // Read from outside, key by key: each is there and readable by anyone.
+    for (const key of [...RHEL, ...PUBLIC]) expect([key, await anonymousStatus('old', bucket, `images/${key}`)]).toEqual([key, 200]);
+  });
+
+  test.each([['auto'], ['skip']])('acl-checks %s: every rhel object is found exposed, nothing else is found', async (aclChecks) => {
+    const run = await audit(bucket, { 'visibility-rules': rules, 'acl-checks': aclChecks, 'fail-on': 'never' });
+    expect(run.code).toBe(0);
+    expect(findingsOf(run)).toEqual({ exposed: [...RHEL].sort() });
+    expect(run.outputs['objects-checked']).toBe(String(RHEL.length + PUBLIC.length));
+  });
+
+  test('fix mode makes each of them private, verified by a denial of the object itself', async () => {
+    const run = await audit(bucket, { 'visibility-rules': rules, fix: 'true', 'fail-on': 'never' });
+    expect(run.outputs.fixed).toBe(String(RHEL.length));
+    for (const key of RHEL) expect([key, await anonymousStatus('old', bucket, `images/${key}`)]).toEqual([key, 403]);
+    for (const key of PUBLIC) expect([key, await anonymousStatus('old', bucket, `images/${key}`)]).toEqual([key, 200]);
+    expect(findingsOf(await audit(bucket, { 'visibility-rules': rules, 'fail-on': 'never' }))).toEqual({});
+  });
+});

@@ -189,6 +189,61 @@ describe('mirror from the old provider to the new', () => {
   });
 });
 
+describe('keys with dot segments and empty segments', () => {
+  // Key under the source's prefix -> whether it must be private. A URL parser turns `mirror/./rhel-a`
+  // into `mirror/rhel-a`; the destination holds an object there with the opposite visibility, so a
+  // check after writing that reaches the wrong object gives the wrong answer, either way.
+  const DOTTED: Record<string, 'private' | 'public'> = {
+    './rhel-a': 'private',
+    'a/../rhel-b': 'private',
+    'a//rhel-c': 'private',
+    'rhel-d/.': 'private',
+    '/rhel-e': 'private',
+    './fedora-a': 'public',
+    'x/../fedora-b': 'public',
+    'fedora-c/.': 'public',
+    '..': 'public',
+  };
+  const DECOYS: Record<string, ObjectCannedACL> = {
+    'mirror/rhel-a': 'public-read',
+    'mirror/rhel-b': 'public-read',
+    'mirror/rhel-d/': 'public-read',
+    'mirror/fedora-a': 'private',
+    'mirror/fedora-b': 'private',
+    'mirror/fedora-c/': 'private',
+  };
+  const rules = 'rhel* private\n**/rhel*/** private\n* public';
+
+  test('are copied byte-exact, and the check after writing reaches each object itself', async () => {
+    const src = await bucket('old', 'dots-src');
+    const dst = await bucket('new', 'dots-dst');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dots-'));
+    for (const [k, v] of Object.entries(DOTTED)) await put('old', src, `src/${k}`, { body: Buffer.from(`content of ${k}`), acl: v === 'public' ? 'public-read' : 'private' });
+    for (const [k, acl] of Object.entries(DECOYS)) await put('new', dst, k, { body: Buffer.from('decoy'), acl });
+    const r = await runBundle(
+      'mirror-bucket',
+      {
+        source: `${rgw('old').endpoint}/${src}/src/ credentials=env:OLD`,
+        destination: `${rgw('new').endpoint}/${dst}/mirror/ credentials=env:NEW`,
+        mode: 'copy',
+        'visibility-rules': rules,
+        'verify-visibility': 'all',
+        manifest: 'none',
+        'report-path': path.join(dir, 'report.txt'),
+      },
+      { env: env(), cwd: dir },
+    );
+    expect(errors(r)).toEqual([]);
+    expect(r.outputs).toMatchObject({ copied: String(Object.keys(DOTTED).length), failed: '0' });
+    for (const [k, v] of Object.entries(DOTTED)) {
+      expect([k, await content('new', dst, `mirror/${k}`)]).toEqual([k, sha256(Buffer.from(`content of ${k}`))]);
+      expect([k, await anonymousStatus('new', dst, `mirror/${k}`)]).toEqual([k, v === 'public' ? 200 : 403]);
+    }
+    // The decoys are left as they were.
+    for (const [k, acl] of Object.entries(DECOYS)) expect([k, await anonymousStatus('new', dst, k)]).toEqual([k, acl === 'public-read' ? 200 : 403]);
+  });
+});
+
 describe('shards', () => {
   test('the planned shards and the fixed I/N ranges each cover every key exactly once', async () => {
     const src = await bucket('old', 'shard-src');

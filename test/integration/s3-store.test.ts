@@ -114,8 +114,8 @@ describe('visibility on RGW', () => {
     expect(await anonymousStatus('old', bucket, 'fedora.qcow2')).toBe(200);
     expect(await anonymousStatus('old', bucket, 'rhel.qcow2')).toBe(403);
     expect(await anonymousStatus('old', bucket, 'rhel-big.qcow2')).toBe(403);
-    expect(await probeAnonymous(s.anonymousUrl('fedora.qcow2'))).toMatchObject({ access: 'readable' });
-    expect(await probeAnonymous(s.anonymousUrl('rhel.qcow2'))).toMatchObject({ access: 'denied' });
+    expect(await probeAnonymous(s.anonymousAddress('fedora.qcow2'))).toMatchObject({ access: 'readable' });
+    expect(await probeAnonymous(s.anonymousAddress('rhel.qcow2'))).toMatchObject({ access: 'denied' });
   });
 
   test('detect mode on RGW: ownership controls prove nothing, so ACLs are sent and work', async () => {

@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { errors, NODE24, runBundle, type BundleRun } from '../helpers/bundle';
 import { startFakeGitHub, seedComments, type FakeGitHub } from '../helpers/fake-github';
-import { dropBucket, listKeys, newBucket, REPO, rgw } from '../helpers/rgw';
+import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
+import { anonymousStatus, client, dropBucket, listKeys, newBucket, REPO, rgw } from '../helpers/rgw';
 
 const TOKEN = 'ghs_fakeTokenValue0123456789abcdef';
 const SECRET = 'redact-me-9f8e7d6c5b4a';
@@ -387,6 +388,59 @@ test('private logs: written with a private ACL, checked anonymously, link throug
   expect((await get(`${rgw('old').endpoint}/${bucket}/private/run-4242/index.html`)).status).toBe(403);
   expect((await get(`${rgw('old').endpoint}/${bucket}/private/run-4242/secret-ish.log`)).status).toBe(403);
   expect(JSON.parse(fs.readFileSync(run.outputs.report!, 'utf8')).stores[0].samples.map((s: { access: string }) => s.access)).toEqual(['denied', 'denied']);
+});
+
+describe('private logs and a bucket policy that lets anyone read *.log under the prefix', () => {
+  let policed: string;
+  const pushEnv = () => env('', { GITHUB_EVENT_NAME: 'push', GITHUB_EVENT_PATH: '' });
+  const storeIn = (sub: string) => `${rgw('old').endpoint}/${policed}/${sub} credentials=env:OLD`;
+  beforeAll(async () => {
+    policed = await newBucket('old', 'logs-policy');
+    await client('old').send(
+      new PutBucketPolicyCommand({
+        Bucket: policed,
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Sid: 'PublicLogs', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${policed}/ci/*.log` }],
+        }),
+      }),
+    );
+  });
+  afterAll(async () => {
+    if (policed) await dropBucket('old', policed);
+  });
+
+  test('a private upload is refused before anything is written, naming the statement and journal.log', async () => {
+    // journal.log is not among the first files: checking a few objects after writing would miss it.
+    const ws = workspace({ 'a.txt': 'a\n', 'b.txt': 'b\n', 'c.txt': 'c\n', 'journal.log': 'private journal\n', 'report.json': '{}\n', 'sub/notes.txt': 'n\n' });
+    const run = await runBundle('upload-logs', { path: 'logs', stores: storeIn('ci'), visibility: 'private', prefix: 'run-{run-id}' }, { cwd: ws, env: pushEnv() });
+    expect(run.code).toBe(1);
+    expect(errors(run)).toEqual([
+      expect.stringMatching(/^input "stores": .*the bucket policy \(statement "PublicLogs"\) lets anyone read "ci\/run-4242\/journal\.log"; private logs would be public\. Nothing was written$/),
+    ]);
+    expect(await listKeys('old', policed)).toEqual([]);
+    expect(await anonymousStatus('old', policed, 'ci/run-4242/journal.log')).not.toBe(200);
+  });
+
+  test('where the policy reaches nothing, a private upload goes through and every folder and extension written is checked', async () => {
+    const files = { 'a.txt': 'a\n', 'b.txt': 'b\n', 'c.txt': 'c\n', 'sub/journal.log': 'j\n', 'sub/deeper/report.json': '{}\n', 'sub/deeper/more.json': '{}\n', 'x/Makefile': 'all:\n' };
+    const ws = workspace(files);
+    const run = await runBundle('upload-logs', { path: 'logs', stores: storeIn('elsewhere'), visibility: 'private', prefix: 'run-{run-id}' }, { cwd: ws, env: pushEnv() });
+    expect(errors(run)).toEqual([]);
+    const samples = JSON.parse(fs.readFileSync(run.outputs.report!, 'utf8')).stores[0].samples as { key: string; access: string }[];
+    expect(samples.every((x) => x.access === 'denied')).toBe(true);
+    const probed = samples.map((x) => x.key);
+    expect(probed[0]).toBe('run-4242/index.html');
+    const folderOf = (k: string) => k.slice(0, k.lastIndexOf('/'));
+    const extOf = (k: string) => /\.[^./]*$/.exec(k)?.[0] ?? '';
+    for (const rel of Object.keys(files)) {
+      const key = `run-4242/${rel}`;
+      expect([rel, probed.some((p) => folderOf(p) === folderOf(key))]).toEqual([rel, true]);
+      expect([rel, probed.some((p) => extOf(p) === extOf(key))]).toEqual([rel, true]);
+    }
+    expect(probed.length).toBeLessThan(Object.keys(files).length + 1);
+    for (const rel of Object.keys(files)) expect([rel, await anonymousStatus('old', policed, `elsewhere/run-4242/${rel}`)]).toEqual([rel, 403]);
+  });
 });
 
 test('the CLI runs the same operation outside GitHub Actions', () => {

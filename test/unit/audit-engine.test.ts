@@ -9,6 +9,7 @@ import { judgeObject, type BucketContext, type ObjectFacts } from '../../src/aud
 import { severityOf } from '../../src/audit/findings';
 import type { AclGrant, AuditCapability, CannedAcl, Ownership } from '../../src/storage/audit-capability';
 import { StoreError, type BucketPolicyState, type ObjectInfo, type ObjectStore } from '../../src/storage/object-store';
+import type { PublicAddress } from '../../src/storage/public-address';
 import { ConfigurationError } from '../../src/config/configuration-error';
 
 const sev = (k: Parameters<typeof severityOf>[0]) => severityOf(k, 'warning');
@@ -22,7 +23,19 @@ describe('judging one object', () => {
   test('right objects give nothing', () => {
     expect(judgeObject(facts({ expected: 'private' }), ACL, sev)).toEqual({});
     expect(judgeObject(facts({ expected: 'public', anonymous: 'readable', grants: PUBLIC }), ACL, sev)).toEqual({});
-    expect(judgeObject(facts({ anonymous: 'missing' }), ACL, sev)).toEqual({});
+  });
+
+  test('a just-listed object that answers 404 is a failed check, never a pass: gone, or missed by the probe', () => {
+    const missed = judgeObject(facts({ anonymous: 'missing', anonymousDetail: '404', present: 'yes' }), ACL, sev);
+    expect(missed.finding).toMatchObject({ kind: 'check-failed', severity: 'warning', key: 'k' });
+    expect(missed.finding!.message).toMatch(/answered HTTP 404, yet a signed HEAD finds the object: .* not shown private/);
+    const gone = judgeObject(facts({ anonymous: 'missing', anonymousDetail: '404', present: 'gone' }), ACL, sev);
+    expect(gone.finding).toMatchObject({ kind: 'check-failed' });
+    expect(gone.finding!.message).toMatch(/gone when checked \(deleted since the listing\?\)/);
+    expect(judgeObject(facts({ anonymous: 'missing', present: 'unknown' }), ACL, sev).finding).toMatchObject({ kind: 'check-failed' });
+    // Gone by the signed HEAD: whatever the anonymous request read was not this object.
+    expect(judgeObject(facts({ anonymous: 'readable', anonymousDetail: '200', present: 'gone' }), ACL, sev).finding).toMatchObject({ kind: 'check-failed' });
+    for (const f of [missed, gone]) expect(f.fix).toBeUndefined();
   });
 
   test('private but readable through an ACL: an error, fixed by a private ACL', () => {
@@ -104,7 +117,7 @@ function memory(objects: Record<string, CannedAcl | 'authenticated-read'>, o: { 
     async head(key: string) {
       return acls.has(key) ? { key, size: 1, metadata: {} } : undefined;
     },
-    anonymousUrl: (key: string) => `mem:${key}`,
+    anonymousAddress: (key: string): PublicAddress => ({ protocol: 'http:', hostname: 'mem.invalid', host: 'mem.invalid', path: `/${key}` }),
     locate: (key: string) => ({ bucket: 'b', key }),
     policy: async () => o.policy ?? { kind: 'none' },
   } as unknown as ObjectStore;
@@ -127,8 +140,8 @@ function memory(objects: Record<string, CannedAcl | 'authenticated-read'>, o: { 
       acls.set(key, acl);
     },
   };
-  const probe = async (url: string) => {
-    const acl = acls.get(url.slice(4));
+  const probe = async (address: PublicAddress) => {
+    const acl = acls.get(address.path.slice(1));
     if (acl === undefined) return { access: 'missing' as const, status: 404 };
     return acl === 'public-read' && o.ownership !== 'BucketOwnerEnforced' ? { access: 'readable' as const, status: 200 } : { access: 'denied' as const, status: 403 };
   };
@@ -197,7 +210,7 @@ describe('auditing a store', () => {
 
   test('BucketOwnerEnforced: a dormant public grant on a private object is a latent risk', async () => {
     const m = memory({ 'rhel-8.qcow2': 'public-read', 'fedora.qcow2': 'private' }, { ownership: 'BucketOwnerEnforced', policy: { kind: 'document', text: JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', NotResource: 'arn:aws:s3:::b/rhel*' }] }) } });
-    const probe: AuditOptions['probe'] = async (url) => (url.includes('fedora') ? { access: 'readable', status: 200 } : { access: 'denied', status: 403 });
+    const probe: AuditOptions['probe'] = async (a) => (a.path.includes('fedora') ? { access: 'readable', status: 200 } : { access: 'denied', status: 403 });
     const a = await auditStore('mem', m.store, m.cap, options(probe));
     expect(a.mode).toBe('policy');
     expect(kinds(a)).toEqual(['latent-public-grant:rhel-8.qcow2']);
@@ -208,6 +221,30 @@ describe('auditing a store', () => {
     const a = await auditStore('mem', m.store, m.cap, options(m.probe));
     expect(kinds(a)).toEqual(['policy-malformed:']);
     expect(a.checked).toBe(1);
+  });
+
+  test('a listed object that answers 404 anonymously is reported, never skipped as deleted', async () => {
+    const m = memory({ ...OBJECTS });
+    const a = await auditStore('mem', m.store, m.cap, options(async () => ({ access: 'missing', status: 404 })));
+    expect(a.checked).toBe(5);
+    expect(kinds(a).filter((k) => k.startsWith('check-failed'))).toEqual(Object.keys(OBJECTS).sort().map((k) => `check-failed:${k}`));
+    for (const f of a.log.findings.filter((x) => x.kind === 'check-failed')) expect(f.message).toMatch(/yet a signed HEAD finds the object/);
+  });
+
+  test('an object deleted since the listing is reported as not checked', async () => {
+    const m = memory({ 'rhel-9.qcow2': 'public-read' });
+    const gone = Object.assign(Object.create(m.store) as ObjectStore, { head: async () => undefined });
+    const a = await auditStore('mem', gone, m.cap, options(async () => ({ access: 'missing', status: 404 })));
+    expect(kinds(a)).toEqual(['check-failed:rhel-9.qcow2']);
+    expect(a.log.findings[0]!.message).toMatch(/gone when checked \(deleted since the listing\?\)/);
+  });
+
+  test('a fix is verified only by a denial: a 404 afterwards is still wrong', async () => {
+    const m = memory({ 'rhel-8.qcow2': 'public-read' });
+    let calls = 0;
+    const probe: AuditOptions['probe'] = async () => (calls++ === 0 ? { access: 'readable', status: 200 } : { access: 'missing', status: 404 });
+    const a = await auditStore('mem', m.store, m.cap, options(probe, { fix: 'true' }));
+    expect(a.fixes).toMatchObject([{ key: 'rhel-8.qcow2', result: 'still-wrong', detail: 'anonymous request after the fix: missing' }]);
   });
 
   test('sample and shard range choose which objects are checked', async () => {

@@ -52,7 +52,7 @@ function options(source: ObjectStore, destination: ObjectStore, extra: Partial<M
     partsInFlight: 2,
     memory: 64 * 1024 * 1024,
     verifyVisibility: 'none',
-    probe: async () => ({ access: 'denied' }),
+    probe: async () => ({ access: 'denied', status: 403 }),
     events: { info: () => undefined, debug: () => undefined, warning: () => undefined, line: (m, k) => lines.push([m, k]) },
     ...extra,
   };
@@ -197,9 +197,30 @@ test('private objects are not written where the bucket policy would expose them'
 test('an object found exposed after writing fails the run', async () => {
   const source = await store({ 'rhel-9.qcow2': 'secret' });
   const destination = await store({});
-  const anonymous = Object.assign(Object.create(destination) as ObjectStore, { anonymousUrl: (k: string) => `http://store.invalid/${k}` });
+  const anonymous = Object.assign(Object.create(destination) as ObjectStore, { anonymousAddress: (k: string) => ({ protocol: 'http:', hostname: 'store.invalid', host: 'store.invalid', path: `/${k}` }) });
   const { o } = options(source, anonymous, { mode: 'copy', verifyVisibility: 'private', probe: async () => ({ access: 'readable', status: 200 }) });
   const r = await mirror(o);
   expect(r.counts.failed).toBe(1);
   expect(r.failures[0]!.reason).toMatch(/EXPOSED/);
+});
+
+test('a 404 to the anonymous check of a private object just written fails the copy: it proves nothing', async () => {
+  const source = await store({ 'rhel-9.qcow2': 'secret' });
+  const destination = await store({});
+  const anonymous = Object.assign(Object.create(destination) as ObjectStore, { anonymousAddress: (k: string) => ({ protocol: 'http:', hostname: 'store.invalid', host: 'store.invalid', path: `/${k}` }) });
+  const { o } = options(source, anonymous, { mode: 'copy', verifyVisibility: 'private', probe: async () => ({ access: 'missing', status: 404 }) });
+  const r = await mirror(o);
+  expect(r.counts).toMatchObject({ copied: 0, failed: 1 });
+  expect(r.complete).toBe(false);
+  expect(r.failures[0]!.reason).toMatch(/answered HTTP 404, yet a signed HEAD finds the object: .*not shown private/);
+});
+
+test('a failed anonymous check of a private object just written fails the copy', async () => {
+  const source = await store({ 'rhel-9.qcow2': 'secret' });
+  const destination = await store({});
+  const anonymous = Object.assign(Object.create(destination) as ObjectStore, { anonymousAddress: (k: string) => ({ protocol: 'http:', hostname: 'store.invalid', host: 'store.invalid', path: `/${k}` }) });
+  const { o } = options(source, anonymous, { mode: 'copy', verifyVisibility: 'private', probe: async () => ({ access: 'error', reason: 'ECONNRESET' }) });
+  const r = await mirror(o);
+  expect(r.counts.failed).toBe(1);
+  expect(r.failures[0]!.reason).toMatch(/anonymous check failed \(ECONNRESET\): not shown private/);
 });

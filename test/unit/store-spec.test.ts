@@ -74,6 +74,10 @@ describe('store URLs', () => {
     ['http://h/bucket/%2e%2e/b', /a prefix must not contain '\.' or '\.\.' segments/],
     ['http://h/bucket/./b', /a prefix must not contain '\.' or '\.\.' segments/],
     ['s3://bkt/a/../b', /a prefix must not contain '\.' or '\.\.' segments/],
+    // An encoded '/' separates segments as well once the prefix is a key.
+    ['http://h/bucket/a%2F..%2Fb', /"http:\/\/h\/bucket\/a%2F\.\.%2Fb": a prefix must not contain '\.' or '\.\.' segments/],
+    ['s3://bkt/a%2f.%2fb', /a prefix must not contain '\.' or '\.\.' segments/],
+    ['http://h/bucket/a%2F%2e%2E', /a prefix must not contain '\.' or '\.\.' segments/],
     ['file://x region=a', /does not apply to a file:\/\/ store/],
     ['s3://bkt name=a name=b', /given twice/],
   ];

@@ -62,7 +62,7 @@ class FlakyStore implements ObjectStore {
   listOpenUploads() {
     return this.inner.listOpenUploads();
   }
-  anonymousUrl() {
+  anonymousAddress() {
     return undefined;
   }
   policy() {

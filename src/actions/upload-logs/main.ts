@@ -8,22 +8,26 @@
  */
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { anonymousReadAllowed, describeStatement, parseBucketPolicy } from '../../acl/bucket-policy';
+import { parseBucketPolicy } from '../../acl/bucket-policy';
 import { ConfigurationError, quote } from '../../config/configuration-error';
 import { authorizeComment, RefusedError, type CommentGrant } from '../../logs/authorize';
 import { chooseContent } from '../../logs/content-type';
 import { renderIndex, type MissingEntry } from '../../logs/index-page';
 import { commentBody, commentMarker, sanitizeCommentId, statusDescription, type LinkCounts } from '../../logs/link-back';
+import { describeExposure, keysExposedByPolicy } from '../../logs/policy-exposure';
 import { formatTimestamp, renderPrefix, type PrefixValues } from '../../logs/prefix-template';
+import { probeSample } from '../../logs/probe-sample';
 import { Redactor } from '../../logs/redact';
 import { readRunContext, type RunContext } from '../../logs/run-context';
 import { TreeProgress } from '../../logs/tree-progress';
 import { putObject, uploadTree, type TreeReport, type TreeTarget } from '../../logs/upload-tree';
 import { walkTree, type WalkResult } from '../../logs/walk';
+import { checkWritten } from '../../operations/verify-visibility';
 import { encodeKey, probeAnonymous } from '../../s3/anonymous';
 import { githubApi, type GitHubApi } from '../../runtime/github-api';
 import { ActionFailure, type ActionContext } from '../../runtime/run-action';
 import type { ObjectStore } from '../../storage/object-store';
+import { formatAddress } from '../../storage/public-address';
 import { openStore } from '../../storage/open-store';
 import type { StoreSpec } from '../../storage/store-spec';
 import type { UploadLogsInputs } from './inputs';
@@ -31,8 +35,8 @@ import { readUploadLogsInputs } from './inputs';
 import { writeResults, type LinkResult, type ProbeResult, type RunResult } from './results';
 
 const INDEX = 'index.html';
-/** Files checked anonymously per store, besides the index page. */
-const SAMPLE = 2;
+/** Anonymous checks in flight per store. */
+const PROBES_IN_FLIGHT = 16;
 
 export async function uploadLogs({ host, summary, onInterrupt }: ActionContext): Promise<void> {
   const inputs = readUploadLogsInputs(host);
@@ -73,7 +77,9 @@ export async function uploadLogs({ host, summary, onInterrupt }: ActionContext):
     store: openStore(spec, { env: host.env, onSecret: remember, concurrency: inputs.filesInFlight + 4 }),
   }));
   try {
-    await host.group('Preflight: buckets, credentials and the prefix', () => preflight(host, stores, inputs, prefix));
+    // Every key the run may write: the files and the index page (the logs' own, or the generated one).
+    const keys = [...new Set([...walked.files.map((f) => prefix + f.rel), prefix + INDEX])];
+    await host.group('Preflight: buckets, credentials and the prefix', () => preflight(host, stores, inputs, prefix, keys));
     const primary = stores[0]!;
     const url = indexUrl(inputs, primary.spec, primary.store, prefix);
 
@@ -115,6 +121,11 @@ export async function uploadLogs({ host, summary, onInterrupt }: ActionContext):
     const exposed = probes.flatMap((p) => p.samples.filter((s) => s.expected === 'denied' && s.access === 'readable').map((s) => `${s.key} on ${p.store}`));
     if (exposed.length > 0) {
       throw new ActionFailure(`private logs are readable anonymously: ${exposed.join(', ')}. Fix the bucket policy or ACLs now`);
+    }
+    // Fail closed: a private object that the anonymous request did not show denied (a 404, a failed request) is not shown private.
+    const unverified = probes.flatMap((p) => p.samples.filter((s) => s.expected === 'denied' && s.access !== 'denied' && s.access !== 'n/a').map((s) => `${s.key} on ${p.store} (${s.reason ?? s.access})`));
+    if (unverified.length > 0) {
+      throw new ActionFailure(`private logs could not be shown private: ${unverified.join(', ')}`);
     }
     const failed = tree.files.filter((f) => f.outcome === 'failed');
     if (failed.length > 0) {
@@ -199,8 +210,11 @@ function noFiles(host: ActionContext['host'], inputs: UploadLogsInputs, walked: 
   if (grant === undefined) host.setOutput('arguments', '[]');
 }
 
-/** Every store must answer, the prefix must be free, and private logs must not be exposed by a policy. */
-async function preflight(host: ActionContext['host'], stores: { spec: StoreSpec; store: ObjectStore }[], inputs: UploadLogsInputs, prefix: string): Promise<void> {
+/**
+ * Every store must answer, the prefix must be free, and private logs must not be exposed by a
+ * policy: every key to be written (`keys`, relative to the store) is evaluated against it.
+ */
+async function preflight(host: ActionContext['host'], stores: { spec: StoreSpec; store: ObjectStore }[], inputs: UploadLogsInputs, prefix: string, keys: readonly string[]): Promise<void> {
   const problems = await Promise.all(
     stores.map(async ({ spec, store }): Promise<string | undefined> => {
       try {
@@ -222,14 +236,15 @@ async function preflight(host: ActionContext['host'], stores: { spec: StoreSpec;
         const state = await store.policy();
         const where = store.locate(prefix + INDEX);
         if (state.kind === 'document' && where !== undefined) {
-          let verdict;
+          let exposed;
           try {
-            verdict = anonymousReadAllowed(parseBucketPolicy(state.text), where.bucket, where.key);
+            const full = keys.map((k) => store.locate(k)?.key ?? k);
+            exposed = keysExposedByPolicy(parseBucketPolicy(state.text), where.bucket, full);
           } catch (e) {
             return `${spec.name}: the bucket policy cannot be read (${(e as Error).message}), so private logs cannot be shown to stay private`;
           }
-          if (verdict.readable) {
-            return `${spec.name}: the bucket policy (${describeStatement(verdict.statement!)}) lets anyone read ${where.key}; private logs would be public. Nothing was written`;
+          if (exposed.length > 0) {
+            return `${spec.name}: ${describeExposure(exposed, keys.length)}; private logs would be public. Nothing was written`;
           }
         } else if (state.kind === 'unknown') {
           host.info(`${spec.name}: bucket policy not readable (${state.reason}); visibility is checked anonymously after the upload`);
@@ -247,7 +262,8 @@ function indexUrl(inputs: UploadLogsInputs, spec: StoreSpec, store: ObjectStore,
   const key = prefix + INDEX;
   if (inputs.proxyUrl !== undefined) return `${inputs.proxyUrl}/${encodeKey(store.locate(key)?.key ?? key)}`;
   if (spec.kind === 'file') return pathToFileURL(path.join(spec.root, ...key.split('/'))).href;
-  return store.anonymousUrl(key) ?? key;
+  const address = store.anonymousAddress(key);
+  return address !== undefined ? formatAddress(address) : key;
 }
 
 /** The secrets to redact: given values, the named environment variables, and every credential this step read. */
@@ -305,20 +321,28 @@ async function publishIndex(
           host.warning(`${t.name}: the index page could not be written: ${indexError}`);
         }
       }
-      const keys = [...(indexError === undefined ? [prefix + INDEX] : []), ...held.slice(0, SAMPLE).map((f) => prefix + f.rel)];
-      const expected = inputs.visibility === 'public' ? 'readable' : 'denied';
-      const samples = await Promise.all(
-        keys.map(async (key) => {
-          const url = t.store.anonymousUrl(key);
-          if (url === undefined) return { key, expected, access: 'n/a' } as const;
-          const r = await probeAnonymous(url);
-          return { key, expected, access: r.access, ...(r.access === 'error' ? { reason: r.reason } : {}) } as const;
-        }),
+      // Every folder and every extension written, and the index: what exposes one file of a kind exposes them all.
+      const keys = probeSample(
+        held.map((f) => prefix + f.rel),
+        indexError === undefined ? [prefix + INDEX] : [],
       );
+      const expected = inputs.visibility === 'public' ? 'readable' : 'denied';
+      const samples: ProbeResult['samples'][number][] = new Array(keys.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < keys.length) {
+          const i = next++;
+          const key = keys[i]!;
+          const check = await checkWritten(t.store, key, inputs.visibility, probeAnonymous);
+          samples[i] = { key, expected, access: check.access, ...(check.verdict !== 'ok' ? { reason: check.reason } : {}) };
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(PROBES_IN_FLIGHT, keys.length) }, worker));
+      host.info(`${t.name}: ${keys.length} object(s) checked anonymously (every folder and extension written${indexError === undefined ? ', and the index' : ''})`);
       for (const s of samples) {
         if (s.access === 'n/a' || s.access === s.expected) continue;
         if (expected === 'readable') host.warning(`${t.name}: ${s.key} is not readable anonymously (${s.access}); the link will not open for people without credentials`);
-        else if (s.access !== 'readable') host.warning(`${t.name}: the anonymous check of ${s.key} gave ${s.access}`);
+        else if (s.access !== 'readable') host.warning(`${t.name}: ${s.key} is not shown private: ${s.reason ?? s.access}`);
       }
       return { store: t.name, indexError, samples };
     }),
