@@ -1,107 +1,155 @@
 /**
- * Bucket policies, read for two questions: may an anonymous stranger read this key? And, for an
- * audit: which statements let strangers (anonymous, or any account holder of the provider) read,
- * list or write which keys?
+ * Bucket policies, read for two questions: may a stranger (anonymous, or any account holder of the
+ * provider) read this key? And, for an audit: which statements let strangers read, list or write
+ * which keys of a bucket?
  *
- * Evaluation fails closed. A statement counts when its principal covers everyone (`"*"` or
- * `{"AWS": "*"}`), its action covers s3:GetObject, and its Resource (or NotResource) covers the key.
- * A conditional Allow counts as an Allow (some stranger meets the condition); only an
- * unconditional Deny counts as a Deny. A policy that cannot be parsed is an error, never "no".
+ * Evaluation follows AWS's policy evaluation logic (an applicable Deny wins over any Allow; no Allow
+ * means no access) and fails closed wherever it cannot be certain, so it may call a key readable that
+ * is not, never the reverse. An Allow counts when it **may** apply to the stranger, a Deny only when
+ * it **must**:
+ *
+ * - Condition: a conditional Allow counts (some request meets it); a conditional Deny never protects.
+ * - Principal: `"*"` and `{"AWS": "*"}` (alone or in a list) are everyone, for certain. Entries whose
+ *   reach is not documented count for an Allow and not for a Deny: `{"CanonicalUser": "*"}` (everyone),
+ *   and, for account holders, any wildcard in an AWS, CanonicalUser or Service value and any
+ *   `Federated` identity provider (anyone can hold an account there).
+ * - NotPrincipal: the statement applies to everyone it does not certainly exclude (Allow), or only to
+ *   those it certainly does not exclude (Deny): `NotPrincipal: {"AWS": "*"}` applies to nobody, a
+ *   NotPrincipal listing named accounts applies to every stranger.
+ * - Action / NotAction: exact, case-insensitive, with `*` and `?`.
+ * - Resource / NotResource: `*` and `?` match any code point, line breaks and NUL included. An ARN
+ *   is matched segment by segment (partition, service, region and account case-insensitively; a
+ *   short ARN with a wildcard as if the missing segments were `*`) or as one string; an Allow counts
+ *   when either reading matches, a Deny when both do. (Stores differ here: in a Resource such as
+ *   `arn:aws:s3:::*` followed by `/rhel*`, RGW 16 lets that `*` match the bucket name only, AWS
+ *   lets it run on into the key.) A policy variable
+ *   (Version 2012-10-17) matches anything for an Allow and makes a Deny uncertain.
+ *
+ * A policy that cannot be parsed is an error, never "no".
  */
-import { ConfigurationError } from '../config/configuration-error';
+import { parseBucketPolicy, type ParsedPolicy, type PolicyStatement, type PrincipalEntry } from './policy-document';
+import { compilePattern, matchesEveryExtension, matchesSomeExtension, matchTokens, type CompiledPattern } from './iam-pattern';
 
-export interface PolicyStatement {
-  readonly sid?: string;
-  readonly effect: 'Allow' | 'Deny';
-  /** True when the principal is everyone. */
-  readonly everyone: boolean;
-  /**
-   * Who the principal covers, at most: `everyone` (anonymous included), `authenticated` (any account
-   * holder: an ARN with a wildcard account or user, such as `arn:aws:iam::*:root`), or `named` accounts.
-   */
-  readonly principal: 'everyone' | 'authenticated' | 'named';
-  readonly actions: readonly string[];
-  readonly notActions: readonly string[];
-  readonly resources: readonly string[];
-  readonly notResources: readonly string[];
-  readonly conditional: boolean;
+export { parseBucketPolicy, type ParsedPolicy, type PolicyStatement, type PrincipalEntry };
+
+/** Who asks: an unsigned request, or any account holder the policy does not name. */
+type Who = 'anonymous' | 'stranger';
+/** `may`: could apply (what a grant needs to count); `must`: certainly applies (what a denial needs to protect). */
+type Mode = 'may' | 'must';
+const opposite = (m: Mode): Mode => (m === 'may' ? 'must' : 'may');
+
+function entryCovers(e: PrincipalEntry, who: Who, mode: Mode): boolean {
+  if (e.type === '*' || (e.type === 'AWS' && e.value === '*')) return true;
+  if (mode === 'must') return false;
+  const wildcard = /[*?]/.test(e.value);
+  // Whether AWS reads CanonicalUser "*" as everyone is not documented: count it as everyone.
+  if (e.type === 'CanonicalUser') return wildcard;
+  if (who === 'anonymous') return false;
+  // Anyone can hold an account at an identity provider, or be an account a wildcard ARN reaches.
+  if (e.type === 'Federated') return true;
+  return wildcard;
 }
 
-export interface ParsedPolicy {
-  readonly statements: readonly PolicyStatement[];
+/** Whether the statement applies to `who`, in `mode`. */
+function principalApplies(s: PolicyStatement, who: Who, mode: Mode): boolean {
+  if (!s.notPrincipal) return s.principals.some((e) => entryCovers(e, who, mode));
+  // NotPrincipal: everyone but those listed. It may apply unless it certainly excludes `who`, and
+  // certainly applies only when no entry could exclude `who`.
+  return !s.principals.some((e) => entryCovers(e, who, opposite(mode)));
 }
 
-const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
-
-/** Parses a policy document. Throws `ConfigurationError` for JSON that is not a policy. */
-export function parseBucketPolicy(text: string): ParsedPolicy {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    throw new ConfigurationError('the bucket policy is not valid JSON');
-  }
-  const raw = (doc as { Statement?: unknown })?.Statement;
-  if (raw === undefined) throw new ConfigurationError('the bucket policy has no Statement');
-  const list = Array.isArray(raw) ? raw : [raw];
-  return {
-    statements: list.map((s: Record<string, unknown>, i) => {
-      const effect = s.Effect;
-      if (effect !== 'Allow' && effect !== 'Deny') throw new ConfigurationError(`bucket policy statement ${i + 1} has Effect ${JSON.stringify(effect)}; allowed: Allow, Deny`);
-      return {
-        sid: typeof s.Sid === 'string' ? s.Sid : undefined,
-        effect,
-        everyone: coversEveryone(s.Principal, s.NotPrincipal),
-        principal: principalScope(s.Principal, s.NotPrincipal),
-        actions: asList(s.Action),
-        notActions: asList(s.NotAction),
-        resources: asList(s.Resource),
-        notResources: asList(s.NotResource),
-        conditional: s.Condition !== undefined && Object.keys(s.Condition as object).length > 0,
-      };
-    }),
-  };
+/** Who an Allow statement may reach: `everyone` (anonymous included), `authenticated` (any account holder), or `named` principals only. */
+export function principalScope(s: PolicyStatement): 'everyone' | 'authenticated' | 'named' {
+  return principalApplies(s, 'anonymous', 'may') ? 'everyone' : principalApplies(s, 'stranger', 'may') ? 'authenticated' : 'named';
 }
 
-function coversEveryone(principal: unknown, notPrincipal: unknown): boolean {
-  // NotPrincipal applies to everyone except the listed ones: strangers included.
-  if (notPrincipal !== undefined) return true;
-  if (principal === '*') return true;
-  if (principal && typeof principal === 'object') {
-    const aws = (principal as Record<string, unknown>).AWS;
-    return asList(aws).includes('*');
-  }
-  return false;
-}
-
-function principalScope(principal: unknown, notPrincipal: unknown): PolicyStatement['principal'] {
-  if (coversEveryone(principal, notPrincipal)) return 'everyone';
-  if (principal && typeof principal === 'object') {
-    // Any wildcard in a principal ARN (or a CanonicalUser/Federated "*") reaches accounts nobody named.
-    const values = Object.values(principal as Record<string, unknown>).flatMap(asList);
-    if (values.some((v) => v.includes('*'))) return 'authenticated';
-  }
-  return 'named';
-}
-
-/** IAM wildcard match: `*` any run, `?` one character; case-sensitive for ARNs, not for actions. */
-function wildcard(pattern: string, value: string, ignoreCase: boolean): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, ignoreCase ? 'i' : '');
-  return re.test(value);
+function actionMatches(pattern: string, action: string): boolean {
+  return matchTokens(compilePattern(pattern, false, 'may')!, action, true);
 }
 
 function coversAction(s: PolicyStatement, action: string): boolean {
-  if (s.notActions.length > 0) return !s.notActions.some((a) => wildcard(a, action, true));
-  return s.actions.some((a) => wildcard(a, action, true));
+  if (s.notActions.length > 0) return !s.notActions.some((a) => actionMatches(a, action));
+  return s.actions.some((a) => actionMatches(a, action));
 }
 
-function coversGet(s: PolicyStatement): boolean {
-  return coversAction(s, 's3:GetObject');
+/** The six segments of an ARN: partition and the rest split at the first five colons. */
+function arnSegments(arn: string): string[] {
+  const parts = arn.split(':');
+  return [...parts.slice(0, 5), parts.slice(5).join(':')];
 }
 
-function coversKey(s: PolicyStatement, arn: string): boolean {
-  if (s.notResources.length > 0) return !s.notResources.some((r) => wildcard(r, arn, false));
-  return s.resources.some((r) => wildcard(r, arn, false));
+/** A Resource pattern, compiled for both readings (segments, whole string) and both modes. */
+interface ResourcePattern {
+  readonly all: boolean;
+  /** Per mode: the six segment patterns (undefined: the segment reading never matches) and the whole-string pattern. */
+  readonly may: { readonly segments?: readonly CompiledPattern[]; readonly whole: CompiledPattern };
+  readonly must: { readonly segments?: readonly CompiledPattern[]; readonly whole: CompiledPattern };
+}
+
+function compileResource(pattern: string, variables: boolean): ResourcePattern {
+  const parts = pattern.split(':');
+  const full = parts.length >= 6;
+  // A short ARN matches, in the segment reading, only with a wildcard, as if padded with `*` segments.
+  const segments = full ? arnSegments(pattern) : pattern.includes('*') ? [...parts, ...Array<string>(6 - parts.length).fill('*')] : undefined;
+  const build = (mode: Mode, withSegments: boolean) => ({
+    segments: withSegments ? segments?.map((seg) => compilePattern(seg, variables, mode)) : undefined,
+    whole: compilePattern(pattern, variables, mode),
+  });
+  // Only a full ARN is certain to be read segment by segment as written.
+  return { all: pattern === '*', may: build('may', true), must: build('must', full) };
+}
+
+const ARN_PREFIX = ['arn', 'aws', 's3', '', ''];
+
+function segmentsMatch(segments: readonly CompiledPattern[] | undefined, arn: readonly string[], ignoreCase: boolean): boolean {
+  return segments !== undefined && segments.every((p, i) => p !== undefined && matchTokens(p, arn[i]!, i < 5 && ignoreCase));
+}
+
+function resourceMatches(r: ResourcePattern, arn: string, mode: Mode): boolean {
+  if (r.all) return true;
+  const segs = arnSegments(arn);
+  if (mode === 'may') return segmentsMatch(r.may.segments, segs, true) || matchTokens(r.may.whole!, arn);
+  return segmentsMatch(r.must.segments, segs, false) && r.must.whole !== undefined && matchTokens(r.must.whole, arn);
+}
+
+/** Whether the pattern may match the ARN of some object of `bucket`. */
+function mayMatchSomeObject(r: ResourcePattern, bucket: string): boolean {
+  if (r.all) return true;
+  const s = r.may.segments;
+  const bySegments = s !== undefined && ARN_PREFIX.every((v, i) => matchTokens(s[i]!, v, true)) && matchesSomeExtension(s[5]!, `${bucket}/`);
+  return bySegments || matchesSomeExtension(r.may.whole!, `arn:aws:s3:::${bucket}/`);
+}
+
+/** Whether the pattern must match the ARN of every object of `bucket`. */
+function mustMatchEveryObject(r: ResourcePattern, bucket: string): boolean {
+  if (r.all) return true;
+  const s = r.must.segments;
+  if (s === undefined || r.must.whole === undefined || s.some((p) => p === undefined)) return false;
+  return ARN_PREFIX.every((v, i) => matchTokens(s[i]!, v)) && matchesEveryExtension(s[5]!, `${bucket}/`) && matchesEveryExtension(r.must.whole, `arn:aws:s3:::${bucket}/`);
+}
+
+/** Compiled resource patterns, per statement of a parsed policy. */
+const compiled = new WeakMap<PolicyStatement, { resources: ResourcePattern[]; notResources: ResourcePattern[] }>();
+function patternsOf(policy: ParsedPolicy, s: PolicyStatement): { resources: ResourcePattern[]; notResources: ResourcePattern[] } {
+  let c = compiled.get(s);
+  if (!c) {
+    c = { resources: s.resources.map((r) => compileResource(r, policy.variables)), notResources: s.notResources.map((r) => compileResource(r, policy.variables)) };
+    compiled.set(s, c);
+  }
+  return c;
+}
+
+function coversResource(policy: ParsedPolicy, s: PolicyStatement, arn: string, mode: Mode): boolean {
+  const c = patternsOf(policy, s);
+  if (s.notResources.length > 0) return !c.notResources.some((r) => resourceMatches(r, arn, opposite(mode)));
+  return c.resources.some((r) => resourceMatches(r, arn, mode));
+}
+
+/** Whether the statement may reach some object of `bucket`. */
+function coversSomeObject(policy: ParsedPolicy, s: PolicyStatement, bucket: string): boolean {
+  const c = patternsOf(policy, s);
+  if (s.notResources.length > 0) return !c.notResources.some((r) => mustMatchEveryObject(r, bucket));
+  return c.resources.some((r) => mayMatchSomeObject(r, bucket));
 }
 
 /** The verdict for one key, with the statement that decided it. */
@@ -110,30 +158,33 @@ export interface AnonymousReadVerdict {
   readonly statement?: PolicyStatement;
 }
 
+function evaluate(policy: ParsedPolicy, who: Who, action: string, arn: string): AnonymousReadVerdict {
+  const deny = policy.statements.find(
+    (s) => s.effect === 'Deny' && !s.conditional && principalApplies(s, who, 'must') && coversAction(s, action) && coversResource(policy, s, arn, 'must'),
+  );
+  if (deny) return { readable: false, statement: deny };
+  const allow = policy.statements.find((s) => s.effect === 'Allow' && principalApplies(s, who, 'may') && coversAction(s, action) && coversResource(policy, s, arn, 'may'));
+  return allow ? { readable: true, statement: allow } : { readable: false };
+}
+
 /** May an anonymous stranger read `key` in `bucket` under this policy? */
 export function anonymousReadAllowed(policy: ParsedPolicy, bucket: string, key: string): AnonymousReadVerdict {
-  const arn = `arn:aws:s3:::${bucket}/${key}`;
-  const relevant = policy.statements.filter((s) => s.everyone && coversGet(s) && coversKey(s, arn));
-  const deny = relevant.find((s) => s.effect === 'Deny' && !s.conditional);
-  if (deny) return { readable: false, statement: deny };
-  const allow = relevant.find((s) => s.effect === 'Allow');
-  return allow ? { readable: true, statement: allow } : { readable: false };
+  return evaluate(policy, 'anonymous', 's3:GetObject', `arn:aws:s3:::${bucket}/${key}`);
 }
 
 /** A short description of a statement for messages. */
 export function describeStatement(s: PolicyStatement): string {
-  return s.sid ? `statement "${s.sid}"` : `an ${s.effect} statement for ${s.principal === 'authenticated' ? 'any account holder' : 'everyone'}`;
+  const scope = principalScope(s);
+  return s.sid ? `statement "${s.sid}"` : `an ${s.effect} statement for ${scope === 'authenticated' ? 'any account holder' : scope === 'everyone' ? 'everyone' : 'named principals'}`;
 }
 
 /** May a stranger, anonymous or any account holder, read `key`? Authenticated-only grants count: anyone can open an account. */
 export function strangerReadAllowed(policy: ParsedPolicy, bucket: string, key: string): AnonymousReadVerdict & { readonly who?: 'everyone' | 'authenticated' } {
   const arn = `arn:aws:s3:::${bucket}/${key}`;
-  const relevant = policy.statements.filter((s) => s.principal !== 'named' && coversGet(s) && coversKey(s, arn));
-  // Only a Deny that reaches everyone protects against every stranger.
-  const deny = relevant.find((s) => s.effect === 'Deny' && !s.conditional && s.principal === 'everyone');
-  if (deny) return { readable: false, statement: deny };
-  const allow = relevant.find((s) => s.effect === 'Allow');
-  return allow ? { readable: true, statement: allow, who: allow.principal === 'everyone' ? 'everyone' : 'authenticated' } : { readable: false };
+  const anonymous = evaluate(policy, 'anonymous', 's3:GetObject', arn);
+  if (anonymous.readable) return { ...anonymous, who: 'everyone' };
+  const holder = evaluate(policy, 'stranger', 's3:GetObject', arn);
+  return holder.readable ? { ...holder, who: 'authenticated' } : holder;
 }
 
 /** Something a statement lets strangers do. */
@@ -148,26 +199,31 @@ export interface PolicyExposure {
   readonly conditional: boolean;
 }
 
-const WRITE_ACTIONS = ['s3:PutObject', 's3:DeleteObject', 's3:PutObjectAcl', 's3:PutBucketPolicy', 's3:PutBucketAcl', 's3:DeleteBucket', 's3:DeleteBucketPolicy'];
+const OBJECT_WRITES = ['s3:PutObject', 's3:DeleteObject', 's3:PutObjectAcl'];
+const BUCKET_WRITES = ['s3:PutBucketPolicy', 's3:PutBucketAcl', 's3:DeleteBucket', 's3:DeleteBucketPolicy'];
 
 /**
- * Every Allow that reaches strangers, by access. Fails closed: `NotAction` counts for every action
- * it does not name, `NotResource` for every key it does not name, a condition does not make a
- * statement safe. Statements for other buckets are left out.
+ * Every Allow that may reach strangers, by access, for `bucket`. Fails closed: `NotAction` counts for
+ * every action it does not name, `NotResource` for every key it does not certainly exclude, a
+ * condition does not make a statement safe, and any Resource that can match an object of the bucket
+ * counts (`arn:aws:s3:::*`/rhel*, `arn:aws:s3:::b?cket/*`, `*`, `arn:aws:s3:*:*:b/*`). Denies are not
+ * subtracted: a statement is an exposure in its own right. Statements that reach no object or the
+ * bucket itself are left out.
  */
 export function policyExposures(policy: ParsedPolicy, bucket: string): PolicyExposure[] {
   const out: PolicyExposure[] = [];
   const bucketArn = `arn:aws:s3:::${bucket}`;
-  const inBucket = (s: PolicyStatement) =>
-    s.notResources.length > 0 ? true : s.resources.some((r) => wildcard(r, `${bucketArn}/x`, false) || wildcard(r, bucketArn, false) || r.startsWith(`${bucketArn}/`));
-  policy.statements.forEach((s, i) => {
-    if (s.effect !== 'Allow' || s.principal === 'named' || !inBucket(s)) return;
-    const who = s.principal;
+  for (const s of policy.statements) {
+    if (s.effect !== 'Allow') continue;
+    const who = principalScope(s);
+    if (who === 'named') continue;
     const scope = s.notResources.length > 0 ? `every key except ${s.notResources.join(', ')}` : `keys matching ${s.resources.join(', ')}`;
-    const base = { statement: s, index: i + 1, who, scope, conditional: s.conditional } as const;
-    if (coversAction(s, 's3:GetObject')) out.push({ ...base, access: 'read' });
-    if (coversAction(s, 's3:ListBucket') && coversKey(s, bucketArn)) out.push({ ...base, access: 'list', scope: `the listing of ${bucket}` });
-    if (WRITE_ACTIONS.some((a) => coversAction(s, a))) out.push({ ...base, access: 'write' });
-  });
+    const base = { statement: s, index: s.index, who, scope, conditional: s.conditional } as const;
+    const objects = coversSomeObject(policy, s, bucket);
+    const theBucket = coversResource(policy, s, bucketArn, 'may');
+    if (objects && coversAction(s, 's3:GetObject')) out.push({ ...base, access: 'read' });
+    if (theBucket && coversAction(s, 's3:ListBucket')) out.push({ ...base, access: 'list', scope: `the listing of ${bucket}` });
+    if ((objects && OBJECT_WRITES.some((a) => coversAction(s, a))) || (theBucket && BUCKET_WRITES.some((a) => coversAction(s, a)))) out.push({ ...base, access: 'write' });
+  }
   return out;
 }

@@ -1,7 +1,8 @@
 /**
  * The `upload-image` engine: every file to every store in one pass.
  *
- * For each file: decide key and visibility, learn the sha256 (from a content-addressed name, from the
+ * For each file: decide key and visibility (private when the key, a folder of it or the file's own
+ * name says so: a `{sha256}` key hides the name that makes an image private), learn the sha256 (from a content-addressed name, from the
  * buffer of a small file, or from a hashing pass), skip stores that already hold it, then read the
  * file once and feed each part to every store at the same time, with at most `concurrency` parts in
  * memory. The sha256 travels as `x-amz-meta-sha256` and the ACL with the creating request. A store
@@ -14,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { HashWorker, sharedBuffer } from './hash-worker';
 import { ConfigurationError, quote } from '../config/configuration-error';
-import { decideVisibility, type VisibilityRule } from '../acl/visibility';
+import { decideObjectVisibility, describeDecision, describeRule, type ObjectVisibilityDecision, type VisibilityRule } from '../acl/visibility';
 import { guardPrivateWrite } from '../acl/policy-guard';
 import { isMd5Etag } from '../storage/etag';
 import { checkWritten, type AnonymousProbe } from '../operations/verify-visibility';
@@ -84,8 +85,12 @@ export interface FileResult {
   readonly size: number;
   sha256?: string;
   readonly visibility: Visibility;
-  /** The rule that decided the visibility, or `default (no rule matched)`. */
+  /** The rule that decided the visibility, or `no rule matched: private`. */
   readonly rule: string;
+  /** What decided: the file's name, the key (or a folder of it), both, or the default (no rule matched the key). */
+  readonly decidedBy: ObjectVisibilityDecision['decidedBy'];
+  /** The decision in words, naming every match: `private: file name "rhel-9.qcow2" matches rhel* private (rule 1)`. */
+  readonly visibilityReason: string;
   readonly parts: number;
   readonly stores: StoreResult[];
   /** True when at least the required number of stores hold the file, verified. */
@@ -140,19 +145,26 @@ async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<File
 
   // Until a {sha256} key is known, the plan shows the template's placeholder in its place.
   const placeholderKey = key ?? renderKey(o.keyTemplate, file.name);
+  // The file's own name counts as much as the key: `images/{sha256}{ext}` or `{stem}/disk.qcow2`
+  // must not turn a private image public because the key no longer shows its name.
   const decide = (k: string) => {
-    const d = decideVisibility(o.rules, k);
-    return { visibility: d.visibility, rule: d.rule ? `${d.rule.glob} ${d.rule.visibility} (rule ${d.rule.line})` : 'no rule matched: private' };
+    const d = decideObjectVisibility(o.rules, k, file.name);
+    return {
+      visibility: d.visibility,
+      rule: d.rule ? describeRule(d.rule) : 'no rule matched: private',
+      decidedBy: d.decidedBy,
+      visibilityReason: describeDecision(d),
+    };
   };
   let decision = decide(placeholderKey);
 
   const results: StoreResult[] = o.targets.map((t) =>
     t.unavailable !== undefined ? { store: t.name, outcome: 'failed', reason: t.unavailable } : { store: t.name, outcome: 'planned' },
   );
-  const result: FileResult = { file: file.path, key: placeholderKey, size: file.size, visibility: decision.visibility, rule: decision.rule, parts, stores: results, ok: false };
+  const result: FileResult = { file: file.path, key: placeholderKey, size: file.size, ...decision, parts, stores: results, ok: false };
 
   if (o.dryRun) {
-    events.info(`${file.name} -> ${placeholderKey}: ${fmtBytes(file.size)}, ${parts} part(s), ${decision.visibility} (${decision.rule}), to ${o.targets.length} store(s)`);
+    events.info(`${file.name} -> ${placeholderKey}: ${fmtBytes(file.size)}, ${parts} part(s), ${decision.visibilityReason}, to ${o.targets.length} store(s)`);
     for (const r of results) r.anonymous = 'n/a';
     return result;
   }
@@ -181,13 +193,14 @@ async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<File
   if (key === undefined) {
     key = renderKey(o.keyTemplate, file.name, sha256);
     decision = decide(key);
-    Object.assign(result, { visibility: decision.visibility, rule: decision.rule });
+    Object.assign(result, decision);
   }
   const mismatch = (actual: string) =>
     new ContentMismatchError(`${quote(file.path)}: the name ${quote(key!)} promises sha256 ${promised} but the content's sha256 is ${actual}; nothing was written`);
   if (promised !== undefined && !multipart && sha256 !== promised) throw mismatch(sha256!);
   (result as { key: string }).key = key;
   result.sha256 = sha256;
+  events.info(`${file.name} -> ${key}: ${decision.visibilityReason}`);
 
   const writeOptions: WriteOptions = {
     contentType: o.contentType,

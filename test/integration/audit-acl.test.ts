@@ -231,3 +231,27 @@ describe('keys with dot segments and empty segments: each object is checked itse
     expect(findingsOf(await audit(bucket, { 'visibility-rules': rules, 'fail-on': 'never' }))).toEqual({});
   });
 });
+
+test('a policy whose Resource wildcards the bucket (arn:aws:s3:::*/rhel*) is a read exposure; a rhel folder makes its objects private', async () => {
+  const bucket = await newBucket('old', 'audit');
+  made.push(bucket);
+  const c = client('old');
+  // Written by upload-image with key `{stem}/disk.qcow2`: the folder carries the image's name.
+  await c.send(new PutObjectCommand({ Bucket: bucket, Key: 'rhel-9.6-x86_64/disk.qcow2', Body: 'x', ACL: 'private' }));
+  await c.send(new PutObjectCommand({ Bucket: bucket, Key: 'fedora-42/disk.qcow2', Body: 'x', ACL: 'public-read' }));
+  await c.send(
+    new PutBucketPolicyCommand({
+      Bucket: bucket,
+      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'AnyBucketRhel', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::*/rhel*' }] }),
+    }),
+  );
+  // RGW 16 lets `*` match the bucket only (AWS lets it run on into the key): the object at the top is readable.
+  expect(await anonymousStatus('old', bucket, 'rhel-9.6-x86_64/disk.qcow2')).toBe(200);
+  const run = await runBundle('audit-acl', { stores: `${rgw('old').endpoint}/${bucket} credentials=env:OLD name=old`, 'expect-lifecycle': '', 'fail-on': 'never' }, { env: env() });
+  const report = JSON.parse(fs.readFileSync(run.outputs.report!, 'utf8'));
+  expect(report.stores[0].bucket.policyExposures).toEqual([expect.objectContaining({ statement: 'AnyBucketRhel', who: 'everyone', access: 'read' })]);
+  // Private by its folder's name, readable through the policy: exposed, and the policy named as the cause.
+  expect(findingsOf(run)).toEqual({ exposed: ['rhel-9.6-x86_64/disk.qcow2'] });
+  expect(report.stores[0].findings[0].causes).toEqual(['policy']);
+  expect(report.stores[0].findings[0].message).toContain('rhel* private');
+});

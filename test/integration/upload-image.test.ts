@@ -236,3 +236,45 @@ describe('bucket policies on RGW', () => {
     expect(await anonymousStatus('old', bucket, 'rhel-9.qcow2')).toBe(403);
   });
 });
+
+describe('visibility follows the image, not only the key', () => {
+  const rhel = randomBytes(64 * 1024);
+  const fedora = randomBytes(32 * 1024);
+  const files = { 'rhel-9.6-x86_64.qcow2': rhel, 'fedora-42.qcow2': fedora };
+
+  test('key images/{sha256}{ext}: the rhel image is private on both providers, and the summary says its file name matched', async () => {
+    const buckets = await bucketPair('sha-key');
+    const run = await runBundle('upload-image', { files: '*.qcow2', stores: storesInput(buckets), key: 'images/{sha256}{ext}' }, { cwd: workspace(files), env: credentialEnv() });
+    expect(errors(run)).toEqual([]);
+    expect(run.code).toBe(0);
+    const rhelKey = `images/${sha256(rhel)}.qcow2`;
+    const fedoraKey = `images/${sha256(fedora)}.qcow2`;
+    const results = JSON.parse(run.outputs.results!);
+    expect(results).toEqual([
+      expect.objectContaining({ key: fedoraKey, visibility: 'public', decidedBy: 'both' }),
+      expect.objectContaining({
+        key: rhelKey,
+        visibility: 'private',
+        decidedBy: 'name',
+        visibilityReason: 'private: file name "rhel-9.6-x86_64.qcow2" matches rhel* private (rule 1)',
+      }),
+    ]);
+    for (const id of ['old', 'new'] as const) {
+      expect(await anonymousStatus(id, buckets[id], `images/${rhelKey}`)).toBe(403);
+      expect(await anonymousStatus(id, buckets[id], `images/${fedoraKey}`)).toBe(200);
+    }
+    expect(run.summary).toContain('### Visibility');
+    expect(run.summary).toContain(`| rhel-9.6-x86_64.qcow2 | ${rhelKey} | private | file name | private: file name "rhel-9.6-x86_64.qcow2" matches rhel* private (rule 1) |`);
+    expect(run.stdout).toContain(`rhel-9.6-x86_64.qcow2 -> ${rhelKey}: private: file name`);
+  });
+
+  test('key {stem}/disk.qcow2: private, and both the file name and the key\'s folder matched', async () => {
+    const bucket = await newBucket('new', 'stem-key');
+    made.push(['new', bucket]);
+    const run = await runBundle('upload-image', { files: 'rhel-*.qcow2', stores: `${rgw('new').endpoint}/${bucket} credentials=env:NEW`, key: '{stem}/disk.qcow2' }, { cwd: workspace(files), env: credentialEnv() });
+    expect(errors(run)).toEqual([]);
+    expect(JSON.parse(run.outputs.results!)[0]).toMatchObject({ key: 'rhel-9.6-x86_64/disk.qcow2', visibility: 'private', decidedBy: 'both' });
+    expect(await anonymousStatus('new', bucket, 'rhel-9.6-x86_64/disk.qcow2')).toBe(403);
+    expect(run.summary).toContain('| file name and key | private: key folder "rhel-9.6-x86_64" matches rhel* private (rule 1); file name "rhel-9.6-x86_64.qcow2" matches rhel* private (rule 1) |');
+  });
+});

@@ -78,3 +78,60 @@ test.each([
 ])('a malformed policy (%s) is an error, never "nobody"', (_what, text) => {
   expect(() => parseBucketPolicy(text)).toThrow(/bucket policy/);
 });
+
+describe('the bucket-level audit counts any Resource that can match an object of the bucket', () => {
+  const reads = (resource: unknown, bucket = 'cockpit-images') =>
+    policyExposures(fromAnswer(recorded({ Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: resource }] })), bucket).map((x) => x.access);
+  test.each([
+    'arn:aws:s3:::*/rhel*',
+    'arn:aws:s3:::*',
+    'arn:aws:s3:::cockpit-?mages/*',
+    'arn:aws:s3:::cockpit*',
+    '*',
+    'arn:aws:s3:*:*:cockpit-images/*',
+    'arn:*:s3:::cockpit-images/rhel?',
+    'arn:aws:s3:*',
+    'ARN:AWS:S3:::cockpit-images/*',
+    'arn:aws:s3:::cockpit-images/\n*',
+    // `*` spans the bucket and a folder: a key such as `x/` (a folder marker) matches.
+    'arn:aws:s3:::*/',
+  ])('%p: read', (resource) => {
+    expect(reads(resource)).toEqual(['read']);
+  });
+
+  test.each(['arn:aws:s3:::other/*', 'arn:aws:s3:::cockpit-images', 'arn:aws:s3:::cockpit-images-2/*', 'arn:aws:s3:us-east-1::cockpit-images/*'])('%p: nothing', (resource) => {
+    expect(reads(resource)).toEqual([]);
+  });
+
+  test('NotResource counts unless it certainly excludes every object of the bucket', () => {
+    const p = (notResource: unknown) => fromAnswer(recorded({ Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', NotResource: notResource }] }));
+    expect(policyExposures(p('arn:aws:s3:::cockpit-images/rhel*'), 'cockpit-images')).toHaveLength(1);
+    expect(policyExposures(p('arn:aws:s3:::cockpit-images/*'), 'cockpit-images')).toEqual([]);
+    expect(policyExposures(p('arn:aws:s3:::*'), 'cockpit-images')).toEqual([]);
+    expect(policyExposures(p('arn:aws:s3:::cockpit-images/?*'), 'cockpit-images')).toEqual([]);
+    expect(policyExposures(p('arn:aws:s3:::other/*'), 'cockpit-images')).toHaveLength(1);
+  });
+
+  test('an Allow for named accounts under a NotPrincipal "*" reaches nobody; a Deny never hides an exposure', () => {
+    const nobody = fromAnswer(recorded({ Statement: [{ Effect: 'Allow', NotPrincipal: { AWS: '*' }, Action: 's3:GetObject', Resource: '*' }] }));
+    expect(policyExposures(nobody, 'b')).toEqual([]);
+    const denied = fromAnswer(
+      recorded({
+        Statement: [
+          { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::*/rhel*' },
+          { Effect: 'Deny', NotPrincipal: { AWS: '*' }, Action: 's3:GetObject', Resource: '*' },
+        ],
+      }),
+    );
+    expect(policyExposures(denied, 'b').map((x) => x.access)).toEqual(['read']);
+    expect(strangerReadAllowed(denied, 'b', 'rhel-9')).toMatchObject({ readable: true, who: 'everyone' });
+  });
+
+  test('Federated and wildcard principals reach account holders; a Service does not', () => {
+    const p = (principal: unknown) => fromAnswer(recorded({ Statement: [{ Effect: 'Allow', Principal: principal, Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' }] }));
+    expect(policyExposures(p({ Federated: 'accounts.google.com' }), 'b')).toEqual([expect.objectContaining({ who: 'authenticated', access: 'read' })]);
+    expect(policyExposures(p({ CanonicalUser: '*' }), 'b')).toEqual([expect.objectContaining({ who: 'everyone', access: 'read' })]);
+    expect(policyExposures(p({ Service: 'logging.s3.amazonaws.com' }), 'b')).toEqual([]);
+    expect(policyExposures(p({ Service: '*' }), 'b')).toEqual([expect.objectContaining({ who: 'authenticated' })]);
+  });
+});

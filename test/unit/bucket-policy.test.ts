@@ -57,3 +57,134 @@ describe('may a stranger read this key?', () => {
     expect(() => parseBucketPolicy(text)).toThrow(message);
   });
 });
+
+describe('keys of every kind: `*` and `?` match code points, line breaks and NUL included', () => {
+  const everyone = policy({ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::images/*' });
+  test.each(['rhel-9\n.qcow2', 'rhel\r9', 'rhel\u20289', 'rhel\u20299', 'rhel\u00009', 'rhel\u007f\u0085', '😀/../x', './rhel', '//'])('%p is readable under "everyone reads images/*"', (key) => {
+    expect(read(everyone, key)).toBe(true);
+  });
+
+  test('`?` is one code point: an astral character is one, half a surrogate pair is not', () => {
+    const one = policy({ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::images/rhel-?.qcow2' });
+    expect(read(one, 'rhel-😀.qcow2')).toBe(true);
+    expect(read(one, 'rhel-\n.qcow2')).toBe(true);
+    expect(read(one, 'rhel-ab.qcow2')).toBe(false);
+  });
+
+  test('a Deny for rhel* covers a key with a line break, so it protects it', () => {
+    const p = policy(
+      { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::images/*' },
+      { Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::images/rhel*' },
+    );
+    expect(read(p, 'rhel\n9')).toBe(false);
+    expect(read(p, 'fedora\n42')).toBe(true);
+  });
+});
+
+describe('NotPrincipal: everyone except those listed', () => {
+  const allowAll = { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::images/*' };
+  test('a Deny with NotPrincipal "*" denies nobody, so the Allow stands', () => {
+    expect(read(policy(allowAll, { Effect: 'Deny', NotPrincipal: { AWS: '*' }, Action: 's3:*', Resource: '*' }), 'rhel-9')).toBe(true);
+    expect(read(policy(allowAll, { Effect: 'Deny', NotPrincipal: '*', Action: 's3:*', Resource: '*' }), 'rhel-9')).toBe(true);
+  });
+
+  test('a Deny with NotPrincipal naming accounts denies every stranger', () => {
+    const deny = { Effect: 'Deny', NotPrincipal: { AWS: ['arn:aws:iam::111122223333:root', '444455556666'] }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::images/rhel*' };
+    expect(read(policy(allowAll, deny), 'rhel-9')).toBe(false);
+    expect(read(policy(allowAll, deny), 'fedora')).toBe(true);
+  });
+
+  test('an Allow with NotPrincipal "*" allows nobody; naming accounts, it allows everyone else', () => {
+    expect(read(policy({ ...allowAll, Principal: undefined, NotPrincipal: { AWS: '*' } }), 'x')).toBe(false);
+    expect(read(policy({ ...allowAll, Principal: undefined, NotPrincipal: { AWS: '444455556666' } }), 'x')).toBe(true);
+  });
+
+  test('fails closed where the reach is not documented: NotPrincipal CanonicalUser "*" in a Deny does not protect', () => {
+    expect(read(policy(allowAll, { Effect: 'Deny', NotPrincipal: { CanonicalUser: '*' }, Action: 's3:GetObject', Resource: '*' }), 'x')).toBe(true);
+  });
+});
+
+describe('principal forms', () => {
+  const grant = (principal: unknown) => policy({ Effect: 'Allow', Principal: principal, Action: 's3:GetObject', Resource: 'arn:aws:s3:::images/*' });
+  test.each([
+    ['"*"', '*', true],
+    ['{"AWS": "*"}', { AWS: '*' }, true],
+    ['{"AWS": [arn, "*"]}', { AWS: ['arn:aws:iam::111122223333:root', '*'] }, true],
+    ['{"CanonicalUser": "*"} (undocumented: counted as everyone)', { CanonicalUser: '*' }, true],
+    ['{"AWS": account}', { AWS: '111122223333' }, false],
+    ['{"AWS": "arn:aws:iam::*:root"} (account holders, not anonymous)', { AWS: 'arn:aws:iam::*:root' }, false],
+    ['{"Federated": ...}', { Federated: 'accounts.google.com' }, false],
+    ['{"Service": ...}', { Service: 'cloudfront.amazonaws.com' }, false],
+  ])('%s: anonymous read %p', (_, principal, expected) => {
+    expect(read(grant(principal), 'x')).toBe(expected);
+  });
+});
+
+describe('actions, conditions, resources and versions', () => {
+  test.each([
+    ['s3:GetObject', true],
+    ['S3:getobject', true],
+    ['s3:Get*', true],
+    ['s3:?etObject', true],
+    ['*', true],
+    ['s3:*Object', true],
+    ['s3:GetObjectAcl', false],
+    ['s3:List*', false],
+  ])('Action %p covers s3:GetObject: %p', (action, expected) => {
+    expect(read(policy({ Effect: 'Allow', Principal: '*', Action: action, Resource: '*' }), 'x')).toBe(expected);
+  });
+
+  test('the ARN prefix in other case: counts for an Allow, does not protect as a Deny', () => {
+    const upper = { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'ARN:AWS:S3:::images/*' };
+    expect(read(policy(upper), 'x')).toBe(true);
+    expect(read(policy({ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: '*' }, { ...upper, Effect: 'Deny' }), 'x')).toBe(true);
+    // The key itself is case-sensitive, as AWS matches it.
+    expect(read(policy({ ...upper, Resource: 'arn:aws:s3:::images/RHEL*' }), 'rhel')).toBe(false);
+  });
+
+  test('policy variables (Version 2012-10-17): match anything in an Allow, never protect in a Deny; ${*} is a literal star', () => {
+    const v = (...statements: object[]) => parseBucketPolicy(JSON.stringify({ Version: '2012-10-17', Statement: statements }));
+    const home = { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::images/${aws:username}/*' };
+    expect(anonymousReadAllowed(v(home), 'images', 'rhel/9').readable).toBe(true);
+    const all = { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: '*' };
+    expect(anonymousReadAllowed(v(all, { ...home, Effect: 'Deny' }), 'images', 'rhel/9').readable).toBe(true);
+    const star = { ...home, Resource: 'arn:aws:s3:::images/a${*}' };
+    expect(anonymousReadAllowed(v(star), 'images', 'a*').readable).toBe(true);
+    expect(anonymousReadAllowed(v(star), 'images', 'ab').readable).toBe(false);
+    // Without Version 2012-10-17 there are no variables: the text is literal.
+    const old = parseBucketPolicy(JSON.stringify({ Version: '2008-10-17', Statement: [home] }));
+    expect(anonymousReadAllowed(old, 'images', 'rhel/9').readable).toBe(false);
+    expect(anonymousReadAllowed(old, 'images', '${aws:username}/9').readable).toBe(true);
+  });
+
+  test('Statement may be one object, Resource and Action lists', () => {
+    const p = parseBucketPolicy(JSON.stringify({ Statement: { Effect: 'Allow', Principal: '*', Action: ['s3:PutObject', 's3:GetObject'], Resource: ['arn:aws:s3:::other/*', 'arn:aws:s3:::images/*'] } }));
+    expect(anonymousReadAllowed(p, 'images', 'x').readable).toBe(true);
+  });
+});
+
+describe('strict parsing: a document that is not a bucket policy is an error', () => {
+  const ok = { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: '*' };
+  const text = (doc: unknown) => JSON.stringify(doc);
+  test.each([
+    ['an Effect in other case', text({ Statement: [{ ...ok, Effect: 'allow' }] }), /Effect "allow"; allowed: Allow, Deny/],
+    ['a document that is a list', text([ok]), /not a JSON object/],
+    ['an unknown element', text({ Statement: [{ ...ok, Resources: '*' }] }), /statement 1 has an unknown element "Resources"/],
+    ['an unknown top-level element', text({ Statement: [ok], Statment: [] }), /unknown element "Statment"/],
+    ['an empty Statement list', text({ Statement: [] }), /empty Statement list/],
+    ['a statement that is not an object', text({ Statement: ['x'] }), /statement 1 is not a JSON object/],
+    ['both Principal and NotPrincipal', text({ Statement: [{ ...ok, NotPrincipal: { AWS: '1' } }] }), /exactly one of Principal and NotPrincipal/],
+    ['no Principal', text({ Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] }), /exactly one of Principal and NotPrincipal/],
+    ['no Action', text({ Statement: [{ Effect: 'Allow', Principal: '*', Resource: '*' }] }), /exactly one of Action and NotAction/],
+    ['both Resource and NotResource', text({ Statement: [{ ...ok, NotResource: '*' }] }), /exactly one of Resource and NotResource/],
+    ['an empty Action list', text({ Statement: [{ ...ok, Action: [] }] }), /Action must be a non-empty string/],
+    ['an action without a service', text({ Statement: [{ ...ok, Action: '*Object' }] }), /Action has "\*Object"; allowed/],
+    ['a resource that is not an ARN', text({ Statement: [{ ...ok, Resource: 'images/*' }] }), /Resource has "images\/\*"; allowed/],
+    ['a principal of an unknown type', text({ Statement: [{ ...ok, Principal: { User: '*' } }] }), /principal type "User"/],
+    ['a principal that is a bare ARN', text({ Statement: [{ ...ok, Principal: 'arn:aws:iam::1:root' }] }), /Principal must be "\*" or an object/],
+    ['a Condition that is not an object', text({ Statement: [{ ...ok, Condition: 'yes' }] }), /Condition must be an object/],
+    ['an unknown Version', text({ Version: '2020-01-01', Statement: [ok] }), /Version/],
+  ])('%s', (_, doc, message) => {
+    expect(() => parseBucketPolicy(doc)).toThrow(message);
+  });
+});

@@ -94,6 +94,19 @@ class FlakyStore implements ObjectStore {
   }
 }
 
+/** Remembers the visibility each key was written with. */
+class RecordingStore extends FlakyStore {
+  readonly written = new Map<string, string>();
+  override put(...a: Parameters<ObjectStore['put']>) {
+    this.written.set(a[0], a[3].visibility);
+    return super.put(...a);
+  }
+  override startMultipart(key: string, o: Parameters<ObjectStore['startMultipart']>[1]): Promise<MultipartWrite> {
+    this.written.set(key, o.visibility);
+    return super.startMultipart(key, o);
+  }
+}
+
 function options(files: UploadImagesOptions['files'], targets: UploadTarget[], over: Partial<UploadImagesOptions> = {}): UploadImagesOptions {
   const log: string[] = [];
   return {
@@ -240,6 +253,26 @@ describe('uploadImages on folder stores', () => {
     const report = await uploadImages(options(await expandFiles(['img.qcow2'], src), [{ name: 'a', store: a }], { keyTemplate: parseKeyTemplate('images/{stem}-{sha256}{ext}') }));
     expect(report.files[0]!.key).toBe(`images/img-${sha256(f.content)}.qcow2`);
     expect(await a.head(report.files[0]!.key)).toBeDefined();
+  });
+
+  test.each([
+    ['images/{sha256}{ext}', 'name', /^images\/[0-9a-f]{64}\.qcow2$/],
+    ['{sha256}', 'name', /^[0-9a-f]{64}$/],
+    ['{stem}/disk.qcow2', 'both', /^rhel-9\.6-x86_64\/disk\.qcow2$/],
+  ])('key template %s: the rhel image is written private because its file name (%s) says so', async (template, decidedBy, keyPattern) => {
+    const src = tmp();
+    writeFile(src, 'rhel-9.6-x86_64.qcow2', 1000);
+    writeFile(src, 'fedora-42.qcow2', 1000);
+    const a = new RecordingStore(new LocalStore(tmp()));
+    const report = await uploadImages(options(await expandFiles(['*.qcow2'], src), [{ name: 'a', store: a }], { keyTemplate: parseKeyTemplate(template) }));
+    expect(report.ok).toBe(true);
+    const [fedora, rhel] = report.files;
+    expect(rhel!.key).toMatch(keyPattern);
+    expect(rhel).toMatchObject({ visibility: 'private', decidedBy, rule: 'rhel* private (rule 1)' });
+    expect(rhel!.visibilityReason).toContain('file name "rhel-9.6-x86_64.qcow2" matches rhel* private (rule 1)');
+    expect(a.written.get(rhel!.key)).toBe('private');
+    expect(fedora).toMatchObject({ visibility: 'public', decidedBy: 'both' });
+    expect(a.written.get(fedora!.key)).toBe('public');
   });
 
   test('dry run writes nothing and reports the plan', async () => {

@@ -1,4 +1,5 @@
 /** `upload-image` glue: inputs -> stores -> engine -> outputs and summary. */
+import * as path from 'node:path';
 import { ConfigurationError } from '../../config/configuration-error';
 import { probeAnonymous } from '../../s3/anonymous';
 import { ActionFailure, type ActionContext } from '../../runtime/run-action';
@@ -123,7 +124,22 @@ function writeOutputs(host: ActionContext['host'], report: UploadReport): void {
       perStore.set(s.store, row);
     }
   }
-  host.setOutput('results', JSON.stringify(report.files.map((f) => ({ file: f.file, key: f.key, size: f.size, sha256: f.sha256, visibility: f.visibility, ok: f.ok, stores: f.stores }))));
+  host.setOutput(
+    'results',
+    JSON.stringify(
+      report.files.map((f) => ({
+        file: f.file,
+        key: f.key,
+        size: f.size,
+        sha256: f.sha256,
+        visibility: f.visibility,
+        decidedBy: f.decidedBy,
+        visibilityReason: f.visibilityReason,
+        ok: f.ok,
+        stores: f.stores,
+      })),
+    ),
+  );
   host.setOutput('stores', JSON.stringify([...perStore.values()]));
   host.setOutput('keys', JSON.stringify(report.files.map((f) => f.key)));
   host.setOutput('uploaded', String(count(report, 'uploaded')));
@@ -131,6 +147,8 @@ function writeOutputs(host: ActionContext['host'], report: UploadReport): void {
   host.setOutput('failed', String(count(report, 'failed')));
   host.setOutput('bytes', String(report.bytesUploaded));
 }
+
+const DECIDED_BY = { name: 'file name', key: 'key', both: 'file name and key', default: 'no rule (private)' } as const;
 
 function writeSummary(summary: ActionContext['summary'], report: UploadReport, inputs: UploadImageInputs, seconds: number): void {
   const mark = { uploaded: '✅ uploaded', skipped: '⏭️ skipped', failed: '❌ failed', planned: '📝 planned' } as const;
@@ -154,4 +172,12 @@ function writeSummary(summary: ActionContext['summary'], report: UploadReport, i
       ]),
     ),
   );
+  // Which rules made each file public or private, and whether its name, its key or both matched:
+  // with a key such as `images/{sha256}{ext}`, the name is what keeps a rhel image private.
+  summary
+    .heading('Visibility')
+    .table(
+      ['file', 'key', 'visibility', 'decided by', 'why'],
+      report.files.map((f) => [path.basename(f.file), f.key, f.visibility, DECIDED_BY[f.decidedBy], f.visibilityReason]),
+    );
 }

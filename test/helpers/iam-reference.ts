@@ -1,0 +1,229 @@
+/**
+ * A reference evaluator for S3 bucket policies, written for the tests from the AWS IAM documentation
+ * ("Policy evaluation logic", "IAM JSON policy elements": Principal, NotPrincipal, Action, NotAction,
+ * Resource, NotResource, Condition, and "Policy variables"). It shares no code with `src/acl`.
+ *
+ * It answers in two semantics:
+ *
+ * - `exact`: what AWS documents, for one request with an empty request context: an explicit Deny
+ *   that applies wins; else an Allow that applies grants; else no access. `*` and `?` in ARNs match
+ *   any code points; an ARN is matched segment by segment (partition, service, region and account
+ *   case-insensitively, the resource case-sensitively; a short ARN with a wildcard as if padded with
+ *   `*` segments, without one never); a condition holds or not as AWS documents for a missing key
+ *   (false, except negated operators, `Null: true` and `...IfExists`, which hold); an unresolvable
+ *   policy variable matches nothing and makes a NotResource statement inapplicable.
+ * - `failClosed`: the over-approximation the project promises (see src/acl/bucket-policy.ts): an
+ *   Allow counts when it may apply, a Deny only when it must. Principals of undocumented reach
+ *   (CanonicalUser `*`; for account holders, wildcards, Federated), conditions (an Allow's may hold,
+ *   a Deny's may not), ARN readings (segments or one string; prefix case) and policy variables
+ *   (anything for an Allow, never certain for a Deny) all resolve towards "readable".
+ */
+
+/** The raw statement shape the generators produce (a valid policy). */
+export interface RawStatement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Principal?: unknown;
+  NotPrincipal?: unknown;
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: string | string[];
+  NotResource?: string | string[];
+  Condition?: Record<string, Record<string, string>>;
+}
+
+export interface RawPolicy {
+  Version?: string;
+  Statement: RawStatement | RawStatement[];
+}
+
+/** Who asks: an unsigned request, or an IAM user of an account the policy does not name. */
+export type RefWho = 'anonymous' | 'stranger';
+export type Semantics = 'exact' | 'failClosed';
+type How = 'exact' | 'may' | 'must';
+
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+export const statementsOf = (p: RawPolicy): RawStatement[] => (Array.isArray(p.Statement) ? p.Statement : [p.Statement]);
+
+// ---- wildcards over code points -------------------------------------------------------------
+
+/** A pattern element: a literal code point, `?`, `*`, or a policy variable. */
+type El = { t: 'lit'; c: string } | { t: 'one' } | { t: 'any' } | { t: 'var' };
+
+/** Splits a pattern into elements. With `variables`, `${*}` `${?}` `${$}` are literals and `${name}` a variable. */
+export function elements(pattern: string, variables: boolean): El[] {
+  const out: El[] = [];
+  const cs = Array.from(pattern);
+  let i = 0;
+  while (i < cs.length) {
+    if (variables && cs[i] === '$' && cs[i + 1] === '{') {
+      const end = cs.indexOf('}', i + 2);
+      if (end > 0) {
+        const inner = cs.slice(i + 2, end).join('');
+        out.push(inner === '*' || inner === '?' || inner === '$' ? { t: 'lit', c: inner } : { t: 'var' });
+        i = end + 1;
+        continue;
+      }
+    }
+    const c = cs[i]!;
+    out.push(c === '*' ? { t: 'any' } : c === '?' ? { t: 'one' } : { t: 'lit', c });
+    i++;
+  }
+  return out;
+}
+
+const lower = (c: string) => c.toLowerCase();
+
+/** Dynamic programming: does `p` match all of `text`? A variable matches like `*` when `varIsAny`, else never. */
+export function wild(p: readonly El[], text: string, ignoreCase: boolean, varIsAny: boolean): boolean {
+  const t = Array.from(text);
+  // m[j]: p[0..i) matches t[0..j)
+  let m = new Array<boolean>(t.length + 1).fill(false);
+  m[0] = true;
+  for (const el of p) {
+    const next = new Array<boolean>(t.length + 1).fill(false);
+    if (el.t === 'any' || (el.t === 'var' && varIsAny)) {
+      let seen = false;
+      for (let j = 0; j <= t.length; j++) {
+        seen = seen || m[j]!;
+        next[j] = seen;
+      }
+    } else if (el.t !== 'var') {
+      for (let j = 1; j <= t.length; j++) {
+        const ok = el.t === 'one' || el.c === t[j - 1] || (ignoreCase && lower(el.c) === lower(t[j - 1]!));
+        next[j] = m[j - 1]! && ok;
+      }
+    }
+    m = next;
+  }
+  return m[t.length]!;
+}
+
+// ---- ARNs ------------------------------------------------------------------------------------
+
+const hasVar = (els: readonly El[]) => els.some((e) => e.t === 'var');
+
+/** The six segments of an ARN pattern, or `undefined` when the segment reading cannot match (a short ARN without `*`). */
+function patternSegments(pattern: string): string[] | undefined {
+  const parts = pattern.split(':');
+  if (parts.length >= 6) return [...parts.slice(0, 5), parts.slice(5).join(':')];
+  return pattern.includes('*') ? [...parts, '*', '*', '*', '*', '*'].slice(0, 6) : undefined;
+}
+
+function arnSegs(arn: string): string[] {
+  const parts = arn.split(':');
+  return [...parts.slice(0, 5), parts.slice(5).join(':')];
+}
+
+function bySegments(pattern: string, arn: string, variables: boolean, prefixIgnoreCase: boolean, varIsAny: boolean): boolean {
+  const segs = patternSegments(pattern);
+  if (!segs) return false;
+  const a = arnSegs(arn);
+  return segs.every((s, i) => wild(elements(s, variables), a[i]!, i < 5 && prefixIgnoreCase, varIsAny));
+}
+
+/** Does Resource pattern `pattern` match `arn`? */
+export function arnMatches(pattern: string, arn: string, variables: boolean, how: How): boolean {
+  if (pattern === '*') return true;
+  const whole = elements(pattern, variables);
+  if (how === 'exact') return bySegments(pattern, arn, variables, true, false);
+  if (how === 'may') return bySegments(pattern, arn, variables, true, true) || wild(whole, arn, false, true);
+  if (pattern.split(':').length < 6 || hasVar(whole)) return false;
+  return bySegments(pattern, arn, variables, false, false) && wild(whole, arn, false, false);
+}
+
+// ---- principals, actions, conditions --------------------------------------------------------
+
+interface Entry {
+  type: string;
+  value: string;
+}
+
+function entries(p: unknown): Entry[] {
+  if (p === '*') return [{ type: '*', value: '*' }];
+  return Object.entries(p as Record<string, string | string[]>).flatMap(([type, v]) => list(v).map((value) => ({ type, value })));
+}
+
+function entryMatches(e: Entry, who: RefWho, how: How): boolean {
+  if (e.type === '*' || (e.type === 'AWS' && e.value === '*')) return true;
+  // The generators never name the stranger's own account: a stranger is someone nobody named.
+  if (how !== 'may') return false;
+  const wildcard = e.value.includes('*') || e.value.includes('?');
+  if (e.type === 'CanonicalUser' && wildcard) return true;
+  if (who === 'anonymous') return false;
+  return e.type === 'Federated' || wildcard;
+}
+
+function principalApplies(s: RawStatement, who: RefWho, how: How): boolean {
+  if (s.Principal !== undefined) return entries(s.Principal).some((e) => entryMatches(e, who, how));
+  const flip: How = how === 'may' ? 'must' : how === 'must' ? 'may' : 'exact';
+  return !entries(s.NotPrincipal).some((e) => entryMatches(e, who, flip));
+}
+
+function actionCovered(s: RawStatement, action: string): boolean {
+  const m = (a: string) => wild(elements(a, false), action, true, false);
+  return s.Action !== undefined ? list(s.Action).some(m) : !list(s.NotAction).some(m);
+}
+
+/** Whether a condition operator holds when its key is absent from the request (AWS documentation). */
+export function holdsWithoutKey(operator: string, value: string): boolean {
+  if (operator === 'Null') return value === 'true';
+  if (operator.endsWith('IfExists') || operator.startsWith('ForAllValues:')) return true;
+  if (operator.startsWith('ForAnyValue:')) return false;
+  return /Not/.test(operator);
+}
+
+function conditionHolds(s: RawStatement, how: How): boolean {
+  const ops = Object.entries(s.Condition ?? {});
+  if (ops.length === 0) return true;
+  if (how === 'may') return true;
+  if (how === 'must') return false;
+  return ops.every(([op, body]) => Object.values(body).every((v) => holdsWithoutKey(op, v)));
+}
+
+function resourceCovered(s: RawStatement, arn: string, variables: boolean, how: How): boolean {
+  if (s.Resource !== undefined) return list(s.Resource).some((r) => arnMatches(r, arn, variables, how));
+  const not = list(s.NotResource);
+  if (how === 'exact') {
+    // An unresolvable variable leaves the statement unable to apply.
+    if (not.some((r) => hasVar(elements(r, variables)))) return false;
+    return !not.some((r) => arnMatches(r, arn, variables, 'exact'));
+  }
+  return !not.some((r) => arnMatches(r, arn, variables, how === 'may' ? 'must' : 'may'));
+}
+
+/** Whether `statement` applies to `who` asking `action` on `arn`, as an Allow (`may`) or a Deny (`must`) or exactly. */
+export function statementApplies(s: RawStatement, who: RefWho, action: string, arn: string, variables: boolean, how: How): boolean {
+  return principalApplies(s, who, how) && actionCovered(s, action) && resourceCovered(s, arn, variables, how) && conditionHolds(s, how);
+}
+
+/** May `who` do `action` on `arn` under `policy`? */
+export function refAllowed(policy: RawPolicy, who: RefWho, action: string, arn: string, semantics: Semantics): boolean {
+  const variables = policy.Version === '2012-10-17';
+  const st = statementsOf(policy);
+  const [allowHow, denyHow]: How[] = semantics === 'exact' ? ['exact', 'exact'] : ['may', 'must'];
+  if (st.some((s) => s.Effect === 'Deny' && statementApplies(s, who, action, arn, variables, denyHow))) return false;
+  return st.some((s) => s.Effect === 'Allow' && statementApplies(s, who, action, arn, variables, allowHow));
+}
+
+/**
+ * A key of `bucket` that Resource pattern `pattern` may match, built from the pattern itself, or
+ * `undefined` when there is none: for every way the pattern can read `arn:aws:s3:::BUCKET/` (or,
+ * segment by segment, the bucket and `/`), the rest of the pattern spelled out (`?` as `x`, `*` as
+ * nothing, or `x` when nothing would be left) is a key; each is checked with `arnMatches`.
+ */
+export function witnessKey(pattern: string, bucket: string, variables: boolean): string | undefined {
+  if (pattern === '*') return 'x';
+  const candidates: string[] = [];
+  const spell = (rest: El[]) => {
+    const s = rest.map((e) => (e.t === 'lit' ? e.c : e.t === 'one' ? 'x' : '')).join('');
+    return s === '' ? 'x' : s;
+  };
+  const from = (els: El[], prefix: string) => {
+    for (let i = 0; i <= els.length; i++) if (wild(els.slice(0, i), prefix, false, true)) candidates.push(spell(els.slice(i)));
+  };
+  from(elements(pattern, variables), `arn:aws:s3:::${bucket}/`);
+  const segs = patternSegments(pattern);
+  if (segs) from(elements(segs[5]!, variables), `${bucket}/`);
+  return candidates.find((k) => arnMatches(pattern, `arn:aws:s3:::${bucket}/${k}`, variables, 'may'));
+}
