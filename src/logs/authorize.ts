@@ -8,6 +8,14 @@
  * command); then the commenter must be on the allowlist or hold at least `minPermission`, as the
  * API reports it; then the command's arguments must pass strict validation, since they may become
  * part of a key. Each refusal says who was refused and why; nothing is written after one.
+ *
+ * The command line is read as a person reads it, and never repaired: a line too long is refused,
+ * not cut (cutting once turned `fedora-rawhide` into a granted `fedora-raw`); a line holding a
+ * character a reader cannot see or tell apart from a space (control and format characters such as
+ * NUL or U+200B, Unicode spaces, line and paragraph separators) is refused, not split on; only
+ * spaces and tabs separate words. So a grant's command and arguments are the words of the
+ * comment's first line, verbatim and in order. Comment text is untrusted: refusals show at most a
+ * short, escaped part of it.
  */
 import { ConfigurationError, quote } from '../config/configuration-error';
 import type { CommentEvent } from './run-context';
@@ -52,8 +60,20 @@ export class RefusedError extends ConfigurationError {}
 
 /** The default for `argument-pattern`: what is safe inside a key segment and a shell word. */
 export const DEFAULT_ARGUMENT_PATTERN = '^[a-z0-9][a-z0-9._-]{0,63}$';
-/** Only this much of a comment's first line is read. */
-const MAX_COMMAND_LINE = 1000;
+/** A comment's first line may be this many characters long at most; a longer one is refused whole. */
+export const MAX_COMMAND_LINE = 1000;
+/** The command word: a slash and an ASCII word, as the `command` input must be. */
+const COMMAND_WORD = /^\/[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** Lines end as Markdown ends them; what GitHub shows as the first line is what is read. */
+const LINE_END = /\r\n|\r|\n/;
+/** Words are separated by spaces and tabs, nothing else. */
+const BLANK = /^[ \t]*$/;
+/**
+ * Characters refused anywhere in the command line: control (but tab), format (zero-width, bidi
+ * overrides, BOM), surrogate, private-use and unassigned characters, and every separator but the
+ * ASCII space (NBSP, U+3000, U+2028, U+2029).
+ */
+const INVISIBLE = /(?![ \t])[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Z}]/u;
 
 /** The effective level of an answer: the role when it is a known one (custom roles fall back). */
 export function levelOf(answer: PermissionAnswer | undefined): PermissionLevel {
@@ -69,14 +89,38 @@ export function atLeast(level: PermissionLevel, min: PermissionLevel): boolean {
   return PERMISSION_LEVELS.indexOf(level) >= PERMISSION_LEVELS.indexOf(min);
 }
 
-/** Splits the comment's first non-empty line into the command and its arguments. */
+/**
+ * Splits the comment's first non-blank line into the command and its arguments, each a word of
+ * that line as written. `undefined` when that line (or the comment) does not start with `/`.
+ * Throws {@link RefusedError} with the reason (no who or where: the caller adds them) for a line
+ * longer than {@link MAX_COMMAND_LINE} characters, one holding an invisible or space-like
+ * character other than a space or tab, and a command that is not a slash and an ASCII word.
+ */
 export function parseCommand(body: string): { command: string; arguments: string[] } | undefined {
-  const line = body.split(/\r?\n/).find((l) => l.trim() !== '');
+  const line = body.split(LINE_END).find((l) => !BLANK.test(l));
   if (line === undefined) return undefined;
-  const words = line.slice(0, MAX_COMMAND_LINE).trim().split(/\s+/);
+  const chars = [...line];
+  if (chars.length > MAX_COMMAND_LINE) {
+    throw new RefusedError(`its first line is ${chars.length.toLocaleString('en-US')} characters long; at most ${MAX_COMMAND_LINE.toLocaleString('en-US')} are allowed`);
+  }
+  const words = line.split(/[ \t]+/).filter((w) => w !== '');
   const [command, ...args] = words;
   if (command === undefined || !command.startsWith('/')) return undefined;
+  const bad = chars.findIndex((c) => INVISIBLE.test(c));
+  if (bad >= 0) {
+    const code = `U+${chars[bad]!.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new RefusedError(`its first line holds ${code} at character ${bad + 1}; only visible characters, spaces and tabs are allowed there`);
+  }
+  if (!COMMAND_WORD.test(command)) {
+    throw new RefusedError(`its command ${shown(command)} is not a slash and an ASCII word (letters, digits, ".", "_", "-")`);
+  }
   return { command, arguments: args };
+}
+
+/** A word of the comment, for a message: escaped, and cut short with its length when long. */
+function shown(word: string): string {
+  const chars = [...word];
+  return chars.length <= 40 ? quote(word) : `${quote(chars.slice(0, 40).join(''))}... (${chars.length} characters)`;
 }
 
 /** Decides on a comment. Resolves the grant, or throws {@link RefusedError}. */
@@ -114,10 +158,16 @@ export async function authorizeComment(event: CommentEvent, policy: CommentPolic
     via = 'permission';
   }
 
-  const parsed = parseCommand(event.body);
+  let parsed: ReturnType<typeof parseCommand>;
+  try {
+    parsed = parseCommand(event.body);
+  } catch (e) {
+    if (!(e instanceof RefusedError)) throw e;
+    throw new RefusedError(`refused: ${where} by ${who}: ${e.message}. Nothing was written`);
+  }
   if (parsed === undefined) throw new RefusedError(`refused: ${where} by ${who} does not start with a /command. Nothing was written`);
   if (policy.command !== undefined && parsed.command !== policy.command) {
-    throw new RefusedError(`refused: ${where} by ${who} is the command ${quote(parsed.command)}, not ${quote(policy.command)}. Nothing was written`);
+    throw new RefusedError(`refused: ${where} by ${who} is the command ${shown(parsed.command)}, not ${quote(policy.command)}. Nothing was written`);
   }
   if (parsed.arguments.length > policy.maxArguments) {
     throw new RefusedError(`refused: ${where} by ${who} gives ${parsed.arguments.length} arguments; at most ${policy.maxArguments} are allowed. Nothing was written`);
@@ -125,7 +175,7 @@ export async function authorizeComment(event: CommentEvent, policy: CommentPolic
   parsed.arguments.forEach((arg, i) => {
     if (!policy.argumentPattern.regexp.test(arg)) {
       throw new RefusedError(
-        `refused: argument ${i + 1} ${quote(arg)} of ${where} by ${who} is not allowed; allowed: arguments matching ${policy.argumentPattern.text}. Nothing was written`,
+        `refused: argument ${i + 1} ${shown(arg)} of ${where} by ${who} is not allowed; allowed: arguments matching ${policy.argumentPattern.text}. Nothing was written`,
       );
     }
   });

@@ -1,10 +1,12 @@
 /**
  * Secrets never leak: every action, on success and failure paths, as a runner runs the bundle and
  * from the CLI, with known secret values (store keys through env:NAME, a GitHub token, redact
- * values, a secret inside a log file). Then every log line (stdout without the `::add-mask::`
- * commands themselves, which the runner consumes, and stderr), every output, the job summary, the
- * report file and every uploaded object are searched for each value, also base64-, base64url- and
- * URL-encoded.
+ * values, a secret pasted with a trailing newline, secrets inside log files: a text log, and a
+ * serial console log with a NUL byte and an unknown extension holding every secret in every form).
+ * Then every log line (stdout without the `::add-mask::` commands themselves, which the runner
+ * consumes, and stderr), every output, the job summary, the report file and every uploaded object
+ * are searched for each value, also base64-, base64url-, URL- (upper- and lowercase hex, form
+ * encoding) and hex-encoded.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -23,6 +25,8 @@ const SESSION = 'leak-check-session-token-77c1d0';
 /** Credentials written into URLs (issue 10, item 8): an AWS-like secret with '/', '+' and '@'. */
 const URL_KEY = 'AKIALEAKCHECKURL4Q7Z';
 const URL_SECRET = 'leak/Check+url@secret/8e3f';
+/** Given in an environment variable with a trailing newline and spaces, as secrets are often pasted. */
+const PASTED = 'leak-check-pasted-value-3e9d41';
 
 let gh: FakeGitHub;
 let bucket: string;
@@ -36,6 +40,10 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(ws, 'rhel-9.qcow2'), 'private image');
   fs.mkdirSync(path.join(ws, 'logs'));
   fs.writeFileSync(path.join(ws, 'logs', 'test.log'), `token=${TOKEN}\nvalue ${REDACT}\nenv ${IN_ENV}\nkey ${rgw('old').secretKey}\n`);
+  // A serial console: a NUL byte in its first bytes and a name of no known type, which once made
+  // it "binary" and exempt from redaction. It holds every secret in every form searched for.
+  const lines = [TOKEN, REDACT, IN_ENV, rgw('old').secretKey, PASTED].flatMap((v) => Object.values(forms(v)).map((f) => `${f}\n`));
+  fs.writeFileSync(path.join(ws, 'logs', 'serial-ttyS0.console'), Buffer.concat([Buffer.from('[    0.000000] Linux version\0\0\n'), Buffer.from(lines.join(''))]));
 });
 afterAll(async () => {
   await gh?.close();
@@ -53,14 +61,20 @@ const secrets = (): Record<string, string> => ({
   'an access key in a URL': URL_KEY,
   'a secret in a URL': URL_SECRET,
   'the userinfo of a URL': `${URL_KEY}:${URL_SECRET}`,
+  'a secret pasted with a trailing newline': PASTED,
 });
 
 function forms(value: string): Record<string, string> {
+  const url = encodeURIComponent(value);
   return {
     raw: value,
     base64: Buffer.from(value).toString('base64').replace(/=+$/, ''),
     base64url: Buffer.from(value).toString('base64url'),
-    'URL-encoded': encodeURIComponent(value),
+    'URL-encoded': url,
+    'URL-encoded, lowercase hex': url.replace(/%[0-9A-F]{2}/g, (x) => x.toLowerCase()),
+    'form-encoded': new URLSearchParams([['', value]]).toString().slice(1),
+    hex: Buffer.from(value).toString('hex'),
+    'hex, uppercase': Buffer.from(value).toString('hex').toUpperCase(),
   };
 }
 
@@ -75,6 +89,7 @@ const env = (over: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
   GITHUB_JOB: 'leak',
   GITHUB_EVENT_NAME: 'push',
   MY_SECRET: IN_ENV,
+  PASTED_SECRET: `${PASTED}\n  `,
   ...over,
 });
 const store = (sub: string) => `${rgw('old').endpoint}/${bucket}/${sub} credentials=env:OLD`;
@@ -153,7 +168,7 @@ test('no secret reaches a log, an output, a summary, a report or an uploaded obj
   record('download-image wrong key', await runBundle('download-image', { 'object-key': 'fedora-42.qcow2', stores: store('images'), 'save-to': 'dl2/' }, { cwd: ws, env: env({ OLD_SECRET_ACCESS_KEY: WRONG }) }));
 
   // upload-logs: success with a status and redaction, a refused comment, a bad input after secrets were read.
-  const logsInputs = { path: 'logs', stores: store('logs'), prefix: 'ci/{run-id}', 'github-token': TOKEN, 'redact-values': REDACT, 'redact-env': 'MY_SECRET', 'status-context': 'logs' };
+  const logsInputs = { path: 'logs', stores: store('logs'), prefix: 'ci/{run-id}', 'github-token': TOKEN, 'redact-values': REDACT, 'redact-env': 'MY_SECRET PASTED_SECRET', 'status-context': 'logs' };
   record('upload-logs ok', await runBundle('upload-logs', logsInputs, { cwd: ws, env: env() }));
   const event = path.join(ws, 'event.json');
   fs.writeFileSync(event, JSON.stringify({ action: 'created', issue: { number: 7 }, comment: { id: 5, body: `/publish ${TOKEN}`, user: { login: 'reader', type: 'User' } }, repository: { full_name: 'cockpit-project/bots' } }));
@@ -218,6 +233,7 @@ test('no secret reaches a log, an output, a summary, a report or an uploaded obj
   // Every uploaded object (redacted copies of the logs included).
   const keys = await listKeys('old', bucket);
   expect(keys).toContain('logs/ci/99/test.log');
+  expect(keys).toContain('logs/ci/99/serial-ttyS0.console');
   for (const key of keys) {
     const r = await client('old').send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     seen.push({ where: `object ${key}`, text: Buffer.from(await r.Body!.transformToByteArray()).toString('latin1') });
@@ -239,6 +255,9 @@ test('no secret reaches a log, an output, a summary, a report or an uploaded obj
   }
   expect(c3.stderr).toMatch(/error: input "stores": "http:\/\/\*\*\*@[^"]*": the input must not carry credentials/);
   expect(c4.stderr).toMatch(/unexpected argument "http:\/\/\*\*\*@127\.0\.0\.1:\d+\//);
+  const serial = fs.readFileSync(path.join(ws, 'logs', 'serial-ttyS0.console'));
+  for (const value of [TOKEN, REDACT, IN_ENV, rgw('old').secretKey, PASTED]) for (const f of Object.values(forms(value))) expect(serial.includes(f)).toBe(true);
+  expect(serial.subarray(0, 8192).includes(0)).toBe(true);
   expect(leaks).toEqual([]);
-  console.log(`[secret-leak] ${Object.keys(codes).length} run(s), ${Object.keys(secrets()).length} secret(s) x 4 form(s) searched in ${seen.length} text(s): 0 found`);
+  console.log(`[secret-leak] ${Object.keys(codes).length} run(s), ${Object.keys(secrets()).length} secret(s) x ${Object.keys(forms('x')).length} form(s) searched in ${seen.length} text(s): 0 found`);
 });

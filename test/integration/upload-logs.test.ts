@@ -288,6 +288,29 @@ describe('refusals: a clear error naming who and why, and nothing written', () =
     await refused(commentEvent('maintainer', '/image-refresh ../../etc'), /refused: argument 1 "..\/..\/etc" of comment \d+ on #7 by @maintainer is not allowed/, 'refused-arg');
   });
 
+  test('an over-long first line is refused whole, never cut to fit and granted, and not echoed', async () => {
+    // Cut at 1,000 characters, this line's last argument used to become `fedora-raw`, and was granted.
+    const body = `/image-refresh ${`${'x'.repeat(64)} `.repeat(15)}fedora-rawhide`;
+    const run = await refused(
+      commentEvent('maintainer', body),
+      /refused: comment \d+ on #7 by @maintainer: its first line is 1,004 characters long; at most 1,000 are allowed\. Nothing was written/,
+      'refused-long',
+    );
+    expect(visibleText(run)).not.toContain('fedora-raw');
+    expect(visibleText(run)).not.toContain('x'.repeat(41));
+  });
+
+  test('a character that looks like a space, or cannot be seen, is refused, not split on', async () => {
+    await refused(commentEvent('maintainer', '/image-refresh fedora-42\u00a0rhel-9'), /refused: comment \d+ on #7 by @maintainer: its first line holds U\+00A0 at character 25/, 'refused-nbsp');
+  });
+
+  test('a lone CR ends the line: what follows it is not an argument', async () => {
+    const ws = workspace({});
+    const run = await runBundle('upload-logs', { 'authorize-only': 'true', command: '/image-refresh', 'github-token': TOKEN }, { cwd: ws, env: env(commentEvent('maintainer', '/image-refresh fedora-42\rrhel-9')) });
+    expect(errors(run)).toEqual([]);
+    expect(run.outputs.arguments).toBe('["fedora-42"]');
+  });
+
   test('a gate job (authorize-only) checks the comment and sets the arguments, with no path or store', async () => {
     const ws = workspace({});
     const gate = (login: string) =>

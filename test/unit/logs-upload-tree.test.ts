@@ -42,7 +42,7 @@ async function read(store: LocalStore, key: string): Promise<Buffer> {
 }
 
 describe('uploading a logs tree', () => {
-  test('every file lands under the prefix with its type and encoding; text is redacted in the copy only', async () => {
+  test('every file lands under the prefix with its type and encoding; every file is redacted, in the copy only', async () => {
     const gz = gzipSync(`gz line with ${SECRET}\n`);
     const dir = tree({
       'a.log': `token ${SECRET} and ${SECRET}\n`,
@@ -58,19 +58,20 @@ describe('uploading a logs tree', () => {
 
     expect(report.files.map((f) => [f.rel, f.outcome, f.redactions, f.scan])).toEqual([
       ['a.log', 'uploaded', 2, 'redacted'],
-      [`bin-${SECRET}`, 'uploaded', 0, 'binary'],
+      [`bin-${SECRET}`, 'uploaded', 1, 'redacted'],
       ['data.json', 'uploaded', 0, 'redacted'],
-      ['img.png', 'uploaded', 0, 'binary'],
+      ['img.png', 'uploaded', 0, 'redacted'],
       ['journal.log.gz', 'uploaded', 1, 'redacted'],
       ['sub dir/ünï+%#.txt', 'uploaded', 0, 'redacted'],
     ]);
-    expect(report.redactions).toBe(3);
+    expect(report.redactions).toBe(4);
     expect(done).toHaveLength(6);
     expect((await read(store, 'run-1/a.log')).toString()).toBe('token *** and ***\n');
     expect(fs.readFileSync(path.join(dir, 'a.log'), 'utf8')).toContain(SECRET);
     expect(gunzipSync(await read(store, 'run-1/journal.log.gz')).toString()).toBe('gz line with ***\n');
-    // A binary file is uploaded byte for byte: redaction would corrupt it.
-    expect((await read(store, `run-1/bin-${SECRET}`)).includes(SECRET)).toBe(true);
+    // A file that looks binary (a NUL byte, no known extension) is redacted too, keeping its length.
+    expect(await read(store, `run-1/bin-${SECRET}`)).toEqual(Buffer.from([0, 1, 2, ...Buffer.alloc(SECRET.length, '*')]));
+    expect(await read(store, 'run-1/img.png')).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2]));
 
     const head = (key: string) => store.head(key);
     expect(await head('run-1/a.log')).toMatchObject({ contentType: 'text/plain; charset=utf-8', contentEncoding: undefined });
@@ -86,6 +87,50 @@ describe('uploading a logs tree', () => {
     const store = new LocalStore(tmp('store'));
     await uploadTree(options(await filesOf(dir), [{ name: 'l', store }], { redactor: new Redactor([SECRET]) }));
     expect((await read(store, 'run-1/x.log.gz')).equals(gz)).toBe(true);
+  });
+
+  test('a log with an unknown extension and a NUL byte in its first 8 KiB is redacted, in one PUT and in parts', async () => {
+    // A serial console log: NUL bytes where the console was reset, a name no type is known for.
+    const console = (n: number) => Buffer.concat([Buffer.from('boot\0\0login: root\n'), Buffer.from(`password=${SECRET}\n`.repeat(n))]);
+    const dir = tree({ 'serial-ttyS0.console': console(1), 'big-ttyS0.console': console(4000) });
+    const store = new LocalStore(tmp('store'));
+    const report = await uploadTree(options(await filesOf(dir), [{ name: 'l', store }], { redactor: new Redactor([SECRET]), singlePutMax: 64 * 1024, partSize: 50 * 1024 }));
+    expect(report.files.map((f) => [f.rel, f.outcome, f.redactions, f.scan, f.contentType])).toEqual([
+      ['big-ttyS0.console', 'uploaded', 4000, 'redacted', 'application/octet-stream'],
+      ['serial-ttyS0.console', 'uploaded', 1, 'redacted', 'application/octet-stream'],
+    ]);
+    for (const f of report.files) {
+      const stored = await read(store, `run-1/${f.rel}`);
+      expect(stored.includes(SECRET)).toBe(false);
+      expect(stored.length).toBe(f.sourceSize);
+      const head = `boot\0\0login: root\npassword=${'*'.repeat(SECRET.length)}\n`;
+      expect(stored.subarray(0, head.length).toString()).toBe(head);
+    }
+  });
+
+  test('gzip content is redacted inside whatever its name (an archive, no .gz), and stays valid', async () => {
+    const inner = Buffer.concat([Buffer.from('member header\0\0\0'), Buffer.from(`AWS_SECRET=${SECRET}\n`), Buffer.alloc(100)]);
+    const dir = tree({ 'logs.tar.gz': gzipSync(inner), 'journal.bin': gzipSync(inner) });
+    const store = new LocalStore(tmp('store'));
+    const report = await uploadTree(options(await filesOf(dir), [{ name: 'l', store }], { redactor: new Redactor([SECRET]) }));
+    expect(report.files.map((f) => [f.rel, f.redactions, f.scan])).toEqual([
+      ['journal.bin', 1, 'redacted'],
+      ['logs.tar.gz', 1, 'redacted'],
+    ]);
+    for (const f of report.files) {
+      const unpacked = gunzipSync(await read(store, `run-1/${f.rel}`));
+      // Not text: the secret's bytes become `*` each, so an archive's offsets stay right.
+      expect(unpacked).toEqual(Buffer.from(inner.toString('latin1').replace(SECRET, '*'.repeat(SECRET.length)), 'latin1'));
+    }
+  });
+
+  test('gzip too large to unpack here: its raw bytes are still redacted, and it is reported unscanned', async () => {
+    const gz = Buffer.concat([gzipSync('x'.repeat(200 * 1024)), Buffer.from(SECRET)]);
+    const dir = tree({ 'big.log.gz': gz });
+    const store = new LocalStore(tmp('store'));
+    const report = await uploadTree(options(await filesOf(dir), [{ name: 'l', store }], { redactor: new Redactor([SECRET]), singlePutMax: 1024, partSize: 1024 }));
+    expect(report.files[0]).toMatchObject({ outcome: 'uploaded', scan: 'unscanned-compressed', redactions: 1 });
+    expect((await read(store, 'run-1/big.log.gz')).includes(SECRET)).toBe(false);
   });
 
   test('a file that vanishes is reported and the rest go on', async () => {

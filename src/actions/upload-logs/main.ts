@@ -92,7 +92,7 @@ export async function uploadLogs({ host, summary, onInterrupt }: ActionContext):
     }
 
     const redactor = inputs.redact ? new Redactor(collectSecrets(host, inputs, secrets)) : undefined;
-    if (redactor) host.info(redactor.active ? 'secret redaction: on for text files' : 'secret redaction: on, but no secret value is known to this step');
+    if (redactor) host.info(redactor.active ? `secret redaction: on for every file, ${redactor.formCount} form(s) of the known secrets` : 'secret redaction: on, but no secret value is known to this step');
     const progress = new TreeProgress(walked.files.length, totalBytes, (line) => host.info(line));
     const t0 = Date.now();
     const targets: TreeTarget[] = stores.map((s) => ({ name: s.spec.name, store: s.store }));

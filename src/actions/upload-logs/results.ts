@@ -109,7 +109,10 @@ export function writeResults(host: ActionContext['host'], summary: ActionContext
   if (vanished.length > 0) host.warning(`${vanished.length} file(s) vanished during the upload and are not in the logs: ${vanished.slice(0, 5).map((f) => f.rel).join(', ')}${vanished.length > 5 ? ', ...' : ''}`);
   const unscanned = files.filter((f) => f.scan === 'unscanned-compressed');
   if (unscanned.length > 0) {
-    host.warning(`${unscanned.length} compressed text file(s) were too large to unpack and were uploaded without secret redaction: ${unscanned.slice(0, 5).map((f) => f.rel).join(', ')}`);
+    host.warning(
+      `${unscanned.length} gzip file(s) were too large to unpack here, or not whole: only their compressed bytes were redacted, not the content inside: ` +
+        `${unscanned.slice(0, 5).map((f) => f.rel).join(', ')}${unscanned.length > 5 ? ', ...' : ''}`,
+    );
   }
   if (r.walked.unusable.length > 0) host.warning(`${r.walked.unusable.length} file(s) cannot be uploaded under their names: ${r.walked.unusable.slice(0, 5).map((u) => `${JSON.stringify(u.rel)} (${u.reason})`).join(', ')}`);
   host.info(
