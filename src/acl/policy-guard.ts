@@ -1,9 +1,10 @@
 /**
  * The check before a private object is written: a bucket policy that lets strangers read its key
- * would expose it the moment it exists, whatever its ACL says.
+ * would expose it the moment it exists, whatever its ACL says. Strangers are anonymous readers and
+ * any account holder of the provider (anyone can open an account), as the audit counts them.
  */
 import type { ObjectStore } from '../storage/object-store';
-import { anonymousReadAllowed, describeStatement, parseBucketPolicy } from './bucket-policy';
+import { describeStatement, parseBucketPolicy, strangerReadAllowed } from './bucket-policy';
 
 export type PolicyGuard =
   /** Nothing in the policy lets strangers read the key, or there is no policy. */
@@ -22,13 +23,13 @@ export async function guardPrivateWrite(store: ObjectStore, key: string): Promis
   if (state.kind === 'unknown') return { verdict: 'unknown', reason: state.reason };
   let verdict;
   try {
-    verdict = anonymousReadAllowed(parseBucketPolicy(state.text), where.bucket, where.key);
+    verdict = strangerReadAllowed(parseBucketPolicy(state.text), where.bucket, where.key);
   } catch (e) {
     return { verdict: 'refuse', reason: `not written: ${(e as Error).message}, so it cannot be shown to keep this private object private` };
   }
   if (!verdict.readable) return { verdict: 'safe' };
   return {
     verdict: 'refuse',
-    reason: `not written: the bucket policy (${describeStatement(verdict.statement!)}) lets anyone read ${where.key}; exclude it (for example NotResource "arn:aws:s3:::${where.bucket}/rhel*")`,
+    reason: `not written: the bucket policy (${describeStatement(verdict.statement!)}) lets ${verdict.who === 'authenticated' ? 'any account holder' : 'anyone'} read ${where.key}; exclude it (for example NotResource "arn:aws:s3:::${where.bucket}/rhel*")`,
   };
 }

@@ -112,3 +112,21 @@ describe('every key against the bucket policy, before writing', () => {
     );
   });
 });
+
+describe('a policy for any account holder exposes private logs too (anyone can open an account)', () => {
+  const policy = parseBucketPolicy(
+    JSON.stringify({
+      Statement: [{ Sid: 'AnyAccount', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::*:root' }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::bkt/ci/*' }],
+    }),
+  );
+
+  test('every key is exposed, and the message says to whom', () => {
+    const keys = ['ci/run-1/index.html', 'ci/run-1/journal.log'];
+    const exposed = keysExposedByPolicy(policy, 'bkt', keys);
+    expect(exposed.map((e) => [e.key, e.who])).toEqual([
+      ['ci/run-1/index.html', 'authenticated'],
+      ['ci/run-1/journal.log', 'authenticated'],
+    ]);
+    expect(describeExposure(exposed, keys.length)).toBe('the bucket policy (statement "AnyAccount") lets any account holder read "ci/run-1/index.html" and 1 more of the 2 key(s) to write');
+  });
+});

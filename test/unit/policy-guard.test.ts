@@ -1,0 +1,23 @@
+/** The check before a private object is written, on a store whose bucket policy is given. */
+import { guardPrivateWrite } from '../../src/acl/policy-guard';
+import type { BucketPolicyState, ObjectStore } from '../../src/storage/object-store';
+
+function storeWith(policy: BucketPolicyState): ObjectStore {
+  return { locate: (key: string) => ({ bucket: 'bkt', key: `images/${key}` }), policy: async () => policy } as unknown as ObjectStore;
+}
+const doc = (statement: object): BucketPolicyState => ({ kind: 'document', text: JSON.stringify({ Version: '2012-10-17', Statement: [statement] }) });
+
+test('a policy for everyone, or for any account holder, refuses the private write and says to whom', async () => {
+  const anyone = await guardPrivateWrite(storeWith(doc({ Sid: 'Public', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::bkt/*' })), 'rhel-9.qcow2');
+  expect(anyone).toEqual({ verdict: 'refuse', reason: expect.stringMatching(/^not written: the bucket policy \(statement "Public"\) lets anyone read images\/rhel-9\.qcow2;/) });
+  const holders = await guardPrivateWrite(storeWith(doc({ Sid: 'AnyAccount', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::*:root' }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::bkt/*' })), 'rhel-9.qcow2');
+  expect(holders).toEqual({ verdict: 'refuse', reason: expect.stringMatching(/lets any account holder read images\/rhel-9\.qcow2;/) });
+});
+
+test('a policy for named accounts, or for other keys, is safe; none is safe; an unreadable one is unknown, a malformed one refuses', async () => {
+  expect(await guardPrivateWrite(storeWith(doc({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::bkt/*' })), 'rhel-9.qcow2')).toEqual({ verdict: 'safe' });
+  expect(await guardPrivateWrite(storeWith(doc({ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', NotResource: 'arn:aws:s3:::bkt/images/rhel*' })), 'rhel-9.qcow2')).toEqual({ verdict: 'safe' });
+  expect(await guardPrivateWrite(storeWith({ kind: 'none' }), 'rhel-9.qcow2')).toEqual({ verdict: 'safe' });
+  expect(await guardPrivateWrite(storeWith({ kind: 'unknown', reason: 'AccessDenied' }), 'rhel-9.qcow2')).toEqual({ verdict: 'unknown', reason: 'AccessDenied' });
+  expect((await guardPrivateWrite(storeWith({ kind: 'document', text: '{not json' }), 'rhel-9.qcow2')).verdict).toBe('refuse');
+});
