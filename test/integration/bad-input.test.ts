@@ -12,7 +12,7 @@ import { downloadImageAction } from '../../src/actions/download-image/main';
 import { mirrorBucket } from '../../src/actions/mirror-bucket/main';
 import { uploadImage } from '../../src/actions/upload-image/main';
 import { uploadLogs } from '../../src/actions/upload-logs/main';
-import type { Host } from '../../src/runtime/host';
+import { quietHost } from '../helpers/quiet-host';
 import type { ActionContext } from '../../src/runtime/run-action';
 import { Summary } from '../../src/runtime/summary';
 import { errors, runBundle } from '../helpers/bundle';
@@ -254,23 +254,6 @@ const CASES: Record<string, Case> = {
   'download: key with ..': { action: 'download-image', inputs: download({ 'object-key': '../etc/passwd' }), error: 'ConfigurationError', message: /^input "object-key": key "\.\.\/etc\/passwd" from "input" has an empty, '\.' or '\.\.' segment$/ },
 };
 
-function testHost(inputs: Record<string, string>, env: NodeJS.ProcessEnv): Host {
-  return {
-    input: (name) => inputs[name] ?? '',
-    setOutput: () => undefined,
-    setSecret: () => undefined,
-    debug: () => undefined,
-    debugEnabled: false,
-    info: () => undefined,
-    warning: () => undefined,
-    error: () => undefined,
-    group: (_n, fn) => fn(),
-    writeSummary: async () => undefined,
-    fail: () => undefined,
-    env,
-    cwd: ws,
-  };
-}
 
 const MAINS = { 'upload-image': uploadImage, 'upload-logs': uploadLogs, 'mirror-bucket': mirrorBucket, 'audit-acl': auditAcl, 'download-image': downloadImageAction } as const;
 const tally = { cases: 0, runs: 0 };
@@ -291,7 +274,7 @@ test.each(Object.entries(CASES))('%s', async (_name, c) => {
     expect(errors(run)[0]).toMatch(/^refused: /);
   } else {
     // In process: the class, and the very message the runner showed.
-    const ctx: ActionContext = { host: testHost(inputs, env), summary: new Summary('test'), onInterrupt: () => () => undefined };
+    const ctx: ActionContext = { host: quietHost(inputs, { env, cwd: ws }), summary: new Summary('test'), onInterrupt: () => () => undefined };
     const thrown = await MAINS[c.action](ctx).then(
       () => undefined,
       (e: unknown) => e,

@@ -2,28 +2,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readDownloadImageInputs } from '../../src/actions/download-image/inputs';
-import type { Host } from '../../src/runtime/host';
+import { quietHost } from '../helpers/quiet-host';
 
 const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'ws-'));
 fs.mkdirSync(path.join(cwd, 'images'));
+const host = (inputs: Record<string, string>) => quietHost(inputs, { cwd });
 
-function host(inputs: Record<string, string>): Host {
-  return {
-    input: (n) => inputs[n] ?? '',
-    setOutput: () => undefined,
-    setSecret: () => undefined,
-    debug: () => undefined,
-    debugEnabled: false,
-    info: () => undefined,
-    warning: () => undefined,
-    error: () => undefined,
-    group: (_n, fn) => fn(),
-    writeSummary: async () => undefined,
-    fail: () => undefined,
-    env: {},
-    cwd,
-  };
-}
 
 const base = { 'object-key': 'fedora/fedora-42.qcow2', stores: 'http://127.0.0.1:7480/images' };
 const read = (over: Record<string, string>) => readDownloadImageInputs(host({ ...base, ...over }));

@@ -1,25 +1,7 @@
-import type { Host } from '../../src/runtime/host';
+import { quietHost } from '../helpers/quiet-host';
 import { DEFAULT_PREFIX, readUploadLogsInputs } from '../../src/actions/upload-logs/inputs';
 
-function host(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}): Host & { secrets: string[] } {
-  const secrets: string[] = [];
-  return {
-    secrets,
-    input: (n) => inputs[n] ?? '',
-    setOutput: () => undefined,
-    setSecret: (v) => void secrets.push(v),
-    debug: () => undefined,
-    debugEnabled: false,
-    info: () => undefined,
-    warning: () => undefined,
-    error: () => undefined,
-    group: (_n, fn) => fn(),
-    writeSummary: async () => undefined,
-    fail: () => undefined,
-    env,
-    cwd: '/srv/ws',
-  };
-}
+const host = (inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}) => quietHost(inputs, { env });
 
 const base = { path: 'logs', stores: 'http://127.0.0.1:7480/logs-bucket/ci' };
 

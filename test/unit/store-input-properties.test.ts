@@ -15,30 +15,14 @@
 import fc from 'fast-check';
 import { parseProxyUrl } from '../../src/actions/upload-logs/inputs';
 import { ConfigurationError } from '../../src/config/configuration-error';
-import type { Host } from '../../src/runtime/host';
 import { readStoreInput, readStoreInputs } from '../../src/runtime/store-inputs';
 import { parseStoreSpec, type S3StoreSpec, type StoreSpecDefaults } from '../../src/storage/store-spec';
 import { checkProperty } from '../helpers/property';
+import { quietHost } from '../helpers/quiet-host';
 
+const host = (inputs: Record<string, string>) => quietHost(inputs);
 const defaults: StoreSpecDefaults = { credentials: { type: 'default' }, visibility: 'auto', region: 'us-east-1', cwd: '/srv/ws' };
 
-function host(inputs: Record<string, string>): Host {
-  return {
-    input: (n) => inputs[n] ?? '',
-    setOutput: () => undefined,
-    setSecret: () => undefined,
-    debug: () => undefined,
-    debugEnabled: false,
-    info: () => undefined,
-    warning: () => undefined,
-    error: () => undefined,
-    group: (_n, fn) => fn(),
-    writeSummary: async () => undefined,
-    fail: () => undefined,
-    env: {},
-    cwd: '/srv/ws',
-  };
-}
 
 /** The error `fn` throws (undefined when it returns), with every message along its cause chain. */
 function thrown(fn: () => unknown): { error: unknown; text: string } | undefined {
