@@ -65,23 +65,19 @@ export function parseListPage(body: string | Buffer): ListPage {
     let size: string | undefined;
     let etag: string | undefined;
     let modified: string | undefined;
-    const once = (name: string, value: string | undefined, child: XmlElement) => {
-      if (value !== undefined) throw new ListPageError(`an entry with <${name}> twice`);
-      return leaf(child);
-    };
     for (const child of entry.children) {
       switch (child.name) {
         case 'Key':
-          raw = once('Key', raw, child);
+          raw = once(raw, child);
           break;
         case 'Size':
-          size = once('Size', size, child);
+          size = once(size, child);
           break;
         case 'ETag':
-          etag = once('ETag', etag, child);
+          etag = once(etag, child);
           break;
         case 'LastModified':
-          modified = once('LastModified', modified, child);
+          modified = once(modified, child);
           break;
         case 'Error':
           throw new ListPageError('an <Error> inside an entry');
@@ -107,6 +103,12 @@ export function parseListPage(body: string | Buffer): ListPage {
   const token = single.get('NextContinuationToken');
   if (flag === 'true' && !token) throw new ListPageError('a truncated page without NextContinuationToken');
   return { contents, nextContinuationToken: flag === 'true' ? token : undefined };
+}
+
+/** The value of a field of an entry, which may appear once: `seen` is the value already read, if any. */
+function once(seen: string | undefined, e: XmlElement): string {
+  if (seen !== undefined) throw new ListPageError(`an entry with <${e.name}> twice`);
+  return leaf(e);
 }
 
 /** The character data of a leaf element; throws for an element with children or a raw CR (XML would read it as LF). */

@@ -38,7 +38,8 @@ const TAG_END = /\s*(\/?)>/y;
 // Raw characters XML 1.0 does not allow in a document (tab, LF and CR are allowed).
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
-const ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+// A Map, not an object: `&constructor;` must be no entity.
+const ENTITIES: ReadonlyMap<string, string> = new Map([['lt', '<'], ['gt', '>'], ['amp', '&'], ['quot', '"'], ['apos', "'"]]);
 const MAX_DEPTH = 32;
 const SLASH = 0x2f;
 const BANG = 0x21;
@@ -70,9 +71,6 @@ export function readXml(input: string): XmlElement {
   let root: XmlElement | undefined;
   const stack: XmlElement[] = [];
   let top: XmlElement | undefined;
-  const fail = (message: string, at = i): never => {
-    throw new XmlError(message, at);
-  };
 
   while (i < s.length) {
     const lt = s.indexOf('<', i);
@@ -80,7 +78,7 @@ export function readXml(input: string): XmlElement {
     if (end > i) {
       const text = s.slice(i, end);
       if (top === undefined) {
-        if (/\S/.test(text)) fail(root ? 'text after the root element' : 'text before the root element');
+        if (/\S/.test(text)) fail(root ? 'text after the root element' : 'text before the root element', i);
       } else {
         if (text.includes(']]>')) fail("']]>' in character data", i + text.indexOf(']]>'));
         const decoded = text.includes('&') ? decodeText(text, i) : text;
@@ -94,14 +92,15 @@ export function readXml(input: string): XmlElement {
     const next = s.charCodeAt(i + 1);
     if (next === SLASH) {
       const open = stack.pop();
-      if (open === undefined) fail('an end tag that closes no element');
+      if (open === undefined) fail('an end tag that closes no element', i);
       let j = i + 2;
-      if (!s.startsWith(open!.name, j) || nameEnd(s, j) !== j + open!.name.length) fail(`an end tag that does not close <${open!.name}>`);
+      if (!s.startsWith(open!.name, j)) fail(`an end tag that does not close <${open!.name}>`, i);
       j += open!.name.length;
+      // What follows the name must end it: '>' or blanks (a longer name is another element).
       while (isSpace(s.charCodeAt(j))) j++;
-      if (s.charCodeAt(j) !== GT) fail(`a malformed end tag </${open!.name}>`);
+      if (s.charCodeAt(j) !== GT) fail(`a malformed end tag </${open!.name}>`, i);
       if (open!.children.length > 0) {
-        if (/\S/.test(open!.text)) fail(`<${open!.name}> mixes text and elements`);
+        if (/\S/.test(open!.text)) fail(`<${open!.name}> mixes text and elements`, i);
         open!.text = '';
       }
       i = j + 1;
@@ -110,26 +109,26 @@ export function readXml(input: string): XmlElement {
     } else if (next === BANG) {
       if (s.startsWith('<!--', i)) {
         const close = s.indexOf('-->', i + 4);
-        if (close < 0) fail('a comment without its end');
-        if (s.slice(i + 4, close).includes('--') || s.charCodeAt(close - 1) === 0x2d) fail("'--' inside a comment");
+        if (close < 0) fail('a comment without its end', i);
+        if (s.slice(i + 4, close).includes('--') || s.charCodeAt(close - 1) === 0x2d) fail("'--' inside a comment", i);
         i = close + 3;
       } else if (s.startsWith('<![CDATA[', i)) {
-        if (top === undefined) fail('a CDATA section outside the root element');
+        if (top === undefined) fail('a CDATA section outside the root element', i);
         const close = s.indexOf(']]>', i + 9);
-        if (close < 0) fail('a CDATA section without its end');
+        if (close < 0) fail('a CDATA section without its end', i);
         const data = s.slice(i + 9, close);
         top!.text += data;
         if (data.includes('\r')) top!.rawCr = true;
         i = close + 3;
-      } else fail('a DOCTYPE or other declaration, which S3 answers never hold');
+      } else fail('a DOCTYPE or other declaration, which S3 answers never hold', i);
     } else if (next === QUESTION) {
-      if (/^<\?xml(?:\s|\?)/i.test(s.slice(i, i + 6))) fail('an XML declaration that is not at the start');
+      if (/^<\?xml(?:\s|\?)/i.test(s.slice(i, i + 6))) fail('an XML declaration that is not at the start', i);
       i = skipPi(s, i);
     } else {
-      if (root !== undefined) fail('a second root element');
+      if (root !== undefined) fail('a second root element', i);
       const nameAt = i + 1;
       let j = nameEnd(s, nameAt);
-      if (j === nameAt) fail('a malformed start tag');
+      if (j === nameAt) fail('a malformed start tag', i);
       const element: XmlElement = { name: s.slice(nameAt, j), children: [], text: '', rawCr: false };
       let selfClosing: boolean;
       const c = s.charCodeAt(j);
@@ -163,15 +162,19 @@ export function readXml(input: string): XmlElement {
       if (selfClosing) {
         if (!top) root = element;
       } else {
-        if (stack.length >= MAX_DEPTH) fail(`elements nested deeper than ${MAX_DEPTH}`);
+        if (stack.length >= MAX_DEPTH) fail(`elements nested deeper than ${MAX_DEPTH}`, i);
         stack.push(element);
         top = element;
       }
     }
   }
-  if (stack.length > 0) fail(`the document ends inside <${stack[stack.length - 1]!.name}>`);
-  if (root === undefined) fail('no root element');
+  if (stack.length > 0) fail(`the document ends inside <${stack[stack.length - 1]!.name}>`, i);
+  if (root === undefined) fail('no root element', i);
   return root!;
+}
+
+function fail(message: string, at: number): never {
+  throw new XmlError(message, at);
 }
 
 /** Skips a processing instruction (or the XML declaration) starting at `at`. */
@@ -189,12 +192,12 @@ function decodeText(text: string, at: number): string {
     out += text.slice(i, amp);
     const semi = text.indexOf(';', amp);
     const ref = semi < 0 ? '' : text.slice(amp + 1, semi);
-    let value: string | undefined;
-    const num = /^#(?:x([0-9A-Fa-f]{1,6})|([0-9]{1,7}))$/.exec(ref);
+    let value: string | undefined = ref.charCodeAt(0) === 0x23 ? undefined : ENTITIES.get(ref);
+    const num = value === undefined ? /^#(?:x([0-9A-Fa-f]{1,6})|([0-9]{1,7}))$/.exec(ref) : null;
     if (num) {
       const cp = num[1] !== undefined ? parseInt(num[1], 16) : parseInt(num[2]!, 10);
       if (cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff)) value = String.fromCodePoint(cp);
-    } else value = ENTITIES[ref];
+    }
     if (value === undefined) throw new XmlError(`'&${ref.slice(0, 16)}${semi < 0 ? '' : ';'}' is no entity or character reference`, at + amp);
     out += value;
     i = semi + 1;

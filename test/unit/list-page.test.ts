@@ -215,6 +215,13 @@ describe('ListObjectsV2 answers: regressions', () => {
   test('what no well-behaved server writes fails: unknown entities, a DOCTYPE, nested keys, twice a field, bad sizes, common prefixes, invalid UTF-8 or URL encoding', () => {
     const bad = [
       `${head}<IsTruncated>false</IsTruncated>${entry('a&foo;b')}</ListBucketResult>`,
+      `${head}<IsTruncated>false</IsTruncated>${entry('a&constructor;b')}</ListBucketResult>`,
+      `${head}<IsTruncated>false</IsTruncated>${entry('a&__proto__;b')}</ListBucketResult>`,
+      `${head}<IsTruncated>false</IsTruncated>${entry('a&#0;b')}</ListBucketResult>`,
+      `${head}<IsTruncated>false</IsTruncated>${entry('a&#xD800;b')}</ListBucketResult>`,
+      `${head}<IsTruncated>false</IsTruncated>${entry('a&b')}</ListBucketResult>`,
+      `${head}<IsTruncated>false</IsTruncated><Contents><Key>a</Keys><Size>1</Size></Contents></ListBucketResult>`,
+      `${head}<IsTruncated>false</IsTruncated>${entry('a')}</ListBucketResult>trailing text`,
       `<!DOCTYPE x [<!ENTITY e "z">]>${head}<IsTruncated>false</IsTruncated>${entry('a&e;')}</ListBucketResult>`,
       `${head}<IsTruncated>false</IsTruncated><Contents><Key>a<b>c</b></Key><Size>1</Size></Contents></ListBucketResult>`,
       `${head}<IsTruncated>false</IsTruncated><Contents><Key>a</Key><Key>b</Key><Size>1</Size></Contents></ListBucketResult>`,
