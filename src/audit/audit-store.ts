@@ -12,6 +12,7 @@ import type { AuditCapability } from '../storage/audit-capability';
 import type { KeyRange } from '../storage/key-range';
 import type { PublicAddress } from '../storage/public-address';
 import { StoreError, type ObjectStore } from '../storage/object-store';
+import { markedPrivate } from '../storage/private-marker';
 import { aclRequiredError, checkBucket, type BucketExpectations, type BucketFacts } from './bucket-checks';
 import type { FixMode } from './expectations';
 import { FindingLog, severityOf, type Finding } from './findings';
@@ -102,14 +103,15 @@ export async function auditStore(name: string, store: ObjectStore, cap: AuditCap
     }
   };
 
-  /** Whether a signed HEAD still finds `key`. */
-  const stillThere = async (key: string): Promise<NonNullable<ObjectFacts['present']>> => {
+  /** Whether a signed HEAD still finds `key`, and whether it carries the private marker. */
+  const stillThere = async (key: string): Promise<{ present: NonNullable<ObjectFacts['present']>; marked: boolean }> => {
     await o.throttle();
     try {
-      return (await store.head(key)) !== undefined ? 'yes' : 'gone';
+      const head = await store.head(key);
+      return head !== undefined ? { present: 'yes', marked: markedPrivate(head.metadata) } : { present: 'gone', marked: false };
     } catch (e) {
       if (!(e instanceof StoreError)) throw e;
-      return 'unknown';
+      return { present: 'unknown', marked: false };
     }
   };
 
@@ -127,15 +129,20 @@ export async function auditStore(name: string, store: ObjectStore, cap: AuditCap
     // reason to skip the object either: a signed HEAD tells a deleted object from a probe that
     // missed it, and the judgement reports both. A public object that is denied may simply be
     // gone too (RGW answers 403, not 404, for a missing key under a GetObject-only policy).
-    const ask = anon.access === 'missing' || grants === 'missing' || (anon.access === 'denied' && decision.visibility === 'public' && grants === undefined);
-    const present = ask ? await stillThere(key) : undefined;
+    // A public object that is denied may also be one written private on purpose (from its file
+    // name: a rhel image under a content-addressed key), which its private marker tells.
+    const ask = anon.access === 'missing' || grants === 'missing' || (anon.access === 'denied' && decision.visibility === 'public');
+    const signed = ask ? await stillThere(key) : undefined;
+    // The marker only ever makes an object more private than its key says, never less.
+    const marked = decision.visibility === 'public' && ((anon.access === 'readable' && anon.markedPrivate === true) || signed?.marked === true);
     const facts: ObjectFacts = {
       key,
-      expected: decision.visibility,
+      expected: marked ? 'private' : decision.visibility,
+      present: signed?.present,
       rule: decision.rule ? `${decision.rule.glob} ${decision.rule.visibility}` : undefined,
+      markedPrivate: marked,
       anonymous: anon.access,
       anonymousDetail: anon.access === 'error' ? anon.reason : String(anon.status),
-      present,
       grants: grants === 'missing' ? undefined : grants,
       policyRead: verdict?.readable && verdict.statement ? { statement: describeStatement(verdict.statement), who: verdict.who ?? 'everyone' } : undefined,
       policyKnown: checkResult.policyKnown,
@@ -145,7 +152,12 @@ export async function auditStore(name: string, store: ObjectStore, cap: AuditCap
     log.add(v.finding);
     o.events.debug(`${key}: ${v.finding.kind}: ${v.finding.message}`);
     if (o.fix === 'false' || !v.fix) return;
-    fixes.push(await applyFix(key, v.finding, v.fix, address, decision.visibility));
+    if (v.fix.action === 'set-acl' && v.fix.acl === 'public-read' && signed?.present !== 'yes') {
+      // Never loosen what a signed HEAD did not show unmarked.
+      fixes.push({ key, kind: v.finding.kind, plan: v.fix, result: 'failed', detail: 'a signed HEAD could not show that it carries no private marker, so it was not made public' });
+      return;
+    }
+    fixes.push(await applyFix(key, v.finding, v.fix, address, facts.expected));
   };
 
   const applyFix = async (key: string, f: Finding, plan: FixPlan, address: PublicAddress | undefined, expected: 'public' | 'private'): Promise<FixRecord> => {

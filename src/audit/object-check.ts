@@ -4,6 +4,7 @@
  */
 import type { AclGrant, CannedAcl, Ownership, PublicAccessBlock } from '../storage/audit-capability';
 import type { Visibility } from '../storage/object-store';
+import { PRIVATE_MARKER } from '../storage/private-marker';
 import type { Finding, FindingKind } from './findings';
 
 /** What the anonymous request got, as in `probeAnonymous`. */
@@ -24,6 +25,8 @@ export interface ObjectFacts {
   readonly expected: Visibility;
   /** The rule that decided, for messages (`undefined`: none matched, private by default). */
   readonly rule?: string;
+  /** Private because the object carries the private marker, though its key's rule says public. */
+  readonly markedPrivate?: boolean;
   readonly anonymous: AnonymousResult;
   readonly anonymousDetail?: string;
   /**
@@ -74,7 +77,7 @@ export function judgeObject(o: ObjectFacts, b: BucketContext, severity: (k: Find
   const dormant = b.ownership === 'BucketOwnerEnforced' ? 'BucketOwnerEnforced' : b.accessBlock?.ignorePublicAcls ? 'IgnorePublicAcls' : undefined;
   const aclPublic = grantsRead(o.grants, 'all-users');
   const aclAuth = grantsRead(o.grants, 'authenticated-users');
-  const because = o.rule ? `rule "${o.rule}"` : 'no rule matched';
+  const because = o.markedPrivate ? `its ${PRIVATE_MARKER.header}: ${PRIVATE_MARKER.value} marker (written private; the key's rule says public)` : o.rule ? `rule "${o.rule}"` : 'no rule matched';
   const finding = (kind: FindingKind, message: string, causes?: string[]): Finding => ({ kind, severity: severity(kind), key: o.key, message, causes });
   const aclFixable = b.mode === 'acl' && b.ownership !== 'BucketOwnerEnforced';
 

@@ -6,6 +6,7 @@
  */
 import type { AnonymousAccess } from '../s3/anonymous';
 import type { ObjectStore, Visibility } from '../storage/object-store';
+import { PRIVATE_MARKER } from '../storage/private-marker';
 import { formatAddress, type PublicAddress } from '../storage/public-address';
 
 /** Sends one unsigned HEAD to an address (with its own retries). */
@@ -52,6 +53,10 @@ export async function checkWritten(store: ObjectStore, key: string, expected: Vi
     if (seen.access === 'readable') return fail('exposed', `EXPOSED: private object is readable anonymously at ${url}`);
     return fail('unverified', `anonymous check failed (${seen.access === 'error' ? seen.reason : `HTTP ${seen.status}`}): not ${shown}`);
   }
-  if (seen.access === 'readable') return { verdict: 'ok', access: 'readable', url };
+  if (seen.access === 'readable') {
+    // Written public, yet marked private (a copy of an object written private): it was meant private.
+    if (seen.markedPrivate) return fail('exposed', `EXPOSED: readable anonymously at ${url}, yet it carries ${PRIVATE_MARKER.header}: ${PRIVATE_MARKER.value} (it was written private)`);
+    return { verdict: 'ok', access: 'readable', url };
+  }
   return fail('not-readable', `public object is not readable anonymously (${seen.access === 'error' ? seen.reason : `HTTP ${seen.status}`}); check the bucket policy or visibility mode`);
 }

@@ -9,12 +9,17 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { isPrivateMarker, PRIVATE_MARKER } from '../storage/private-marker';
 import type { PublicAddress } from '../storage/public-address';
 import { ProviderId } from './providers';
 
-/** What an anonymous reader gets: `readable`, `denied`, `missing`, or `error` with the reason. */
+/**
+ * What an anonymous reader gets: `readable`, `denied`, `missing`, or `error` with the reason. A
+ * readable answer says whether the object carries the private marker (it was written private).
+ */
 export type AnonymousAccess =
-  | { readonly access: 'readable' | 'denied' | 'missing'; readonly status: number }
+  | { readonly access: 'readable'; readonly status: number; readonly markedPrivate?: boolean }
+  | { readonly access: 'denied' | 'missing'; readonly status: number }
   | { readonly access: 'error'; readonly status?: number; readonly reason: string };
 
 const agents = {
@@ -90,7 +95,7 @@ function headOnce(a: PublicAddress): Promise<AnonymousAccess> {
       req = mod.request(options, (res) => {
         res.resume();
         const status = res.statusCode ?? 0;
-        if (status === 200 || status === 206 || status === 304) resolve({ access: 'readable', status });
+        if (status === 200 || status === 206 || status === 304) resolve({ access: 'readable', status, markedPrivate: isPrivateMarker(res.headers[PRIVATE_MARKER.header]) });
         else if (status === 401 || status === 403) resolve({ access: 'denied', status });
         else if (status === 404) resolve({ access: 'missing', status });
         else resolve({ access: 'error', status, reason: `HTTP ${status}` });

@@ -22,6 +22,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { multipartEtag } from './etag';
+import { metadataToWrite } from './private-marker';
 import {
   StoreError,
   type BucketPolicyState,
@@ -277,7 +278,7 @@ export class LocalStore implements ObjectStore {
     const before = await fs.stat(tmp, { bigint: true });
     const sidecar: Sidecar = {
       etag,
-      metadata: { ...(options.metadata ?? {}) },
+      metadata: { ...(metadataToWrite(options) ?? {}) },
       contentType: options.contentType,
       contentEncoding: options.contentEncoding,
       cacheControl: options.cacheControl,

@@ -23,6 +23,7 @@ import {
   type VisibilityMode,
   type WriteOptions,
 } from './object-store';
+import { metadataToWrite } from './private-marker';
 import type { PublicAddress } from './public-address';
 import type { S3StoreSpec } from './store-spec';
 
@@ -281,7 +282,7 @@ function headersOf(o: WriteOptions, acl: ObjectHeaders['acl']): ObjectHeaders {
     contentEncoding: o.contentEncoding,
     cacheControl: o.cacheControl,
     contentDisposition: o.contentDisposition,
-    metadata: o.metadata,
+    metadata: metadataToWrite(o),
     acl,
   };
 }

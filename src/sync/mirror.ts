@@ -17,7 +17,8 @@ import { guardPrivateWrite } from '../acl/policy-guard';
 import { ByteBudget } from '../flow/byte-budget';
 import { Semaphore } from '../flow/semaphore';
 import type { KeyRange } from '../storage/key-range';
-import { StoreError, type ObjectInfo, type ObjectStore, type Visibility } from '../storage/object-store';
+import { StoreError, type ObjectHead, type ObjectInfo, type ObjectStore, type Visibility } from '../storage/object-store';
+import { markedPrivate } from '../storage/private-marker';
 import { isMd5Etag } from '../storage/etag';
 import { checkWritten, type AnonymousProbe } from '../operations/verify-visibility';
 import { compareHeads, compareListed, type CompareMethod, type Verdict } from './compare';
@@ -322,37 +323,42 @@ async function copy(ctx: Ctx, src: ObjectInfo, kind: 'copied' | 'updated', why?:
   const visibility: Visibility = decideVisibility(o.rules, key).visibility;
   const reason = kind === 'copied' ? 'only in the source' : `differ (${why?.method ?? '?'})`;
   if (visibility === 'private') {
-    const guard = await guardPrivateWrite(o.destination, key);
-    if (guard.verdict === 'refuse') {
-      failed(ctx, key, new Error(guard.reason), 'copy');
+    const refusal = await guardPrivate(ctx, key);
+    if (refusal !== undefined) {
+      failed(ctx, key, new Error(refusal), 'copy');
       return null;
-    }
-    if (guard.verdict === 'unknown' && !ctx.warnedPolicy) {
-      ctx.warnedPolicy = true;
-      o.events.warning(`${o.destination.display}: cannot read the bucket policy (${guard.reason}); private objects are checked with an anonymous request after writing`);
     }
   }
   if (o.dryRun) {
     report.counts[kind]++;
     report.bytes[kind] += src.size;
-    o.events.line(kind === 'copied' ? '+' : '*', key, `${reason}: would be ${kind} (dry run), ${visibility}`);
+    o.events.line(kind === 'copied' ? '+' : '*', key, `${reason}: would be ${kind} (dry run), ${visibility}${visibility === 'public' ? ' by its key (private if the source marks it so)' : ''}`);
     return null;
   }
+  // The rules see the key only; an object written private from its file name (a rhel image under a
+  // content-addressed key) carries the private marker, and its copy is private too, guarded the same.
+  const decide = async (head: ObjectHead): Promise<Visibility> => {
+    if (visibility === 'private' || !markedPrivate(head.metadata)) return visibility;
+    const refusal = await guardPrivate(ctx, key);
+    if (refusal !== undefined) throw new Error(refusal);
+    return 'private';
+  };
   return ctx.transfers.run(async () => {
     try {
-      const t = await transfer(o.source, o.destination, key, key, visibility, src.size, {
+      const t = await transfer(o.source, o.destination, key, key, decide, src.size, {
         partSize: o.partSize,
         budget: ctx.budget,
         partsInFlight: o.partsInFlight,
         onInterrupt: o.onInterrupt,
         beforeMultipart: (k) => abortStale(ctx, k),
       });
-      if (o.verifyVisibility === 'all' || (o.verifyVisibility === 'private' && visibility === 'private')) await checkVisibility(ctx, key, visibility);
+      if (o.verifyVisibility === 'all' || (o.verifyVisibility === 'private' && t.visibility === 'private')) await checkVisibility(ctx, key, t.visibility);
       report.counts[kind]++;
       report.bytes[kind] += src.size;
       if (t.how === 'server') report.serverSideCopies++;
       else report.readChecks[t.readCheck]++;
-      o.events.line(kind === 'copied' ? '+' : '*', key, `${reason}: ${kind} (${t.how === 'server' ? 'server-side' : `streamed, read checked by ${t.readCheck}`}), ${visibility}`);
+      const marked = t.visibility !== visibility ? ' (marked private in the source)' : '';
+      o.events.line(kind === 'copied' ? '+' : '*', key, `${reason}: ${kind} (${t.how === 'server' ? 'server-side' : `streamed, read checked by ${t.readCheck}`}), ${t.visibility}${marked}`);
       // Equal MD5-shaped ETags prove the pair by themselves next time: no entry needed.
       const sourceEtag = t.head.etag ?? src.etag;
       if (t.etag === undefined || sourceEtag === undefined || (isMd5Etag(sourceEtag) && sourceEtag === t.etag)) return null;
@@ -362,6 +368,17 @@ async function copy(ctx: Ctx, src: ObjectInfo, kind: 'copied' | 'updated', why?:
       return null;
     }
   });
+}
+
+/** Whether `key` may be written private to the destination: the reason it may not, if so (warns once when the policy cannot be read). */
+async function guardPrivate(ctx: Ctx, key: string): Promise<string | undefined> {
+  const guard = await guardPrivateWrite(ctx.o.destination, key);
+  if (guard.verdict === 'refuse') return guard.reason;
+  if (guard.verdict === 'unknown' && !ctx.warnedPolicy) {
+    ctx.warnedPolicy = true;
+    ctx.o.events.warning(`${ctx.o.destination.display}: cannot read the bucket policy (${guard.reason}); private objects are checked with an anonymous request after writing`);
+  }
+  return undefined;
 }
 
 async function checkVisibility(ctx: Ctx, key: string, visibility: Visibility): Promise<void> {

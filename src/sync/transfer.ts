@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { ByteBudget } from '../flow/byte-budget';
 import { isMd5Etag } from '../storage/etag';
-import { StoreError, type ObjectHead, type ObjectStore, type WriteOptions } from '../storage/object-store';
+import { StoreError, type ObjectHead, type ObjectStore, type Visibility, type WriteOptions } from '../storage/object-store';
 
 export interface TransferOptions {
   readonly partSize: number;
@@ -51,13 +51,21 @@ export class SourceMismatchError extends Error {
   override readonly name = 'SourceMismatchError';
 }
 
-/** What the copy was made from: the source's HEAD (as its GET or HEAD answered). */
+/** What the copy was made from: the source's HEAD (as its GET or HEAD answered), and the visibility it was given. */
 export interface Copied extends Transferred {
   readonly head: ObjectHead;
+  readonly visibility: Visibility;
 }
 
 /**
- * Copies `key` of `source` to `destKey` of `destination` with `visibility`: inside the provider when
+ * The visibility a copy gets: a fixed one, or one decided from the source's HEAD before anything is
+ * written (the place to make a copy of an object that was written private private too). A decider
+ * that throws stops the copy with nothing written.
+ */
+export type CopyVisibility = Visibility | ((head: ObjectHead) => Promise<Visibility>);
+
+/**
+ * Copies `key` of `source` to `destKey` of `destination` with the visibility `decide` gives: inside the provider when
  * it can, else one GET (whose answer carries the headers and metadata to carry over) streamed into a
  * PUT or a multipart upload. `expectedSize` is the size the listing gave: an object that changed
  * since is not copied (the next run copies it whole).
@@ -67,10 +75,11 @@ export async function transfer(
   destination: ObjectStore,
   key: string,
   destKey: string,
-  visibility: WriteOptions['visibility'],
+  decide: CopyVisibility,
   expectedSize: number,
   t: TransferOptions,
 ): Promise<Copied> {
+  const visibilityOf = (head: ObjectHead) => (typeof decide === 'function' ? decide(head) : Promise.resolve(decide));
   // Both the streamed multipart write and a provider-side multipart copy (over 5 GiB) start here.
   if (expectedSize > t.partSize) await t.beforeMultipart?.(destKey);
   const changed = (size: number) => new SourceMismatchError(`${key}: changed in the source while mirroring (${expectedSize} -> ${size} bytes); the next run copies it`);
@@ -78,17 +87,25 @@ export async function transfer(
     const head = await source.head(key);
     if (!head) throw new StoreError('not-found', `${key}: no longer in the source`);
     if (head.size !== expectedSize) throw changed(head.size);
+    const visibility = await visibilityOf(head);
     const r = await destination.copyFrom(source, key, destKey, head.size, writeOptionsFrom(head, visibility));
-    if (r) return { etag: r.etag, readCheck: 'none', how: 'server', head };
+    if (r) return { etag: r.etag, readCheck: 'none', how: 'server', head, visibility };
   }
   const { head, body } = await source.read(key);
   if (head.size !== expectedSize) {
     body.destroy();
     throw changed(head.size);
   }
+  let visibility: Visibility;
+  try {
+    visibility = await visibilityOf(head);
+  } catch (e) {
+    body.destroy();
+    throw e;
+  }
   const options = writeOptionsFrom(head, visibility);
   const r = head.size <= t.partSize ? await putWhole(body, destination, key, destKey, head, options, t) : await putParts(body, destination, key, destKey, head, options, t);
-  return { ...r, head };
+  return { ...r, head, visibility };
 }
 
 function expectedSha256(head: ObjectHead): string | undefined {

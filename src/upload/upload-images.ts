@@ -18,6 +18,7 @@ import { ConfigurationError, quote } from '../config/configuration-error';
 import { decideObjectVisibility, describeDecision, describeRule, type ObjectVisibilityDecision, type VisibilityRule } from '../acl/visibility';
 import { guardPrivateWrite } from '../acl/policy-guard';
 import { isMd5Etag } from '../storage/etag';
+import { markedPrivate } from '../storage/private-marker';
 import { checkWritten, type AnonymousProbe } from '../operations/verify-visibility';
 import { StoreError, type MultipartWrite, type ObjectStore, type Visibility, type WriteOptions } from '../storage/object-store';
 import type { SourceFile } from './files';
@@ -226,7 +227,9 @@ async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<File
       if (multipart) await abortStale(target, key!, o.staleBefore!, events);
       try {
         const head = await target.store.head(key!);
-        if (head && head.size === file.size && head.metadata.sha256 === sha256) {
+        // The same content written with the same visibility is kept; a copy whose private marker
+        // disagrees with this decision (a public copy of a private file, say) is written again.
+        if (head && head.size === file.size && head.metadata.sha256 === sha256 && markedPrivate(head.metadata) === (decision.visibility === 'private')) {
           r.outcome = 'skipped';
           r.reason = 'already holds this sha256';
           events.info(`${target.name}: ${key} already there with the same sha256, skipped`);

@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { errors, NODE24, runBundle, type BundleRun } from '../helpers/bundle';
-import { anonymousStatus, dropBucket, headMeta, listKeys, newBucket, openUploads, REPO, rgw, type ClusterId } from '../helpers/rgw';
+import { PutObjectAclCommand } from '@aws-sdk/client-s3';
+import { anonymousStatus, client, dropBucket, headMeta, listKeys, newBucket, openUploads, REPO, rgw, type ClusterId } from '../helpers/rgw';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const made: [ClusterId, string][] = [];
@@ -276,5 +277,53 @@ describe('visibility follows the image, not only the key', () => {
     expect(JSON.parse(run.outputs.results!)[0]).toMatchObject({ key: 'rhel-9.6-x86_64/disk.qcow2', visibility: 'private', decidedBy: 'both' });
     expect(await anonymousStatus('new', bucket, 'rhel-9.6-x86_64/disk.qcow2')).toBe(403);
     expect(run.summary).toContain('| file name and key | private: key folder "rhel-9.6-x86_64" matches rhel* private (rule 1); file name "rhel-9.6-x86_64.qcow2" matches rhel* private (rule 1) |');
+  });
+});
+
+describe('a private write is remembered by the object, for those that see only its key', () => {
+  const rhel = randomBytes(64 * 1024);
+  const fedora = randomBytes(32 * 1024);
+  const files = { 'rhel-9.6-x86_64.qcow2': rhel, 'fedora-42.qcow2': fedora };
+
+  test('uploaded under {sha256}, mirrored to the other provider private, audited as private, and a public copy is found exposed', async () => {
+    const buckets = await bucketPair('marker');
+    const up = await runBundle('upload-image', { files: '*.qcow2', stores: `${rgw('old').endpoint}/${buckets.old} credentials=env:OLD`, key: 'images/{sha256}{ext}' }, { cwd: workspace(files), env: credentialEnv() });
+    expect(errors(up)).toEqual([]);
+    const rhelKey = `images/${sha256(rhel)}.qcow2`;
+    const fedoraKey = `images/${sha256(fedora)}.qcow2`;
+    expect((await headMeta('old', buckets.old, rhelKey)).Metadata).toMatchObject({ visibility: 'private' });
+    expect((await headMeta('old', buckets.old, fedoraKey)).Metadata?.visibility).toBeUndefined();
+
+    // The mirror's rules see a hex key, which they call public; the source's marker makes the copy private.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'marker-'));
+    const mirror = await runBundle(
+      'mirror-bucket',
+      { source: `${rgw('old').endpoint}/${buckets.old} credentials=env:OLD`, destination: `${rgw('new').endpoint}/${buckets.new} credentials=env:NEW`, mode: 'copy', 'verify-visibility': 'all', 'report-path': path.join(dir, 'report.txt') },
+      { cwd: dir, env: credentialEnv() },
+    );
+    expect(errors(mirror)).toEqual([]);
+    expect(mirror.code).toBe(0);
+    expect(await anonymousStatus('new', buckets.new, rhelKey)).toBe(403);
+    expect(await anonymousStatus('new', buckets.new, fedoraKey)).toBe(200);
+    expect((await headMeta('new', buckets.new, rhelKey)).Metadata).toMatchObject({ visibility: 'private' });
+    expect(mirror.summary).toContain(`+ ${rhelKey}: only in the source: copied (streamed, read checked by sha256), private (marked private in the source)`);
+
+    // The audit of the destination: the marked object is private as it should be, no finding.
+    const auditOf = () => runBundle('audit-acl', { stores: `${rgw('new').endpoint}/${buckets.new} credentials=env:NEW name=new`, 'expect-lifecycle': '', 'fail-on': 'never' }, { cwd: dir, env: credentialEnv() });
+    const kindsOf = (run: BundleRun) => JSON.parse(fs.readFileSync(run.outputs.report!, 'utf8')).stores[0].findings.map((f: { kind: string; key?: string; message: string }) => `${f.kind} ${f.key ?? ''}`);
+    const clean = await auditOf();
+    expect(errors(clean)).toEqual([]);
+    expect(kindsOf(clean)).toEqual([]);
+
+    // Someone makes it public by hand: the audit says it is exposed, and why it must be private.
+    await client('new').send(new PutObjectAclCommand({ Bucket: buckets.new, Key: rhelKey, ACL: 'public-read' }));
+    const exposed = await auditOf();
+    expect(kindsOf(exposed)).toEqual([`exposed ${rhelKey}`]);
+    expect(JSON.parse(fs.readFileSync(exposed.outputs.report!, 'utf8')).stores[0].findings[0].message).toMatch(/^private by its x-amz-meta-visibility: private marker/);
+
+    // And upload-image, asked for the same file, does not call that copy good.
+    const again = await runBundle('upload-image', { files: 'rhel-*.qcow2', stores: `${rgw('new').endpoint}/${buckets.new} credentials=env:NEW`, key: 'images/{sha256}{ext}' }, { cwd: workspace(files), env: credentialEnv() });
+    expect(again.code).not.toBe(0);
+    expect(errors(again).join('\n')).toContain(`private object(s) readable anonymously: ${rhelKey}`);
   });
 });

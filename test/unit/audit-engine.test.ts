@@ -101,7 +101,8 @@ describe('expectations', () => {
 });
 
 /** A store and capability in memory: objects with grants; anonymous readability follows the grants. */
-function memory(objects: Record<string, CannedAcl | 'authenticated-read'>, o: { ownership?: Ownership; aclDenied?: boolean; objectAclDenied?: boolean; policy?: BucketPolicyState } = {}) {
+function memory(objects: Record<string, CannedAcl | 'authenticated-read'>, o: { ownership?: Ownership; aclDenied?: boolean; objectAclDenied?: boolean; policy?: BucketPolicyState; marked?: readonly string[] } = {}) {
+  const marked = new Set(o.marked ?? []);
   const acls = new Map(Object.entries(objects));
   const sets: string[] = [];
   const grants = (acl: string): AclGrant[] =>
@@ -115,7 +116,7 @@ function memory(objects: Record<string, CannedAcl | 'authenticated-read'>, o: { 
       }
     },
     async head(key: string) {
-      return acls.has(key) ? { key, size: 1, metadata: {} } : undefined;
+      return acls.has(key) ? { key, size: 1, metadata: marked.has(key) ? { visibility: 'private' } : {} } : undefined;
     },
     anonymousAddress: (key: string): PublicAddress => ({ protocol: 'http:', hostname: 'mem.invalid', host: 'mem.invalid', path: `/${key}` }),
     locate: (key: string) => ({ bucket: 'b', key }),
@@ -143,7 +144,8 @@ function memory(objects: Record<string, CannedAcl | 'authenticated-read'>, o: { 
   const probe = async (address: PublicAddress) => {
     const acl = acls.get(address.path.slice(1));
     if (acl === undefined) return { access: 'missing' as const, status: 404 };
-    return acl === 'public-read' && o.ownership !== 'BucketOwnerEnforced' ? { access: 'readable' as const, status: 200 } : { access: 'denied' as const, status: 403 };
+    const key = address.path.slice(1);
+    return acl === 'public-read' && o.ownership !== 'BucketOwnerEnforced' ? { access: 'readable' as const, status: 200, markedPrivate: marked.has(key) } : { access: 'denied' as const, status: 403 };
   };
   return { store, cap, probe, sets, acls };
 }
@@ -245,6 +247,30 @@ describe('auditing a store', () => {
     const probe: AuditOptions['probe'] = async () => (calls++ === 0 ? { access: 'readable', status: 200 } : { access: 'missing', status: 404 });
     const a = await auditStore('mem', m.store, m.cap, options(probe, { fix: 'true' }));
     expect(a.fixes).toMatchObject([{ key: 'rhel-8.qcow2', result: 'still-wrong', detail: 'anonymous request after the fix: missing' }]);
+  });
+
+  test('an object written private (its marker) is judged private whatever its key says, and never made public', async () => {
+    // Content-addressed keys: the rules see only hex, which they call public.
+    const m = memory({ 'img/aa.qcow2': 'private', 'img/bb.qcow2': 'public-read', 'img/cc.qcow2': 'private', 'img/dd.qcow2': 'public-read' }, { marked: ['img/aa.qcow2', 'img/bb.qcow2'] });
+    const a = await auditStore('mem', m.store, m.cap, options(m.probe, { fix: 'true', allowMoreVisible: true }));
+    // aa: private and marked, right. bb: marked yet readable, exposed. cc: unmarked, public by its key, fixed. dd: right.
+    expect(kinds(a)).toEqual(['exposed:img/bb.qcow2', 'not-readable:img/cc.qcow2']);
+    expect(a.log.findings.find((f) => f.key === 'img/bb.qcow2')!.message).toMatch(/^private by its x-amz-meta-visibility: private marker \(written private; the key's rule says public\), but readable anonymously/);
+    expect(m.sets.sort()).toEqual(['img/bb.qcow2=private', 'img/cc.qcow2=public-read']);
+    expect(a.fixes.map((f) => f.result)).toEqual(['fixed', 'fixed']);
+  });
+
+  test('a denied object whose marker a signed HEAD could not read is never made public', async () => {
+    const m = memory({ 'img/aa.qcow2': 'private' });
+    const failing = Object.assign(Object.create(m.store) as ObjectStore, {
+      head: async () => {
+        throw new StoreError('unavailable', 'HEAD img/aa.qcow2: connection reset');
+      },
+    });
+    const a = await auditStore('mem', failing, m.cap, options(m.probe, { fix: 'true', allowMoreVisible: true }));
+    expect(kinds(a)).toEqual(['not-readable:img/aa.qcow2']);
+    expect(m.sets).toEqual([]);
+    expect(a.fixes).toMatchObject([{ key: 'img/aa.qcow2', result: 'failed', detail: expect.stringMatching(/could not show that it carries no private marker/) }]);
   });
 
   test('sample and shard range choose which objects are checked', async () => {

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseVisibilityRules, DEFAULT_RULES_TEXT } from '../../src/acl/visibility';
 import { LocalStore } from '../../src/storage/local-store';
-import type { ObjectInfo, ObjectStore } from '../../src/storage/object-store';
+import type { ObjectInfo, ObjectStore, WriteOptions } from '../../src/storage/object-store';
 import type { KeyRange } from '../../src/storage/key-range';
 import { ManifestReader, ManifestWriter } from '../../src/sync/manifest';
 import { march } from '../../src/sync/march';
@@ -223,4 +223,40 @@ test('a failed anonymous check of a private object just written fails the copy',
   const r = await mirror(o);
   expect(r.counts.failed).toBe(1);
   expect(r.failures[0]!.reason).toMatch(/anonymous check failed \(ECONNRESET\): not shown private/);
+});
+
+test('an object written private (its marker) is copied private whatever its key says, whole or in parts, and guarded the same', async () => {
+  // Content-addressed keys: the rules see only hex, which they call public.
+  const source = new LocalStore(tmp());
+  const big = Buffer.alloc(40 * 1024, 7);
+  await source.put('img/aa.qcow2', Buffer.from('rhel'), sha(Buffer.from('rhel')), { visibility: 'private' });
+  await source.put('img/bb.qcow2', Buffer.from('fedora'), sha(Buffer.from('fedora')), { visibility: 'public' });
+  await source.put('img/cc.qcow2', big, sha(big), { visibility: 'private' });
+  const written = new Map<string, string>();
+  const recording = (s: ObjectStore): ObjectStore =>
+    Object.assign(Object.create(s) as ObjectStore, {
+      put: (key: string, body: Buffer, digest: Buffer, w: WriteOptions) => (written.set(key, w.visibility), s.put(key, body, digest, w)),
+      startMultipart: (key: string, w: WriteOptions) => (written.set(key, w.visibility), s.startMultipart(key, w)),
+    });
+  const destination = new LocalStore(tmp());
+  const { o, lines } = options(source, recording(destination), { mode: 'copy', partSize: 16 * 1024 });
+  const r = await mirror(o);
+  expect(r.counts).toMatchObject({ copied: 3, failed: 0 });
+  expect(Object.fromEntries(written)).toEqual({ 'img/aa.qcow2': 'private', 'img/bb.qcow2': 'public', 'img/cc.qcow2': 'private' });
+  // The copies carry the marker on, for the next mirror and the audit.
+  expect((await destination.head('img/aa.qcow2'))!.metadata).toMatchObject({ visibility: 'private' });
+  expect((await destination.head('img/bb.qcow2'))!.metadata.visibility).toBeUndefined();
+  expect(lines.map(([, k]) => k).sort()).toEqual(['img/aa.qcow2', 'img/bb.qcow2', 'img/cc.qcow2']);
+
+  // Where the bucket policy would expose it, the marked object is refused with nothing written.
+  written.clear();
+  const exposing = Object.assign(recording(new LocalStore(tmp())), {
+    locate: (key: string) => ({ bucket: 'b', key }),
+    policy: async () => ({ kind: 'document', text: JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' }] }) }),
+  });
+  const refused = await mirror(options(source, exposing, { mode: 'copy', partSize: 16 * 1024 }).o);
+  expect(refused.counts).toMatchObject({ copied: 1, failed: 2 });
+  expect(refused.failures.map((f) => f.key).sort()).toEqual(['img/aa.qcow2', 'img/cc.qcow2']);
+  for (const f of refused.failures) expect(f.reason).toMatch(/lets anyone read/);
+  expect([...written.keys()]).toEqual(['img/bb.qcow2']);
 });

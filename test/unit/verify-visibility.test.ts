@@ -19,6 +19,7 @@ const answer = (a: Awaited<ReturnType<AnonymousProbe>>): AnonymousProbe => async
 const DENIED = answer({ access: 'denied', status: 403 });
 const READABLE = answer({ access: 'readable', status: 200 });
 const MISSING = answer({ access: 'missing', status: 404 });
+const READABLE_MARKED = answer({ access: 'readable', status: 200, markedPrivate: true });
 const FAILED = answer({ access: 'error', reason: 'ECONNRESET' });
 
 test.each([
@@ -29,6 +30,8 @@ test.each([
   ['private', MISSING, new Error('HTTP 500'), 'unverified', /a signed HEAD failed \(HTTP 500\): not shown private/],
   ['private', FAILED, true, 'unverified', /anonymous check failed \(ECONNRESET\): not shown private/],
   ['public', READABLE, true, 'ok', undefined],
+  ['public', READABLE_MARKED, true, 'exposed', /^EXPOSED: readable anonymously at https:\/\/h\.example\/b\/\.\/k, yet it carries x-amz-meta-visibility: private \(it was written private\)$/],
+  ['private', READABLE_MARKED, true, 'exposed', /^EXPOSED: private object/],
   ['public', DENIED, true, 'not-readable', /public object is not readable anonymously \(HTTP 403\)/],
   ['public', MISSING, true, 'unverified', /not shown readable/],
   ['public', FAILED, true, 'not-readable', /\(ECONNRESET\)/],
