@@ -13,6 +13,7 @@ import {
   PutPublicAccessBlockCommand,
   type ObjectCannedACL,
 } from '@aws-sdk/client-s3';
+import { AWKWARD_KEYS } from '../helpers/awkward-keys';
 import { runBundle, type BundleRun } from '../helpers/bundle';
 import * as path from 'node:path';
 import { anonymousStatus, client, CLUSTERS, dropBucket, newBucket, rgw, RGW_ROOT } from '../helpers/rgw';
@@ -254,4 +255,28 @@ test('a policy whose Resource wildcards the bucket (arn:aws:s3:::*/rhel*) is a r
   expect(findingsOf(run)).toEqual({ exposed: ['rhel-9.6-x86_64/disk.qcow2'] });
   expect(report.stores[0].findings[0].causes).toEqual(['policy']);
   expect(report.stores[0].findings[0].message).toContain('rhel* private');
+});
+
+describe('keys of every awkward class, audited through both wire paths', () => {
+  // Every key twice, public by ACL: under pub/ (public by the rules, unless a folder in it is a
+  // rhel one) and under rhel-x/ (private by its folder, so exposed). A key the listing misread, or
+  // a probe sent to another object, shows as a missing, extra or check-failed finding.
+  const PUB = AWKWARD_KEYS.map((k) => `pub/${k}`);
+  const RHEL = AWKWARD_KEYS.map((k) => `rhel-x/${k}`);
+  // Private by the default rules: a rhel folder in the key, or a key ending in '/' (it names no
+  // file, so no glob matches it, and an object no rule matches is private).
+  const exposedByRule = PUB.filter((k) => k.split('/').some((segment) => segment.startsWith('rhel')) || k.endsWith('/'));
+  let bucket: string;
+  beforeAll(async () => {
+    bucket = await newBucket('old', 'audit-awkward');
+    made.push(bucket);
+    for (const key of [...PUB, ...RHEL]) await client('old').send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x', ACL: 'public-read' }));
+  });
+
+  test.each([['lean'], ['sdk']])('wire %s: every object checked, exactly the private ones exposed', async (wire) => {
+    const run = await runBundle('audit-acl', { stores: `${rgw('old').endpoint}/${bucket} credentials=env:OLD name=old`, 'expect-lifecycle': '', 'fail-on': 'never' }, { env: { ...env(), CI_STORES_WIRE: wire } });
+    expect(run.code).toBe(0);
+    expect(run.outputs['objects-checked']).toBe(String(PUB.length + RHEL.length));
+    expect(findingsOf(run)).toEqual({ exposed: [...RHEL, ...exposedByRule].sort() });
+  });
 });
