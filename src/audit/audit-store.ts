@@ -6,12 +6,12 @@
  */
 import { strangerReadAllowed, describeStatement } from '../acl/bucket-policy';
 import { decideVisibility, type VisibilityRule } from '../acl/visibility';
-import type { AnonymousAccess } from '../s3/anonymous';
 import type { AnonymousProbe } from '../operations/verify-visibility';
+import type { AnonymousAccess, PublicAddress } from '../storage/anonymous';
 import type { AuditCapability } from '../storage/audit-capability';
 import type { KeyRange } from '../storage/key-range';
-import type { PublicAddress } from '../storage/public-address';
-import { StoreError, type ObjectStore } from '../storage/object-store';
+import { StoreError } from '../errors';
+import type { ObjectStore } from '../storage/object-store';
 import { markedPrivate } from '../storage/private-marker';
 import { aclRequiredError, checkBucket, type BucketExpectations, type BucketFacts } from './bucket-checks';
 import type { FixMode } from './expectations';

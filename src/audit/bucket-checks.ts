@@ -5,7 +5,8 @@
 import { parseBucketPolicy, policyExposures, describeStatement, type ParsedPolicy } from '../acl/bucket-policy';
 import { ConfigurationError } from '../config/configuration-error';
 import type { AclGrant, AuditCapability, LifecycleRule, Ownership, PublicAccessBlock, Versioning } from '../storage/audit-capability';
-import { StoreError, type BucketPolicyState } from '../storage/object-store';
+import { StoreError } from '../errors';
+import type { BucketPolicyState } from '../storage/object-store';
 import { lifecycleRuleMeeting, type AclChecks, type LifecycleExpectation, type VersioningExpectation } from './expectations';
 import { severityOf, type Finding, type FindingKind } from './findings';
 

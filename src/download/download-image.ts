@@ -13,8 +13,9 @@ import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { ConfigurationError, quote } from '../config/configuration-error';
-import { StoreError, type ObjectHead } from '../storage/object-store';
-import { sha256FromName } from '../upload/plan';
+import { StoreError } from '../errors';
+import { sha256FromName } from '../storage/content-address';
+import type { ObjectHead } from '../storage/object-store';
 import { mismatch, partPaths, readRecord, writeRecord } from './part-file';
 import { candidates, type DownloadSource, type StoreOrder } from './sources';
 

@@ -24,7 +24,10 @@ import type { CommentEvent } from './run-context';
 export const PERMISSION_LEVELS = ['none', 'read', 'triage', 'write', 'maintain', 'admin'] as const;
 export type PermissionLevel = (typeof PERMISSION_LEVELS)[number];
 
-/** What `GET /repos/{owner}/{repo}/collaborators/{user}/permission` answered; `undefined` for 404. */
+/**
+ * What `GET /repos/{owner}/{repo}/collaborators/{user}/permission` answered; `undefined` for 404.
+ * The runtime's GitHub API declares the same shape; this engine may not import it.
+ */
 export interface PermissionAnswer {
   /** `admin`, `write`, `read` or `none` (maintain and triage are folded into write and read here). */
   readonly permission: string;

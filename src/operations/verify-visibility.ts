@@ -4,10 +4,9 @@
  * readable. A 404 for an object just written proves nothing by itself: the request may not have
  * reached the object (an address that is not the key's), so a signed HEAD decides what it means.
  */
-import type { AnonymousAccess } from '../s3/anonymous';
 import type { ObjectStore, Visibility } from '../storage/object-store';
 import { PRIVATE_MARKER } from '../storage/private-marker';
-import { formatAddress, type PublicAddress } from '../storage/public-address';
+import { formatAddress, type AnonymousAccess, type PublicAddress } from '../storage/anonymous';
 
 /** Sends one unsigned HEAD to an address (with its own retries). */
 export type AnonymousProbe = (address: PublicAddress) => Promise<AnonymousAccess>;

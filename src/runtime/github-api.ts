@@ -5,7 +5,18 @@
  * GitHub Enterprise Server, and to the tests' local server. Every failure becomes a
  * {@link GitHubApiError} that names the call and the HTTP status and never holds the token.
  */
-import type { PermissionAnswer } from '../logs/authorize';
+
+/**
+ * What `GET /repos/{owner}/{repo}/collaborators/{user}/permission` answered; `undefined` for 404.
+ * The logs engine declares the same shape for what it judges (an engine may not import the
+ * runtime); the action hands this answer to it, so the compiler keeps the two in step.
+ */
+export interface PermissionAnswer {
+  /** `admin`, `write`, `read` or `none` (maintain and triage are folded into write and read here). */
+  readonly permission: string;
+  /** `admin`, `maintain`, `write`, `triage`, `read`, or a custom role's name. */
+  readonly roleName?: string;
+}
 
 /** A failed API call: what was asked, the HTTP status (when there was an answer) and GitHub's message. */
 export class GitHubApiError extends Error {

@@ -3,7 +3,7 @@
  * summary written in `finally` so a failed run still explains itself.
  */
 import { ConfigurationError } from '../config/configuration-error';
-import { StoreError } from '../storage/object-store';
+import { StoreError } from '../errors';
 import type { Host } from './host';
 import { Summary } from './summary';
 

@@ -9,8 +9,8 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { isPrivateMarker, PRIVATE_MARKER } from '../storage/private-marker';
-import type { PublicAddress } from '../storage/public-address';
+import { isPrivateMarker, PRIVATE_MARKER } from './private-marker';
+import type { PublicAddress } from './public-address';
 import { ProviderId } from './providers';
 
 /**

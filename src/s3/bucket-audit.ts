@@ -12,9 +12,44 @@ import {
   PutObjectAclCommand,
   type Grant,
 } from '@aws-sdk/client-s3';
-import type { AclGrant, CannedAcl, Grantee, LifecycleRule, Ownership, PublicAccessBlock, Versioning } from '../storage/audit-capability';
 import type { S3Bucket } from './bucket';
 import { toStoreError } from './errors';
+
+/** Who a grant is for. `authenticated-users` is any account holder of the provider: a stranger too. */
+export type Grantee = 'all-users' | 'authenticated-users' | 'owner' | 'other';
+
+/** One ACL grant, reduced to what an audit judges. */
+export interface AclGrant {
+  readonly grantee: Grantee;
+  /** READ, WRITE, READ_ACP, WRITE_ACP or FULL_CONTROL. */
+  readonly permission: string;
+}
+
+/** The four public access block switches; `undefined` when the bucket has no block configured. */
+export interface PublicAccessBlock {
+  readonly blockPublicAcls: boolean;
+  readonly ignorePublicAcls: boolean;
+  readonly blockPublicPolicy: boolean;
+  readonly restrictPublicBuckets: boolean;
+}
+
+/** What the bucket's object-ownership setting is. `unknown`: no valid ownership-controls document was answered. */
+export type Ownership = 'BucketOwnerEnforced' | 'BucketOwnerPreferred' | 'ObjectWriter' | 'unknown';
+
+/** One lifecycle rule, reduced to expiry. */
+export interface LifecycleRule {
+  readonly id?: string;
+  readonly enabled: boolean;
+  /** The key prefix the rule applies to; `''` for the whole bucket. `undefined` when the filter is not a plain prefix (tags, sizes). */
+  readonly prefix?: string;
+  /** Days after creation that objects expire, when the rule has an expiry in days. */
+  readonly expirationDays?: number;
+}
+
+export type Versioning = 'enabled' | 'suspended' | 'disabled';
+
+/** The canned ACLs an audit may set. */
+export type CannedAcl = 'private' | 'public-read';
 
 const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
 const AUTHENTICATED_USERS = 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers';

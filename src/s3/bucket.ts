@@ -22,12 +22,39 @@ import {
   type ObjectCannedACL,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { compareKeys } from '../storage/key-range';
-import { StoreError, type ObjectHead, type ObjectInfo, type ReadRange } from '../storage/object-store';
+import { StoreError } from '../errors';
 import { encodeKey } from './anonymous';
 import { toStoreError } from './errors';
 import { LeanPut, MAX_LIST_BODY, readBody, type ListRequest } from './fast-put';
+import { compareKeys } from './key-order';
 import { ListPageError, parseListPage, type ListPage } from './list-page';
+
+/** One entry of a listing (the storage contract's, defined here so that the wire can answer it). */
+export interface ObjectInfo {
+  /** Key relative to the store's prefix (here, where there is no prefix, the full key). */
+  readonly key: string;
+  readonly size: number;
+  /** The ETag without quotes, when the store has one. */
+  readonly etag?: string;
+  readonly lastModified?: Date;
+}
+
+/** What HEAD tells about one object. */
+export interface ObjectHead extends ObjectInfo {
+  /** User metadata, keys lower-cased, without the `x-amz-meta-` prefix. */
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly contentType?: string;
+  readonly contentEncoding?: string;
+  readonly cacheControl?: string;
+  readonly contentDisposition?: string;
+}
+
+/** Which part of an object to read: from `start` (0-based) to the end. */
+export interface ReadRange {
+  readonly start: number;
+  /** Read only while the object's ETag is this one (an unquoted ETag as `head` gives it). */
+  readonly ifMatch?: string;
+}
 
 /** Headers that travel with the request creating an object. */
 export interface ObjectHeaders {

@@ -8,8 +8,17 @@ import * as https from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ConfigurationError, quote } from '../config/configuration-error';
-import type { ResolvedCredentials } from '../storage/credentials';
 import { PROVIDERS, type ProviderId, type ProviderQuirks } from './providers';
+
+/** Static keys for one store. */
+export interface StaticCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** `'default'` leaves the choice to the SDK's default chain. */
+export type ResolvedCredentials = StaticCredentials | 'default';
 
 export interface ClientOptions {
   readonly provider: ProviderId;

@@ -3,7 +3,7 @@
  * with an empty `<Message>` (the SDK then says "UnknownError"), HEAD answers carry no body at all, so
  * the code and the HTTP status are what count.
  */
-import { StoreError, type StoreErrorKind } from '../storage/object-store';
+import { StoreError, type StoreErrorKind } from '../errors';
 import { ListPageError } from './list-page';
 
 interface SdkLikeError {

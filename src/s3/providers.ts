@@ -2,7 +2,15 @@
  * Provider quirks as data. Everything that differs between S3 implementations and that the code
  * must act on lives in this table, so adding a provider is adding a row.
  */
-import type { VisibilityMode } from '../storage/object-store';
+
+/** How a store gets the visibility of an object right. */
+export type VisibilityMode =
+  /** Send a canned ACL with the request that creates the object (Ceph, Linode, DigitalOcean, NooBaa). */
+  | 'acl'
+  /** Send no ACL; the bucket policy decides (AWS buckets with BucketOwnerEnforced). */
+  | 'policy'
+  /** Ask the store: ownership controls if it has them, else send ACLs and fall back on AccessControlListNotSupported. */
+  | 'detect';
 
 export type ProviderId = 'aws' | 'linode' | 'digitalocean' | 'generic';
 

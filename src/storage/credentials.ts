@@ -5,17 +5,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigurationError, quote } from '../config/configuration-error';
+import type { ResolvedCredentials, StaticCredentials } from '../s3/client';
 import type { CredentialSource } from './store-spec';
 
-/** Static keys for one store. */
-export interface StaticCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string;
-}
-
-/** `'default'` leaves the choice to the SDK's default chain. */
-export type ResolvedCredentials = StaticCredentials | 'default';
+// The shapes the S3 client takes, defined with it.
+export type { ResolvedCredentials, StaticCredentials };
 
 export interface CredentialContext {
   readonly env: NodeJS.ProcessEnv;

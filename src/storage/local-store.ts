@@ -23,8 +23,8 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { multipartEtag } from './etag';
 import { metadataToWrite } from './private-marker';
+import { StoreError } from '../errors';
 import {
-  StoreError,
   type BucketPolicyState,
   type MultipartWrite,
   type ObjectHead,

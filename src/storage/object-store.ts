@@ -2,51 +2,20 @@
  * The storage contract every backend (S3, local folder) implements.
  *
  * Keys given to a store are relative to the store's own prefix; the store adds and strips it.
- * Every method either resolves or throws a {@link StoreError} whose `kind` says what went wrong,
- * so callers never look at provider-specific error shapes.
+ * Every method either resolves or throws a `StoreError` (from `../errors`) whose `kind` says what
+ * went wrong, so callers never look at provider-specific error shapes.
  */
 import type { Readable } from 'node:stream';
+import type { ObjectHead, ObjectInfo, ReadRange } from '../s3/bucket';
+import type { VisibilityMode } from '../s3/providers';
+import type { PublicAddress } from '../s3/public-address';
 import type { KeyRange } from './key-range';
-import type { PublicAddress } from './public-address';
+
+// Part of this contract, but defined with the wire code that answers them: the wire may not import storage.
+export type { ObjectHead, ObjectInfo, ReadRange, VisibilityMode };
 
 /** Who may read an object without credentials. */
 export type Visibility = 'public' | 'private';
-
-/** How a store gets the visibility of an object right. */
-export type VisibilityMode =
-  /** Send a canned ACL with the request that creates the object (Ceph, Linode, DigitalOcean, NooBaa). */
-  | 'acl'
-  /** Send no ACL; the bucket policy decides (AWS buckets with BucketOwnerEnforced). */
-  | 'policy'
-  /** Ask the store: ownership controls if it has them, else send ACLs and fall back on AccessControlListNotSupported. */
-  | 'detect';
-
-/** One entry of a listing. */
-export interface ObjectInfo {
-  /** Key relative to the store's prefix. */
-  readonly key: string;
-  readonly size: number;
-  /** The ETag without quotes, when the store has one. */
-  readonly etag?: string;
-  readonly lastModified?: Date;
-}
-
-/** What HEAD tells about one object. */
-export interface ObjectHead extends ObjectInfo {
-  /** User metadata, keys lower-cased, without the `x-amz-meta-` prefix. */
-  readonly metadata: Readonly<Record<string, string>>;
-  readonly contentType?: string;
-  readonly contentEncoding?: string;
-  readonly cacheControl?: string;
-  readonly contentDisposition?: string;
-}
-
-/** Which part of an object to read: from `start` (0-based) to the end. */
-export interface ReadRange {
-  readonly start: number;
-  /** Read only while the object's ETag is this one (an unquoted ETag as `head` gives it). */
-  readonly ifMatch?: string;
-}
 
 /** Everything that travels with the request that creates an object. */
 export interface WriteOptions {
@@ -186,46 +155,3 @@ export type BucketPolicyState =
   | { readonly kind: 'none' }
   | { readonly kind: 'document'; readonly text: string }
   | { readonly kind: 'unknown'; readonly reason: string };
-
-/** Why a store operation failed, independent of the provider. */
-export type StoreErrorKind =
-  | 'not-found'
-  | 'no-such-bucket'
-  | 'access-denied'
-  | 'no-credentials'
-  | 'acl-not-supported'
-  | 'bad-digest'
-  /** A condition on the object (If-Match) no longer holds: it was replaced. */
-  | 'changed'
-  | 'invalid-request'
-  /**
-   * The store holds something under that name that cannot be an object (a folder's file whose
-   * name is not valid UTF-8, a symbolic link, a FIFO); a listing that met one throws this after
-   * yielding the rest.
-   */
-  | 'uncarriable'
-  | 'unavailable'
-  /** The server answered with success but with something that cannot be read exactly (a malformed or inconsistent listing). */
-  | 'bad-answer'
-  | 'unknown';
-
-/** A failed store operation. `message` names the store and the key; it never holds a credential. */
-export class StoreError extends Error {
-  override readonly name = 'StoreError';
-  constructor(
-    readonly kind: StoreErrorKind,
-    message: string,
-    /** The provider's error code, such as `NoSuchBucket` or `SlowDown`, when there was one. */
-    readonly code?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-
-  /** True for kinds that are a user's configuration, not a passing fault. */
-  get isConfiguration(): boolean {
-    return (
-      this.kind === 'no-such-bucket' || this.kind === 'access-denied' || this.kind === 'no-credentials'
-    );
-  }
-}

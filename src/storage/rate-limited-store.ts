@@ -7,7 +7,7 @@
 import type { Readable } from 'node:stream';
 import type { KeyRange } from './key-range';
 import type { BucketPolicyState, MultipartWrite, ObjectHead, ObjectInfo, ObjectStore, ReadRange, VisibilityMode, WriteOptions } from './object-store';
-import type { PublicAddress } from './public-address';
+import type { PublicAddress } from '../s3/public-address';
 import type { RateLimiter } from './rate-limit';
 
 export class RateLimitedStore implements ObjectStore {

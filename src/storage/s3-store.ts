@@ -12,8 +12,8 @@ import { S3BucketAudit } from '../s3/bucket-audit';
 import type { AuditCapability } from './audit-capability';
 import type { ResolvedCredentials } from './credentials';
 import { isMd5Etag, multipartEtag } from './etag';
+import { StoreError } from '../errors';
 import {
-  StoreError,
   type BucketPolicyState,
   type MultipartWrite,
   type ObjectHead,
@@ -24,7 +24,7 @@ import {
   type WriteOptions,
 } from './object-store';
 import { metadataToWrite } from './private-marker';
-import type { PublicAddress } from './public-address';
+import type { PublicAddress } from '../s3/public-address';
 import type { S3StoreSpec } from './store-spec';
 
 export interface S3StoreOptions {

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { ByteBudget } from '../flow/byte-budget';
 import { isMd5Etag } from '../storage/etag';
-import { StoreError, type ObjectHead, type ObjectStore, type Visibility, type WriteOptions } from '../storage/object-store';
+import { StoreError } from '../errors';
+import type { ObjectHead, ObjectStore, Visibility, WriteOptions } from '../storage/object-store';
 
 export interface TransferOptions {
   readonly partSize: number;

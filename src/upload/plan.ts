@@ -1,6 +1,6 @@
 /**
- * Pure planning for `upload-image`: keys from a template, content-address checks, part sizes and
- * the decision of how many stores must succeed. No I/O here.
+ * Pure planning for `upload-image`: keys from a template, part sizes and the decision of how many
+ * stores must succeed. No I/O here.
  */
 import { ConfigurationError, quote } from '../config/configuration-error';
 
@@ -59,17 +59,6 @@ export function checkKey(key: string, from: string): void {
   }
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(key)) throw new ConfigurationError(`key ${quote(key)} from ${quote(from)} holds a control character`);
-}
-
-/**
- * The sha256 a content-addressed name promises: a run of exactly 64 hex digits in the object's
- * name. `undefined` when there is none; an error when there are two different ones.
- */
-export function sha256FromName(key: string): string | undefined {
-  const name = key.slice(key.lastIndexOf('/') + 1);
-  const found = new Set([...name.matchAll(/(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])/g)].map((m) => m[0].toLowerCase()));
-  if (found.size > 1) throw new ConfigurationError(`name ${quote(name)} holds ${found.size} different sha256 values; which one is the content's is ambiguous`);
-  return found.values().next().value;
 }
 
 /**

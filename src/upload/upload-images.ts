@@ -17,12 +17,14 @@ import { HashWorker, sharedBuffer } from './hash-worker';
 import { ConfigurationError, quote } from '../config/configuration-error';
 import { decideObjectVisibility, describeDecision, describeRule, type ObjectVisibilityDecision, type VisibilityRule } from '../acl/visibility';
 import { guardPrivateWrite } from '../acl/policy-guard';
+import { sha256FromName } from '../storage/content-address';
 import { isMd5Etag } from '../storage/etag';
 import { markedPrivate } from '../storage/private-marker';
 import { checkWritten, type AnonymousProbe } from '../operations/verify-visibility';
-import { StoreError, type MultipartWrite, type ObjectStore, type Visibility, type WriteOptions } from '../storage/object-store';
+import { StoreError } from '../errors';
+import type { MultipartWrite, ObjectStore, Visibility, WriteOptions } from '../storage/object-store';
 import type { SourceFile } from './files';
-import { choosePartSize, renderKey, requiredCount, sha256FromName, type KeyTemplate, type Requirement } from './plan';
+import { choosePartSize, renderKey, requiredCount, type KeyTemplate, type Requirement } from './plan';
 
 export interface UploadTarget {
   /** Label for results: the store spec's name. */

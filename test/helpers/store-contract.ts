@@ -3,7 +3,8 @@
  * tests and against a real S3 server (Ceph RGW) in integration tests.
  */
 import { createHash } from 'node:crypto';
-import { StoreError, type ObjectStore } from '../../src/storage/object-store';
+import { StoreError } from '../../src/errors';
+import type { ObjectStore } from '../../src/storage/object-store';
 import { multipartEtag } from '../../src/storage/etag';
 import type { KeyRange } from '../../src/storage/key-range';
 import { fixedShard } from '../../src/sync/shard';

@@ -8,8 +8,9 @@ import { parseLifecycleExpectations, parseSample, lifecycleRuleMeeting } from '.
 import { judgeObject, type BucketContext, type ObjectFacts } from '../../src/audit/object-check';
 import { severityOf } from '../../src/audit/findings';
 import type { AclGrant, AuditCapability, CannedAcl, Ownership } from '../../src/storage/audit-capability';
-import { StoreError, type BucketPolicyState, type ObjectInfo, type ObjectStore } from '../../src/storage/object-store';
-import type { PublicAddress } from '../../src/storage/public-address';
+import { StoreError } from '../../src/errors';
+import type { BucketPolicyState, ObjectInfo, ObjectStore } from '../../src/storage/object-store';
+import type { PublicAddress } from '../../src/storage/anonymous';
 import { ConfigurationError } from '../../src/config/configuration-error';
 
 const sev = (k: Parameters<typeof severityOf>[0]) => severityOf(k, 'warning');

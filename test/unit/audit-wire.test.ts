@@ -8,7 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { HttpResponse } from '@smithy/core/transport';
 import { S3Bucket } from '../../src/s3/bucket';
 import { S3BucketAudit } from '../../src/s3/bucket-audit';
-import { StoreError } from '../../src/storage/object-store';
+import { StoreError } from '../../src/errors';
 
 const NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
 const OWNER = '75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a';

@@ -13,7 +13,7 @@ import { createS3Client } from '../../src/s3/client';
 import { buildGet, buildList, buildPut, putAddress, type PutTarget, type SigningKeys } from '../../src/s3/fast-put';
 import { parseListPage } from '../../src/s3/list-page';
 import { PROVIDERS } from '../../src/s3/providers';
-import { StoreError } from '../../src/storage/object-store';
+import { StoreError } from '../../src/errors';
 
 /** SHA-256 and HMAC-SHA256 in the shape the SDK signer takes (neither sha256-js nor hash-node is installed). */
 class NodeSha256 {

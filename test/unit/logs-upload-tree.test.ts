@@ -8,7 +8,8 @@ import { Redactor } from '../../src/logs/redact';
 import { putObject, uploadTree, type UploadTreeOptions } from '../../src/logs/upload-tree';
 import { walkTree, type LogFile } from '../../src/logs/walk';
 import { LocalStore } from '../../src/storage/local-store';
-import { StoreError, type ObjectStore } from '../../src/storage/object-store';
+import { StoreError } from '../../src/errors';
+import type { ObjectStore } from '../../src/storage/object-store';
 
 const SECRET = 'sup3r-secret-token-value';
 

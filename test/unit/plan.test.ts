@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../../src/config/configuration-error';
-import { choosePartSize, GIB, MIB, parseKeyTemplate, parseRequirement, parseSize, renderKey, requiredCount, sha256FromName } from '../../src/upload/plan';
+import { sha256FromName } from '../../src/storage/content-address';
+import { choosePartSize, GIB, MIB, parseKeyTemplate, parseRequirement, parseSize, renderKey, requiredCount } from '../../src/upload/plan';
 
 const SHA = 'a'.repeat(64);
 

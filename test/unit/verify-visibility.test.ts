@@ -4,7 +4,7 @@
  */
 import { checkWritten, type AnonymousProbe } from '../../src/operations/verify-visibility';
 import type { ObjectStore } from '../../src/storage/object-store';
-import type { PublicAddress } from '../../src/storage/public-address';
+import type { PublicAddress } from '../../src/storage/anonymous';
 
 function fake(present: boolean | Error, address: boolean = true): ObjectStore {
   return {

@@ -6,8 +6,9 @@ import { STORE_ORDERS, type StoreOrder } from '../../download/sources';
 import type { Host } from '../../runtime/host';
 import { parseBoolean, parseChoice, parseInput, parseIntInRange } from '../../runtime/inputs';
 import { readStoreInputs } from '../../runtime/store-inputs';
+import { sha256FromName } from '../../storage/content-address';
 import type { StoreSpec } from '../../storage/store-spec';
-import { checkKey, sha256FromName } from '../../upload/plan';
+import { checkKey } from '../../upload/plan';
 
 export interface DownloadImageInputs {
   readonly key: string;

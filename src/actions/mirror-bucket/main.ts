@@ -2,14 +2,14 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { probeAnonymous } from '../../s3/anonymous';
+import { probeAnonymous } from '../../storage/anonymous';
 import { actionsCache, type FileCache } from '../../runtime/actions-cache';
 import type { Host } from '../../runtime/host';
 import { ActionFailure, type ActionContext } from '../../runtime/run-action';
 import type { Summary } from '../../runtime/summary';
 import type { ObjectStore } from '../../storage/object-store';
 import { openStore } from '../../storage/open-store';
-import { StoreError } from '../../storage/object-store';
+import { StoreError } from '../../errors';
 import { ConfigurationError, quote } from '../../config/configuration-error';
 import { RateLimiter } from '../../storage/rate-limit';
 import { RateLimitedStore } from '../../storage/rate-limited-store';

@@ -1,10 +1,10 @@
 /** `upload-image` glue: inputs -> stores -> engine -> outputs and summary. */
 import * as path from 'node:path';
 import { ConfigurationError } from '../../config/configuration-error';
-import { probeAnonymous } from '../../s3/anonymous';
+import { probeAnonymous } from '../../storage/anonymous';
 import { ActionFailure, type ActionContext } from '../../runtime/run-action';
 import { Progress } from '../../runtime/progress';
-import { StoreError } from '../../storage/object-store';
+import { StoreError } from '../../errors';
 import { openStore } from '../../storage/open-store';
 import { expandFiles } from '../../upload/files';
 import { hashFile, readChunks } from '../../upload/file-chunks';
