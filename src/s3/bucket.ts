@@ -123,27 +123,31 @@ export class S3Bucket {
         throw toStoreError(e, what);
       }
     };
-    let next: Promise<ListPage> | undefined = page(undefined);
+    // A page asked for ahead may fail while the caller still works on the one before, with nobody
+    // awaiting it yet: marked handled at once, or Node would end the process on an unhandled
+    // rejection, without the run's error message. The caller still gets the failure when it
+    // reaches that page (and nobody does if it stops first).
+    const ahead = (token: string | undefined): Promise<ListPage> => {
+      const p = page(token);
+      p.catch(() => undefined);
+      return p;
+    };
+    let next: Promise<ListPage> | undefined = ahead(undefined);
     let last = startAfter;
-    try {
-      while (next) {
-        const r: ListPage = await next;
-        const token = r.nextContinuationToken;
-        next = token === undefined ? undefined : page(token);
-        const out: ObjectInfo[] = [];
-        for (const o of r.contents) {
-          if (!o.key.startsWith(prefix)) throw new StoreError('bad-answer', `${what}: answered key ${JSON.stringify(o.key)}, which is outside the prefix asked for`, 'BadAnswer');
-          if (last !== undefined && compareKeys(o.key, last) <= 0) {
-            throw new StoreError('bad-answer', `${what}: answered key ${JSON.stringify(o.key)} after ${JSON.stringify(last)}, out of order`, 'BadAnswer');
-          }
-          last = o.key;
-          out.push({ key: o.key, size: o.size, etag: unquote(o.etag), lastModified: o.lastModified });
+    while (next) {
+      const r: ListPage = await next;
+      const token = r.nextContinuationToken;
+      next = token === undefined ? undefined : ahead(token);
+      const out: ObjectInfo[] = [];
+      for (const o of r.contents) {
+        if (!o.key.startsWith(prefix)) throw new StoreError('bad-answer', `${what}: answered key ${JSON.stringify(o.key)}, which is outside the prefix asked for`, 'BadAnswer');
+        if (last !== undefined && compareKeys(o.key, last) <= 0) {
+          throw new StoreError('bad-answer', `${what}: answered key ${JSON.stringify(o.key)} after ${JSON.stringify(last)}, out of order`, 'BadAnswer');
         }
-        yield out;
+        last = o.key;
+        out.push({ key: o.key, size: o.size, etag: unquote(o.etag), lastModified: o.lastModified });
       }
-    } finally {
-      // A caller that stops early leaves at most one request in flight; its failure is nobody's.
-      next?.catch(() => undefined);
+      yield out;
     }
   }
 
@@ -173,7 +177,14 @@ export class S3Bucket {
       }) as never,
       { relation: 'after', toMiddleware: 'deserializerMiddleware', name: 'ciStoresRawListing' },
     );
-    await this.client.send(command);
+    try {
+      await this.client.send(command);
+    } catch (e) {
+      // A success status with a body the SDK could not read: the strict reader says what is wrong
+      // with it, so both paths fail alike (the SDK's own error stands if it reads the body fine).
+      if (body !== undefined) parseListPage(body);
+      throw e;
+    }
     if (body === undefined) throw new ListPageError('no body');
     return parseListPage(body);
   }

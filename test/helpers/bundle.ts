@@ -9,6 +9,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO } from './rgw';
 
+/** Watches every bundle run for a crash: see crash-monitor.js (which writes this marker). */
+const CRASH_MONITOR = path.join(__dirname, 'crash-monitor.js');
+const CRASH_MARKER = '[crash-monitor]';
+
 /** The Node 24 binary from the `node` package in devDependencies. */
 export const NODE24 = path.join(REPO, 'node_modules', 'node', 'bin', 'node');
 
@@ -65,7 +69,7 @@ export async function runBundle(action: string, inputs: Record<string, string>, 
   };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE24, [path.join(REPO, 'dist', action, 'index.js')], { env, cwd: o.cwd ?? dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE24, ['--require', CRASH_MONITOR, path.join(REPO, 'dist', action, 'index.js')], { env, cwd: o.cwd ?? dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -73,6 +77,12 @@ export async function runBundle(action: string, inputs: Record<string, string>, 
     child.on('error', reject);
     o.onSpawn?.(child);
     child.on('close', (code, signal) => {
+      // A crash (an uncaught exception or unhandled rejection) fails every test, whatever it checks.
+      const crash = stderr.indexOf(CRASH_MARKER);
+      if (crash >= 0) {
+        reject(new Error(`dist/${action} crashed instead of failing with its error message:\n${stderr.slice(crash, crash + 3000)}`));
+        return;
+      }
       resolve({
         code,
         signal,

@@ -202,6 +202,30 @@ describe('answers from a server playing S3', () => {
       process.env = saved;
     }
   });
+
+  test.each([['lean'], ['sdk']] as const)('%s: a page that fails while the caller still works on the one before fails the listing, never as an unhandled rejection', async (wire) => {
+    const page = (n: number, truncated: boolean) =>
+      '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><EncodingType>url</EncodingType><Name>b</Name><KeyCount>1</KeyCount>' +
+      `<IsTruncated>${truncated}</IsTruncated><Contents><Key>k${n}</Key><Size>1</Size></Contents>${truncated ? '<NextContinuationToken>t</NextContinuationToken>' : ''}</ListBucketResult>`;
+    // The second page is asked for ahead, and is cut short: it fails at once.
+    reply = (_r, n) => ({ status: 200, headers: { 'content-type': 'application/xml' }, body: n === 1 ? page(1, true) : page(2, false).slice(0, 120) });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const client = createS3Client({ provider: 'generic', endpoint, region: 'us-east-1', credentials: KEYS, maxSockets: 4, wire });
+    try {
+      const pages = new S3Bucket(client, 'b', 's3://b at test').listPages('');
+      expect((await pages.next()).value.map((o: { key: string }) => o.key)).toEqual(['k1']);
+      // The caller is busy with the first page until the second has failed.
+      while (seen.length < 2) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 100));
+      await expect(pages.next()).rejects.toMatchObject({ kind: 'bad-answer' });
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      client.destroy();
+    }
+  });
 });
 
 describe('lean GET: the same Authorization as @smithy/signature-v4', () => {
