@@ -6,6 +6,9 @@
  * segment (so `#`, `?`, `%`, `+` and `:` cannot change what the link means), and that URL, like
  * every name shown, is then HTML-escaped for the page.
  */
+import { formatSize } from '../config/size';
+import { encodeKey } from '../storage/anonymous';
+import { compareKeys } from '../storage/key-range';
 
 /** One file the page lists, by its path relative to the page. */
 export interface IndexEntry {
@@ -41,29 +44,7 @@ export function escapeHtml(text: string): string {
  * never be read as a URL scheme.
  */
 export function relativeHref(path: string): string {
-  const encoded = path
-    .split('/')
-    .map((s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
-    .join('/');
-  return `./${encoded}`;
-}
-
-/** A size as people read it: `812 B`, `4.0 KiB`, `1.2 MiB`. */
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
-
-/** Compares paths in UTF-8 byte order, the order S3 lists keys in. */
-export function compareKeys(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return `./${encodeKey(path)}`;
 }
 
 /** Renders the page. Entries are listed in key order; the total is shown. */

@@ -3,7 +3,7 @@
  * hidden marker it starts with, so it is updated in place and never duplicated) and the commit
  * status description. Pure: the API calls are in `runtime/github-api.ts`.
  */
-import { formatSize } from './index-page';
+import { formatSize } from '../config/size';
 
 /** Counts shown in the comment and the status. */
 export interface LinkCounts {

@@ -3,7 +3,7 @@
  * once every `intervalMs` (and once at the end), so thousands of small files make a handful of
  * lines rather than thousands.
  */
-import { formatSize } from './index-page';
+import { formatSize } from '../config/size';
 
 export class TreeProgress {
   private files = 0;

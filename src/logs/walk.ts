@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { ConfigurationError, quote } from '../config/configuration-error';
-import { compareKeys } from './index-page';
+import { compareKeys } from '../storage/key-range';
 
 /** A file to upload. */
 export interface LogFile {

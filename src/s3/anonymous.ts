@@ -27,16 +27,18 @@ const agents = {
   'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }),
 };
 
+/** Percent-encodes every byte of `text` but RFC 3986's unreserved characters: A-Z a-z 0-9 - _ . ~ */
+export function encodeRfc3986(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
 /**
  * Encodes a key for a URL path as the AWS SDK does: every byte but unreserved characters and '/'.
  * `.` is unreserved, so dot segments stay as they are: S3 takes the path literally, and so must
  * whatever sends it (`http.request` with a `path`, never `new URL()`).
  */
 export function encodeKey(key: string): string {
-  return key
-    .split('/')
-    .map((s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
-    .join('/');
+  return key.split('/').map(encodeRfc3986).join('/');
 }
 
 // Bucket names the SDK addresses as a virtual host on AWS over TLS: one DNS label, lower case.

@@ -13,7 +13,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as zlib from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { encodeKey } from './anonymous';
+import { encodeKey, encodeRfc3986 } from './anonymous';
 import type { ObjectHeaders } from './bucket';
 import { clientWiring, type ClientWiring } from './client';
 import { parseListPage, type ListPage } from './list-page';
@@ -164,7 +164,7 @@ export function buildGet(target: PutTarget, bucket: string, key: string, keys: S
 
 /** Encodes a query name or value as SigV4 wants it: every byte but A-Z a-z 0-9 - _ . ~. */
 export function encodeQueryPart(v: string): string {
-  return encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeRfc3986(v);
 }
 
 /** What one ListObjectsV2 page asks for. */

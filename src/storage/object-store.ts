@@ -13,6 +13,7 @@ import type { KeyRange } from './key-range';
 
 // Part of this contract, but defined with the wire code that answers them: the wire may not import storage.
 export type { ObjectHead, ObjectInfo, ReadRange, VisibilityMode };
+export { MAX_OBJECT, MAX_PART, MAX_PARTS, MIN_PART } from '../s3/limits';
 
 /** Who may read an object without credentials. */
 export type Visibility = 'public' | 'private';

@@ -3,14 +3,9 @@
  * stores must succeed. No I/O here.
  */
 import { ConfigurationError, quote } from '../config/configuration-error';
-
-export const MIB = 1024 * 1024;
-export const GIB = 1024 * MIB;
-/** S3's limits on multipart uploads. */
-export const MIN_PART = 5 * MIB;
-export const MAX_PART = 5 * GIB;
-export const MAX_PARTS = 10_000;
-export const MAX_OBJECT = 5 * 1024 * GIB;
+import { MIB } from '../config/size';
+import { MAX_OBJECT, MAX_PARTS } from '../storage/object-store';
+import { checkKey } from '../storage/key-check';
 
 const PLACEHOLDERS = ['name', 'stem', 'ext', 'sha256'] as const;
 type Placeholder = (typeof PLACEHOLDERS)[number];
@@ -49,18 +44,6 @@ export function renderKey(template: KeyTemplate, fileName: string, sha256?: stri
   return key;
 }
 
-/** Refuses keys that would escape a prefix or that S3 and file stores treat differently. */
-export function checkKey(key: string, from: string): void {
-  const bytes = Buffer.byteLength(key);
-  if (key === '' || bytes > 1024) throw new ConfigurationError(`key ${quote(key)} from ${quote(from)} must be 1 to 1024 bytes`);
-  if (key.startsWith('/')) throw new ConfigurationError(`key ${quote(key)} from ${quote(from)} must not start with '/'`);
-  if (key.split('/').some((s) => s === '' || s === '.' || s === '..')) {
-    throw new ConfigurationError(`key ${quote(key)} from ${quote(from)} has an empty, '.' or '..' segment`);
-  }
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(key)) throw new ConfigurationError(`key ${quote(key)} from ${quote(from)} holds a control character`);
-}
-
 /**
  * Part size for a file: the requested size (default 32 MiB), grown in whole MiB so that no file
  * needs more than 10,000 parts. Returns `undefined` when the file fits one PUT of at most one part.
@@ -91,13 +74,4 @@ export function parseRequirement(text: string, storeCount: number): Requirement 
 /** The number of stores a requirement asks for. */
 export function requiredCount(r: Requirement, storeCount: number): number {
   return r.kind === 'all' ? storeCount : r.kind === 'any' ? 1 : r.count;
-}
-
-/** Parses sizes such as `64MiB`, `1GiB`, `8388608`. */
-export function parseSize(text: string): number {
-  const m = /^(\d+)\s*(B|KiB|MiB|GiB|K|M|G|KB|MB|GB)?$/i.exec(text.trim());
-  if (!m) throw new ConfigurationError(`${quote(text)} is not a size; allowed: a number of bytes or a number with KiB, MiB or GiB`);
-  const unit = (m[2] ?? 'B').toLowerCase();
-  const factor = unit.startsWith('g') ? GIB : unit.startsWith('m') ? MIB : unit.startsWith('k') ? 1024 : 1;
-  return Number(m[1]) * factor;
 }

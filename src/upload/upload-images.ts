@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import { HashWorker, sharedBuffer } from './hash-worker';
 import { ConfigurationError, quote } from '../config/configuration-error';
+import { fmtBytes } from '../config/size';
 import { decideObjectVisibility, describeDecision, describeRule, type ObjectVisibilityDecision, type VisibilityRule } from '../acl/visibility';
 import { guardPrivateWrite } from '../acl/policy-guard';
 import { sha256FromName } from '../storage/content-address';
@@ -467,11 +468,4 @@ function fail(r: StoreResult, e: unknown, events: UploadEvents, store: string, k
   r.outcome = 'failed';
   r.reason = e instanceof StoreError ? e.message : e instanceof Error ? e.message : String(e);
   events.warning(`${store}: ${key}: ${r.reason}`);
-}
-
-export function fmtBytes(n: number): string {
-  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(2)} GiB`;
-  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${n} B`;
 }

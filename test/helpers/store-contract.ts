@@ -7,7 +7,7 @@ import { StoreError } from '../../src/errors';
 import type { ObjectStore } from '../../src/storage/object-store';
 import { multipartEtag } from '../../src/storage/etag';
 import type { KeyRange } from '../../src/storage/key-range';
-import { fixedShard } from '../../src/sync/shard';
+import { fixedShard } from '../../src/storage/key-range';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest();
 const sha = (b: Buffer) => createHash('sha256').update(b).digest();

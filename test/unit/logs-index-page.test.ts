@@ -1,4 +1,6 @@
-import { compareKeys, escapeHtml, formatSize, relativeHref, renderIndex } from '../../src/logs/index-page';
+import { formatSize } from '../../src/config/size';
+import { escapeHtml, relativeHref, renderIndex } from '../../src/logs/index-page';
+import { compareKeys } from '../../src/storage/key-range';
 
 describe('index page', () => {
   test('HTML escaping covers text and both kinds of attribute quotes', () => {

@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../../src/config/configuration-error';
 import { sha256FromName } from '../../src/storage/content-address';
-import { choosePartSize, GIB, MIB, parseKeyTemplate, parseRequirement, parseSize, renderKey, requiredCount } from '../../src/upload/plan';
+import { GIB, MIB, parseSize } from '../../src/config/size';
+import { choosePartSize, parseKeyTemplate, parseRequirement, renderKey, requiredCount } from '../../src/upload/plan';
 
 const SHA = 'a'.repeat(64);
 

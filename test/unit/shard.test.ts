@@ -1,5 +1,5 @@
-import { compareKeys, inRange, listStartAfter } from '../../src/storage/key-range';
-import { fixedShard, parseShard, shardToJson, ShardPlanner, MAX_SHARDS } from '../../src/sync/shard';
+import { compareKeys, fixedShard, inRange, listStartAfter, MAX_SHARDS, parseShard, shardToJson } from '../../src/storage/key-range';
+import { ShardPlanner } from '../../src/sync/shard';
 import { ConfigurationError } from '../../src/config/configuration-error';
 
 const utf8 = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));

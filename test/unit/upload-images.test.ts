@@ -8,7 +8,8 @@ import { StoreError } from '../../src/errors';
 import type { MultipartWrite, ObjectStore } from '../../src/storage/object-store';
 import { expandFiles } from '../../src/upload/files';
 import { hashFile, readChunks } from '../../src/upload/file-chunks';
-import { MIB, parseKeyTemplate, parseRequirement } from '../../src/upload/plan';
+import { MIB } from '../../src/config/size';
+import { parseKeyTemplate, parseRequirement } from '../../src/upload/plan';
 import { ContentMismatchError, uploadImages, type UploadImagesOptions, type UploadTarget } from '../../src/upload/upload-images';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'upload-'));

@@ -15,7 +15,7 @@ import type { Host } from '../../runtime/host';
 import { parseBoolean, parseChoice, parseInput, parseIntInRange, parseRate, parseReportPath } from '../../runtime/inputs';
 import { readStoreInputs } from '../../runtime/store-inputs';
 import type { StoreSpec } from '../../storage/store-spec';
-import { parseShard, type Shard } from '../../sync/shard';
+import { parseShard, type Shard } from '../../storage/key-range';
 
 export interface AuditAclInputs {
   readonly stores: readonly StoreSpec[];

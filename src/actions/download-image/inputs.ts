@@ -8,7 +8,7 @@ import { parseBoolean, parseChoice, parseInput, parseIntInRange } from '../../ru
 import { readStoreInputs } from '../../runtime/store-inputs';
 import { sha256FromName } from '../../storage/content-address';
 import type { StoreSpec } from '../../storage/store-spec';
-import { checkKey } from '../../upload/plan';
+import { checkKey } from '../../storage/key-check';
 
 export interface DownloadImageInputs {
   readonly key: string;

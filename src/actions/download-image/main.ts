@@ -3,7 +3,7 @@ import { downloadImage, DownloadFailedError, type DownloadResult, type StoreAtte
 import { ActionFailure, type ActionContext } from '../../runtime/run-action';
 import { Progress } from '../../runtime/progress';
 import { openStore } from '../../storage/open-store';
-import { fmtBytes } from '../../upload/upload-images';
+import { fmtBytes } from '../../config/size';
 import { readDownloadImageInputs, type DownloadImageInputs } from './inputs';
 
 /** Raised when no store could serve a verified copy of the object. */

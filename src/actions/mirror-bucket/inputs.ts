@@ -7,8 +7,9 @@ import type { Host } from '../../runtime/host';
 import { lines, parseBoolean, parseChoice, parseInput, parseIntInRange, parseRate, parseReportPath } from '../../runtime/inputs';
 import { readStoreInput } from '../../runtime/store-inputs';
 import type { StoreSpec } from '../../storage/store-spec';
-import { MAX_SHARDS, parseShard, type Shard } from '../../sync/shard';
-import { MIN_PART, MAX_PART, parseSize } from '../../upload/plan';
+import { parseSize } from '../../config/size';
+import { MAX_SHARDS, parseShard, type Shard } from '../../storage/key-range';
+import { MIN_PART, MAX_PART } from '../../storage/object-store';
 
 export type MirrorActionMode = 'copy' | 'sync' | 'check' | 'plan-shards';
 

@@ -15,8 +15,9 @@ import { RateLimiter } from '../../storage/rate-limit';
 import { RateLimitedStore } from '../../storage/rate-limited-store';
 import { ManifestReader, ManifestWriter, type ManifestIdentity } from '../../sync/manifest';
 import { mirror, type Mark, type MirrorReport } from '../../sync/mirror';
-import { ShardPlanner, shardToJson, type Shard } from '../../sync/shard';
-import { fmtBytes } from '../../upload/upload-images';
+import { shardToJson, type Shard } from '../../storage/key-range';
+import { ShardPlanner } from '../../sync/shard';
+import { fmtBytes } from '../../config/size';
 import { readMirrorBucketInputs, type MirrorBucketInputs } from './inputs';
 
 /** Raised when the stores do not agree (check mode) or some objects failed. */

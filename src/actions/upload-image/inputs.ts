@@ -5,7 +5,9 @@ import type { Host } from '../../runtime/host';
 import { lines, parseBoolean, parseInput, parseIntInRange, requiredInput } from '../../runtime/inputs';
 import { readStoreInputs } from '../../runtime/store-inputs';
 import type { StoreSpec } from '../../storage/store-spec';
-import { MAX_PART, MIN_PART, parseKeyTemplate, parseRequirement, parseSize, type KeyTemplate, type Requirement } from '../../upload/plan';
+import { parseSize } from '../../config/size';
+import { MAX_PART, MIN_PART } from '../../storage/object-store';
+import { parseKeyTemplate, parseRequirement, type KeyTemplate, type Requirement } from '../../upload/plan';
 import { quote } from '../../config/configuration-error';
 
 export interface UploadImageInputs {

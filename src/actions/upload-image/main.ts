@@ -9,7 +9,8 @@ import { openStore } from '../../storage/open-store';
 import { expandFiles } from '../../upload/files';
 import { hashFile, readChunks } from '../../upload/file-chunks';
 import { requiredCount } from '../../upload/plan';
-import { fmtBytes, uploadImages, type UploadReport, type UploadTarget } from '../../upload/upload-images';
+import { fmtBytes } from '../../config/size';
+import { uploadImages, type UploadReport, type UploadTarget } from '../../upload/upload-images';
 import { readUploadImageInputs, type UploadImageInputs } from './inputs';
 
 /** Raised when files did not reach enough stores, or a private object is exposed. */

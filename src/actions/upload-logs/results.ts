@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CommentGrant } from '../../logs/authorize';
-import { formatSize } from '../../logs/index-page';
+import { formatSize } from '../../config/size';
 import type { RunContext } from '../../logs/run-context';
 import type { TreeReport } from '../../logs/upload-tree';
 import type { WalkResult } from '../../logs/walk';
