@@ -6,7 +6,7 @@
 import { isPrivateMarker, PRIVATE_MARKER } from '../s3/private-marker';
 import type { WriteOptions } from './object-store';
 
-export { isPrivateMarker, PRIVATE_MARKER };
+export { PRIVATE_MARKER };
 
 /** Whether an object's user metadata (keys lower-cased) holds the marker. */
 export function markedPrivate(metadata: Readonly<Record<string, string>> | undefined): boolean {

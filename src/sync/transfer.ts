@@ -80,7 +80,7 @@ export async function transfer(
   expectedSize: number,
   t: TransferOptions,
 ): Promise<Copied> {
-  const visibilityOf = (head: ObjectHead) => (typeof decide === 'function' ? decide(head) : Promise.resolve(decide));
+  const visibilityOf = typeof decide === 'function' ? decide : async () => decide;
   // Both the streamed multipart write and a provider-side multipart copy (over 5 GiB) start here.
   if (expectedSize > t.partSize) await t.beforeMultipart?.(destKey);
   const changed = (size: number) => new SourceMismatchError(`${key}: changed in the source while mirroring (${expectedSize} -> ${size} bytes); the next run copies it`);
