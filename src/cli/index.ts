@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * `ci-stores COMMAND [--INPUT VALUE ...]`: the actions outside GitHub Actions. Flags are the
- * action's inputs by the same names; a flag given twice adds a line (for `files`, `stores`).
- * Outputs go to stdout as `name=value` lines, logs and the summary to stderr.
+ * `ci-stores COMMAND [--INPUT VALUE ...]`: the actions outside GitHub Actions. Flags are exactly the
+ * inputs the action's action.yml declares, with its defaults; anything else is a usage error before
+ * anything runs. Outputs go to stdout as `name=value` lines, the log to stderr, the job summary only
+ * to the file named by `--summary-file`.
  */
 import { quote } from '../config/configuration-error';
 import { cliHost } from '../runtime/cli-host';
@@ -12,8 +13,11 @@ import { uploadImage } from '../actions/upload-image/main';
 import { uploadLogs } from '../actions/upload-logs/main';
 import { mirrorBucket } from '../actions/mirror-bucket/main';
 import { auditAcl } from '../actions/audit-acl/main';
+import { loadActionSpec, packageVersion, withDefaults, type ActionSpec } from './action-metadata';
+import { parseArgs, suggest, UsageError } from './args';
+import { commandHelp, usage } from './help';
 
-const COMMANDS: Record<string, { run: (ctx: ActionContext) => Promise<void>; about: string }> = {
+export const COMMANDS: Record<string, { run: (ctx: ActionContext) => Promise<void>; about: string }> = {
   'upload-image': { run: uploadImage, about: 'upload files to every store at once, per-file visibility, verified' },
   'upload-logs': { run: uploadLogs, about: 'publish a directory of logs under a templated prefix, browsable, linked back' },
   'mirror-bucket': { run: mirrorBucket, about: 'make one store hold what another holds: copy, sync or check' },
@@ -21,76 +25,62 @@ const COMMANDS: Record<string, { run: (ctx: ActionContext) => Promise<void>; abo
   'download-image': { run: downloadImageAction, about: 'fetch an image from the first store that has it, resumed, sha256-verified' },
 };
 
-const USAGE = `usage: ci-stores COMMAND [--INPUT VALUE ...] [--verbose] [--summary-file FILE]
-
-commands:
-${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(14)} ${c.about}`)
-  .join('\n')}
-
-Each --INPUT is the action input of the same name (see actions/COMMAND/action.yml);
-repeat a flag to give several lines, for example --stores URL1 --stores URL2.
-Examples:
-  ci-stores upload-image --files fedora-42.qcow2 \\
-    --stores "https://images.us-east-1.linodeobjects.com/ credentials=env:LINODE" \\
-    --stores "https://cockpit-images.s3.us-east-1.amazonaws.com/"
-  ci-stores download-image --object-key fedora-42.qcow2 --save-to images/ --order fastest \\
-    --stores "https://images.us-east-1.linodeobjects.com/ credentials=env:LINODE" \\
-    --stores "https://cockpit-images.s3.us-east-1.amazonaws.com/"
-`;
-
-/** Parses argv into a command and its inputs; exported for tests. */
-export function parseArgs(argv: readonly string[]): { command?: string; inputs: Map<string, string>; verbose: boolean; summaryFile?: string; help: boolean } {
-  const inputs = new Map<string, string>();
-  let command: string | undefined;
-  let verbose = false;
-  let summaryFile: string | undefined;
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') help = true;
-    else if (arg === '--verbose' || arg === '-v') verbose = true;
-    else if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const name = arg.slice(2, eq < 0 ? undefined : eq);
-      let value: string;
-      if (eq >= 0) value = arg.slice(eq + 1);
-      else {
-        const next = argv[i + 1];
-        if (next === undefined) throw new Error(`flag --${name} needs a value`);
-        value = next;
-        i++;
-      }
-      if (name === 'summary-file') summaryFile = value;
-      else inputs.set(name, inputs.has(name) ? `${inputs.get(name)}\n${value}` : value);
-    } else if (command === undefined) command = arg;
-    else throw new Error(`unexpected argument ${quote(arg)}; inputs are given as --NAME VALUE`);
-  }
-  return { command, inputs, verbose, summaryFile, help };
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
 }
 
-async function main(): Promise<void> {
+const USAGE = usage(Object.entries(COMMANDS).map(([name, c]) => ({ name, about: c.about })));
+
+/** Runs the CLI on argv; resolves to the exit status (0 done, 1 the run failed, 2 a usage error). */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const specs = new Map<string, ActionSpec>();
+  const spec = (command: string): ActionSpec | undefined => {
+    if (!(command in COMMANDS)) return undefined;
+    if (!specs.has(command)) specs.set(command, loadActionSpec(command));
+    return specs.get(command);
+  };
   let args;
   try {
-    args = parseArgs(process.argv.slice(2));
+    args = parseArgs(argv, (command) => spec(command)?.inputs.map((i) => i.name));
+    if (args.command !== undefined && !(args.command in COMMANDS)) {
+      throw new UsageError(`unknown command ${quote(args.command)}${suggest(args.command, Object.keys(COMMANDS), '')}`);
+    }
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n\n${USAGE}`);
-    process.exitCode = 2;
-    return;
+    if (!(e instanceof UsageError)) throw e;
+    const known = argv.find((a) => a in COMMANDS);
+    io.stderr(`ci-stores: ${e.message}\n${known ? `see ci-stores ${known} --help for its inputs` : 'see ci-stores --help for the commands'}\n`);
+    return 2;
   }
-  if (args.help || args.command === undefined) {
-    process.stdout.write(USAGE);
-    if (args.command === undefined && !args.help) process.exitCode = 2;
-    return;
+  if (args.version) {
+    io.stdout(`ci-stores ${packageVersion()}\n`);
+    return 0;
   }
-  const command = COMMANDS[args.command];
-  if (!command) {
-    process.stderr.write(`unknown command ${JSON.stringify(args.command)}\n\n${USAGE}`);
-    process.exitCode = 2;
-    return;
+  if (args.command === undefined) {
+    (args.help ? io.stdout : io.stderr)(USAGE);
+    return args.help ? 0 : 2;
   }
-  const host = cliHost({ inputs: args.inputs, verbose: args.verbose, summaryFile: args.summaryFile });
-  await runAction(args.command, command.run, host);
+  const action = spec(args.command)!;
+  if (args.help) {
+    io.stdout(commandHelp(action));
+    return 0;
+  }
+  const inputs = withDefaults(action, args.inputs);
+  const host = cliHost({ inputs, verbose: args.verbose, summaryFile: args.summaryFile, env: io.env, cwd: io.cwd, stdout: io.stdout, stderr: io.stderr });
+  await runAction(args.command, COMMANDS[args.command]!.run, host);
+  return host.failed ? 1 : 0;
 }
 
-if (require.main === module) void main();
+if (require.main === module) {
+  main(process.argv.slice(2), { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }).then(
+    (status) => {
+      process.exitCode = status;
+    },
+    (e: unknown) => {
+      process.stderr.write(`ci-stores: internal error (please report it): ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,6 +1,7 @@
 /**
  * The command-line host: inputs from flags (`--stores` is the input `stores`), logs to stderr with
- * every secret masked, outputs to stdout as `name=value` lines, the summary to stderr or a file.
+ * every secret masked, outputs to stdout as `name=value` lines, the summary (markdown, for a file
+ * or a page, not a terminal) only to the file the user names. A failure is said once, in the log.
  */
 import * as fs from 'node:fs';
 import type { Host } from './host';
@@ -12,12 +13,17 @@ export interface CliHostOptions {
   readonly summaryFile?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /** Where stdout and stderr text goes; the process's own streams by default. */
+  readonly stdout?: (text: string) => void;
+  readonly stderr?: (text: string) => void;
 }
 
 export function cliHost(o: CliHostOptions): Host & { outputs: Map<string, string>; failed: boolean } {
   const secrets: string[] = [];
   const mask = (text: string) => secrets.reduce((t, s) => t.split(s).join('***'), text);
-  const err = (line: string) => process.stderr.write(`${mask(line)}\n`);
+  const stdout = o.stdout ?? ((t: string) => void process.stdout.write(t));
+  const stderr = o.stderr ?? ((t: string) => void process.stderr.write(t));
+  const err = (line: string) => stderr(`${mask(line)}\n`);
   const outputs = new Map<string, string>();
   const host = {
     outputs,
@@ -25,7 +31,7 @@ export function cliHost(o: CliHostOptions): Host & { outputs: Map<string, string
     input: (name: string) => o.inputs.get(name) ?? '',
     setOutput: (name: string, value: string) => {
       outputs.set(name, value);
-      process.stdout.write(`${name}=${mask(value)}\n`);
+      stdout(`${name}=${mask(value)}\n`);
     },
     setSecret: (value: string) => {
       if (value.length >= 4 && !secrets.includes(value)) secrets.push(value);
@@ -43,11 +49,9 @@ export function cliHost(o: CliHostOptions): Host & { outputs: Map<string, string
     },
     writeSummary: async (md: string) => {
       if (o.summaryFile) fs.appendFileSync(o.summaryFile, mask(md));
-      else err(`\n${md}`);
     },
     fail: (m: string) => {
       host.failed = true;
-      process.exitCode = 1;
       err(`error: ${m}`);
     },
     env: o.env ?? process.env,

@@ -2,7 +2,7 @@
  * `upload-image` end to end: the ncc bundle under Node 24, run like a runner runs it, against two
  * real RGW clusters (the "old" and the "new" provider), then both stores inspected from outside.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -149,6 +149,28 @@ test('the CLI runs the same operation outside GitHub Actions', async () => {
   });
   expect(out).toContain('uploaded=1');
   expect(await anonymousStatus('new', bucket, 'rhel-10.qcow2')).toBe(403);
+});
+
+test('the CLI refuses a mistyped flag before anything runs: exit 2, nothing in the bucket', async () => {
+  const bucket = await newBucket('new', 'cli-typo');
+  made.push(['new', bucket]);
+  const ws = workspace({ 'fedora-42.qcow2': randomBytes(1024) });
+  const cli = (...flags: string[]) =>
+    spawnSync(NODE24, [path.join(REPO, 'dist/cli/index.js'), 'upload-image', '--files', 'fedora-42.qcow2', '--stores', `${rgw('new').endpoint}/${bucket} credentials=env:NEW`, ...flags], {
+      cwd: ws,
+      env: { PATH: process.env.PATH, ...credentialEnv() },
+      encoding: 'utf8',
+    });
+  const typo = cli('--dryrun', 'true');
+  expect(typo.status).toBe(2);
+  expect(typo.stderr).toContain('unknown flag --dryrun for upload-image; did you mean --dry-run?');
+  expect(typo.stdout).toBe('');
+  expect(await listKeys('new', bucket)).toEqual([]);
+  const dry = cli('--dry-run', 'true');
+  expect(dry.status).toBe(0);
+  expect(await listKeys('new', bucket)).toEqual([]);
+  expect(cli().status).toBe(0);
+  expect(await listKeys('new', bucket)).toEqual(['fedora-42.qcow2']);
 });
 
 describe('bad input: a clear error naming the input and value, and nothing written', () => {

@@ -1,6 +1,5 @@
 import { Progress } from '../../src/runtime/progress';
 import { Summary } from '../../src/runtime/summary';
-import { parseArgs } from '../../src/cli/index';
 
 describe('progress lines', () => {
   test('at most one per interval, always the last, with a rate per piece of work', () => {
@@ -36,19 +35,5 @@ describe('job summary', () => {
     const s = new Summary('big');
     s.table(['k'], Array.from({ length: 20000 }, (_, i) => [`${'x'.repeat(80)}${i}`]), 20000);
     expect(Buffer.byteLength(s.render())).toBeLessThan(1024 * 1024);
-  });
-});
-
-describe('CLI arguments', () => {
-  test('flags are inputs; a repeated flag adds a line', () => {
-    const a = parseArgs(['upload-image', '--files', 'a.qcow2', '--stores=s3://one', '--stores', 's3://two', '--verbose']);
-    expect(a.command).toBe('upload-image');
-    expect(a.verbose).toBe(true);
-    expect(a.inputs.get('stores')).toBe('s3://one\ns3://two');
-    expect(a.inputs.get('files')).toBe('a.qcow2');
-  });
-  test('a flag without a value and a stray argument are errors', () => {
-    expect(() => parseArgs(['upload-image', '--files'])).toThrow(/--files needs a value/);
-    expect(() => parseArgs(['upload-image', 'extra'])).toThrow(/unexpected argument "extra"/);
   });
 });
