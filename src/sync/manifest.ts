@@ -10,11 +10,12 @@
  */
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { once } from 'node:events';
-import * as readline from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { createHash } from 'node:crypto';
 import { createGunzip, createGzip } from 'node:zlib';
-import { compareKeys } from '../storage/key-range';
+import { compareKeys, inRange, type KeyRange, type Shard } from '../storage/key-range';
 
 export const MANIFEST_FORMAT = 'ci-stores-mirror-manifest/1';
 
@@ -29,6 +30,16 @@ export interface ManifestEntry {
 export interface ManifestIdentity {
   readonly source: string;
   readonly destination: string;
+}
+
+/**
+ * The Actions cache key (a prefix: each save appends its run) of a pair's manifest for one shard
+ * slot. The slot is I of N, not its key range: re-planned shards move their cuts whenever keys are
+ * added, and a slot must still find what it proved the night before.
+ */
+export function manifestCacheKey(identity: ManifestIdentity, shard: Pick<Shard, 'index' | 'count'>): string {
+  const pair = createHash('sha256').update(JSON.stringify([identity.source, identity.destination])).digest('hex').slice(0, 16);
+  return `ci-stores-mirror-${pair}-${shard.index}of${shard.count}-`;
 }
 
 /**
@@ -52,7 +63,7 @@ export class ManifestReader {
       return { reason: 'no manifest yet' };
     }
     const input = createReadStream(file).pipe(createGunzip());
-    const lines = readline.createInterface({ input, crlfDelay: Infinity })[Symbol.asyncIterator]();
+    const lines = splitLines(input)[Symbol.asyncIterator]();
     let header: unknown;
     try {
       const first = await lines.next();
@@ -73,25 +84,66 @@ export class ManifestReader {
     return { reader: new ManifestReader(lines) };
   }
 
-  /** The entry for `key`, if the manifest has one. Keys must be asked for in ascending order. */
-  async lookup(key: string): Promise<ManifestEntry | undefined> {
+  /**
+   * The entry for `key`, if the manifest has one. Keys must be asked for in ascending order; the
+   * mirror asks for many at once (one per pair in flight), so each lookup waits for the one before
+   * it: two reading the file together would each take lines the other needed.
+   */
+  lookup(key: string): Promise<ManifestEntry | undefined> {
+    const found = this.queue.then(() => this.lookupNext(key));
+    this.queue = found.catch(() => undefined);
+    return found;
+  }
+
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private async lookupNext(key: string): Promise<ManifestEntry | undefined> {
     for (;;) {
-      if (this.pending) {
-        const order = compareKeys(this.pending.key, key);
-        if (order === 0) return this.pending;
-        if (order > 0) return undefined;
-        this.pending = undefined;
-      }
-      if (this.done) return undefined;
-      const r = await this.lines.next();
-      if (r.done) {
-        this.done = true;
-        return undefined;
-      }
-      // A damaged line is skipped: that key is compared the slow way.
-      this.pending = parseLine(r.value);
+      const next = await this.peek();
+      if (next === undefined) return undefined;
+      const order = compareKeys(next.key, key);
+      if (order === 0) return next;
+      if (order > 0) return undefined;
+      this.pending = undefined;
     }
   }
+
+  /** The next entry in file order, without taking it; undefined at the end. */
+  async peek(): Promise<ManifestEntry | undefined> {
+    while (this.pending === undefined && !this.done) {
+      const r = await this.lines.next();
+      if (r.done) this.done = true;
+      // A damaged line is skipped: that key is compared the slow way.
+      else this.pending = parseLine(r.value);
+    }
+    return this.pending;
+  }
+
+  /** Takes the entry `peek` gave. */
+  take(): void {
+    this.pending = undefined;
+  }
+}
+
+/**
+ * The lines of a stream, split at "\n" only. (readline also splits at U+2028 and U+2029, which S3
+ * keys may hold: a key with one was cut in two, and the second half could read as another key.)
+ */
+async function* splitLines(input: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  for await (const chunk of input) {
+    const parts = (rest + decoder.write(chunk)).split('\n');
+    rest = parts.pop()!;
+    yield* parts;
+  }
+  rest += decoder.end();
+  if (rest !== '') yield rest;
+}
+
+/** A key as JSON with U+2028 and U+2029 escaped too, so any line reader sees one line per entry. */
+function jsonKey(key: string): string {
+  return JSON.stringify(key).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
 function parseLine(line: string): ManifestEntry | undefined {
@@ -110,19 +162,31 @@ function parseLine(line: string): ManifestEntry | undefined {
 /**
  * Writes a manifest: entries must be added in ascending key order. Written to a temporary file and
  * renamed into place by `close`, so a run that dies leaves the previous manifest intact.
+ *
+ * A run over one shard's key range (`keepOutside`) proves only the keys in that range: the entries
+ * the file already holds for keys outside it are carried over unchanged, in order, so a manifest
+ * shared by several shards, or kept by a slot whose range moves, forgets nothing it proved. An
+ * entry only ever proves a pair whose listings still show the ETags and size it recorded.
  */
 export class ManifestWriter {
   private readonly out = new PassThrough();
   private readonly done: Promise<void>;
   private last?: string;
   private count = 0;
+  private carried = 0;
   /** Lines not yet handed to gzip: written in chunks, not a line at a time. */
   private pending = '';
+  /** The manifest this one replaces, read for its entries outside `keepOutside`. */
+  private readonly previous?: Promise<ManifestReader | undefined>;
 
   constructor(
     private readonly file: string,
     identity: ManifestIdentity,
+    private readonly keepOutside: KeyRange = {},
   ) {
+    if (keepOutside.from !== undefined || keepOutside.to !== undefined) {
+      this.previous = ManifestReader.open(file, identity).then((o) => o.reader);
+    }
     this.done = pipeline(this.out, createGzip({ level: 6 }), createWriteStream(`${file}.tmp`));
     this.out.write(`${JSON.stringify({ format: MANIFEST_FORMAT, ...identity })}\n`);
   }
@@ -130,9 +194,28 @@ export class ManifestWriter {
   /** Adds an entry; waits when the file falls behind, so memory stays flat. */
   async add(e: ManifestEntry): Promise<void> {
     if (this.last !== undefined && compareKeys(e.key, this.last) <= 0) throw new Error(`manifest entries out of order: ${JSON.stringify(e.key)}`);
+    await this.carryBefore(e.key);
+    await this.write(e);
+  }
+
+  /** Writes the previous manifest's entries outside the range with keys before `key` (all of them when undefined). */
+  private async carryBefore(key: string | undefined): Promise<void> {
+    const previous = await this.previous;
+    if (!previous) return;
+    for (let e = await previous.peek(); e !== undefined; e = await previous.peek()) {
+      if (key !== undefined && compareKeys(e.key, key) >= 0) return;
+      previous.take();
+      // Inside the range, this run's view replaces the old one; a line out of order is dropped.
+      if (inRange(e.key, this.keepOutside) || (this.last !== undefined && compareKeys(e.key, this.last) <= 0)) continue;
+      this.carried++;
+      await this.write(e);
+    }
+  }
+
+  private async write(e: ManifestEntry): Promise<void> {
     this.last = e.key;
     this.count++;
-    this.pending += `${JSON.stringify(e.key)}\t${e.sourceEtag}\t${e.size}\t${e.destinationEtag}\n`;
+    this.pending += `${jsonKey(e.key)}\t${e.sourceEtag}\t${e.size}\t${e.destinationEtag}\n`;
     if (this.pending.length >= 65_536) {
       const chunk = this.pending;
       this.pending = '';
@@ -140,12 +223,19 @@ export class ManifestWriter {
     }
   }
 
+  /** Entries in the file: recorded by this run, and carried over from outside its range. */
   get entries(): number {
     return this.count;
   }
 
+  /** Of `entries`, those carried over from the previous manifest. */
+  get carriedOver(): number {
+    return this.carried;
+  }
+
   /** Finishes the file and renames it into place. */
   async close(): Promise<void> {
+    await this.carryBefore(undefined);
     this.out.end(this.pending);
     this.pending = '';
     await this.done;

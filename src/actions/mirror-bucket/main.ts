@@ -1,5 +1,4 @@
 /** `mirror-bucket` glue: inputs -> stores -> manifest -> engine -> report, outputs and summary. */
-import { createHash } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { probeAnonymous } from '../../storage/anonymous';
@@ -13,7 +12,7 @@ import { StoreError } from '../../errors';
 import { ConfigurationError, quote } from '../../config/configuration-error';
 import { RateLimiter } from '../../storage/rate-limit';
 import { RateLimitedStore } from '../../storage/rate-limited-store';
-import { ManifestReader, ManifestWriter, type ManifestIdentity } from '../../sync/manifest';
+import { manifestCacheKey, ManifestReader, ManifestWriter, type ManifestIdentity } from '../../sync/manifest';
 import { mirror, type Mark, type MirrorReport } from '../../sync/mirror';
 import { shardToJson, type Shard } from '../../storage/key-range';
 import { ShardPlanner } from '../../sync/shard';
@@ -99,7 +98,7 @@ async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onI
   const identity: ManifestIdentity = { source: source.display, destination: destination.display };
   const manifest = await host.group('Manifest of verified copies', () => openManifest(host, inputs, identity));
   const writes = !inputs.dryRun;
-  const writer = manifest.file && writes ? new ManifestWriter(manifest.file, identity) : undefined;
+  const writer = manifest.file && writes ? new ManifestWriter(manifest.file, identity, inputs.shard.range) : undefined;
 
   await fs.mkdir(path.dirname(inputs.reportPath), { recursive: true });
   const reportFile = createWriteStream(inputs.reportPath);
@@ -166,7 +165,7 @@ async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onI
     if (report.listingError !== undefined || stopped) await writer.discard();
     else {
       await writer.close();
-      host.info(`manifest: ${writer.entries} verified pair(s) recorded`);
+      host.info(`manifest: ${writer.entries} verified pair(s) recorded${writer.carriedOver > 0 ? `, ${writer.carriedOver} of them outside this shard's range, kept from before` : ''}`);
       if (manifest.cache && manifest.cacheKey) {
         try {
           await manifest.cache.save(manifest.file!, `${manifest.cacheKey}${host.env.GITHUB_RUN_ID ?? Date.now()}-${host.env.GITHUB_RUN_ATTEMPT ?? '1'}`);
@@ -221,9 +220,8 @@ async function openManifest(host: Host, inputs: MirrorBucketInputs, identity: Ma
   let cache: FileCache | undefined;
   let cacheKey: string | undefined;
   if (m.kind === 'cache') {
-    const id = createHash('sha256').update(JSON.stringify([identity, inputs.shard.range])).digest('hex').slice(0, 16);
-    cacheKey = `ci-stores-mirror-${id}-`;
-    file = path.join(host.env.RUNNER_TEMP || host.cwd, `ci-stores-mirror-${id}.manifest.gz`);
+    cacheKey = manifestCacheKey(identity, inputs.shard);
+    file = path.join(host.env.RUNNER_TEMP || host.cwd, `${cacheKey.slice(0, -1)}.manifest.gz`);
     const available = await actionsCache(host);
     if (!available.cache) {
       host.warning(`manifest: ${available.reason}; going on without one (slower, not less exact)`);
