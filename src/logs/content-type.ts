@@ -1,16 +1,17 @@
 /**
  * Content-Type and Content-Encoding for log files, so that a browser shows them rather than
- * downloading them. The type comes from the name through `mime-types` (the maintained mime-db);
- * a name it does not know is looked at: no NUL byte in its first bytes means text. A `.gz` file
+ * downloading them. The type comes from the name (`typeByName`, shared with upload-image); a name
+ * it does not know is looked at: no NUL byte in its first bytes means text. A `.gz` file
  * whose inner name is browsable text is served as that text with `Content-Encoding: gzip` (the
  * browser unpacks it); other `.gz` files (archives, say) stay `application/gzip`, since a browser
  * would otherwise save them unpacked under a `.gz` name.
  */
-import * as mime from 'mime-types';
+import { isTextType, OCTET_STREAM, typeByName } from '../storage/content-type';
+
+export { isTextType };
 
 /** Every text type gets an explicit charset: logs are UTF-8, and a browser's guess is often not. */
 export const TEXT_PLAIN = 'text/plain; charset=utf-8';
-const OCTET_STREAM = 'application/octet-stream';
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 /** How many leading bytes decide whether a file of an unknown kind is text. */
 export const SNIFF_BYTES = 8192;
@@ -23,27 +24,6 @@ export interface ContentChoice {
   readonly text: boolean;
 }
 
-// Types without `text/` in front that are still text to a person and to a browser.
-const TEXTUAL = new Set([
-  'application/json',
-  'application/xml',
-  'application/javascript',
-  'application/x-sh',
-  'application/x-shellscript',
-  'application/yaml',
-  'application/x-yaml',
-  'application/toml',
-  'application/x-ndjson',
-  'application/jsonl',
-  'image/svg+xml',
-]);
-
-/** True for types whose content is text: `text/*`, JSON and XML flavours, scripts. */
-export function isTextType(type: string): boolean {
-  const bare = type.split(';')[0]!.trim().toLowerCase();
-  return bare.startsWith('text/') || TEXTUAL.has(bare) || /\+(json|xml)$/.test(bare);
-}
-
 /** True when `head` (the first bytes of a file) looks like text: no NUL byte. An empty file is text. */
 export function looksLikeText(head: Uint8Array): boolean {
   return !head.subarray(0, SNIFF_BYTES).includes(0);
@@ -52,12 +32,6 @@ export function looksLikeText(head: Uint8Array): boolean {
 /** True when `head` starts with gzip's magic bytes. */
 export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
-}
-
-/** A type with a charset when it is text (`text/plain; charset=utf-8`), bare otherwise. */
-function withCharset(type: string): string {
-  if (/;\s*charset=/i.test(type)) return type;
-  return isTextType(type) ? `${type}; charset=utf-8` : type;
 }
 
 /**
@@ -71,13 +45,13 @@ export function chooseContent(name: string, head: Uint8Array): ContentChoice {
     // make every browser fail on it. Serve the bytes as they are.
     if (!isGzip(head)) return { contentType: OCTET_STREAM, text: false };
     const inner = base.slice(0, -3);
-    const innerType = mime.lookup(inner);
+    const innerType = typeByName(inner);
     // No known inner extension (`journal.gz`, `messages.1.gz`): in a logs tree that is a log.
-    if (innerType === false) return { contentType: TEXT_PLAIN, contentEncoding: 'gzip', text: true };
-    if (isTextType(innerType)) return { contentType: withCharset(innerType), contentEncoding: 'gzip', text: true };
+    if (innerType === undefined) return { contentType: TEXT_PLAIN, contentEncoding: 'gzip', text: true };
+    if (isTextType(innerType)) return { contentType: innerType, contentEncoding: 'gzip', text: true };
     return { contentType: 'application/gzip', text: false };
   }
-  const type = mime.lookup(base);
-  if (type === false) return looksLikeText(head) ? { contentType: TEXT_PLAIN, text: true } : { contentType: OCTET_STREAM, text: false };
-  return { contentType: withCharset(type), text: isTextType(type) };
+  const type = typeByName(base);
+  if (type === undefined) return looksLikeText(head) ? { contentType: TEXT_PLAIN, text: true } : { contentType: OCTET_STREAM, text: false };
+  return { contentType: type, text: isTextType(type) };
 }

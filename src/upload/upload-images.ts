@@ -19,11 +19,12 @@ import { fmtBytes } from '../config/size';
 import { decideObjectVisibility, describeDecision, describeRule, type ObjectVisibilityDecision, type VisibilityRule } from '../acl/visibility';
 import { guardPrivateWrite } from '../acl/policy-guard';
 import { sha256FromName } from '../storage/content-address';
+import { contentTypeByName } from '../storage/content-type';
 import { isMd5Etag } from '../storage/etag';
 import { markedPrivate } from '../storage/private-marker';
 import { checkWritten, type AnonymousProbe } from '../operations/verify-visibility';
 import { StoreError } from '../errors';
-import type { MultipartWrite, ObjectStore, Visibility, WriteOptions } from '../storage/object-store';
+import type { MultipartWrite, ObjectHead, ObjectStore, Visibility, WriteOptions } from '../storage/object-store';
 import type { SourceFile } from './files';
 import { choosePartSize, renderKey, requiredCount, type KeyTemplate, type Requirement } from './plan';
 
@@ -52,7 +53,10 @@ export interface UploadImagesOptions {
   readonly partSize: number;
   /** Parts in flight (and in memory) at once. */
   readonly concurrency: number;
-  readonly contentType: string;
+  /** The Content-Type of every object; `undefined`: each file's type by name ({@link contentTypeByName}). */
+  readonly contentType?: string;
+  /** The Cache-Control of every object; `undefined`: none. */
+  readonly cacheControl?: string;
   readonly dryRun: boolean;
   readonly readChunks: (path: string, size: number, chunkSize: number, take?: () => Buffer) => AsyncIterable<Buffer>;
   /** The file's sha256 (hex) and the SHA-256 of each `partSize` piece, from one read. */
@@ -204,10 +208,12 @@ async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<File
   if (promised !== undefined && !multipart && sha256 !== promised) throw mismatch(sha256!);
   (result as { key: string }).key = key;
   result.sha256 = sha256;
-  events.info(`${file.name} -> ${key}: ${decision.visibilityReason}`);
+  const contentType = o.contentType ?? contentTypeByName(file.name);
+  events.info(`${file.name} -> ${key}: ${decision.visibilityReason}; Content-Type ${contentType}${o.cacheControl !== undefined ? `, Cache-Control ${o.cacheControl}` : ''}`);
 
   const writeOptions: WriteOptions = {
-    contentType: o.contentType,
+    contentType,
+    cacheControl: o.cacheControl,
     metadata: { sha256: sha256! },
     visibility: decision.visibility,
   };
@@ -230,12 +236,20 @@ async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<File
       if (multipart) await abortStale(target, key!, o.staleBefore!, events);
       try {
         const head = await target.store.head(key!);
-        // The same content written with the same visibility is kept; a copy whose private marker
-        // disagrees with this decision (a public copy of a private file, say) is written again.
+        // The same content written with the same visibility and headers is kept; a copy whose
+        // private marker disagrees with this decision (a public copy of a private file, say) is
+        // written again, and so is one served with other headers than asked for now.
         if (head && head.size === file.size && head.metadata.sha256 === sha256 && markedPrivate(head.metadata) === (decision.visibility === 'private')) {
-          r.outcome = 'skipped';
-          r.reason = 'already holds this sha256';
-          events.info(`${target.name}: ${key} already there with the same sha256, skipped`);
+          const differ = headerChanges(head, writeOptions);
+          if (differ === undefined) {
+            r.outcome = 'skipped';
+            r.reason = 'already holds this sha256';
+            events.info(`${target.name}: ${key} already there with the same sha256, skipped`);
+          } else {
+            r.reason = `written again: same sha256, but ${differ}`;
+            events.info(`${target.name}: ${key} already there with the same sha256, but ${differ}: written again`);
+            todo.push({ target, result: r });
+          }
         } else todo.push({ target, result: r });
       } catch (e) {
         fail(r, e, events, target.name, key!);
@@ -287,6 +301,10 @@ async function uploadOne(o: UploadImagesOptions, file: SourceFile): Promise<File
           events.warning(`${target.name}: ${key}: ${r.reason}`);
           return;
         }
+        // The content is right; headers the store did not keep as sent are worth a person's look
+        // (every later run would write the object again), not a failure.
+        const served = r.outcome === 'uploaded' ? headerChanges(head!, writeOptions) : undefined;
+        if (served !== undefined) events.warning(`${target.name}: ${key}: written, but the store serves it with other headers: ${served}; later runs will write it again`);
       } catch (e) {
         fail(r, e, events, target.name, key!);
         return;
@@ -430,6 +448,20 @@ async function writeMultipart(
     );
     unregister();
   }
+}
+
+/**
+ * How the headers an object is served with differ from those asked for, in words
+ * (`Content-Type is "a", not "b"`), or `undefined` when they agree. Compared without case and white
+ * space, so a store that writes a header out differently does not get the object again on every run.
+ */
+export function headerChanges(head: ObjectHead, wanted: WriteOptions): string | undefined {
+  const norm = (v: string | undefined) => (v ?? '').replace(/\s+/g, '').toLowerCase();
+  const shown = (v: string | undefined) => (v === undefined || v === '' ? 'none' : quote(v));
+  const changes: string[] = [];
+  if (norm(head.contentType) !== norm(wanted.contentType)) changes.push(`Content-Type is ${shown(head.contentType)}, not ${shown(wanted.contentType)}`);
+  if (norm(head.cacheControl) !== norm(wanted.cacheControl)) changes.push(`Cache-Control is ${shown(head.cacheControl)}, not ${shown(wanted.cacheControl)}`);
+  return changes.length === 0 ? undefined : changes.join(', ');
 }
 
 /** Aborts what a killed earlier run left open for `key` on a store; a failure only warns. */

@@ -150,6 +150,23 @@ export function describeStoreContract(label: string, open: () => Promise<ObjectS
       expect(await store.listOpenUploads()).toEqual([]);
     });
 
+    test('multipart: the headers given at the start are the object\'s; a write over it replaces them', async () => {
+      const p1 = Buffer.alloc(5 * 1024 * 1024, 3);
+      const p2 = Buffer.from('end');
+      const w = await store.startMultipart('img/disk.iso', { visibility: 'private', contentType: 'application/x-iso9660-image', cacheControl: 'public, max-age=86400', metadata: { sha256: 'y' } });
+      await w.writePart(1, p1, sha(p1));
+      await w.writePart(2, p2, sha(p2));
+      await w.complete();
+      expect(await store.head('img/disk.iso')).toMatchObject({ size: p1.length + p2.length, contentType: 'application/x-iso9660-image', cacheControl: 'public, max-age=86400', metadata: { sha256: 'y' } });
+      // The same content again, with other headers, in one PUT: the old ones do not linger.
+      const whole = Buffer.concat([p1, p2]);
+      await store.put('img/disk.iso', whole, sha(whole), { visibility: 'private', contentType: 'application/octet-stream', metadata: { sha256: 'y' } });
+      const h = await store.head('img/disk.iso');
+      expect(h).toMatchObject({ contentType: 'application/octet-stream', metadata: { sha256: 'y' } });
+      expect(h!.cacheControl ?? '').toBe('');
+      expect(await store.listOpenUploads()).toEqual([]);
+    });
+
     test('multipart: abort leaves no object and no open upload', async () => {
       const p = Buffer.alloc(5 * 1024 * 1024, 2);
       const w = await store.startMultipart('aborted.bin', { visibility: 'private' });

@@ -166,6 +166,68 @@ describe('uploadImages on folder stores', () => {
     expect(again.bytesUploaded).toBe(0);
   });
 
+  test('headers: Content-Type by name unless given, Cache-Control on PUT and multipart; a copy with other headers is written again, saying why', async () => {
+    const src = tmp();
+    writeFile(src, 'boot.iso', 1000);
+    writeFile(src, 'fedora-42.qcow2', 6 * MIB);
+    const files = await expandFiles(['boot.iso', 'fedora-42.qcow2'], src);
+    const a = new LocalStore(tmp());
+    const b = new LocalStore(tmp());
+    const targets = [{ name: 'a', store: a }, { name: 'b', store: b }];
+    const heads = async () => {
+      const out: unknown[] = [];
+      for (const s of [a, b]) for (const k of ['boot.iso', 'fedora-42.qcow2']) out.push([k, (await s.head(k))?.contentType, (await s.head(k))?.cacheControl]);
+      return out;
+    };
+
+    const first = await uploadImages(options(files, targets, { contentType: undefined, cacheControl: 'public, max-age=60' }));
+    expect(first.ok).toBe(true);
+    expect(first.files.map((f) => f.parts)).toEqual([1, 2]);
+    expect(await heads()).toEqual([
+      ['boot.iso', 'application/x-iso9660-image', 'public, max-age=60'],
+      ['fedora-42.qcow2', 'application/octet-stream', 'public, max-age=60'],
+      ['boot.iso', 'application/x-iso9660-image', 'public, max-age=60'],
+      ['fedora-42.qcow2', 'application/octet-stream', 'public, max-age=60'],
+    ]);
+
+    const same = await uploadImages(options(files, targets, { contentType: undefined, cacheControl: 'public, max-age=60' }));
+    expect(same.files.flatMap((f) => f.stores.map((s) => s.outcome))).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
+
+    const log: string[] = [];
+    const events = { info: (m: string) => log.push(m), debug: () => undefined, warning: (m: string) => log.push(`warning: ${m}`), progress: () => undefined };
+    const changed = await uploadImages(options(files, targets, { contentType: 'application/x-qemu-disk', cacheControl: undefined, events }));
+    expect(changed.ok).toBe(true);
+    expect(changed.files.flatMap((f) => f.stores.map((s) => [s.outcome, s.reason]))).toEqual([
+      ['uploaded', 'written again: same sha256, but Content-Type is "application/x-iso9660-image", not "application/x-qemu-disk", Cache-Control is "public, max-age=60", not none'],
+      ['uploaded', 'written again: same sha256, but Content-Type is "application/x-iso9660-image", not "application/x-qemu-disk", Cache-Control is "public, max-age=60", not none'],
+      ['uploaded', 'written again: same sha256, but Content-Type is "application/octet-stream", not "application/x-qemu-disk", Cache-Control is "public, max-age=60", not none'],
+      ['uploaded', 'written again: same sha256, but Content-Type is "application/octet-stream", not "application/x-qemu-disk", Cache-Control is "public, max-age=60", not none'],
+    ]);
+    expect(log).toContain('a: boot.iso already there with the same sha256, but Content-Type is "application/x-iso9660-image", not "application/x-qemu-disk", Cache-Control is "public, max-age=60", not none: written again');
+    expect(log.filter((l) => l.startsWith('warning:'))).toEqual([]);
+    expect((await heads()).map((h) => (h as unknown[]).slice(1))).toEqual(Array(4).fill(['application/x-qemu-disk', undefined]));
+    for (const s of [a, b]) expect(await s.listOpenUploads()).toEqual([]);
+  });
+
+  test('a store that does not keep a header as sent: written and verified, with a warning that later runs will write it again', async () => {
+    class DropsCacheControl extends FlakyStore {
+      override async head(k: string) {
+        const h = await super.head(k);
+        return h && { ...h, cacheControl: undefined };
+      }
+    }
+    const src = tmp();
+    writeFile(src, 'disk.raw', 100);
+    const store = new DropsCacheControl(new LocalStore(tmp()));
+    const log: string[] = [];
+    const events = { info: (m: string) => log.push(m), debug: () => undefined, warning: (m: string) => log.push(`warning: ${m}`), progress: () => undefined };
+    const r = await uploadImages(options(await expandFiles(['disk.raw'], src), [{ name: 'x', store }], { contentType: undefined, cacheControl: 'no-store', events }));
+    expect(r.files[0]!.stores.map((s) => s.outcome)).toEqual(['uploaded']);
+    expect(log.filter((l) => l.startsWith('warning:'))).toEqual([
+      'warning: x: disk.raw: written, but the store serves it with other headers: Cache-Control is none, not "no-store"; later runs will write it again',
+    ]);
+  });
+
   test('parts in flight never exceed the concurrency, so memory stays bounded', async () => {
     const src = tmp();
     writeFile(src, 'img.qcow2', 40 * MIB);

@@ -6,6 +6,7 @@ import { lines, parseBoolean, parseInput, parseIntInRange, requiredInput } from 
 import { readStoreInputs } from '../../runtime/store-inputs';
 import type { StoreSpec } from '../../storage/store-spec';
 import { parseSize } from '../../config/size';
+import { parseCacheControl, parseContentType } from '../../storage/header-values';
 import { MAX_PART, MIN_PART } from '../../storage/object-store';
 import { parseKeyTemplate, parseRequirement, type KeyTemplate, type Requirement } from '../../upload/plan';
 import { quote } from '../../config/configuration-error';
@@ -18,7 +19,10 @@ export interface UploadImageInputs {
   readonly require: Requirement;
   readonly partSize: number;
   readonly concurrency: number;
-  readonly contentType: string;
+  /** The Content-Type of every object; `undefined`: each file's type by name. */
+  readonly contentType?: string;
+  /** The Cache-Control of every object; `undefined`: none. */
+  readonly cacheControl?: string;
   readonly dryRun: boolean;
 }
 
@@ -38,10 +42,8 @@ export function readUploadImageInputs(host: Host): UploadImageInputs {
       return n;
     }, '32MiB'),
     concurrency: parseInput(host, 'concurrency', parseIntInRange(1, 64), '4'),
-    contentType: parseInput(host, 'content-type', (v) => {
-      if (!/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/.test(v)) throw new ConfigurationError(`${quote(v)} is not a media type such as application/octet-stream`);
-      return v;
-    }, 'application/octet-stream'),
+    contentType: parseInput(host, 'content-type', parseContentType),
+    cacheControl: parseInput(host, 'cache-control', parseCacheControl),
     dryRun: parseInput(host, 'dry-run', parseBoolean, 'false'),
   };
 }

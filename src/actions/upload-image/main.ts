@@ -42,6 +42,7 @@ export async function uploadImage({ host, summary, onInterrupt }: ActionContext)
         partSize: inputs.partSize,
         concurrency: inputs.concurrency,
         contentType: inputs.contentType,
+        cacheControl: inputs.cacheControl,
         dryRun: inputs.dryRun,
         readChunks,
         hashFile,
