@@ -10,14 +10,16 @@ import { runAction, type ActionContext } from '../runtime/run-action';
 import { downloadImageAction } from '../actions/download-image/main';
 import { uploadImage } from '../actions/upload-image/main';
 import { uploadLogs } from '../actions/upload-logs/main';
-import { mirrorBucket } from '../actions/mirror-bucket/main';
-import { auditAcl } from '../actions/audit-acl/main';
+import { mirrorBucket } from '../steps/mirror-bucket/main';
+import { auditAcl } from '../steps/audit-acl/main';
+import { reconcile } from '../actions/reconcile/main';
 
 const COMMANDS: Record<string, { run: (ctx: ActionContext) => Promise<void>; about: string }> = {
   'upload-image': { run: uploadImage, about: 'upload files to every store at once, per-file visibility, verified' },
   'upload-logs': { run: uploadLogs, about: 'publish a directory of logs under a templated prefix, browsable, linked back' },
   'mirror-bucket': { run: mirrorBucket, about: 'make one store hold what another holds: copy, sync or check' },
   'audit-acl': { run: auditAcl, about: 'check bucket settings and every object\'s effective visibility; optionally fix' },
+  reconcile: { run: reconcile, about: 'the nightly reconciliation: mirror-bucket, then audit-acl on both stores' },
   'download-image': { run: downloadImageAction, about: 'fetch an image from the first store that has it, resumed, sha256-verified' },
 };
 

@@ -7,9 +7,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { auditAcl } from '../../src/actions/audit-acl/main';
+import { auditAcl } from '../../src/steps/audit-acl/main';
 import { downloadImageAction } from '../../src/actions/download-image/main';
-import { mirrorBucket } from '../../src/actions/mirror-bucket/main';
+import { mirrorBucket } from '../../src/steps/mirror-bucket/main';
 import { uploadImage } from '../../src/actions/upload-image/main';
 import { uploadLogs } from '../../src/actions/upload-logs/main';
 import { quietHost } from '../helpers/quiet-host';
