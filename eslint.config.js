@@ -17,8 +17,15 @@ const LAYERS = {
   operations: [...LEAVES, 'flow', 'storage', 'acl'],
   ...Object.fromEntries(ENGINES.map((e) => [e, [...LEAVES, 'flow', 'storage', 'acl', 'operations']])),
   runtime: [...LEAVES, 'flow', 'storage'],
-  actions: [...LEAVES, 'flow', 'storage', 'acl', 'operations', ...ENGINES, 'runtime'],
-  cli: [...LEAVES, 'actions', 'runtime'],
+  steps: [...LEAVES, 'flow', 'storage', 'acl', 'operations', ...ENGINES, 'runtime'],
+  actions: [...LEAVES, 'flow', 'storage', 'acl', 'operations', ...ENGINES, 'runtime', 'steps'],
+  cli: [...LEAVES, 'actions', 'steps', 'runtime'],
+};
+
+// Layers of one folder per action: a file there may not import another action's (or step's) folder.
+const NESTED = {
+  actions: 'An action may not import another action: move what they share down a layer (src/steps holds the step another action also runs).',
+  steps: 'A step may not import another step: move what they share down a layer.',
 };
 
 // There is no allow-list: every import of src/ fits its layer.
@@ -46,11 +53,11 @@ function layerRules(layer) {
   const allowed = LAYERS[layer].length === 0
     ? `src/${layer} is a leaf: it imports nothing from src but itself.`
     : `src/${layer} may import only ${LAYERS[layer].map((l) => `src/${l}`).join(', ')} (and itself).`;
-  if (layer === 'actions') {
-    // src/actions/<name>/file.ts: `../x` is another action, `../../x` is a folder of src/.
+  if (NESTED[layer]) {
+    // src/actions/<name>/file.ts: `../x` is another action, `../../x` is a folder of src/ (steps likewise).
     return [
-      { regex: '^\\.\\./(?!\\.\\./)', message: `An action may not import another action: move what they share down a layer. ${allowed} ${SEE}` },
-      { regex: `^\\.\\./\\.\\./(?!${any(may.filter((l) => l !== 'actions'))})`, message: `${allowed} ${SEE}` },
+      { regex: '^\\.\\./(?!\\.\\./)', message: `${NESTED[layer]} ${allowed} ${SEE}` },
+      { regex: `^\\.\\./\\.\\./(?!${any(may.filter((l) => l !== layer))})`, message: `${allowed} ${SEE}` },
     ];
   }
   const engine = ENGINES.includes(layer) ? ' An engine may not import another engine, the runtime or the wire: move what they share down a layer.' : '';

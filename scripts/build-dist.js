@@ -19,6 +19,17 @@ const entries = fs
   .filter((name) => fs.existsSync(path.join(root, 'lib', 'actions', name, 'index.js')))
   .map((name) => ({ name, entry: path.join('lib', 'actions', name, 'index.js') }));
 entries.push({ name: 'cli', entry: path.join('lib', 'cli', 'index.js') });
+// Every action.yml runs a bundle this build made (an action whose entry is missing, or one still a
+// composite, fails here rather than on a runner).
+for (const name of fs.readdirSync(path.join(root, 'actions'))) {
+  const yml = path.join(root, 'actions', name, 'action.yml');
+  if (!fs.existsSync(yml)) continue;
+  const main = /\n {2}main: '([^']+)'/.exec(fs.readFileSync(yml, 'utf8'))?.[1];
+  if (main !== `../../dist/${name}/index.js` || !entries.some((e) => e.name === name)) {
+    console.error(`actions/${name}/action.yml must run '../../dist/${name}/index.js', the bundle of src/actions/${name}/index.ts; it runs ${main ?? 'no bundle'}`);
+    process.exit(1);
+  }
+}
 
 for (const { name, entry } of entries) {
   run(bin('ncc'), ['build', entry, '-o', path.join('dist', name), '--minify', '--license', 'licenses.txt', '--quiet', '--target', 'es2022']);

@@ -11,8 +11,9 @@ import { runAction, type ActionContext } from '../runtime/run-action';
 import { downloadImageAction } from '../actions/download-image/main';
 import { uploadImage } from '../actions/upload-image/main';
 import { uploadLogs } from '../actions/upload-logs/main';
-import { mirrorBucket } from '../actions/mirror-bucket/main';
-import { auditAcl } from '../actions/audit-acl/main';
+import { mirrorBucket } from '../steps/mirror-bucket/main';
+import { auditAcl } from '../steps/audit-acl/main';
+import { reconcile } from '../actions/reconcile/main';
 import { loadActionSpec, packageVersion, withDefaults, type ActionSpec } from './action-metadata';
 import { parseArgs, suggest, UsageError } from './args';
 import { commandHelp, usage } from './help';
@@ -22,6 +23,7 @@ export const COMMANDS: Record<string, { run: (ctx: ActionContext) => Promise<voi
   'upload-logs': { run: uploadLogs, about: 'publish a directory of logs under a templated prefix, browsable, linked back' },
   'mirror-bucket': { run: mirrorBucket, about: 'make one store hold what another holds: copy, sync or check' },
   'audit-acl': { run: auditAcl, about: 'check bucket settings and every object\'s effective visibility; optionally fix' },
+  reconcile: { run: reconcile, about: 'the nightly reconciliation: mirror-bucket, then audit-acl on both stores' },
   'download-image': { run: downloadImageAction, about: 'fetch an image from the first store that has it, resumed, sha256-verified' },
 };
 

@@ -7,9 +7,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { auditAcl } from '../../src/actions/audit-acl/main';
+import { auditAcl } from '../../src/steps/audit-acl/main';
 import { downloadImageAction } from '../../src/actions/download-image/main';
-import { mirrorBucket } from '../../src/actions/mirror-bucket/main';
+import { mirrorBucket } from '../../src/steps/mirror-bucket/main';
+import { reconcile } from '../../src/actions/reconcile/main';
 import { uploadImage } from '../../src/actions/upload-image/main';
 import { uploadLogs } from '../../src/actions/upload-logs/main';
 import { quietHost } from '../helpers/quiet-host';
@@ -83,7 +84,7 @@ function runEnv(event?: string): NodeJS.ProcessEnv {
 
 type ErrorClass = 'ConfigurationError' | 'RefusedError' | 'ContentMismatchError';
 interface Case {
-  readonly action: 'upload-image' | 'upload-logs' | 'mirror-bucket' | 'audit-acl' | 'download-image';
+  readonly action: 'upload-image' | 'upload-logs' | 'mirror-bucket' | 'audit-acl' | 'download-image' | 'reconcile';
   readonly inputs: () => Record<string, string>;
   readonly env?: () => NodeJS.ProcessEnv;
   readonly error: ErrorClass;
@@ -102,6 +103,7 @@ const image = (over: Over) => () => ({ files: 'fedora-42.qcow2', stores: `${OLD(
 const logs = (over: Over) => () => ({ path: 'logs', stores: `${OLD()}\n${NEW()}`, prefix: 'ci/{run-id}', ...lazy(over) });
 const mirror = (over: Over) => () => ({ source: OLD(), destination: NEW(), ...lazy(over) });
 const audit = (over: Over) => () => ({ stores: `${OLD()}\n${NEW()}`, ...lazy(over) });
+const nightly = (over: Over) => () => ({ source: OLD(), destination: NEW(), ...lazy(over) });
 const download = (over: Over) => () => ({ 'object-key': 'fedora-42.qcow2', stores: `${OLD()}\n${NEW()}`, 'save-to': 'dl/', ...lazy(over) });
 const comment = (login: string, body: string, action?: string) => () => runEnv(commentEvent(login, body, action));
 
@@ -248,6 +250,29 @@ const CASES: Record<string, Case> = {
   'audit: folder store': { action: 'audit-acl', inputs: audit(() => ({ stores: `file://${ws}` })), error: 'ConfigurationError', message: /^input "stores": "file:\/\/.*" is a folder; audit-acl checks S3 stores \(a folder has no ACLs and no anonymous readers\)$/ },
   'audit: bad fix': { action: 'audit-acl', inputs: audit({ fix: 'always' }), error: 'ConfigurationError', message: /^input "fix": "always" is not allowed; allowed: false, dry-run, true$/ },
   'audit: bad expect-versioning': { action: 'audit-acl', inputs: audit({ 'expect-versioning': 'on' }), error: 'ConfigurationError', message: /^input "expect-versioning": "on" is not allowed; allowed: any, enabled, suspended, disabled$/ },
+  // reconcile: both parts' inputs are read before either runs, by the names reconcile gives them
+  'reconcile: bad audit': { action: 'reconcile', inputs: nightly({ audit: 'yes' }), error: 'ConfigurationError', message: /^input "audit": "yes" is not allowed; allowed: true, false$/ },
+  'reconcile: bad fail-on': { action: 'reconcile', inputs: nightly({ 'fail-on': 'sometimes' }), error: 'ConfigurationError', message: /^input "fail-on": "sometimes" is not allowed; allowed: error, warning, never$/ },
+  'reconcile: bad mirror input': { action: 'reconcile', inputs: nightly({ 'max-delete': 'many' }), error: 'ConfigurationError', message: /^input "max-delete": "many" is not allowed; allowed: a whole number of objects \(0 or more\), or none for no limit$/ },
+  'reconcile: audit-stores with credentials': {
+    action: 'reconcile',
+    inputs: nightly(() => ({ 'audit-stores': `${OLD()}\nhttps://AKIAIOSFODNN7EXAMPLE:wJalr/XUtnFEMI@127.0.0.1:1/bucket` })),
+    error: 'ConfigurationError',
+    message: /^input "audit-stores": ".*\*\*\*@127\.0\.0\.1:1\/bucket": the input must not carry credentials/,
+  },
+  'reconcile: audit-stores folder': { action: 'reconcile', inputs: nightly(() => ({ 'audit-stores': `file://${ws}` })), error: 'ConfigurationError', message: /^input "audit-stores": "file:\/\/.*" is a folder; audit-acl checks S3 stores \(a folder has no ACLs and no anonymous readers\)$/ },
+  'reconcile: folder source audited': {
+    action: 'reconcile',
+    inputs: nightly(() => ({ source: `file://${ws}` })),
+    error: 'ConfigurationError',
+    message: /^input "source": "file:\/\/.*" is a folder, and the audit checks S3 stores only \(a folder has no ACLs and no anonymous readers\); set audit: false, or list the stores to audit in audit-stores$/,
+  },
+  'reconcile: source and destination of one name': {
+    action: 'reconcile',
+    inputs: nightly(() => ({ destination: `${rgw('new').endpoint}/${newBucketName}/in credentials=env:NEW name=old` })),
+    error: 'ConfigurationError',
+    message: /^inputs "source" and "destination": both are named "old", and the audit reports each store by its name; give each a name= of its own$/,
+  },
   // download-image
   'download: store URL with credentials': { action: 'download-image', inputs: download(() => ({ stores: `${OLD()}\nhttps://AKIAIOSFODNN7EXAMPLE:wJalr/XUtnFEMI@127.0.0.1:1/bucket` })), error: 'ConfigurationError', message: /^input "stores": ".*\*\*\*@127\.0\.0\.1:1\/bucket": the input must not carry credentials/ },
   'download: bad order': { action: 'download-image', inputs: download({ order: 'random' }), error: 'ConfigurationError', message: /^input "order": "random" is not allowed; allowed: listed, fastest$/ },
@@ -258,7 +283,7 @@ const CASES: Record<string, Case> = {
 };
 
 
-const MAINS = { 'upload-image': uploadImage, 'upload-logs': uploadLogs, 'mirror-bucket': mirrorBucket, 'audit-acl': auditAcl, 'download-image': downloadImageAction } as const;
+const MAINS = { 'upload-image': uploadImage, 'upload-logs': uploadLogs, 'mirror-bucket': mirrorBucket, 'audit-acl': auditAcl, 'download-image': downloadImageAction, reconcile } as const;
 const tally = { cases: 0, runs: 0 };
 afterAll(() => console.log(`[bad-input] ${tally.cases} case(s), ${tally.runs} run(s) (in process and bundle); stores empty after each`));
 

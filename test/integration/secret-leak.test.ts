@@ -108,7 +108,7 @@ function shown(label: string, run: BundleRun): Seen[] {
   ];
   for (const [name, value] of Object.entries(run.outputs)) {
     out.push({ where: `${label} output ${name}`, text: value });
-    if (name === 'report' && value !== '' && fs.existsSync(value)) out.push({ where: `${label} report file`, text: fs.readFileSync(value, 'utf8') });
+    if (/(^|-)report$/.test(name) && value !== '' && fs.existsSync(value)) out.push({ where: `${label} report file`, text: fs.readFileSync(value, 'utf8') });
   }
   return out;
 }
@@ -164,6 +164,10 @@ test('no secret reaches a log, an output, a summary, a report or an uploaded obj
   record('mirror-bucket wrong key', await runBundle('mirror-bucket', { source: store('images'), destination: store('mirror2'), ...rep('mirror2') }, { cwd: ws, env: env({ OLD_SECRET_ACCESS_KEY: WRONG }) }));
   record('audit-acl ok', await runBundle('audit-acl', { stores: store('images'), 'fail-on': 'never', ...rep('audit') }, { cwd: ws, env: env() }));
   record('audit-acl wrong key', await runBundle('audit-acl', { stores: store('images'), ...rep('audit2') }, { cwd: ws, env: env({ OLD_SECRET_ACCESS_KEY: WRONG }) }));
+  // reconcile: both parts in one step (both report files), and both failing on a refused key.
+  const both = (name: string) => ({ 'report-path': path.join(ws, `${name}-mirror.report`), 'audit-report-path': path.join(ws, `${name}-audit.report`) });
+  record('reconcile ok', await runBundle('reconcile', { source: store('images'), destination: store('nightly'), 'fail-on': 'never', ...both('nightly') }, { cwd: ws, env: env() }));
+  record('reconcile wrong key', await runBundle('reconcile', { source: store('images'), destination: store('nightly2'), ...both('nightly2') }, { cwd: ws, env: env({ OLD_SECRET_ACCESS_KEY: WRONG }) }));
   record('download-image ok', await runBundle('download-image', { 'object-key': 'fedora-42.qcow2', stores: store('images'), 'save-to': 'dl/' }, { cwd: ws, env: env() }));
   record('download-image wrong key', await runBundle('download-image', { 'object-key': 'fedora-42.qcow2', stores: store('images'), 'save-to': 'dl2/' }, { cwd: ws, env: env({ OLD_SECRET_ACCESS_KEY: WRONG }) }));
 
@@ -215,6 +219,8 @@ test('no secret reaches a log, an output, a summary, a report or an uploaded obj
     'mirror-bucket wrong key': 1,
     'audit-acl ok': 0,
     'audit-acl wrong key': 1,
+    'reconcile ok': 0,
+    'reconcile wrong key': 1,
     'download-image ok': 0,
     'download-image wrong key': 1,
     'upload-logs ok': 0,

@@ -2,16 +2,20 @@
  * Holds every action.yml against the code that reads it: each input the code reads is declared
  * (and each declared input is read), each output the code sets is declared (and vice versa), the
  * runtime is node24 and `main` points at the action's bundle. Shared inputs mean the same thing
- * everywhere: same description and default in every action.yml that has them.
+ * everywhere: same description and default in every action.yml that has them. reconcile runs the
+ * mirror-bucket and audit-acl steps through hosts that rename some of their inputs and outputs: its
+ * inputs are recorded as its code reads them, its outputs mapped from the steps'.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { AUDIT_NAMES, MIRROR_NAMES, readReconcileInputs } from '../../src/actions/reconcile/inputs';
+import type { Host } from '../../src/runtime/host';
+import type { PartNames } from '../../src/runtime/part-host';
 
 const root = path.resolve(__dirname, '..', '..');
 const all = fs.readdirSync(path.join(root, 'actions')).filter((a) => fs.existsSync(path.join(root, 'actions', a, 'action.yml')));
-const isComposite = (a: string) => /\n {2}using: 'composite'\n/.test(fs.readFileSync(path.join(root, 'actions', a, 'action.yml'), 'utf8'));
-const actions = all.filter((a) => !isComposite(a));
-const composites = all.filter(isComposite);
+/** Actions made of the steps of others: each step's outputs under the names the action gives them. */
+const PARTS: Record<string, [string, PartNames][]> = { reconcile: [['mirror-bucket', MIRROR_NAMES], ['audit-acl', AUDIT_NAMES]] };
 
 /** The names under a top-level section (`inputs:` or `outputs:`) of an action.yml. */
 function section(yml: string, name: string): Map<string, string> {
@@ -31,10 +35,10 @@ function section(yml: string, name: string): Map<string, string> {
   return out;
 }
 
-/** The action's own sources, plus the shared input readers it calls. */
+/** The action's own sources (its entry, and its step when another action runs it too), plus the shared input readers it calls. */
 function sources(action: string): string {
-  const dir = path.join(root, 'src', 'actions', action);
-  const own = fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
+  const dirs = [path.join(root, 'src', 'actions', action), path.join(root, 'src', 'steps', action)].filter((d) => fs.existsSync(d));
+  const own = dirs.flatMap((dir) => fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))).join('\n');
   const shared = fs.readFileSync(path.join(root, 'src', 'runtime', 'store-inputs.ts'), 'utf8');
   const body = (fn: string) => {
     const start = shared.indexOf(`function ${fn}(`);
@@ -49,9 +53,28 @@ function sources(action: string): string {
   return parts.join('\n');
 }
 
-describe.each(actions)('actions/%s/action.yml', (action) => {
+/** The inputs an action's code reads: found in its sources, or, for one made of steps, recorded as it reads them. */
+function inputsRead(action: string): string[] {
+  if (action === 'reconcile') {
+    // Every input empty (so each takes its default in the code) but the two stores.
+    const read = new Set<string>();
+    const given: Record<string, string> = { source: 's3://old-bucket/images', destination: 's3://new-bucket/images' };
+    const host = { env: {}, cwd: root, input: (name: string) => (read.add(name), given[name] ?? '') } as unknown as Host;
+    readReconcileInputs(host);
+    return [...read];
+  }
+  return [...new Set([...sources(action).matchAll(/(?:parseInput|requiredInput)\(\s*host,\s*'([a-z0-9-]+)'/g)].map((m) => m[1]!))];
+}
+
+/** The outputs an action's code sets: its own, and those of its steps under the names it gives them. */
+function outputsSet(action: string): string[] {
+  const set = (code: string) => [...code.matchAll(/setOutput\(\s*'([a-z0-9-]+)'/g)].map((m) => m[1]!);
+  const parts = (PARTS[action] ?? []).flatMap(([step, names]) => set(sources(step)).map((n) => names.output(n)).filter((n): n is string => n !== undefined));
+  return [...new Set([...set(sources(action)), ...parts])];
+}
+
+describe.each(all)('actions/%s/action.yml', (action) => {
   const yml = fs.readFileSync(path.join(root, 'actions', action, 'action.yml'), 'utf8');
-  const code = sources(action);
 
   test('runs the bundle on node24', () => {
     expect(yml).toMatch(/\n {2}using: 'node24'\n/);
@@ -59,62 +82,28 @@ describe.each(actions)('actions/%s/action.yml', (action) => {
   });
 
   test('declares exactly the inputs the code reads', () => {
-    const read = new Set([...code.matchAll(/(?:parseInput|requiredInput)\(\s*host,\s*'([a-z0-9-]+)'/g)].map((m) => m[1]!));
-    expect([...section(yml, 'inputs').keys()].sort()).toEqual([...read].sort());
+    expect([...section(yml, 'inputs').keys()].sort()).toEqual(inputsRead(action).sort());
   });
 
   test('declares exactly the outputs the code sets', () => {
-    const set = new Set([...code.matchAll(/setOutput\(\s*'([a-z0-9-]+)'/g)].map((m) => m[1]!));
-    expect([...section(yml, 'outputs').keys()].sort()).toEqual([...set].sort());
+    expect([...section(yml, 'outputs').keys()].sort()).toEqual(outputsSet(action).sort());
   });
 });
 
-describe.each(composites)('actions/%s/action.yml (composite)', (action) => {
-  const yml = fs.readFileSync(path.join(root, 'actions', action, 'action.yml'), 'utf8');
-  const declared = section(yml, 'inputs');
-  // Each step that runs a bundle: the action it runs and the INPUT_ variables it passes.
-  const steps = yml
-    .split(/\n {4}- /)
-    .slice(1)
-    .map((step) => ({
-      bundle: /dist\/([a-z-]+)\/index\.js/.exec(step)?.[1],
-      env: [...step.matchAll(/^ {8}INPUT_([A-Z0-9-]+): (.*)$/gm)].map((m) => ({ name: m[1]!.toLowerCase(), value: m[2]! })),
-      stores: /INPUT_STORES=/.test(step),
-    }))
-    .filter((s) => s.bundle !== undefined);
-
-  test('runs bundles of this checkout that exist', () => {
-    expect(steps.length).toBeGreaterThan(0);
-    for (const s of steps) {
-      expect(all).toContain(s.bundle);
-      expect(s.env.length).toBeGreaterThan(0);
+test('reconcile passes every input and output of its two steps, prefixing the audit\'s where a name would mean two things', () => {
+  const names = (a: string, s: string) => [...section(fs.readFileSync(path.join(root, 'actions', a, 'action.yml'), 'utf8'), s).keys()];
+  const inputs = names('reconcile', 'inputs');
+  const outputs = names('reconcile', 'outputs');
+  for (const [step, part] of PARTS.reconcile!) {
+    for (const n of names(step, 'inputs')) {
+      const to = part.inputs[n];
+      expect([step, n, inputs.includes(typeof to === 'string' ? to : n)]).toEqual([step, n, true]);
     }
-  });
-
-  test('passes each input of the same name, and only inputs the called action declares', () => {
-    for (const s of steps) {
-      const called = section(fs.readFileSync(path.join(root, 'actions', s.bundle!, 'action.yml'), 'utf8'), 'inputs');
-      for (const e of s.env) {
-        expect([s.bundle, e.name, called.has(e.name)]).toEqual([s.bundle, e.name, true]);
-        expect([s.bundle, e.name, e.value]).toEqual([s.bundle, e.name, `\${{ inputs.${e.name} }}`]);
-      }
-      // A required input of the called action must be passed (stores may be built in the script).
-      for (const [name, text] of called) if (/required: true/.test(text) && !(name === 'stores' && s.stores)) expect([s.bundle, name, s.env.some((e) => e.name === name)]).toEqual([s.bundle, name, true]);
-    }
-  });
-
-  test('declares exactly the inputs its steps use', () => {
-    const used = new Set([...yml.matchAll(/inputs\.([a-z0-9-]+)/g)].map((m) => m[1]!));
-    expect([...declared.keys()].sort()).toEqual([...used].sort());
-  });
-
-  test('each output is a step output', () => {
-    const ids = new Set([...yml.matchAll(/^ {6}id: ([a-z0-9-]+)$/gm)].map((m) => m[1]!));
-    for (const [name, text] of section(yml, 'outputs')) {
-      const m = /value: \$\{\{ steps\.([a-z0-9-]+)\.outputs\.([a-z0-9-]+) \}\}/.exec(text);
-      expect([name, m !== null && ids.has(m[1]!)]).toEqual([name, true]);
-    }
-  });
+    for (const n of names(step, 'outputs')) expect([step, n, outputs.includes(part.output(n) ?? '')]).toEqual([step, n, true]);
+  }
+  // The six outputs of the composite it was keep their names.
+  for (const n of ['copied', 'in-sync', 'mirror-report', 'audit-errors', 'audit-warnings', 'audit-report']) expect(outputs).toContain(n);
+  expect(inputs).toEqual(expect.arrayContaining(['audit', 'audit-stores', 'audit-report-path', 'report-path', 'fail-on', 'dry-run']));
 });
 
 test('an input shared by several actions has one description and one default', () => {

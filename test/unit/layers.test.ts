@@ -121,6 +121,30 @@ const violations: Violation[] = [
     expect: ['An action may not import another action'],
   },
   {
+    name: 'a step importing another step',
+    filePath: 'src/steps/mirror-bucket/some-new-file.ts',
+    source: "export { auditAcl } from '../audit-acl/main';\n",
+    expect: ['A step may not import another step'],
+  },
+  {
+    name: 'a step importing an action',
+    filePath: 'src/steps/audit-acl/some-new-file.ts',
+    source: "export { reconcile } from '../../actions/reconcile/main';\n",
+    expect: ['src/steps may import only'],
+  },
+  {
+    name: 'runtime importing a step',
+    filePath: 'src/runtime/some-new-file.ts',
+    source: "export { mirrorBucket } from '../steps/mirror-bucket/main';\n",
+    expect: ['src/runtime may import only'],
+  },
+  {
+    name: 'an engine importing a step',
+    filePath: 'src/sync/some-new-file.ts',
+    source: "export type { MirrorBucketInputs } from '../steps/mirror-bucket/inputs';\n",
+    expect: ['src/sync may import only'],
+  },
+  {
     name: 'an action importing the wire',
     filePath: 'src/actions/upload-logs/some-new-file.ts',
     source: "export { probeAnonymous } from '../../s3/anonymous';\n",
@@ -158,6 +182,9 @@ describe('allowed imports give no message', () => {
     ['an engine importing operations, acl, storage and flow', 'src/sync/some-new-file.ts', "export { checkWritten } from '../operations/verify-visibility';\nexport { decideVisibility } from '../acl/visibility';\nexport { probeAnonymous } from '../storage/anonymous';\nexport { ByteBudget } from '../flow/byte-budget';\n"],
     ['runtime importing @actions/core and storage', 'src/runtime/some-new-file.ts', "export * as core from '@actions/core';\nexport { openStore } from '../storage/open-store';\n"],
     ['an action importing engines, runtime and its own files', 'src/actions/upload-image/some-new-file.ts', "export { uploadImages } from '../../upload/upload-images';\nexport { mirror } from '../../sync/mirror';\nexport { runAction } from '../../runtime/run-action';\nexport { readUploadImageInputs } from './inputs';\n"],
+    ['an action importing steps, runtime and its own files', 'src/actions/reconcile/some-new-file.ts', "export { runMirrorBucket } from '../../steps/mirror-bucket/main';\nexport { runAuditAcl } from '../../steps/audit-acl/main';\nexport { partHost } from '../../runtime/part-host';\nexport { readReconcileInputs } from './inputs';\n"],
+    ['a step importing engines, runtime and its own files', 'src/steps/mirror-bucket/some-new-file.ts', "export { mirror } from '../../sync/mirror';\nexport { runAction } from '../../runtime/run-action';\nexport { readMirrorBucketInputs } from './inputs';\n"],
+    ['cli importing steps', 'src/cli/some-new-file.ts', "export { auditAcl } from '../steps/audit-acl/main';\n"],
     ['cli importing actions and runtime', 'src/cli/some-new-file.ts', "export { uploadImage } from '../actions/upload-image/main';\nexport { cliHost } from '../runtime/cli-host';\n"],
   ];
   test.each(allowed)('%s', async (_name, filePath, source) => {

@@ -1,5 +1,5 @@
 import { actionsHost } from '../../runtime/actions-host';
 import { runAction } from '../../runtime/run-action';
-import { auditAcl } from './main';
+import { auditAcl } from '../../steps/audit-acl/main';
 
 void runAction('audit-acl', auditAcl, actionsHost());

@@ -1,5 +1,5 @@
 import { actionsHost } from '../../runtime/actions-host';
 import { runAction } from '../../runtime/run-action';
-import { mirrorBucket } from './main';
+import { mirrorBucket } from '../../steps/mirror-bucket/main';
 
 void runAction('mirror-bucket', mirrorBucket, actionsHost());

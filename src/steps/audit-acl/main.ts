@@ -1,4 +1,4 @@
-/** `audit-acl` glue: inputs -> stores -> audit engine -> report file, outputs, summary, annotations. */
+/** `audit-acl` glue (run by the audit-acl and reconcile actions): inputs -> stores -> audit engine -> report file, outputs, summary, annotations. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { auditStore, type StoreAudit } from '../../audit/audit-store';
@@ -19,8 +19,12 @@ export class AuditFailedError extends ActionFailure {
 
 const ANNOTATIONS_PER_LEVEL = 10;
 
-export async function auditAcl({ host, summary }: ActionContext): Promise<void> {
-  const inputs = readAuditAclInputs(host);
+export async function auditAcl(ctx: ActionContext): Promise<void> {
+  await runAuditAcl(ctx, readAuditAclInputs(ctx.host));
+}
+
+/** The audit with inputs already read: audit-acl reads them from its step, reconcile from its own. */
+export async function runAuditAcl({ host, summary }: ActionContext, inputs: AuditAclInputs): Promise<void> {
   const audits: StoreAudit[] = [];
   const started = Date.now();
   try {

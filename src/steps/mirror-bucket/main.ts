@@ -1,4 +1,4 @@
-/** `mirror-bucket` glue: inputs -> stores -> manifest -> engine -> report, outputs and summary. */
+/** `mirror-bucket` glue (run by the mirror-bucket and reconcile actions): inputs -> stores -> manifest -> engine -> report, outputs and summary. */
 import { createWriteStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { probeAnonymous } from '../../storage/anonymous';
@@ -27,8 +27,12 @@ export class MirrorFailedError extends ActionFailure {
 /** Report lines kept for the summary, at most. */
 const SUMMARY_LINES = 50;
 
-export async function mirrorBucket({ host, summary, onInterrupt }: ActionContext): Promise<void> {
-  const inputs = readMirrorBucketInputs(host);
+export async function mirrorBucket(ctx: ActionContext): Promise<void> {
+  await runMirrorBucket(ctx, readMirrorBucketInputs(ctx.host));
+}
+
+/** The mirror with inputs already read: mirror-bucket reads them from its step, reconcile from its own. */
+export async function runMirrorBucket({ host, summary, onInterrupt }: ActionContext, inputs: MirrorBucketInputs): Promise<void> {
   const opened = [inputs.source, inputs.destination].map((spec) =>
     openStore(spec, { env: host.env, onSecret: (v) => host.setSecret(v), concurrency: inputs.transfers + inputs.checkers + 4 }),
   );

@@ -34,8 +34,9 @@ export interface AuditAclInputs {
   readonly reportPath: string;
 }
 
-export function readAuditAclInputs(host: Host): AuditAclInputs {
-  const stores = readStoreInputs(host);
+/** Reads the inputs; `given` stores (already read, as reconcile does from its own inputs) stand for the `stores` input. */
+export function readAuditAclInputs(host: Host, given?: readonly StoreSpec[]): AuditAclInputs {
+  const stores = given ?? readStoreInputs(host);
   for (const s of stores) {
     if (s.kind === 'file') throw new ConfigurationError(`input "stores": ${quote(s.name)} is a folder; audit-acl checks S3 stores (a folder has no ACLs and no anonymous readers)`);
   }

@@ -1,0 +1,50 @@
+/**
+ * The inputs of `reconcile`: those of mirror-bucket and audit-acl by the same names, read through a
+ * host that presents each part its own (`part-host.ts`). Both parts' inputs are read before
+ * either runs, so a mistake in an audit input fails at once, not after a night's mirror.
+ */
+import { ConfigurationError, quote } from '../../config/configuration-error';
+import type { Host } from '../../runtime/host';
+import { parseBoolean, parseInput } from '../../runtime/inputs';
+import { partHost, readPartInputs, type PartNames } from '../../runtime/part-host';
+import { readAuditAclInputs, type AuditAclInputs } from '../../steps/audit-acl/inputs';
+import { readMirrorBucketInputs, type MirrorBucketInputs } from '../../steps/mirror-bucket/inputs';
+
+/** The mirror part: its inputs and outputs by its own names, but `mirror-report` for its report output. */
+export const MIRROR_NAMES: PartNames = {
+  inputs: {},
+  output: (name) => (name === 'report' ? 'mirror-report' : name),
+};
+
+/**
+ * The audit part: `audit-stores` for its `stores` (empty: the source and the destination), and
+ * `audit-report-path` for its `report-path` (the mirror's report-path is another file). Every
+ * output with an `audit-` prefix.
+ */
+export const AUDIT_NAMES: PartNames = {
+  inputs: { stores: 'audit-stores', 'report-path': 'audit-report-path' },
+  output: (name) => `audit-${name}`,
+};
+
+export interface ReconcileInputs {
+  readonly mirror: MirrorBucketInputs;
+  /** `undefined` when `audit` is false. */
+  readonly audit?: AuditAclInputs;
+}
+
+export function readReconcileInputs(host: Host): ReconcileInputs {
+  const mirror = readPartInputs(MIRROR_NAMES, () => readMirrorBucketInputs(partHost(host, MIRROR_NAMES)));
+  if (!parseInput(host, 'audit', parseBoolean, 'true')) return { mirror };
+  const auditHost = partHost(host, AUDIT_NAMES);
+  if (host.input('audit-stores').trim() !== '') return { mirror, audit: readPartInputs(AUDIT_NAMES, () => readAuditAclInputs(auditHost)) };
+  // Both stores of the mirror, as the mirror read them.
+  for (const [name, spec] of [['source', mirror.source], ['destination', mirror.destination]] as const) {
+    if (spec.kind === 'file') {
+      throw new ConfigurationError(`input "${name}": ${quote(spec.url)} is a folder, and the audit checks S3 stores only (a folder has no ACLs and no anonymous readers); set audit: false, or list the stores to audit in audit-stores`);
+    }
+  }
+  if (mirror.source.name === mirror.destination.name) {
+    throw new ConfigurationError(`inputs "source" and "destination": both are named ${quote(mirror.source.name)}, and the audit reports each store by its name; give each a name= of its own`);
+  }
+  return { mirror, audit: readPartInputs(AUDIT_NAMES, () => readAuditAclInputs(auditHost, [mirror.source, mirror.destination])) };
+}
