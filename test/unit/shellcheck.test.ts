@@ -61,13 +61,13 @@ test.each(BLOCKS.map((b) => [`${b.file}:${b.line} (${b.where})`, b] as const))('
   const dialect = block.shell.startsWith('sh') ? 'sh' : 'bash';
   const findings = shellcheck(['--shell', dialect, '-'], withoutExpressions(block.script));
   // Each finding as FILE:LINE:COL in the YAML file: the script's line n is the file's line + n - 1,
-  // shifted right by the indentation the file gives it.
+  // shifted right by what stands before it on that line (the indentation, or `- run: `).
   const fileLines = fs.readFileSync(path.join(ROOT, block.file), 'utf8').split('\n');
   const scriptLines = block.script.split('\n');
   const at = (f: { line: number; text: string }) => {
     const line = block.line + f.line - 1;
     const [fileText, scriptText] = [fileLines[line - 1] ?? '', scriptLines[f.line - 1] ?? ''];
-    const shift = scriptText !== '' && fileText.endsWith(scriptText) ? fileText.length - scriptText.length : 0;
+    const shift = scriptText.trim() !== '' ? Math.max(0, fileText.indexOf(scriptText)) : 0;
     const m = /^\d+:(\d+): (.*)$/.exec(f.text);
     return m ? `${block.file}:${line}:${Number(m[1]) + shift}: ${m[2]}` : `${block.file}:${line}: ${f.text}`;
   };
