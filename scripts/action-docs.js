@@ -9,6 +9,10 @@
 // changes nothing). `node scripts/action-docs.js --check` changes nothing and fails, naming each
 // README whose tables differ, when any does. An action without a README gets one to fill in.
 // Everything else in a README is left exactly as written.
+//
+// The same run copies example workflows into the guides of docs/: a line
+// `<!-- workflow: examples/workflows/NAME.yml -->` is followed by a ```yaml block holding that file,
+// so a guide shows exactly the workflow that the tests parse and lint.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -116,6 +120,38 @@ function render(readme, action, where = 'README.md') {
   return eol === '\n' ? text : text.replace(/\n/g, eol);
 }
 
+const WORKFLOW_MARKER = /^<!-- workflow: ([A-Za-z0-9._/-]+\.ya?ml) -->\n(?:```yaml\n[\s\S]*?\n```\n?)?/gm;
+
+/**
+ * The guide's text with each `<!-- workflow: PATH -->` followed by a ```yaml block of that file
+ * (`read(PATH)` gives its text). Throws naming `where` and the path of a file that cannot be read.
+ */
+function renderWorkflows(guide, read, where = 'guide') {
+  const eol = guide.includes('\r\n') ? '\r\n' : '\n';
+  const text = guide.replace(/\r\n/g, '\n').replace(WORKFLOW_MARKER, (_, file) => {
+    let body;
+    try {
+      body = read(file).replace(/\r\n/g, '\n').replace(/\n+$/, '');
+    } catch (e) {
+      throw new Error(`${where}: ${file}, named by a workflow marker, cannot be read: ${e.message}`);
+    }
+    if (body.includes('\n```')) throw new Error(`${where}: ${file} holds a line starting with \`\`\`, which would end the block`);
+    return `<!-- workflow: ${file} -->\n\`\`\`yaml\n${body}\n\`\`\`\n`;
+  });
+  return eol === '\n' ? text : text.replace(/\n/g, eol);
+}
+
+/** The guides of docs/ (Markdown files), sorted. */
+function listGuides(root) {
+  const dir = path.join(root, 'docs');
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => path.join('docs', f));
+}
+
 /** A README to fill in, for an action that has none. */
 function skeleton(name, action) {
   const description = String(action.description || '').trim();
@@ -161,6 +197,17 @@ function run({ root, check }) {
       problems.push({ action: name, message: e.message });
     }
   }
+  for (const guide of listGuides(root)) {
+    try {
+      const before = fs.readFileSync(path.join(root, guide), 'utf8');
+      const after = renderWorkflows(before, (file) => fs.readFileSync(path.join(root, file), 'utf8'), guide);
+      if (after === before) continue;
+      changed.push({ guide, readme: guide, reason: 'workflows differ' });
+      if (!check) fs.writeFileSync(path.join(root, guide), after);
+    } catch (e) {
+      problems.push({ guide, message: e.message });
+    }
+  }
   return { changed, problems };
 }
 
@@ -173,19 +220,18 @@ function main(argv) {
   }
   const root = path.resolve(__dirname, '..');
   const { changed, problems } = run({ root, check });
-  for (const p of problems) console.error(`actions/${p.action}: ${p.message}`);
+  for (const p of problems) console.error(p.guide !== undefined ? p.message : `actions/${p.action}: ${p.message}`);
   if (check) {
-    for (const c of changed) {
-      console.error(`${c.readme}: ${c.reason === 'missing' ? 'missing' : 'its inputs or outputs table is not what action.yml gives'}; run \`npm run docs\``);
-    }
-    if (changed.length === 0 && problems.length === 0) console.log('every action README matches its action.yml');
+    const why = { missing: 'missing', 'tables differ': 'its inputs or outputs table is not what action.yml gives', 'workflows differ': 'a workflow in it is not the file it names' };
+    for (const c of changed) console.error(`${c.readme}: ${why[c.reason]}; run \`npm run docs\``);
+    if (changed.length === 0 && problems.length === 0) console.log('every action README matches its action.yml, every guide its workflows');
     return changed.length > 0 || problems.length > 0 ? 1 : 0;
   }
-  for (const c of changed) console.log(`${c.readme}: ${c.reason === 'created' ? 'created (fill in the text around the tables)' : 'tables regenerated'}`);
-  if (changed.length === 0 && problems.length === 0) console.log('every action README was already up to date');
+  for (const c of changed) console.log(`${c.readme}: ${c.reason === 'created' ? 'created (fill in the text around the tables)' : c.reason === 'workflows differ' ? 'workflows copied in' : 'tables regenerated'}`);
+  if (changed.length === 0 && problems.length === 0) console.log('every action README and guide was already up to date');
   return problems.length > 0 ? 1 : 0;
 }
 
-module.exports = { escapeText, code, inputsTable, outputsTable, render, skeleton, listActions, readAction, run };
+module.exports = { escapeText, code, inputsTable, outputsTable, render, renderWorkflows, skeleton, listActions, listGuides, readAction, run };
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -2,7 +2,8 @@
  * Each action's README shows the inputs and outputs its action.yml declares: the tables between
  * the marker comments are exactly what `npm run docs` (scripts/action-docs.js) generates. And the
  * script itself: tables in action.yml order, values that render as written, idempotent, one
- * action's problem never hiding another's.
+ * action's problem never hiding another's; and the guides of docs/ show the example workflows they
+ * name exactly as the files are.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,7 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 interface Change {
-  action: string;
+  action?: string;
+  guide?: string;
   readme: string;
   reason: string;
 }
@@ -20,9 +22,11 @@ interface ActionDocs {
   inputsTable(action: object): string;
   outputsTable(action: object): string;
   render(readme: string, action: object, where?: string): string;
+  renderWorkflows(guide: string, read: (file: string) => string, where?: string): string;
+  listGuides(root: string): string[];
   readAction(file: string): object;
   listActions(root: string): string[];
-  run(o: { root: string; check: boolean }): { changed: Change[]; problems: { action: string; message: string }[] };
+  run(o: { root: string; check: boolean }): { changed: Change[]; problems: { action?: string; guide?: string; message: string }[] };
 }
 
 const root = path.resolve(__dirname, '..', '..');
@@ -181,5 +185,31 @@ describe('run() over a repository', () => {
     expect(docs.run({ root: dir, check: true }).changed.map((c) => c.action)).toEqual(['fine']);
     docs.run({ root: dir, check: false });
     expect(read('actions/fine/README.md')).toContain('| `added` | no | `8` | Added \\| later. |');
+  });
+});
+
+describe('workflows in the guides', () => {
+  const files: Record<string, string> = { 'examples/workflows/a.yml': 'name: a\njobs: {}\n', 'examples/workflows/b.yml': 'name: b\r\njobs: {}\r\n\r\n' };
+  const read = (f: string) => {
+    if (!(f in files)) throw new Error('ENOENT');
+    return files[f]!;
+  };
+
+  test('each marker gets the file it names, a stale copy is replaced, and a second run changes nothing', () => {
+    const guide = 'Intro.\n<!-- workflow: examples/workflows/a.yml -->\n\nText.\n<!-- workflow: examples/workflows/b.yml -->\n```yaml\nold: copy\n```\nEnd.\n';
+    const once = docs.renderWorkflows(guide, read);
+    expect(once).toBe('Intro.\n<!-- workflow: examples/workflows/a.yml -->\n```yaml\nname: a\njobs: {}\n```\n\nText.\n<!-- workflow: examples/workflows/b.yml -->\n```yaml\nname: b\njobs: {}\n```\nEnd.\n');
+    expect(docs.renderWorkflows(once, read)).toBe(once);
+  });
+
+  test('a marker naming a file that is not there is an error naming the guide and the file', () => {
+    expect(() => docs.renderWorkflows('<!-- workflow: examples/workflows/gone.yml -->\n', read, 'docs/g.md')).toThrow('docs/g.md: examples/workflows/gone.yml, named by a workflow marker, cannot be read');
+  });
+
+  test.each(docs.listGuides(root))('%s shows each workflow it names as that file is now', (guide) => {
+    const text = fs.readFileSync(path.join(root, guide), 'utf8');
+    if (docs.renderWorkflows(text, (f) => fs.readFileSync(path.join(root, f), 'utf8'), guide) !== text) {
+      throw new Error(`${guide}: a workflow in it differs from the file it names; run \`npm run docs\``);
+    }
   });
 });
