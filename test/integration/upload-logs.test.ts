@@ -625,6 +625,12 @@ describe('a pull request from a fork: no credentials for any store', () => {
     });
     expect(one.code).toBe(1);
     expect(errors(one)).toEqual([expect.stringMatching(/^credentials=env:OTHER needs OTHER_ACCESS_KEY_ID and OTHER_SECRET_ACCESS_KEY/)]);
+    // Skipping would not have happened here either, so the error does not suggest it.
+    const oneByDefault = await runBundle('upload-logs', { ...inputs('fork-one', { stores: `${store('fork-one')}\n${rgw('old').endpoint}/${bucket}/fork-one-b credentials=env:OTHER` }), 'if-no-credentials': '' }, {
+      cwd: logs(),
+      env: forkEnv({ OLD_ACCESS_KEY_ID: rgw('old').accessKey, OLD_SECRET_ACCESS_KEY: rgw('old').secretKey }),
+    });
+    expect(errors(oneByDefault)).toEqual([expect.stringMatching(/^credentials=env:OTHER needs OTHER_ACCESS_KEY_ID and OTHER_SECRET_ACCESS_KEY in the environment \(set them from secrets in the step's env:\), but they are empty or unset$/)]);
     for (const sub of ['fork-wrong/', 'fork-half/', 'fork-one/', 'fork-one-b/']) expect(await listKeys('old', bucket, sub)).toEqual([]);
   });
 });

@@ -81,7 +81,10 @@ export async function uploadLogs({ host, summary, onInterrupt }: ActionContext):
     for (const spec of inputs.stores) stores.push({ spec, store: openStore(spec, { env: host.env, onSecret: remember, concurrency: inputs.filesInFlight + 4 }) });
   } catch (e) {
     for (const s of stores) s.store.close();
-    if (e instanceof ConfigurationError && inputs.ifNoCredentials === 'error' && /^credentials=env:/.test(e.message)) {
+    // Worth saying only when skipping would have happened: every store's env:NAME variables are empty.
+    const noneAnywhere = async () =>
+      (await Promise.all(inputs.stores.map((s) => (s.kind === 's3' && s.credentials.type === 'env' ? missingCredentials(s, host.env) : undefined)))).every((m) => m !== undefined);
+    if (e instanceof ConfigurationError && inputs.ifNoCredentials === 'error' && (await noneAnywhere())) {
       throw new ConfigurationError(`${e.message}. A run that gets no secrets (a pull request from a fork) can skip instead: set if-no-credentials: warn or ignore`);
     }
     throw e;
