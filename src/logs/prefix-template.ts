@@ -6,8 +6,13 @@
  * characters and `\`, become `-`. A value can therefore never add a path segment, and the template's
  * own `/` are the only separators. A rendered segment that is empty, `.` or `..` is refused, so one
  * run can never write into another run's prefix, or above its own.
+ *
+ * A placeholder the run has no value for (`{pr}` on a push, `{repo}` outside a workflow) is an
+ * error naming it, the event and where its value comes from: rendering it as nothing would leave
+ * `pull--...` prefixes that many runs share.
  */
 import { ConfigurationError, quote } from '../config/configuration-error';
+import type { RunContext } from './run-context';
 
 /** Every placeholder a prefix template may use. */
 export const PREFIX_PLACEHOLDERS = ['repo', 'pr', 'sha', 'short-sha', 'run-id', 'run-attempt', 'job', 'timestamp', 'context'] as const;
@@ -15,6 +20,32 @@ export type PrefixPlaceholder = (typeof PREFIX_PLACEHOLDERS)[number];
 
 /** The values a template is rendered with; `''` where the run has none (no PR, say). */
 export type PrefixValues = Readonly<Record<PrefixPlaceholder, string>>;
+
+/**
+ * Where each placeholder's value comes from, and what to write instead when the run has none:
+ * the text of the error for a placeholder without a value, and of the README's table.
+ */
+export const PLACEHOLDER_SOURCES: Readonly<Record<PrefixPlaceholder, { readonly from: string; readonly instead: string }>> = {
+  repo: { from: 'GITHUB_REPOSITORY, set by the runner in every workflow run', instead: 'write the name into prefix' },
+  pr: {
+    from: 'the pull request number, which only pull_request, pull_request_target, pull_request_review(_comment) events and comments on a pull request have',
+    instead: 'use {sha} or {run-id}, or set prefix for this event',
+  },
+  sha: { from: 'the sha input, else the pull request head, else GITHUB_SHA, set by the runner in every workflow run', instead: 'set the sha input' },
+  'short-sha': { from: 'the first 8 digits of {sha}: the sha input, else the pull request head, else GITHUB_SHA', instead: 'set the sha input' },
+  'run-id': { from: 'GITHUB_RUN_ID, set by the runner in every workflow run', instead: 'use {timestamp}' },
+  'run-attempt': { from: 'GITHUB_RUN_ATTEMPT, set by the runner in every workflow run', instead: 'use {timestamp}' },
+  job: { from: 'GITHUB_JOB, set by the runner in every workflow run', instead: 'write the name into prefix' },
+  timestamp: { from: 'the time the step started (UTC)', instead: '' },
+  context: { from: 'the context input, else the arguments of the triggering comment', instead: 'set the context input (such as the matrix entry), or remove {context}' },
+};
+
+/** How a message names the event a run belongs to: "on a push event", or outside a workflow run. */
+export function describeEvent(eventName: string | undefined): string {
+  if (eventName === undefined) return 'in this run';
+  if (eventName === '') return 'outside a workflow run (GITHUB_EVENT_NAME is not set)';
+  return `on ${/^[aeiou]/.test(eventName) ? 'an' : 'a'} ${eventName} event`;
+}
 
 /** A checked template: rendering it can only fail on the values, never on the text. */
 export interface PrefixTemplate {
@@ -56,11 +87,20 @@ export function safeValue(value: string): string {
 
 /**
  * Renders the prefix, without a leading `/` and with a trailing one (`a/b/`). One trailing `/` in the
- * template is tolerated. Throws `ConfigurationError` for an empty, `.` or `..` segment, naming the
+ * template is tolerated. Throws `ConfigurationError` for a placeholder without a value (naming it,
+ * `eventName` and where its value comes from), for an empty, `.` or `..` segment, naming the
  * placeholders that produced it, and for a prefix over 512 bytes (half of S3's key limit, so the
  * files' own paths keep room).
  */
-export function renderPrefix(template: PrefixTemplate, values: PrefixValues): string {
+export function renderPrefix(template: PrefixTemplate, values: PrefixValues, eventName?: string): string {
+  const missing = [...template.placeholders].filter((p) => values[p] === '');
+  if (missing.length > 0) {
+    const each = missing.map((p) => `{${p}} is ${PLACEHOLDER_SOURCES[p].from}${PLACEHOLDER_SOURCES[p].instead ? `: ${PLACEHOLDER_SOURCES[p].instead}` : ''}`);
+    throw new ConfigurationError(
+      `${missing.map((p) => `{${p}}`).join(', ')} ${missing.length === 1 ? 'has' : 'have'} no value ${describeEvent(eventName)}, ` +
+        `so ${quote(template.text)} cannot make a prefix that is the run's own. ${each.join('; ')}`,
+    );
+  }
   const text = template.text.endsWith('/') ? template.text.slice(0, -1) : template.text;
   const rendered = text.split('/').map((segment) => {
     const out = segment.replace(PLACEHOLDER_RE, (_, name: PrefixPlaceholder) => safeValue(values[name]));
@@ -80,6 +120,25 @@ export function renderPrefix(template: PrefixTemplate, values: PrefixValues): st
   const prefix = `${rendered.join('/')}/`;
   if (Buffer.byteLength(prefix) > 512) throw new ConfigurationError(`prefix ${quote(prefix)} from ${quote(template.text)} is longer than 512 bytes`);
   return prefix;
+}
+
+/**
+ * The values of a run: `sha` is the commit the logs belong to (see the `sha` input), `context` the
+ * context input or the comment's arguments, `started` when the step started. `''` where the run
+ * has none.
+ */
+export function prefixValues(run: RunContext, sha: string, context: string, started: Date): PrefixValues {
+  return {
+    repo: run.repository,
+    pr: run.pr !== undefined ? String(run.pr) : '',
+    sha,
+    'short-sha': sha.slice(0, 8),
+    'run-id': run.runId,
+    'run-attempt': run.runAttempt,
+    job: run.job,
+    timestamp: formatTimestamp(started),
+    context,
+  };
 }
 
 /** `YYYYMMDD-HHMMSS` in UTC: sortable, and free of `:` (which keys would have to carry escaped). */

@@ -5,6 +5,10 @@
  * Only names and sizes are held (a few hundred bytes a file), never content. A symbolic link is
  * followed when it stays inside the directory; one that leaves it stops the run before anything
  * is written, since it would publish a file the workflow never meant to (a key, `/etc/passwd`).
+ *
+ * Hidden entries (a name starting with `.`: `.git/`, `.env`, `.ssh/`) are left out unless asked
+ * for, as actions/upload-artifact does: they hold credentials far more often than logs. A hidden
+ * folder is not even read, so nothing under it is listed, followed or counted.
  */
 import { statSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
@@ -40,6 +44,11 @@ export type WalkResult =
       readonly skipped: readonly WalkNote[];
       /** Files that cannot become keys (control characters, names that are not UTF-8). */
       readonly unusable: readonly WalkNote[];
+      /**
+       * Hidden entries left out, in key order: folders as `name/` (not walked, so counted once),
+       * and files that include and exclude would have taken. Empty when hidden entries are taken.
+       */
+      readonly hidden: readonly string[];
     };
 
 export interface WalkOptions {
@@ -47,6 +56,13 @@ export interface WalkOptions {
   readonly include: readonly RegExp[];
   /** ...and none of these. */
   readonly exclude: readonly RegExp[];
+  /** Take hidden files and folders too (a path with a segment starting with `.`); default false. */
+  readonly includeHidden?: boolean;
+}
+
+/** Whether a name makes its path hidden: it starts with `.` (`.git`, `.env`). */
+export function isHiddenName(name: string): boolean {
+  return name.startsWith('.');
 }
 
 /**
@@ -67,6 +83,7 @@ export async function walkTree(dir: string, options: WalkOptions): Promise<WalkR
   const files: LogFile[] = [];
   const skipped: WalkNote[] = [];
   const unusable: WalkNote[] = [];
+  const hidden: string[] = [];
   const wanted = (rel: string) => options.include.some((r) => r.test(rel)) && !options.exclude.some((r) => r.test(rel));
   const inside = (p: string) => p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
 
@@ -82,6 +99,12 @@ export async function walkTree(dir: string, options: WalkOptions): Promise<WalkR
     for (const e of entries) {
       const rel = relDir === '' ? e.name : `${relDir}/${e.name}`;
       const abs = path.join(root, rel);
+      if (isHiddenName(e.name) && options.includeHidden !== true) {
+        // A folder is left out whole and unread; a file only counts when it would have been taken.
+        if (e.isDirectory()) hidden.push(`${rel}/`);
+        else if (wanted(rel)) hidden.push(rel);
+        continue;
+      }
       if (e.isDirectory()) {
         await visit(rel);
         continue;
@@ -107,7 +130,8 @@ export async function walkTree(dir: string, options: WalkOptions): Promise<WalkR
   };
   await visit('');
   files.sort((a, b) => compareKeys(a.rel, b.rel));
-  return { kind: 'walked', root, files, skipped, unusable };
+  hidden.sort(compareKeys);
+  return { kind: 'walked', root, files, skipped, unusable, hidden };
 }
 
 // Synchronous: from the inode cache a stat takes microseconds, far less than a promise round

@@ -6,12 +6,12 @@ import type { Host } from './host';
 const ANNOTATION_CAP = 10;
 
 export function actionsHost(): Host {
-  const counts = { warning: 0, error: 0 };
+  const counts = { notice: 0, warning: 0, error: 0 };
   // The runner masks secrets in the log; the job summary is a file this code writes, so it masks
   // them itself, as the CLI host does.
   const secrets: string[] = [];
   const mask = (text: string) => secrets.reduce((t, s) => t.split(s).join('***'), text);
-  const annotate = (level: 'warning' | 'error', message: string) => {
+  const annotate = (level: 'notice' | 'warning' | 'error', message: string) => {
     counts[level]++;
     if (counts[level] <= ANNOTATION_CAP) core[level](message);
     else {
@@ -30,6 +30,7 @@ export function actionsHost(): Host {
     // The runner hides debug lines unless step debugging is on; then they are worth writing.
     debugEnabled: core.isDebug(),
     info: (m) => core.info(m),
+    notice: (m) => annotate('notice', m),
     warning: (m) => annotate('warning', m),
     error: (m) => annotate('error', m),
     group: (name, fn) => core.group(name, fn),

@@ -41,6 +41,7 @@ export function cliHost(o: CliHostOptions): Host & { outputs: Map<string, string
       if (o.verbose) err(`debug: ${m}`);
     },
     info: (m: string) => err(m),
+    notice: (m: string) => err(`notice: ${m}`),
     warning: (m: string) => err(`warning: ${m}`),
     error: (m: string) => err(`error: ${m}`),
     group: async <T>(name: string, fn: () => Promise<T>) => {

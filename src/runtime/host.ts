@@ -13,6 +13,8 @@ export interface Host {
   /** Whether debug lines are shown at all: callers with one line per object skip building them otherwise. */
   readonly debugEnabled: boolean;
   info(message: string): void;
+  /** Something a person should know, that needs no action; shown as an annotation where the host has them. */
+  notice(message: string): void;
   /** A finding a person must act on; shown as an annotation where the host has them. */
   warning(message: string): void;
   error(message: string): void;

@@ -31,6 +31,7 @@ export function partHost(host: Host, names: PartNames): Host {
     debug: (message) => host.debug(message),
     debugEnabled: host.debugEnabled,
     info: (message) => host.info(message),
+    notice: (message) => host.notice(message),
     warning: (message) => host.warning(message),
     error: (message) => host.error(message),
     group: (name, fn) => host.group(name, fn),

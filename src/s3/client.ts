@@ -112,3 +112,39 @@ export function createS3Client(options: ClientOptions): S3Client {
   WIRING.set(client, wiring);
   return client;
 }
+
+/**
+ * Variables that name a credential source of the default chain: one of them set (non-empty) is a
+ * credential configured, even when the chain then finds nothing with it (`AWS_PROFILE` naming a
+ * profile that does not exist, a key without its secret).
+ */
+const CHAIN_VARIABLES = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_ROLE_ARN',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+];
+
+/**
+ * Whether the SDK's default chain has no credential at all for a client made by
+ * {@link createS3Client}: no variable in the process environment (which the SDK reads) names a
+ * source, and the chain itself (environment, shared files, SSO, web identity, container and
+ * instance roles) answers that it found nothing. A source that is configured but fails (a web
+ * identity token STS refuses) resolves `false`, so that the request which needs it fails with its
+ * error.
+ */
+export async function defaultChainFindsNothing(client: S3Client): Promise<boolean> {
+  if (CHAIN_VARIABLES.some((name) => (process.env[name]?.trim() ?? '') !== '')) return false;
+  const provider = client.config.credentials as unknown as () => Promise<unknown>;
+  try {
+    await provider();
+    return false;
+  } catch (e) {
+    // The last link of @aws-sdk/credential-provider-node's chain; a unit test holds this text to the SDK.
+    return (e as Error).name === 'CredentialsProviderError' && /Could not load credentials from any providers/.test((e as Error).message);
+  }
+}

@@ -5,8 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigurationError, quote } from '../config/configuration-error';
-import type { ResolvedCredentials, StaticCredentials } from '../s3/client';
-import type { CredentialSource } from './store-spec';
+import { createS3Client, defaultChainFindsNothing, type ResolvedCredentials, type StaticCredentials } from '../s3/client';
+import type { CredentialSource, StoreSpec } from './store-spec';
 
 // The shapes the S3 client takes, defined with it.
 export type { ResolvedCredentials, StaticCredentials };
@@ -84,4 +84,30 @@ function fromKeyDir(dir: string, host: string, ctx: CredentialContext): StaticCr
     return { accessKeyId, secretAccessKey, sessionToken };
   }
   throw new ConfigurationError(`key folder ${quote(dir)} has no key file for host ${quote(host)}; looked for: ${candidates.join(', ')}`);
+}
+
+/**
+ * Why a store has no credential configured at all (`undefined` when it has one, right or wrong):
+ * what a pull request from a fork, which gets no secrets, looks like. `env:NAME` has none when
+ * NAME_ACCESS_KEY_ID, NAME_SECRET_ACCESS_KEY and NAME_SESSION_TOKEN are all empty or unset (one of
+ * them set is a credential, however incomplete); `default` when no AWS_ variable names a source
+ * and the SDK's chain finds nothing anywhere (read from the process environment, as the SDK
+ * does, not from `env`). A key folder is a path the workflow named, and a folder store needs no credential:
+ * neither ever counts as none.
+ */
+export async function missingCredentials(spec: StoreSpec, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (spec.kind === 'file') return undefined;
+  const source = spec.credentials;
+  if (source.type === 'env') {
+    const names = ['ACCESS_KEY_ID', 'SECRET_ACCESS_KEY', 'SESSION_TOKEN'].map((n) => `${source.name}_${n}`);
+    if (names.some((n) => (env[n]?.trim() ?? '') !== '')) return undefined;
+    return `credentials=env:${source.name}: ${names[0]} and ${names[1]} are empty or unset`;
+  }
+  if (source.type === 'key-dir') return undefined;
+  const client = createS3Client({ provider: spec.provider, endpoint: spec.endpoint, region: spec.region, credentials: 'default', maxSockets: 1 });
+  try {
+    return (await defaultChainFindsNothing(client)) ? 'credentials=default: the AWS SDK found no credential (no AWS_ACCESS_KEY_ID, profile, web identity or instance role)' : undefined;
+  } finally {
+    client.destroy();
+  }
 }

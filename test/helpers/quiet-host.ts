@@ -15,6 +15,7 @@ export function quietHost(inputs: Record<string, string>, o: { env?: NodeJS.Proc
     debug: () => undefined,
     debugEnabled: false,
     info: () => undefined,
+    notice: () => undefined,
     warning: () => undefined,
     error: () => undefined,
     group: (_n, fn) => fn(),

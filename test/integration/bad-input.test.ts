@@ -196,6 +196,9 @@ const CASES: Record<string, Case> = {
     message: /^input "proxy-url": "https:\/\/\*\*\*@logs\.example\.org\/ci" is not allowed: it may carry credentials \(an "@" after a ":"\), and the link is posted where anyone reads it; allowed: http\(s\):\/\/HOST\[\/PATH\] with no query, fragment or credentials \(write an "@" in the path as %40\)$/,
   },
   'logs: issue-number 0': { action: 'upload-logs', inputs: logs({ 'issue-number': '0' }), error: 'ConfigurationError', message: /^input "issue-number": "0" is not allowed; allowed: a whole number from 1 to / },
+  'logs: include-hidden-files yes': { action: 'upload-logs', inputs: logs({ 'include-hidden-files': 'yes' }), error: 'ConfigurationError', message: /^input "include-hidden-files": "yes" is not allowed; allowed: true, false$/ },
+  'logs: if-no-credentials skip': { action: 'upload-logs', inputs: logs({ 'if-no-credentials': 'skip' }), error: 'ConfigurationError', message: /^input "if-no-credentials": "skip" is not allowed; allowed: error, warn, ignore$/ },
+  'logs: {pr} on a push': { action: 'upload-logs', inputs: logs({ prefix: 'ci/pull-{pr}-{run-id}' }), error: 'ConfigurationError', message: /^input "prefix": \{pr\} has no value on a push event, so "ci\/pull-\{pr\}-\{run-id\}" cannot make a prefix that is the run's own\. \{pr\} is the pull request number, .*: use \{sha\} or \{run-id\}, or set prefix for this event$/ },
   'logs: overwrite maybe': { action: 'upload-logs', inputs: logs({ overwrite: 'maybe' }), error: 'ConfigurationError', message: /^input "overwrite": "maybe" is not allowed; allowed: true, false$/ },
   // upload-logs: event payloads for issue_comment
   'logs: comment by a reader': { action: 'upload-logs', inputs: logs({ 'github-token': TOKEN }), env: comment('reader', '/image-refresh fedora-42'), error: 'RefusedError', message: /^refused: .*@reader.*\bread\b.*\bwrite\b.*[Nn]othing was written/ , bundleOnly: true },

@@ -363,7 +363,12 @@ describe('bad input: a clear error, nothing written', () => {
 
   test('an unknown placeholder', () => bad({ prefix: '{repo}/{branch}' }, /input "prefix": unknown placeholder \{branch\} in "\{repo\}\/\{branch\}"; allowed: \{repo\}/));
   test('a template that yields ".."', () => bad({ prefix: '{repo}/{context}', context: '..' }, /input "prefix": prefix template "\{repo\}\/\{context\}" yields a "\.\." path segment/));
-  test('a template that yields an empty segment', () => bad({ prefix: '{repo}/{pr}' }, /input "prefix": .*yields a empty path segment: \{pr\} is empty in this run/));
+  test('a placeholder with no value on the event, alone in a segment', () =>
+    bad({ prefix: '{repo}/{pr}' }, /^input "prefix": \{pr\} has no value on a push event, so "\{repo\}\/\{pr\}" cannot make a prefix that is the run's own\. \{pr\} is the pull request number, .*: use \{sha\} or \{run-id\}, or set prefix for this event$/));
+  test('a placeholder with no value on the event, inside a segment (was "pull--4242/")', () =>
+    bad({ prefix: 'pull-{pr}-{run-id}' }, /^input "prefix": \{pr\} has no value on a push event, so "pull-\{pr\}-\{run-id\}" cannot make a prefix/));
+  test('{context} with no context input and no comment', () =>
+    bad({ prefix: 'ci/{run-id}-{context}' }, /^input "prefix": \{context\} has no value on a push event, .*\{context\} is the context input, else the arguments of the triggering comment: set the context input/));
   test('a missing directory', () => bad({ path: 'nope' }, /input "path": ".*nope" does not exist; nothing was written \(set if-no-files: warn or ignore/));
   test('an empty directory', () => bad({}, /input "path": ".*logs" holds no file to upload/, {}, (ws) => fs.mkdirSync(path.join(ws, 'logs'))));
   test('a symbolic link that leaves the directory', () =>
@@ -466,6 +471,25 @@ describe('private logs and a bucket policy that lets anyone read *.log under the
   });
 });
 
+test('outside GitHub Actions the default prefix has no value for {repo} and the rest: a clear error, nothing written', async () => {
+  const ws = workspace({ 'cli.log': 'from the command line\n' });
+  let stderr = '';
+  try {
+    execFileSync(NODE24, [path.join(REPO, 'dist/cli/index.js'), 'upload-logs', '--path', 'logs', '--stores', store('cli-default')], {
+      cwd: ws,
+      env: { PATH: process.env.PATH, OLD_ACCESS_KEY_ID: rgw('old').accessKey, OLD_SECRET_ACCESS_KEY: rgw('old').secretKey },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (e) {
+    stderr = (e as { stderr: string }).stderr;
+  }
+  expect(stderr).toMatch(
+    /input "prefix": \{repo\}, \{short-sha\}, \{run-id\}, \{run-attempt\}, \{job\} have no value outside a workflow run \(GITHUB_EVENT_NAME is not set\), so "\{repo\}\/\{timestamp\}-\{short-sha\}-\{run-id\}-\{run-attempt\}-\{job\}" cannot make a prefix/,
+  );
+  expect(await listKeys('old', bucket, 'cli-default/')).toEqual([]);
+});
+
 test('the CLI runs the same operation outside GitHub Actions', () => {
   const ws = workspace({ 'cli.log': 'from the command line\n' });
   const out = execFileSync(NODE24, [path.join(REPO, 'dist/cli/index.js'), 'upload-logs', '--path', 'logs', '--stores', store('cli'), '--prefix', 'local/{timestamp}'], {
@@ -476,4 +500,137 @@ test('the CLI runs the same operation outside GitHub Actions', () => {
   });
   expect(out).toMatch(/^files=1$/m);
   expect(out).toMatch(new RegExp(`^url=${rgw('old').endpoint}/${bucket}/cli/local/\\d{8}-\\d{6}/index.html$`, 'm'));
+});
+
+describe('hidden files and folders (.git/config, .env, .hidden/x.log) next to the logs', () => {
+  const HIDDEN = { '.git/config': '[remote "origin"]\n\turl = https://x-access-token:ghs_x@github.com/o/r\n', '.env': 'API_TOKEN=not-for-the-world\n', '.hidden/x.log': 'hidden log\n' };
+  const LOGS = { 'a.log': 'a\n', 'sub/b.log': 'b\n' };
+  const pushEnv = () => env('', { GITHUB_EVENT_NAME: 'push', GITHUB_EVENT_PATH: '' });
+  const run = (sub: string, inputs: Record<string, string> = {}) => runBundle('upload-logs', { path: 'logs', stores: store(sub), prefix: 'run-{run-id}', ...inputs }, { cwd: workspace({ ...HIDDEN, ...LOGS }), env: pushEnv() });
+
+  test('by default none of them is uploaded (the bucket holds the logs and the index only), and the log, summary, outputs and report say which were left out', async () => {
+    const r = await run('hidden-default');
+    expect(errors(r)).toEqual([]);
+    expect(await listKeys('old', bucket, 'hidden-default/')).toEqual(['hidden-default/run-4242/a.log', 'hidden-default/run-4242/index.html', 'hidden-default/run-4242/sub/b.log']);
+    expect(r.outputs).toMatchObject({ result: 'uploaded', files: '2', hidden: '3', skipped: '0', failed: '0' });
+    // One info line, not an annotation: leaving .git/ out is what a logs upload should do.
+    expect(r.stdout).toMatch(/^left out 3 hidden path\(s\) \(\.env, \.git\/, \.hidden\/\): names starting with "\." \(\.git\/, \.env\) often hold credentials; set include-hidden-files: true to publish them$/m);
+    expect(r.stdout).not.toMatch(/::warning::/);
+    expect(r.summary).toContain('3 hidden path(s) left out (set include-hidden-files: true to publish them)');
+    expect(JSON.parse(fs.readFileSync(r.outputs.report!, 'utf8')).hidden).toEqual(['.env', '.git/', '.hidden/']);
+    expect(visibleText(r)).not.toContain('not-for-the-world');
+  });
+
+  test('include-hidden-files: true uploads them', async () => {
+    const r = await run('hidden-included', { 'include-hidden-files': 'true' });
+    expect(errors(r)).toEqual([]);
+    expect(await listKeys('old', bucket, 'hidden-included/')).toEqual(
+      ['.env', '.git/config', '.hidden/x.log', 'a.log', 'index.html', 'sub/b.log'].map((k) => `hidden-included/run-4242/${k}`),
+    );
+    expect(r.outputs).toMatchObject({ files: '5', hidden: '0' });
+    expect(r.stdout).not.toMatch(/hidden path/);
+  });
+
+  test('an include glob naming a hidden folder still needs include-hidden-files: a warning that says so, and nothing of it uploaded', async () => {
+    const r = await run('hidden-asked', { include: 'a.log\n.hidden/**' });
+    expect(errors(r)).toEqual([]);
+    expect(r.stdout).toMatch(/::warning::include names hidden paths \("\.hidden\/\*\*"\), but include-hidden-files is false: left out 2 hidden path\(s\) \(\.git\/, \.hidden\/\)/);
+    expect(await listKeys('old', bucket, 'hidden-asked/')).toEqual(['hidden-asked/run-4242/a.log', 'hidden-asked/run-4242/index.html']);
+  });
+
+  test('a directory holding only hidden files fails as empty, saying why', async () => {
+    const r = await runBundle('upload-logs', { path: 'logs', stores: store('hidden-only'), prefix: 'run-{run-id}' }, { cwd: workspace(HIDDEN), env: pushEnv() });
+    expect(r.code).toBe(1);
+    expect(errors(r)).toEqual([
+      expect.stringMatching(/^input "path": ".*logs" holds no file to upload \(3 hidden path\(s\) \(\.env, \.git\/, \.hidden\/\) left out: set include-hidden-files: true to publish them\); nothing was written/),
+    ]);
+    expect(await listKeys('old', bucket, 'hidden-only/')).toEqual([]);
+  });
+
+  test('a dry run lists the same exclusions and writes nothing', async () => {
+    const r = await run('hidden-dry', { 'dry-run': 'true' });
+    expect(errors(r)).toEqual([]);
+    expect(r.outputs).toMatchObject({ result: 'dry-run', files: '2', hidden: '3' });
+    expect(r.stdout).toMatch(/^left out 3 hidden path\(s\) \(\.env, \.git\/, \.hidden\/\)/m);
+    expect(r.stdout).toMatch(/^run-4242\/a\.log: 2 bytes/m);
+    expect(r.stdout).not.toMatch(/^run-4242\/\./m);
+    expect(await listKeys('old', bucket, 'hidden-dry/')).toEqual([]);
+  });
+});
+
+describe('a pull request from a fork: no credentials for any store', () => {
+  /** A pull_request event file; a fork's run gets every secret as the empty string. */
+  function pullEvent(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'event-'));
+    scratch.push(dir);
+    const file = path.join(dir, 'event.json');
+    fs.writeFileSync(file, JSON.stringify({ action: 'synchronize', number: PR, pull_request: { number: PR, head: { sha: HEAD, repo: { full_name: 'someone/bots' } } }, repository: { full_name: REPOSITORY } }));
+    return file;
+  }
+  const forkEnv = (over: NodeJS.ProcessEnv = {}) => env('', { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: pullEvent(), OLD_ACCESS_KEY_ID: '', OLD_SECRET_ACCESS_KEY: '', ...over });
+  const inputs = (sub: string, over: Record<string, string> = {}) => ({ path: 'logs', stores: store(sub), prefix: 'pull-{pr}-{run-id}', 'if-no-credentials': 'ignore', ...over });
+  const logs = () => workspace({ 'a.log': 'a\n' });
+
+  test('if-no-credentials: ignore ends with a notice and a no-credentials result, writing nothing', async () => {
+    const r = await runBundle('upload-logs', inputs('fork-ignore'), { cwd: logs(), env: forkEnv() });
+    expect(r.code).toBe(0);
+    expect(errors(r)).toEqual([]);
+    expect(r.stdout).toMatch(
+      /^::notice::no store has credentials \(.*: credentials=env:OLD: OLD_ACCESS_KEY_ID and OLD_SECRET_ACCESS_KEY are empty or unset\), as in a pull request from a fork, which gets no secrets; nothing was uploaded \(if-no-credentials: ignore\)$/m,
+    );
+    expect(r.outputs).toMatchObject({ result: 'no-credentials', prefix: 'pull-7-4242/', url: '', files: '0', failed: '0' });
+    expect(r.summary).toContain('Logs not published: no store has credentials');
+    expect(await listKeys('old', bucket, 'fork-ignore/')).toEqual([]);
+  });
+
+  test('if-no-credentials: warn says it with a warning', async () => {
+    const r = await runBundle('upload-logs', inputs('fork-warn', { 'if-no-credentials': 'warn' }), { cwd: logs(), env: forkEnv() });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^::warning::no store has credentials /m);
+    expect(r.outputs.result).toBe('no-credentials');
+  });
+
+  test('the default chain finding nothing at all counts as none', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'no-aws-'));
+    scratch.push(home);
+    const r = await runBundle('upload-logs', inputs('fork-default', { stores: `${rgw('old').endpoint}/${bucket}/fork-default` }), {
+      cwd: logs(),
+      env: forkEnv({ HOME: home, AWS_CONFIG_FILE: path.join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'credentials'), AWS_EC2_METADATA_DISABLED: 'true', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' }),
+    });
+    expect(errors(r)).toEqual([]);
+    expect(r.stdout).toMatch(/^::notice::no store has credentials \(.*credentials=default: the AWS SDK found no credential/m);
+    expect(r.outputs.result).toBe('no-credentials');
+    expect(await listKeys('old', bucket, 'fork-default/')).toEqual([]);
+  });
+
+  test('by default (error) it fails, and the message says how to skip instead', async () => {
+    const r = await runBundle('upload-logs', inputs('fork-error', { 'if-no-credentials': '' }), { cwd: logs(), env: forkEnv() });
+    expect(r.code).toBe(1);
+    expect(errors(r)).toEqual([
+      'credentials=env:OLD needs OLD_ACCESS_KEY_ID and OLD_SECRET_ACCESS_KEY in the environment (set them from secrets in the step\'s env:), but they are empty or unset. A run that gets no secrets (a pull request from a fork) can skip instead: set if-no-credentials: warn or ignore',
+    ]);
+    expect(await listKeys('old', bucket, 'fork-error/')).toEqual([]);
+  });
+
+  test('a credential that is there but wrong still fails, as does an incomplete one, and one store of two without any', async () => {
+    const wrong = await runBundle('upload-logs', inputs('fork-wrong'), { cwd: logs(), env: forkEnv({ OLD_ACCESS_KEY_ID: rgw('old').accessKey, OLD_SECRET_ACCESS_KEY: 'not-the-secret-key' }) });
+    expect(wrong.code).toBe(1);
+    expect(errors(wrong)).toEqual([expect.stringMatching(/^input "stores": .*fork-wrong: HeadBucket .*HTTP 403\): the credentials were refused/)]);
+    const half = await runBundle('upload-logs', inputs('fork-half'), { cwd: logs(), env: forkEnv({ OLD_ACCESS_KEY_ID: rgw('old').accessKey }) });
+    expect(half.code).toBe(1);
+    expect(errors(half)).toEqual([expect.stringMatching(/^credentials=env:OLD needs OLD_SECRET_ACCESS_KEY in the environment/)]);
+    const one = await runBundle('upload-logs', inputs('fork-one', { stores: `${store('fork-one')}\n${rgw('old').endpoint}/${bucket}/fork-one-b credentials=env:OTHER` }), {
+      cwd: logs(),
+      env: forkEnv({ OLD_ACCESS_KEY_ID: rgw('old').accessKey, OLD_SECRET_ACCESS_KEY: rgw('old').secretKey }),
+    });
+    expect(one.code).toBe(1);
+    expect(errors(one)).toEqual([expect.stringMatching(/^credentials=env:OTHER needs OTHER_ACCESS_KEY_ID and OTHER_SECRET_ACCESS_KEY/)]);
+    // Skipping would not have happened here either, so the error does not suggest it.
+    const oneByDefault = await runBundle('upload-logs', { ...inputs('fork-one', { stores: `${store('fork-one')}\n${rgw('old').endpoint}/${bucket}/fork-one-b credentials=env:OTHER` }), 'if-no-credentials': '' }, {
+      cwd: logs(),
+      env: forkEnv({ OLD_ACCESS_KEY_ID: rgw('old').accessKey, OLD_SECRET_ACCESS_KEY: rgw('old').secretKey }),
+    });
+    expect(errors(oneByDefault)).toEqual([expect.stringMatching(/^credentials=env:OTHER needs OTHER_ACCESS_KEY_ID and OTHER_SECRET_ACCESS_KEY in the environment \(set them from secrets in the step's env:\), but they are empty or unset$/)]);
+    for (const sub of ['fork-wrong/', 'fork-half/', 'fork-one/', 'fork-one-b/']) expect(await listKeys('old', bucket, sub)).toEqual([]);
+  });
 });

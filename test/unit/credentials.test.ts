@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { keyFileCandidates, resolveCredentials } from '../../src/storage/credentials';
+import { keyFileCandidates, missingCredentials, resolveCredentials } from '../../src/storage/credentials';
+import { parseStoreSpec, type StoreSpec } from '../../src/storage/store-spec';
 
 describe('credentials', () => {
   const masked: string[] = [];
@@ -33,5 +34,75 @@ describe('credentials', () => {
     expect(() => resolveCredentials({ type: 'key-dir', dir }, 'bad.org', ctx({}))).toThrow(/must hold "ACCESS SECRET \[SESSION_TOKEN\]".*holds 1 words/);
     expect(() => resolveCredentials({ type: 'key-dir', dir }, 'bad.org', ctx({}))).not.toThrow(/ONLYONEWORD/);
     expect(() => resolveCredentials({ type: 'key-dir', dir: path.join(dir, 'nope') }, 'x', ctx({}))).toThrow(/does not exist/);
+  });
+});
+
+describe('a store with no credential configured at all (a pull request from a fork)', () => {
+  const cwd = os.tmpdir();
+  const spec = (line: string): StoreSpec => parseStoreSpec(line, { credentials: { type: 'default' }, visibility: 'auto', cwd });
+  const envStore = spec('http://127.0.0.1:1/logs credentials=env:LOGS');
+
+  test('env:NAME: none only when all three variables are empty or unset; any one of them set is a credential', async () => {
+    expect(await missingCredentials(envStore, {})).toBe('credentials=env:LOGS: LOGS_ACCESS_KEY_ID and LOGS_SECRET_ACCESS_KEY are empty or unset');
+    // As a runner passes a secret a fork does not get: the empty string, or white space.
+    expect(await missingCredentials(envStore, { LOGS_ACCESS_KEY_ID: '', LOGS_SECRET_ACCESS_KEY: ' \n', LOGS_SESSION_TOKEN: '' })).toMatch(/empty or unset/);
+    for (const set of [{ LOGS_ACCESS_KEY_ID: 'AKIDTEST' }, { LOGS_SECRET_ACCESS_KEY: 'wrong' }, { LOGS_SESSION_TOKEN: 'tok' }, { LOGS_ACCESS_KEY_ID: 'AKIDTEST', LOGS_SECRET_ACCESS_KEY: 'wrong' }]) {
+      expect([set, await missingCredentials(envStore, set)]).toEqual([set, undefined]);
+    }
+    // Other stores' variables do not count.
+    expect(await missingCredentials(envStore, { OTHER_ACCESS_KEY_ID: 'AKIDTEST', OTHER_SECRET_ACCESS_KEY: 'x' })).toMatch(/empty or unset/);
+  });
+
+  test('a folder store needs none, and a key folder is a path the workflow named: neither ever counts as none', async () => {
+    expect(await missingCredentials(spec(`file://${cwd}`), {})).toBeUndefined();
+    expect(await missingCredentials(spec(`http://127.0.0.1:1/logs credentials=key-dir:${path.join(cwd, 'no-such-key-folder')}`), {})).toBeUndefined();
+  });
+
+  describe('default: what the chain of the AWS SDK says', () => {
+    const saved = { ...process.env };
+    let home: string;
+    beforeEach(() => {
+      home = fs.mkdtempSync(path.join(os.tmpdir(), 'no-aws-'));
+      for (const name of Object.keys(process.env)) if (name.startsWith('AWS_')) delete process.env[name];
+      Object.assign(process.env, {
+        HOME: home,
+        AWS_CONFIG_FILE: path.join(home, 'config'),
+        AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'credentials'),
+        // No instance or container role here; without this the chain waits for the metadata service.
+        AWS_EC2_METADATA_DISABLED: 'true',
+      });
+    });
+    afterEach(() => {
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
+    });
+    const defaultStore = () => spec('http://127.0.0.1:1/logs');
+
+    test('nothing anywhere: none', async () => {
+      expect(await missingCredentials(defaultStore(), {})).toMatch(/^credentials=default: the AWS SDK found no credential/);
+    });
+
+    test('keys in the environment, even wrong ones: a credential', async () => {
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDWRONG', AWS_SECRET_ACCESS_KEY: 'wrong-secret' });
+      expect(await missingCredentials(defaultStore(), {})).toBeUndefined();
+    });
+
+    test('keys in the shared credentials file: a credential', async () => {
+      fs.writeFileSync(path.join(home, 'credentials'), '[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = file-secret\n');
+      expect(await missingCredentials(defaultStore(), {})).toBeUndefined();
+    });
+
+    test('a profile that does not exist, or a key without its secret, is configured and broken: not none, so the run fails on it', async () => {
+      process.env.AWS_PROFILE = 'no-such-profile';
+      expect(await missingCredentials(defaultStore(), {})).toBeUndefined();
+      delete process.env.AWS_PROFILE;
+      process.env.AWS_ACCESS_KEY_ID = 'AKIDONLY';
+      expect(await missingCredentials(defaultStore(), {})).toBeUndefined();
+    });
+
+    test('variables a fork gets empty count as unset', async () => {
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_ROLE_ARN: ' ' });
+      expect(await missingCredentials(defaultStore(), {})).toMatch(/found no credential/);
+    });
   });
 });

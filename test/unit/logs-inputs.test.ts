@@ -12,6 +12,9 @@ describe('upload-logs inputs', () => {
       path: '/srv/ws/logs',
       visibility: 'public',
       ifNoFiles: 'error',
+      ifNoCredentials: 'error',
+      includeHiddenFiles: false,
+      includeNamesHidden: [],
       overwrite: false,
       redact: true,
       filesInFlight: 64,
@@ -69,5 +72,17 @@ describe('upload-logs inputs', () => {
     expect(i.allowedUsers).toEqual(['alice', 'bob', 'cockpituous[bot]']);
     expect(i.redactEnv.map((r) => r.test('GH_TOKEN'))).toEqual([true, false]);
     expect(i.proxyUrl).toBe('https://logs.example.com');
+  });
+
+  test('hidden files: include-hidden-files is a strict boolean; include globs naming a hidden segment are kept as written', () => {
+    expect(readUploadLogsInputs(host({ ...base, 'include-hidden-files': 'true' })).includeHiddenFiles).toBe(true);
+    for (const v of ['yes', 'True', '1']) expect(() => readUploadLogsInputs(host({ ...base, 'include-hidden-files': v }))).toThrow(`input "include-hidden-files": "${v}" is not allowed; allowed: true, false`);
+    const i = readUploadLogsInputs(host({ ...base, include: '*.log\n.hidden/**\n**/.env\n./.git/config\n./logs/**\nsub/../x\n# .commented' }));
+    expect(i.includeNamesHidden).toEqual(['.hidden/**', '**/.env', './.git/config']);
+  });
+
+  test('if-no-credentials: error, warn or ignore', () => {
+    expect(readUploadLogsInputs(host({ ...base, 'if-no-credentials': 'ignore' })).ifNoCredentials).toBe('ignore');
+    expect(() => readUploadLogsInputs(host({ ...base, 'if-no-credentials': 'skip' }))).toThrow('input "if-no-credentials": "skip" is not allowed; allowed: error, warn, ignore');
   });
 });

@@ -47,9 +47,6 @@ describe('prefix templates', () => {
   });
 
   test('an empty, "." or ".." segment is refused, naming the placeholder that made it', () => {
-    expect(() => renderPrefix(parsePrefixTemplate('{repo}/{pr}'), { ...values, pr: '' })).toThrow(
-      /yields a empty path segment: \{pr\} is empty in this run; every segment must be non-empty and not "\." or "\.\."/,
-    );
     expect(() => renderPrefix(parsePrefixTemplate('{repo}/{context}'), { ...values, context: '..' })).toThrow(/yields a "\.\." path segment: \{context\} is "\.\."/);
     expect(() => renderPrefix(parsePrefixTemplate('{repo}/{context}'), { ...values, context: '.' })).toThrow(/"\." path segment/);
     expect(() => renderPrefix(parsePrefixTemplate('/{repo}'), values)).toThrow(/empty segment \(a leading "\/" or "\/\/"\)/);
@@ -57,8 +54,17 @@ describe('prefix templates', () => {
     expect(() => renderPrefix(parsePrefixTemplate('a/./b'), values)).toThrow(/"\." path segment/);
   });
 
-  test('an empty value inside a longer segment is fine', () => {
-    expect(renderPrefix(parsePrefixTemplate('pull-{pr}-{job}'), { ...values, pr: '' })).toBe('pull--tests/');
+  test('a placeholder without a value is refused, alone or inside a longer segment, naming it, the event and where its value comes from', () => {
+    expect(() => renderPrefix(parsePrefixTemplate('{repo}/{pr}'), { ...values, pr: '' }, 'push')).toThrow(
+      /^\{pr\} has no value on a push event, so "\{repo\}\/\{pr\}" cannot make a prefix that is the run's own\. \{pr\} is the pull request number, which only pull_request, .*: use \{sha\} or \{run-id\}, or set prefix for this event$/,
+    );
+    // Before: "pull--tests/", a prefix every push shares.
+    expect(() => renderPrefix(parsePrefixTemplate('pull-{pr}-{job}'), { ...values, pr: '' }, 'push')).toThrow(/^\{pr\} has no value on a push event/);
+    expect(() => renderPrefix(parsePrefixTemplate('{repo}/{run-id}-{context}'), { ...values, repo: '', context: '' }, '')).toThrow(
+      /^\{repo\}, \{context\} have no value outside a workflow run \(GITHUB_EVENT_NAME is not set\), .*\{repo\} is GITHUB_REPOSITORY, set by the runner in every workflow run: write the name into prefix; \{context\} is the context input, else the arguments of the triggering comment: set the context input/,
+    );
+    expect(() => renderPrefix(parsePrefixTemplate('{job}'), { ...values, job: '' }, 'issue_comment')).toThrow(/^\{job\} has no value on an issue_comment event/);
+    expect(() => renderPrefix(parsePrefixTemplate('{job}'), { ...values, job: '' })).toThrow(/^\{job\} has no value in this run/);
   });
 
   test('a prefix longer than 512 bytes is refused', () => {

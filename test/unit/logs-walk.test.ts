@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { globToRegExp } from '../../src/acl/glob';
-import { unusableName, walkTree, type WalkResult } from '../../src/logs/walk';
+import { isHiddenName, unusableName, walkTree, type WalkResult } from '../../src/logs/walk';
 
 const all = { include: [globToRegExp('**', 's')], exclude: [] };
 
@@ -103,5 +103,76 @@ describe('walking a logs directory', () => {
     expect(unusableName('tab\there')).toMatch(/control character/);
     expect(unusableName('bad\ufffd')).toMatch(/not valid UTF-8/);
     expect(unusableName('x'.repeat(1025))).toMatch(/longer than 1,024 bytes/);
+  });
+});
+
+describe('hidden files and folders', () => {
+  const HIDDEN_TREE = {
+    '.git/config': '[remote "origin"]\n',
+    '.git/objects/ab/cdef': 'blob',
+    '.env': 'TOKEN=x\n',
+    '.hidden/x.log': 'hidden log\n',
+    '.hidden-file.log': 'x\n',
+    'a.log': 'a\n',
+    'sub/.secret': 's\n',
+    'sub/.ssh/id_ed25519': 'key\n',
+    'sub/ok.log': 'ok\n',
+    'not.hidden/x.log': 'x\n',
+  };
+
+  test('are left out by default, each named once: a folder as "name/", in key order', async () => {
+    const r = walked(await walkTree(tree(HIDDEN_TREE), all));
+    expect(r.files.map((f) => f.rel)).toEqual(['a.log', 'not.hidden/x.log', 'sub/ok.log']);
+    expect(r.hidden).toEqual(['.env', '.git/', '.hidden-file.log', '.hidden/', 'sub/.secret', 'sub/.ssh/']);
+    expect(r.skipped).toEqual([]);
+  });
+
+  test('include-hidden-files takes every one of them, and lists none as left out', async () => {
+    const r = walked(await walkTree(tree(HIDDEN_TREE), { ...all, includeHidden: true }));
+    expect(r.files.map((f) => f.rel)).toEqual(Object.keys(HIDDEN_TREE).sort());
+    expect(r.hidden).toEqual([]);
+  });
+
+  test('a hidden folder is not walked at all: an escaping link, a socket and a bad name inside it change nothing', async () => {
+    const dir = tree({ 'a.log': '', '.git/HEAD': 'ref\n' });
+    fs.symlinkSync('/etc/passwd', path.join(dir, '.git', 'leak.log'));
+    fs.writeFileSync(path.join(dir, '.git', 'bad\nname.log'), '');
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(path.join(dir, '.git', 'sock'), r));
+    try {
+      const r = walked(await walkTree(dir, all));
+      expect(r.files.map((f) => f.rel)).toEqual(['a.log']);
+      expect([r.hidden, r.skipped, r.unusable]).toEqual([['.git/'], [], []]);
+      // Walked when asked for: the link leaving the directory then stops the run.
+      await expect(walkTree(dir, { ...all, includeHidden: true })).rejects.toThrow(/"\.git\/leak\.log" is a symbolic link to "\/etc\/passwd", outside the directory/);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('a hidden link leading outside is left out before it is followed', async () => {
+    const dir = tree({ 'a.log': '' });
+    fs.symlinkSync('/etc/passwd', path.join(dir, '.passwd'));
+    const r = walked(await walkTree(dir, all));
+    expect([r.files.map((f) => f.rel), r.hidden]).toEqual([['a.log'], ['.passwd']]);
+  });
+
+  test('a hidden file counts as left out only when include and exclude would have taken it; a hidden folder always', async () => {
+    const r = walked(await walkTree(tree(HIDDEN_TREE), { include: [globToRegExp('**/*.log', 's')], exclude: [globToRegExp('sub/**', 's')] }));
+    expect(r.files.map((f) => f.rel)).toEqual(['a.log', 'not.hidden/x.log']);
+    expect(r.hidden).toEqual(['.git/', '.hidden-file.log', '.hidden/', 'sub/.ssh/']);
+  });
+
+  test('an include glob that names a hidden path does not take it without include-hidden-files', async () => {
+    const dir = tree(HIDDEN_TREE);
+    const include = [globToRegExp('.hidden/**', 's')];
+    const r = walked(await walkTree(dir, { include, exclude: [] }));
+    expect([r.files, r.hidden]).toEqual([[], ['.git/', '.hidden/', 'sub/.ssh/']]);
+    expect(walked(await walkTree(dir, { include, exclude: [], includeHidden: true })).files.map((f) => f.rel)).toEqual(['.hidden/x.log']);
+  });
+
+  test('hidden means a name starting with "."', () => {
+    for (const n of ['.git', '.env', '.a.log', '..x', '.']) expect([n, isHiddenName(n)]).toEqual([n, true]);
+    for (const n of ['a.log', 'not.hidden', ' .x', 'x.', '\u2024env']) expect([n, isHiddenName(n)]).toEqual([n, false]);
   });
 });

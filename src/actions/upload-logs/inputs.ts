@@ -18,6 +18,8 @@ import type { Visibility } from '../../storage/object-store';
 import type { StoreSpec } from '../../storage/store-spec';
 
 export type IfNoFiles = 'error' | 'warn' | 'ignore';
+/** What a run does when no store has any credential configured (a pull request from a fork). */
+export type IfNoCredentials = 'error' | 'warn' | 'ignore';
 export type StatusState = 'auto' | 'success' | 'failure' | 'error' | 'pending';
 
 export interface UploadLogsInputs {
@@ -27,12 +29,17 @@ export interface UploadLogsInputs {
   readonly path: string;
   readonly include: readonly RegExp[];
   readonly exclude: readonly RegExp[];
+  /** Take files and folders whose name starts with `.` (off by default: `.git/`, `.env`). */
+  readonly includeHiddenFiles: boolean;
+  /** The include globs, as written, that name a hidden segment (such as `.hidden/**`). */
+  readonly includeNamesHidden: readonly string[];
   readonly stores: readonly StoreSpec[];
   readonly prefix: PrefixTemplate;
   readonly context: string;
   readonly visibility: Visibility;
   readonly proxyUrl?: string;
   readonly ifNoFiles: IfNoFiles;
+  readonly ifNoCredentials: IfNoCredentials;
   readonly overwrite: boolean;
   readonly redact: boolean;
   /** Names (or globs) of environment variables whose values are secrets. */
@@ -81,12 +88,15 @@ export function readUploadLogsInputs(host: Host): UploadLogsInputs {
     path: dir,
     include: parseInput(host, 'include', parseGlobs, '**'),
     exclude: parseInput(host, 'exclude', (v) => (v === '' ? [] : parseGlobs(v))),
+    includeHiddenFiles: parseInput(host, 'include-hidden-files', parseBoolean, 'false'),
+    includeNamesHidden: parseInput(host, 'include', (v) => lines(v).filter(namesHidden), '**'),
     stores,
     prefix: parseInput(host, 'prefix', parsePrefixTemplate, DEFAULT_PREFIX),
     context: parseInput(host, 'context', (v) => v),
     visibility: parseInput(host, 'visibility', parseChoice(['public', 'private'] as const), 'public'),
     proxyUrl: parseInput(host, 'proxy-url', parseProxyUrl),
     ifNoFiles: parseInput(host, 'if-no-files', parseChoice(['error', 'warn', 'ignore'] as const), 'error'),
+    ifNoCredentials: parseInput(host, 'if-no-credentials', parseChoice(['error', 'warn', 'ignore'] as const), 'error'),
     overwrite: parseInput(host, 'overwrite', parseBoolean, 'false'),
     redact: parseInput(host, 'redact', parseBoolean, 'true'),
     redactEnv: parseInput(host, 'redact-env', parseEnvNames),
@@ -123,6 +133,11 @@ export function readUploadLogsInputs(host: Host): UploadLogsInputs {
 function parseGlobs(text: string): RegExp[] {
   // dotAll: `*` and `**` must match a name with a newline too, so that it is reported, not dropped.
   return lines(text).map((g) => globToRegExp(g.startsWith('./') ? g.slice(2) : g, 's'));
+}
+
+/** Whether a glob names a hidden segment (one starting with `.`, other than `.` and `..` themselves). */
+function namesHidden(glob: string): boolean {
+  return (glob.startsWith('./') ? glob.slice(2) : glob).split('/').some((seg) => seg.startsWith('.') && seg !== '.' && seg !== '..');
 }
 
 /** Environment variable names or globs (`*_TOKEN`), separated by lines, spaces or commas. */

@@ -15,7 +15,7 @@ import { chooseContent } from '../../logs/content-type';
 import { renderIndex, type MissingEntry } from '../../logs/index-page';
 import { commentBody, commentMarker, sanitizeCommentId, statusDescription, type LinkCounts } from '../../logs/link-back';
 import { describeExposure, keysExposedByPolicy } from '../../logs/policy-exposure';
-import { formatTimestamp, renderPrefix, type PrefixValues } from '../../logs/prefix-template';
+import { prefixValues, renderPrefix } from '../../logs/prefix-template';
 import { probeSample } from '../../logs/probe-sample';
 import { Redactor } from '../../logs/redact';
 import { readRunContext, type RunContext } from '../../logs/run-context';
@@ -27,6 +27,7 @@ import { githubApi, type GitHubApi } from '../../runtime/github-api';
 import { ActionFailure, type ActionContext } from '../../runtime/run-action';
 import type { ObjectStore } from '../../storage/object-store';
 import { encodeKey, formatAddress, probeAnonymous } from '../../storage/anonymous';
+import { missingCredentials } from '../../storage/credentials';
 import { openStore } from '../../storage/open-store';
 import type { StoreSpec } from '../../storage/store-spec';
 import type { UploadLogsInputs } from './inputs';
@@ -34,6 +35,8 @@ import { readUploadLogsInputs } from './inputs';
 import { writeResults, type LinkResult, type ProbeResult, type RunResult } from './results';
 
 const INDEX = 'index.html';
+/** Hidden paths named in the log line; the report file has them all. */
+const HIDDEN_SHOWN = 5;
 /** Anonymous checks in flight per store. */
 const PROBES_IN_FLIGHT = 16;
 
@@ -55,10 +58,12 @@ export async function uploadLogs({ host, summary, onInterrupt }: ActionContext):
   const context = inputs.context !== '' ? inputs.context : (grant?.arguments.join('-') ?? '');
   const prefix = renderRunPrefix(inputs, run, sha, context, started);
   host.info(`prefix: ${prefix}`);
+  if (inputs.ifNoCredentials !== 'error' && (await noCredentials(host, summary, inputs, prefix, grant))) return;
 
-  const walked = await walkTree(inputs.path, { include: inputs.include, exclude: inputs.exclude }).catch((e: unknown) => {
+  const walked = await walkTree(inputs.path, { include: inputs.include, exclude: inputs.exclude, includeHidden: inputs.includeHiddenFiles }).catch((e: unknown) => {
     throw e instanceof ConfigurationError ? e.within('input "path"') : e;
   });
+  if (walked.kind === 'walked' && walked.hidden.length > 0) reportHidden(host, inputs, walked.hidden);
   if (walked.kind === 'missing' || walked.files.length === 0) {
     noFiles(host, inputs, walked, prefix, grant);
     return;
@@ -71,10 +76,19 @@ export async function uploadLogs({ host, summary, onInterrupt }: ActionContext):
     host.setSecret(v);
     secrets.add(v);
   };
-  const stores = inputs.stores.map((spec) => ({
-    spec,
-    store: openStore(spec, { env: host.env, onSecret: remember, concurrency: inputs.filesInFlight + 4 }),
-  }));
+  const stores: { spec: StoreSpec; store: ObjectStore & { close(): void } }[] = [];
+  try {
+    for (const spec of inputs.stores) stores.push({ spec, store: openStore(spec, { env: host.env, onSecret: remember, concurrency: inputs.filesInFlight + 4 }) });
+  } catch (e) {
+    for (const s of stores) s.store.close();
+    // Worth saying only when skipping would have happened: every store's env:NAME variables are empty.
+    const noneAnywhere = async () =>
+      (await Promise.all(inputs.stores.map((s) => (s.kind === 's3' && s.credentials.type === 'env' ? missingCredentials(s, host.env) : undefined)))).every((m) => m !== undefined);
+    if (e instanceof ConfigurationError && inputs.ifNoCredentials === 'error' && (await noneAnywhere())) {
+      throw new ConfigurationError(`${e.message}. A run that gets no secrets (a pull request from a fork) can skip instead: set if-no-credentials: warn or ignore`);
+    }
+    throw e;
+  }
   try {
     // Every key the run may write: the files and the index page (the logs' own, or the generated one).
     const keys = [...new Set([...walked.files.map((f) => prefix + f.rel), prefix + INDEX])];
@@ -175,38 +189,81 @@ async function headSha(host: ActionContext['host'], inputs: UploadLogsInputs, ru
 }
 
 function renderRunPrefix(inputs: UploadLogsInputs, run: RunContext, sha: string, context: string, started: Date): string {
-  const values: PrefixValues = {
-    repo: run.repository,
-    pr: run.pr !== undefined ? String(run.pr) : '',
-    sha,
-    'short-sha': sha.slice(0, 8),
-    'run-id': run.runId,
-    'run-attempt': run.runAttempt,
-    job: run.job,
-    timestamp: formatTimestamp(started),
-    context,
-  };
   try {
-    return renderPrefix(inputs.prefix, values);
+    return renderPrefix(inputs.prefix, prefixValues(run, sha, context, started), run.eventName);
   } catch (e) {
     throw e instanceof ConfigurationError ? e.within('input "prefix"') : e;
   }
 }
 
 function noFiles(host: ActionContext['host'], inputs: UploadLogsInputs, walked: WalkResult, prefix: string, grant: CommentGrant | undefined): void {
-  const what =
+  const notes =
     walked.kind === 'missing'
-      ? `${quote(inputs.path)} does not exist`
-      : `${quote(inputs.path)} holds no file to upload${walked.unusable.length > 0 ? ` (${walked.unusable.length} named so they cannot be keys: ${walked.unusable.slice(0, 3).map((u) => quote(u.rel)).join(', ')})` : ''}`;
+      ? []
+      : [
+          ...(walked.unusable.length > 0 ? [`${walked.unusable.length} named so they cannot be keys: ${walked.unusable.slice(0, 3).map((u) => quote(u.rel)).join(', ')}`] : []),
+          ...(walked.hidden.length > 0 ? [`${hiddenSummary(walked.hidden)} left out: set include-hidden-files: true to publish them`] : []),
+        ];
+  const what = walked.kind === 'missing' ? `${quote(inputs.path)} does not exist` : `${quote(inputs.path)} holds no file to upload${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
   if (inputs.ifNoFiles === 'error') {
     throw new ConfigurationError(`input "path": ${what}; nothing was written (set if-no-files: warn or ignore to allow this)`);
   }
   if (inputs.ifNoFiles === 'warn') host.warning(`${what}; nothing was uploaded`);
   else host.info(`${what}; nothing was uploaded`);
-  for (const [name, value] of [['url', ''], ['prefix', prefix], ['files', '0'], ['bytes', '0'], ['skipped', '0'], ['failed', '0'], ['redactions', '0'], ['report', '']]) {
-    host.setOutput(name!, value!);
-  }
+  nothingWritten(host, prefix, grant, 'no-files', walked.kind === 'walked' ? walked.hidden.length : 0);
+}
+
+/** The outputs of a run that wrote nothing, and why (the `result` output). */
+function nothingWritten(host: ActionContext['host'], prefix: string, grant: CommentGrant | undefined, result: 'no-files' | 'no-credentials', hidden: number): void {
+  const outputs = [['result', result], ['url', ''], ['prefix', prefix], ['files', '0'], ['bytes', '0'], ['skipped', '0'], ['hidden', String(hidden)], ['failed', '0'], ['redactions', '0'], ['report', '']];
+  for (const [name, value] of outputs) host.setOutput(name!, value!);
   if (grant === undefined) host.setOutput('arguments', '[]');
+}
+
+/** `3 hidden path(s) (.git/, .env, ...)`: the count and the first few, on one line. */
+function hiddenSummary(hidden: readonly string[]): string {
+  // eslint-disable-next-line no-control-regex
+  const show = (rel: string) => (/[\u0000-\u001f\u007f]/.test(rel) ? JSON.stringify(rel) : rel);
+  return `${hidden.length} hidden path(s) (${hidden.slice(0, HIDDEN_SHOWN).map(show).join(', ')}${hidden.length > HIDDEN_SHOWN ? ', ...' : ''})`;
+}
+
+/**
+ * One line on the hidden entries left out. A warning when an include glob names hidden paths
+ * (the workflow asked for them, and include-hidden-files still keeps them out), else an info line.
+ */
+function reportHidden(host: ActionContext['host'], inputs: UploadLogsInputs, hidden: readonly string[]): void {
+  const line = `left out ${hiddenSummary(hidden)}: names starting with "." (.git/, .env) often hold credentials; set include-hidden-files: true to publish them`;
+  if (inputs.includeNamesHidden.length > 0) {
+    host.warning(`include names hidden paths (${inputs.includeNamesHidden.map((g) => quote(g)).join(', ')}), but include-hidden-files is false: ${line}`);
+  } else {
+    host.info(line);
+  }
+}
+
+/**
+ * When no store has any credential configured (a pull request from a fork gets no secrets), the
+ * run ends here with a notice (`ignore`) or a warning (`warn`), writing nothing; resolves true then.
+ * A store with a credential, right or wrong, or any store that needs none, lets the run go on, and
+ * a wrong or incomplete credential fails it as usual.
+ */
+async function noCredentials(
+  host: ActionContext['host'],
+  summary: ActionContext['summary'],
+  inputs: UploadLogsInputs,
+  prefix: string,
+  grant: CommentGrant | undefined,
+): Promise<boolean> {
+  const missing = await Promise.all(inputs.stores.map((spec) => missingCredentials(spec, host.env)));
+  if (missing.some((m) => m === undefined)) return false;
+  const why = inputs.stores.map((spec, i) => `${spec.name}: ${missing[i]}`).join('; ');
+  const message =
+    `no store has credentials (${why}), as in a pull request from a fork, which gets no secrets; ` +
+    `nothing was uploaded (if-no-credentials: ${inputs.ifNoCredentials})`;
+  if (inputs.ifNoCredentials === 'warn') host.warning(message);
+  else host.notice(message);
+  summary.paragraph(`Logs not published: no store has credentials (as in a pull request from a fork). Nothing was written.`);
+  nothingWritten(host, prefix, grant, 'no-credentials', 0);
+  return true;
 }
 
 /**

@@ -60,6 +60,7 @@ export function writeResults(host: ActionContext['host'], summary: ActionContext
     files: r.dryRun ? r.walked.files.length : uploaded.length,
     bytes: r.tree?.bytes ?? 0,
     skipped: r.walked.skipped.length,
+    hidden: r.walked.hidden.length,
     failed: problems.length,
     redactions: r.tree?.redactions ?? 0,
   };
@@ -92,14 +93,17 @@ export function writeResults(host: ActionContext['host'], summary: ActionContext
         })),
     unusable: r.walked.unusable,
     skipped: r.walked.skipped,
+    hidden: r.walked.hidden,
   };
   fs.writeFileSync(reportPath, `${JSON.stringify(report, null, 1)}\n`);
 
+  host.setOutput('result', r.dryRun ? 'dry-run' : 'uploaded');
   host.setOutput('url', r.url);
   host.setOutput('prefix', r.prefix);
   host.setOutput('files', String(counts.files));
   host.setOutput('bytes', String(counts.bytes));
   host.setOutput('skipped', String(counts.skipped));
+  host.setOutput('hidden', String(counts.hidden));
   host.setOutput('failed', String(counts.failed));
   host.setOutput('redactions', String(counts.redactions));
   host.setOutput('report', reportPath);
@@ -125,6 +129,7 @@ export function writeResults(host: ActionContext['host'], summary: ActionContext
     `${r.dryRun ? 'Dry run, nothing written. Logs would be at' : 'Logs:'} [${linkText}](${r.url}): ${counts.files} file(s), ${formatSize(counts.bytes)} written` +
       (counts.failed > 0 ? `, **${counts.failed} not uploaded**` : '') +
       (counts.skipped > 0 ? `, ${counts.skipped} skipped` : '') +
+      (counts.hidden > 0 ? `, ${counts.hidden} hidden path(s) left out (set include-hidden-files: true to publish them)` : '') +
       (counts.redactions > 0 ? `, ${counts.redactions} secret occurrence(s) redacted` : '') +
       (r.dryRun ? '.' : ` in ${r.seconds.toFixed(1)} s.`),
   );
