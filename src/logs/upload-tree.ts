@@ -23,7 +23,6 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { StoreError } from '../errors';
 import type { MultipartWrite, ObjectStore, Visibility, WriteOptions } from '../storage/object-store';
 import { ByteBudget } from '../flow/byte-budget';
 import { chooseContent, isGzip, SNIFF_BYTES, type ContentChoice } from './content-type';
@@ -63,9 +62,6 @@ export interface UploadTreeOptions {
   readonly singlePutMax?: number;
   /** Part size for large files (default 8 MiB; S3 needs at least 5 MiB). */
   readonly partSize?: number;
-  /** Extra attempts per request for passing faults, after the SDK's own (default 3). */
-  readonly retries?: number;
-  readonly retryDelayMs?: number;
   /** Called once per file, whatever its outcome, with its size when walked. */
   readonly onFileDone?: (size: number) => void;
   readonly debug?: (message: string) => void;
@@ -117,7 +113,6 @@ export async function uploadTree(o: UploadTreeOptions): Promise<TreeReport> {
   const unregister = o.onInterrupt?.(async () => {
     await Promise.allSettled([...open].map((m) => m.abort()));
   });
-  const retry = <T>(fn: () => Promise<T>) => withRetry(fn, o.retries ?? 3, o.retryDelayMs ?? 500);
   const reports: FileReport[] = new Array(o.files.length);
   let bytes = 0;
   let next = 0;
@@ -175,7 +170,7 @@ export async function uploadTree(o: UploadTreeOptions): Promise<TreeReport> {
       Object.assign(report, { size: body.length, contentType: choice.contentType, contentEncoding: choice.contentEncoding, redactions: count, scan });
       const sha256 = createHash('sha256').update(body).digest();
       const options = writeOptions(choice);
-      const results = await Promise.allSettled(o.targets.map((t) => retry(() => t.store.put(key, body, sha256, options))));
+      const results = await Promise.allSettled(o.targets.map((t) => t.store.put(key, body, sha256, options)));
       return settle(report, results, body.length);
     } finally {
       release();
@@ -206,7 +201,7 @@ export async function uploadTree(o: UploadTreeOptions): Promise<TreeReport> {
           writes.map(async (w) => {
             if (w.error !== undefined || w.write === undefined) return;
             try {
-              await retry(() => w.write!.writePart(n, body, sha256));
+              await w.write!.writePart(n, body, sha256);
             } catch (e) {
               w.error = e;
             }
@@ -227,7 +222,7 @@ export async function uploadTree(o: UploadTreeOptions): Promise<TreeReport> {
           await Promise.all(
             writes.map(async (w) => {
               try {
-                w.write = await retry(() => w.target.store.startMultipart(key, options));
+                w.write = await w.target.store.startMultipart(key, options);
                 open.add(w.write);
               } catch (e) {
                 w.error = e;
@@ -254,7 +249,7 @@ export async function uploadTree(o: UploadTreeOptions): Promise<TreeReport> {
         writes.map(async (w) => {
           if (w.error !== undefined || w.write === undefined) return;
           try {
-            await retry(() => w.write!.complete());
+            await w.write!.complete();
             w.done = true;
           } catch (e) {
             w.error = e;
@@ -312,10 +307,14 @@ export async function uploadTree(o: UploadTreeOptions): Promise<TreeReport> {
   return { files: reports, bytes, redactions: reports.reduce((n, r) => n + r.redactions, 0) };
 }
 
-/** Writes one generated object (the index page) to one store, with the same retries. */
-export async function putObject(store: ObjectStore, key: string, body: Buffer, options: WriteOptions, retries = 3, retryDelayMs = 500): Promise<void> {
+/**
+ * Writes one generated object (the index page) to one store. Passing faults are retried where
+ * every request is, in the wire (the SDK's attempts, or the lean path's same count): an engine
+ * loop on top would multiply them.
+ */
+export async function putObject(store: ObjectStore, key: string, body: Buffer, options: WriteOptions): Promise<void> {
   const sha256 = createHash('sha256').update(body).digest();
-  await withRetry(() => store.put(key, body, sha256, options), retries, retryDelayMs);
+  await store.put(key, body, sha256, options);
 }
 
 /** Inflated size up to which a small `.gz` text file is unpacked to be redacted. */
@@ -385,15 +384,3 @@ function vanish(report: FileReport, reason: string): FileReport {
   return Object.assign(report, { outcome: 'vanished' as const, reason });
 }
 
-/** Retries passing faults (`unavailable`: 5xx, throttling, resets) with growing, jittered pauses. */
-async function withRetry<T>(fn: () => Promise<T>, retries: number, delayMs: number): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      const passing = e instanceof StoreError && e.kind === 'unavailable';
-      if (!passing || attempt >= retries) throw e;
-      await new Promise((r) => setTimeout(r, delayMs * 2 ** attempt * (0.5 + Math.random())));
-    }
-  }
-}

@@ -225,7 +225,6 @@ describe('redaction, property-based', () => {
             redactor,
             singlePutMax: 2048,
             partSize: 1024,
-            retryDelayMs: 1,
           });
           for (const f of report.files) {
             expect([f.rel, f.outcome]).toEqual([f.rel, 'uploaded']);
