@@ -120,9 +120,20 @@ export async function walkTree(dir: string, options: WalkOptions): Promise<WalkR
         if (size === undefined) skipped.push({ rel, reason: 'vanished while the directory was read' });
         else files.push({ rel, path: abs, size });
       } else if (e.isSymbolicLink()) {
-        const note = await followLink(abs, rel, inside);
-        if ('reason' in note) skipped.push(note);
-        else files.push(note);
+        const link = await followLink(abs, rel, inside);
+        if ('reason' in link) {
+          skipped.push(link);
+          continue;
+        }
+        // What the link leads to is published under the link's name: a link to a hidden file, or
+        // into a hidden folder, counts as hidden, and one to an excluded path is excluded.
+        const target = path.relative(root, link.target).split(path.sep).join('/');
+        if (options.includeHidden !== true && target.split('/').some(isHiddenName)) {
+          hidden.push(rel);
+          continue;
+        }
+        if (options.exclude.some((r) => r.test(target))) continue;
+        files.push(link.file);
       } else {
         skipped.push({ rel, reason: 'not a regular file (a socket, pipe or device)' });
       }
@@ -144,7 +155,8 @@ function sizeOf(p: string): number | undefined {
   }
 }
 
-async function followLink(abs: string, rel: string, inside: (p: string) => boolean): Promise<LogFile | WalkNote> {
+/** A link's file and the real path it leads to, or why it is not taken. */
+async function followLink(abs: string, rel: string, inside: (p: string) => boolean): Promise<{ file: LogFile; target: string } | WalkNote> {
   const text = await fs.readlink(abs);
   let target: string;
   try {
@@ -159,7 +171,7 @@ async function followLink(abs: string, rel: string, inside: (p: string) => boole
   const st = await fs.stat(target);
   if (st.isDirectory()) return { rel, reason: 'a symbolic link to a folder (not followed, so nothing is uploaded twice)' };
   if (!st.isFile()) return { rel, reason: 'a symbolic link to something that is not a regular file' };
-  return { rel, path: abs, size: st.size };
+  return { file: { rel, path: abs, size: st.size }, target };
 }
 
 function escaping(rel: string, text: string): ConfigurationError {
