@@ -11,7 +11,12 @@ import type { ManifestEntry } from './manifest';
 /** How a pair was found equal or different. */
 export type CompareMethod = 'size' | 'etag' | 'manifest' | 'sha256' | 'content' | 'none';
 
-export type Verdict = { readonly same: boolean; readonly method: CompareMethod };
+export type Verdict = {
+  readonly same: boolean;
+  readonly method: CompareMethod;
+  /** For a verdict read from the objects themselves (HEADs): the ETags they had when read. */
+  readonly read?: { readonly sourceEtag?: string; readonly destinationEtag?: string };
+};
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -42,5 +47,5 @@ export function compareHeads(source: ObjectHead, destination: ObjectHead): Verdi
   const a = source.metadata.sha256;
   const b = destination.metadata.sha256;
   if (a === undefined || b === undefined || !SHA256.test(a) || !SHA256.test(b)) return undefined;
-  return { same: a === b, method: 'sha256' };
+  return { same: a === b, method: 'sha256', read: { sourceEtag: source.etag, destinationEtag: destination.etag } };
 }

@@ -285,9 +285,7 @@ async function handle(ctx: Ctx, pair: Pair): Promise<ManifestEntry | null> {
   if (verdict.same) {
     report.counts.matched++;
     o.events.line('=', key, `same (${verdict.method})`);
-    if (src.etag !== undefined && dst.etag !== undefined && verdict.method !== 'etag') {
-      entry = { key, sourceEtag: src.etag, size: src.size, destinationEtag: dst.etag };
-    }
+    if (provenAsListed(src, dst, verdict)) entry = { key, sourceEtag: src.etag!, size: src.size, destinationEtag: dst.etag! };
     return entry;
   }
   if (o.mode === 'check') {
@@ -296,6 +294,25 @@ async function handle(ctx: Ctx, pair: Pair): Promise<ManifestEntry | null> {
     return null;
   }
   return copy(ctx, src, 'updated', verdict);
+}
+
+/**
+ * Whether a pair found the same may be recorded in the manifest under its listed ETags: the next run
+ * proves the pair from those alone, so they must be the ETags of what was compared. The manifest
+ * re-proves its own entries; a verdict read from HEADs counts only when the HEADs saw the listed
+ * ETags (an object rewritten between the listing and the HEAD was compared as its new self); one
+ * read from the content gives no ETag, and equal ETags need no entry.
+ */
+function provenAsListed(src: ObjectInfo, dst: ObjectInfo, verdict: Verdict): boolean {
+  if (src.etag === undefined || dst.etag === undefined || !manifestSafe(src.etag) || !manifestSafe(dst.etag)) return false;
+  if (verdict.method === 'manifest') return true;
+  return verdict.read !== undefined && verdict.read.sourceEtag === src.etag && verdict.read.destinationEtag === dst.etag;
+}
+
+/** An ETag the manifest's tab-separated lines can hold as it is (a hostile server could send anything). */
+function manifestSafe(etag: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return !/[\u0000-\u001f\u007f]/.test(etag);
 }
 
 async function compare(ctx: Ctx, src: ObjectInfo, dst: ObjectInfo): Promise<Verdict> {
