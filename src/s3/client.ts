@@ -3,6 +3,8 @@
  * behaviour (keep-alive pool sized to the work's concurrency, timeouts, retries) is set here so that
  * no caller gets the SDK's defaults by accident (50 sockets, no timeout, CRC32 trailers).
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -123,11 +125,33 @@ const CHAIN_VARIABLES = [
   'AWS_SECRET_ACCESS_KEY',
   'AWS_SESSION_TOKEN',
   'AWS_PROFILE',
+  'AWS_DEFAULT_PROFILE',
   'AWS_ROLE_ARN',
   'AWS_WEB_IDENTITY_TOKEN_FILE',
   'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
   'AWS_CONTAINER_CREDENTIALS_FULL_URI',
 ];
+
+/** Settings of the shared AWS files that make a profile a credential source, complete or not. */
+const CREDENTIAL_SETTING = /^\s*(aws_access_key_id|aws_secret_access_key|aws_session_token|role_arn|source_profile|credential_source|credential_process|web_identity_token_file|sso_[a-z_]+)\s*=/im;
+
+/**
+ * Whether the shared credentials or config file (where the SDK looks for them) sets up any
+ * credential, however broken: a key without its secret, a role whose source profile is missing.
+ * The chain reports those as "nothing found", yet they are configured, and a run must fail on
+ * them, not skip. A file that exists but cannot be read counts as one that does.
+ */
+function sharedFilesNameACredential(env: NodeJS.ProcessEnv): boolean {
+  const home = env.HOME ?? env.USERPROFILE ?? '';
+  const files = [env.AWS_SHARED_CREDENTIALS_FILE || path.join(home, '.aws', 'credentials'), env.AWS_CONFIG_FILE || path.join(home, '.aws', 'config')];
+  return files.some((file) => {
+    try {
+      return CREDENTIAL_SETTING.test(fs.readFileSync(file, 'utf8'));
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code !== 'ENOENT';
+    }
+  });
+}
 
 /**
  * Whether the SDK's default chain has no credential at all for a client made by
@@ -139,6 +163,7 @@ const CHAIN_VARIABLES = [
  */
 export async function defaultChainFindsNothing(client: S3Client): Promise<boolean> {
   if (CHAIN_VARIABLES.some((name) => (process.env[name]?.trim() ?? '') !== '')) return false;
+  if (sharedFilesNameACredential(process.env)) return false;
   const provider = client.config.credentials as unknown as () => Promise<unknown>;
   try {
     await provider();
