@@ -25,11 +25,11 @@ export interface ParsedArgs {
 
 /**
  * Parses argv. `inputsOf(command)` gives the input names of a known command and undefined for an
- * unknown one (that error is the caller's, who knows the command list). A flag given twice adds a
+ * unknown one, which is a usage error naming the nearest of `commands`. A flag given twice adds a
  * line. A value may follow the flag or be joined to it with `=`; a separate value may not start
  * with `--` (write `--name=--value`), so a forgotten value is not silently the next flag.
  */
-export function parseArgs(argv: readonly string[], inputsOf: (command: string) => readonly string[] | undefined): ParsedArgs {
+export function parseArgs(argv: readonly string[], inputsOf: (command: string) => readonly string[] | undefined, commands: readonly string[] = []): ParsedArgs {
   const inputs = new Map<string, string>();
   let command: string | undefined;
   let verbose = false;
@@ -38,10 +38,11 @@ export function parseArgs(argv: readonly string[], inputsOf: (command: string) =
   let summaryFile: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const flag = SHORT[arg] ?? (arg.startsWith('--') ? arg.slice(2).split('=', 1)[0]! : undefined);
+    const flag = Object.hasOwn(SHORT, arg) ? SHORT[arg] : arg.startsWith('--') ? arg.slice(2).split('=', 1)[0]! : undefined;
     if (flag === undefined) {
       if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown flag ${quote(arg)}${suggest(arg.replace(/^-+/, ''), [...GLOBAL_FLAGS])}`);
       if (command !== undefined) throw new UsageError(`unexpected argument ${quote(arg)}; inputs are given as --NAME VALUE`);
+      if (inputsOf(arg) === undefined) throw new UsageError(`unknown command ${quote(arg)}${suggest(arg, commands, '')}`);
       command = arg;
       continue;
     }
@@ -55,8 +56,7 @@ export function parseArgs(argv: readonly string[], inputsOf: (command: string) =
     const known = flag === 'summary-file' || (command !== undefined && (inputsOf(command) ?? []).includes(flag));
     if (!known) {
       if (command === undefined) throw new UsageError(`flag --${flag} comes before the command; write ci-stores COMMAND --${flag} VALUE`);
-      const names = inputsOf(command);
-      if (names === undefined) continue; // the unknown command is reported by the caller
+      const names = inputsOf(command)!;
       throw new UsageError(`unknown flag --${flag} for ${command}${suggest(flag, [...names, ...GLOBAL_FLAGS])}`);
     }
     const eq = arg.indexOf('=');

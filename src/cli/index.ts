@@ -5,7 +5,6 @@
  * anything runs. Outputs go to stdout as `name=value` lines, the log to stderr, the job summary only
  * to the file named by `--summary-file`.
  */
-import { quote } from '../config/configuration-error';
 import { cliHost } from '../runtime/cli-host';
 import { runAction, type ActionContext } from '../runtime/run-action';
 import { downloadImageAction } from '../actions/download-image/main';
@@ -15,7 +14,7 @@ import { mirrorBucket } from '../steps/mirror-bucket/main';
 import { auditAcl } from '../steps/audit-acl/main';
 import { reconcile } from '../actions/reconcile/main';
 import { loadActionSpec, packageVersion, withDefaults, type ActionSpec } from './action-metadata';
-import { parseArgs, suggest, UsageError } from './args';
+import { parseArgs, UsageError } from './args';
 import { commandHelp, usage } from './help';
 
 export const COMMANDS: Record<string, { run: (ctx: ActionContext) => Promise<void>; about: string }> = {
@@ -40,19 +39,16 @@ const USAGE = usage(Object.entries(COMMANDS).map(([name, c]) => ({ name, about: 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const specs = new Map<string, ActionSpec>();
   const spec = (command: string): ActionSpec | undefined => {
-    if (!(command in COMMANDS)) return undefined;
+    if (!Object.hasOwn(COMMANDS, command)) return undefined;
     if (!specs.has(command)) specs.set(command, loadActionSpec(command));
     return specs.get(command);
   };
   let args;
   try {
-    args = parseArgs(argv, (command) => spec(command)?.inputs.map((i) => i.name));
-    if (args.command !== undefined && !(args.command in COMMANDS)) {
-      throw new UsageError(`unknown command ${quote(args.command)}${suggest(args.command, Object.keys(COMMANDS), '')}`);
-    }
+    args = parseArgs(argv, (command) => spec(command)?.inputs.map((i) => i.name), Object.keys(COMMANDS));
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    const known = argv.find((a) => a in COMMANDS);
+    const known = argv.find((a) => Object.hasOwn(COMMANDS, a));
     io.stderr(`ci-stores: ${e.message}\n${known ? `see ci-stores ${known} --help for its inputs` : 'see ci-stores --help for the commands'}\n`);
     return 2;
   }

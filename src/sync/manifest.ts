@@ -191,9 +191,15 @@ export class ManifestWriter {
     this.out.write(`${JSON.stringify({ format: MANIFEST_FORMAT, ...identity })}\n`);
   }
 
-  /** Adds an entry; waits when the file falls behind, so memory stays flat. */
+  /**
+   * Adds an entry; waits when the file falls behind, so memory stays flat. An entry whose ETags
+   * hold a control character (a tab or a line break would forge fields or lines; only a hostile
+   * server sends one) is left out: that pair is compared the slow way next time.
+   */
   async add(e: ManifestEntry): Promise<void> {
     if (this.last !== undefined && compareKeys(e.key, this.last) <= 0) throw new Error(`manifest entries out of order: ${JSON.stringify(e.key)}`);
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(e.sourceEtag + e.destinationEtag)) return;
     await this.carryBefore(e.key);
     await this.write(e);
   }

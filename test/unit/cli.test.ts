@@ -11,7 +11,7 @@ import { closest, editDistance, GLOBAL_FLAGS, parseArgs, UsageError } from '../.
 import { COMMANDS, main } from '../../src/cli/index';
 import { checkProperty } from '../helpers/property';
 
-const inputsOf = (command: string) => (command in COMMANDS ? loadActionSpec(command).inputs.map((i) => i.name) : undefined);
+const inputsOf = (command: string) => (Object.hasOwn(COMMANDS, command) ? loadActionSpec(command).inputs.map((i) => i.name) : undefined);
 
 async function run(argv: string[], cwd: string) {
   let stdout = '';
@@ -169,6 +169,13 @@ describe('running', () => {
     const upload = (await run(['upload-image', '--help'], os.tmpdir())).stdout;
     expect(upload).toMatch(/ {2}--files VALUE {2}\(required\)\n/);
     expect(upload).toMatch(/--visibility-rules VALUE\n[\s\S]*?\n {6}default: rhel\* private \| \* public\n/);
+  });
+
+  test.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('%s, a name every object has, is an unknown command', async (name) => {
+    const out = await run([name, '--files', 'x'], os.tmpdir());
+    expect(out.status).toBe(2);
+    expect(out.stderr).toMatch(new RegExp(`^ci-stores: unknown command "${name}"`));
+    expect((await run(['upload-image', name], os.tmpdir())).stderr).toMatch(/unexpected argument/);
   });
 
   test('an unknown command names the nearest; no command is a usage error, --help is not', async () => {

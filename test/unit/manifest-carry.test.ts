@@ -71,6 +71,17 @@ test('lookups asked for all at once, in key order (one per pair in flight), each
   expect(found.map((e, i) => [keys[i], e?.key])).toEqual(keys.map((k, i) => [k, i % 3 !== 0 ? k : undefined]));
 });
 
+test('an ETag holding a tab or a line break is never written (it would forge a field or a line)', async () => {
+  const file = path.join(dir, 'etags.gz');
+  const w = new ManifestWriter(file, id);
+  await w.add({ key: 'a', sourceEtag: 'x\n"b"\tE\t5\tD', size: 1, destinationEtag: 'y' });
+  await w.add({ key: 'c', sourceEtag: 's', size: 1, destinationEtag: 'd\te' });
+  await w.add(entry('d', 'ok'));
+  await w.close();
+  expect((await readAll(file)).map((e) => e.key)).toEqual(['d']);
+  expect(w.entries).toBe(1);
+});
+
 test('keys holding U+2028 or U+2029 are one line each, and a line cut there in an old file proves nothing', async () => {
   const file = path.join(dir, 'separators.gz');
   const keys = ['a\u2028"b"', 'b', 'c\u2029d', 'e\r\nf'];

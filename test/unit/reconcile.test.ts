@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { reconcile } from '../../src/actions/reconcile/main';
-import { AUDIT_NAMES, MIRROR_NAMES } from '../../src/actions/reconcile/inputs';
+import { AUDIT_NAMES, MIRROR_NAMES, readReconcileInputs } from '../../src/actions/reconcile/inputs';
 import { ConfigurationError } from '../../src/config/configuration-error';
 import { partHost, readPartInputs } from '../../src/runtime/part-host';
 import type { ActionContext } from '../../src/runtime/run-action';
@@ -90,5 +90,25 @@ describe('between two folders', () => {
     expect(failure).toBe('mirror-bucket failed: interrupted: nothing was deleted; run again to finish; interrupted before the audit');
     expect(host.outputs).toMatchObject({ 'mirror-outcome': 'failure', 'audit-outcome': 'skipped' });
     expect(Object.keys(host.outputs).filter((n) => n.startsWith('audit-') && n !== 'audit-outcome')).toEqual([]);
+  });
+});
+
+describe('inputs that change what the audit may do', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reconcile-inputs-'));
+  const read = (over: Record<string, string>) =>
+    readReconcileInputs(quietHost({ source: `file://${dir}/a`, destination: `file://${dir}/b`, 'audit-stores': 'http://127.0.0.1:1/audited', ...over }, { cwd: dir, env: {} }));
+
+  test('a dry run makes the audit plan its fixes, not apply them; without it fix: true stands', () => {
+    expect(read({ 'dry-run': 'true', fix: 'true' }).audit?.fix).toBe('dry-run');
+    expect(read({ fix: 'true' }).audit?.fix).toBe('true');
+    expect(read({ 'dry-run': 'true', fix: 'false' }).audit?.fix).toBe('false');
+  });
+
+  test('planning shards audits nothing (each shard audits its own range)', () => {
+    expect(read({ mode: 'plan-shards' }).audit).toBeUndefined();
+  });
+
+  test('one report file for both parts is refused, naming both inputs', () => {
+    expect(() => read({ 'report-path': 'r.txt', 'audit-report-path': 'r.txt' })).toThrow(/^inputs "report-path" and "audit-report-path": both are ".*r\.txt", and the audit's report would overwrite the mirror's/);
   });
 });

@@ -34,9 +34,24 @@ export interface ReconcileInputs {
 
 export function readReconcileInputs(host: Host): ReconcileInputs {
   const mirror = readPartInputs(MIRROR_NAMES, () => readMirrorBucketInputs(partHost(host, MIRROR_NAMES)));
-  if (!parseInput(host, 'audit', parseBoolean, 'true')) return { mirror };
+  const wanted = parseInput(host, 'audit', parseBoolean, 'true');
+  // Planning shards only lists the source: each shard's own run audits its range.
+  if (!wanted || mirror.mode === 'plan-shards') return { mirror };
+  const audit = readAudit(host, mirror);
+  if (audit.reportPath === mirror.reportPath) {
+    throw new ConfigurationError(`inputs "report-path" and "audit-report-path": both are ${quote(audit.reportPath)}, and the audit's report would overwrite the mirror's; give each its own file`);
+  }
+  // A dry run changes nothing, the audit's fixes included: they are planned and reported.
+  if (mirror.dryRun && audit.fix === 'true') {
+    host.info('dry-run: the audit plans its fixes and reports them, changing nothing (fix: true applies them in a run without dry-run)');
+    return { mirror, audit: { ...audit, fix: 'dry-run' } };
+  }
+  return { mirror, audit };
+}
+
+function readAudit(host: Host, mirror: MirrorBucketInputs): AuditAclInputs {
   const auditHost = partHost(host, AUDIT_NAMES);
-  if (host.input('audit-stores').trim() !== '') return { mirror, audit: readPartInputs(AUDIT_NAMES, () => readAuditAclInputs(auditHost)) };
+  if (host.input('audit-stores').trim() !== '') return readPartInputs(AUDIT_NAMES, () => readAuditAclInputs(auditHost));
   // Both stores of the mirror, as the mirror read them.
   for (const [name, spec] of [['source', mirror.source], ['destination', mirror.destination]] as const) {
     if (spec.kind === 'file') {
@@ -46,5 +61,5 @@ export function readReconcileInputs(host: Host): ReconcileInputs {
   if (mirror.source.name === mirror.destination.name) {
     throw new ConfigurationError(`inputs "source" and "destination": both are named ${quote(mirror.source.name)}, and the audit reports each store by its name; give each a name= of its own`);
   }
-  return { mirror, audit: readPartInputs(AUDIT_NAMES, () => readAuditAclInputs(auditHost, [mirror.source, mirror.destination])) };
+  return readPartInputs(AUDIT_NAMES, () => readAuditAclInputs(auditHost, [mirror.source, mirror.destination]));
 }
