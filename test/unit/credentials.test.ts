@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { keyFileCandidates, missingCredentials, resolveCredentials } from '../../src/storage/credentials';
 import { parseStoreSpec, type StoreSpec } from '../../src/storage/store-spec';
+import { useEmptyAwsEnvironment } from '../helpers/aws-env';
 
 describe('credentials', () => {
   const masked: string[] = [];
@@ -59,23 +60,7 @@ describe('a store with no credential configured at all (a pull request from a fo
   });
 
   describe('default: what the chain of the AWS SDK says', () => {
-    const saved = { ...process.env };
-    let home: string;
-    beforeEach(() => {
-      home = fs.mkdtempSync(path.join(os.tmpdir(), 'no-aws-'));
-      for (const name of Object.keys(process.env)) if (name.startsWith('AWS_')) delete process.env[name];
-      Object.assign(process.env, {
-        HOME: home,
-        AWS_CONFIG_FILE: path.join(home, 'config'),
-        AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'credentials'),
-        // No instance or container role here; without this the chain waits for the metadata service.
-        AWS_EC2_METADATA_DISABLED: 'true',
-      });
-    });
-    afterEach(() => {
-      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
-      Object.assign(process.env, saved);
-    });
+    const homeOf = useEmptyAwsEnvironment('no-aws');
     const defaultStore = () => spec('http://127.0.0.1:1/logs');
 
     test('nothing anywhere: none', async () => {
@@ -88,7 +73,7 @@ describe('a store with no credential configured at all (a pull request from a fo
     });
 
     test('keys in the shared credentials file: a credential', async () => {
-      fs.writeFileSync(path.join(home, 'credentials'), '[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = file-secret\n');
+      fs.writeFileSync(path.join(homeOf(), 'credentials'), '[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = file-secret\n');
       expect(await missingCredentials(defaultStore(), {})).toBeUndefined();
     });
 
