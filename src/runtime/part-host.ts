@@ -51,12 +51,20 @@ export function readPartInputs<T>(names: PartNames, read: () => T): T {
   try {
     return read();
   } catch (e) {
-    if (!(e instanceof ConfigurationError)) throw e;
-    let message = e.message;
-    for (const [from, to] of Object.entries(names.inputs)) {
-      if (typeof to === 'string') message = message.split(`input "${from}"`).join(`input "${to}"`).split(`inputs "${from}"`).join(`inputs "${to}"`);
-    }
-    if (message === e.message) throw e;
-    throw new ConfigurationError(message, { cause: e });
+    throw renamedInputs(names, e);
   }
+}
+
+/**
+ * A part's error as the action's user should read it: a `ConfigurationError` about an input the
+ * action names differently names the action's input (also for errors raised while the part runs,
+ * such as a store of `stores` that refuses the audit); anything else as it is.
+ */
+export function renamedInputs(names: PartNames, e: unknown): unknown {
+  if (!(e instanceof ConfigurationError)) return e;
+  let message = e.message;
+  for (const [from, to] of Object.entries(names.inputs)) {
+    if (typeof to === 'string') message = message.split(`input "${from}"`).join(`input "${to}"`).split(`inputs "${from}"`).join(`inputs "${to}"`);
+  }
+  return message === e.message ? e : new ConfigurationError(message, { cause: e });
 }

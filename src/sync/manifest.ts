@@ -15,7 +15,7 @@ import { PassThrough } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createHash } from 'node:crypto';
 import { createGunzip, createGzip } from 'node:zlib';
-import { compareKeys, inRange, type KeyRange, type Shard } from '../storage/key-range';
+import { compareKeys, type Shard } from '../storage/key-range';
 
 export const MANIFEST_FORMAT = 'ci-stores-mirror-manifest/1';
 
@@ -163,10 +163,11 @@ function parseLine(line: string): ManifestEntry | undefined {
  * Writes a manifest: entries must be added in ascending key order. Written to a temporary file and
  * renamed into place by `close`, so a run that dies leaves the previous manifest intact.
  *
- * A run over one shard's key range (`keepOutside`) proves only the keys in that range: the entries
- * the file already holds for keys outside it are carried over unchanged, in order, so a manifest
- * shared by several shards, or kept by a slot whose range moves, forgets nothing it proved. An
- * entry only ever proves a pair whose listings still show the ETags and size it recorded.
+ * A run that looks at only some keys (one shard's range, an include or exclude) proves only those:
+ * the entries the file already holds for keys it did not look at (`notSeen`) are carried over
+ * unchanged, in order, so a manifest shared by several shards or workflows, or kept by a slot whose
+ * range moves, forgets nothing it proved. An entry only ever proves a pair whose listings still show
+ * the ETags and size it recorded.
  */
 export class ManifestWriter {
   private readonly out = new PassThrough();
@@ -176,15 +177,15 @@ export class ManifestWriter {
   private carried = 0;
   /** Lines not yet handed to gzip: written in chunks, not a line at a time. */
   private pending = '';
-  /** The manifest this one replaces, read for its entries outside `keepOutside`. */
+  /** The manifest this one replaces, read for its entries of keys this run did not look at. */
   private readonly previous?: Promise<ManifestReader | undefined>;
 
   constructor(
     private readonly file: string,
     identity: ManifestIdentity,
-    private readonly keepOutside: KeyRange = {},
+    private readonly notSeen?: (key: string) => boolean,
   ) {
-    if (keepOutside.from !== undefined || keepOutside.to !== undefined) {
+    if (notSeen !== undefined) {
       this.previous = ManifestReader.open(file, identity).then((o) => o.reader);
     }
     this.done = pipeline(this.out, createGzip({ level: 6 }), createWriteStream(`${file}.tmp`));
@@ -204,15 +205,15 @@ export class ManifestWriter {
     await this.write(e);
   }
 
-  /** Writes the previous manifest's entries outside the range with keys before `key` (all of them when undefined). */
+  /** Writes the previous manifest's entries of keys not seen with keys before `key` (all of them when undefined). */
   private async carryBefore(key: string | undefined): Promise<void> {
     const previous = await this.previous;
     if (!previous) return;
     for (let e = await previous.peek(); e !== undefined; e = await previous.peek()) {
       if (key !== undefined && compareKeys(e.key, key) >= 0) return;
       previous.take();
-      // Inside the range, this run's view replaces the old one; a line out of order is dropped.
-      if (inRange(e.key, this.keepOutside) || (this.last !== undefined && compareKeys(e.key, this.last) <= 0)) continue;
+      // For keys it looked at, this run's view replaces the old one; a line out of order is dropped.
+      if (!this.notSeen!(e.key) || (this.last !== undefined && compareKeys(e.key, this.last) <= 0)) continue;
       this.carried++;
       await this.write(e);
     }
@@ -234,7 +235,7 @@ export class ManifestWriter {
     return this.count;
   }
 
-  /** Of `entries`, those carried over from the previous manifest. */
+  /** Of `entries`, those carried over from the previous manifest (keys this run did not look at). */
   get carriedOver(): number {
     return this.carried;
   }

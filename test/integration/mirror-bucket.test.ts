@@ -326,6 +326,28 @@ test('a shared manifest survives shards re-planned after a key is added: every p
   expect(second).toMatchObject({ copied: 1, updated: 0, byManifest: 4, lastEntries: 4 });
 });
 
+test('two workflows mirroring different folders of one pair keep each other\'s manifest entries', async () => {
+  const src = await bucket('old', 'folders-src');
+  const dst = await bucket('new', 'folders-dst');
+  for (const k of ['images/a.qcow2', 'logs/b.tar']) await put('old', src, k, { body: randomBytes(5 * MiB + 1), acl: 'public-read', multipart: 5 * MiB });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'folders-'));
+  const base = {
+    source: `${rgw('old').endpoint}/${src} credentials=env:OLD`,
+    destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`,
+    'part-size': '16MiB',
+    manifest: path.join(dir, 'manifest.gz'),
+  };
+  const run = async (include: string) => {
+    const r = await runBundle('mirror-bucket', { ...base, include }, { env: env(), cwd: dir });
+    expect(errors(r)).toEqual([]);
+    return { copied: r.outputs.copied, updated: r.outputs.updated, byManifest: (JSON.parse(r.outputs.methods!) as Record<string, number>).manifest };
+  };
+  expect(await run('images/**')).toMatchObject({ copied: '1' });
+  expect(await run('logs/**')).toMatchObject({ copied: '1' });
+  // The logs run looked at no image: the image's entry is still there.
+  expect(await run('images/**')).toEqual({ copied: '0', updated: '0', byManifest: 1 });
+});
+
 test('same provider and credentials: copied by the server, with headers and visibility', async () => {
   const src = await bucket('old', 'ssc-src');
   const dst = await bucket('old', 'ssc-dst');

@@ -28,7 +28,7 @@ async function readAll(file: string): Promise<ManifestEntry[]> {
 }
 
 async function write(file: string, entries: ManifestEntry[], range?: { from?: string; to?: string }): Promise<ManifestWriter> {
-  const w = new ManifestWriter(file, id, range);
+  const w = new ManifestWriter(file, id, range === undefined ? undefined : (k) => !inside(k, range.from, range.to));
   for (const e of entries) await w.add(e);
   await w.close();
   return w;

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { reconcile } from '../../src/actions/reconcile/main';
 import { AUDIT_NAMES, MIRROR_NAMES, readReconcileInputs } from '../../src/actions/reconcile/inputs';
 import { ConfigurationError } from '../../src/config/configuration-error';
-import { partHost, readPartInputs } from '../../src/runtime/part-host';
+import { partHost, readPartInputs, renamedInputs } from '../../src/runtime/part-host';
 import type { ActionContext } from '../../src/runtime/run-action';
 import { Summary } from '../../src/runtime/summary';
 import { quietHost } from '../helpers/quiet-host';
@@ -48,6 +48,8 @@ test('an error about a renamed input names the input the user gave; others pass 
   expect(() => readPartInputs(AUDIT_NAMES, () => {
     throw mine;
   })).toThrow(mine);
+  // The same for an error a part raises while it runs, after its inputs were read.
+  expect((renamedInputs(AUDIT_NAMES, new ConfigurationError('input "stores": line 1: the bucket does not exist')) as Error).message).toBe('input "audit-stores": line 1: the bucket does not exist');
   const bug = new TypeError('input "stores" is undefined');
   expect(() => readPartInputs(AUDIT_NAMES, () => {
     throw bug;

@@ -5,7 +5,7 @@
  */
 import { ConfigurationError } from '../../config/configuration-error';
 import { StoreError } from '../../errors';
-import { partHost, type PartNames } from '../../runtime/part-host';
+import { partHost, renamedInputs, type PartNames } from '../../runtime/part-host';
 import { ActionFailure, describeFailure, type ActionContext } from '../../runtime/run-action';
 import { Summary } from '../../runtime/summary';
 import { runAuditAcl } from '../../steps/audit-acl/main';
@@ -27,7 +27,8 @@ export async function reconcile(ctx: ActionContext): Promise<void> {
     try {
       await run({ host: partHost(host, names), summary: section, onInterrupt: ctx.onInterrupt });
       return 'success';
-    } catch (e) {
+    } catch (thrown) {
+      const e = renamedInputs(names, thrown);
       const message = describeFailure(e);
       if (!(e instanceof ConfigurationError) && !(e instanceof StoreError) && !(e instanceof ActionFailure) && e instanceof Error && e.stack) host.debug(e.stack);
       section.failure(message);

@@ -14,7 +14,8 @@ import { RateLimiter } from '../../storage/rate-limit';
 import { RateLimitedStore } from '../../storage/rate-limited-store';
 import { manifestCacheKey, ManifestReader, ManifestWriter, type ManifestIdentity } from '../../sync/manifest';
 import { mirror, type Mark, type MirrorReport } from '../../sync/mirror';
-import { shardToJson, type Shard } from '../../storage/key-range';
+import { inRange, shardToJson, type Shard } from '../../storage/key-range';
+import { globToRegExp } from '../../acl/glob';
 import { ShardPlanner } from '../../sync/shard';
 import { fmtBytes } from '../../config/size';
 import { readMirrorBucketInputs, type MirrorBucketInputs } from './inputs';
@@ -102,7 +103,7 @@ async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onI
   const identity: ManifestIdentity = { source: source.display, destination: destination.display };
   const manifest = await host.group('Manifest of verified copies', () => openManifest(host, inputs, identity));
   const writes = !inputs.dryRun;
-  const writer = manifest.file && writes ? new ManifestWriter(manifest.file, identity, inputs.shard.range) : undefined;
+  const writer = manifest.file && writes ? new ManifestWriter(manifest.file, identity, notSeenBy(inputs)) : undefined;
 
   await fs.mkdir(path.dirname(inputs.reportPath), { recursive: true });
   const reportFile = createWriteStream(inputs.reportPath);
@@ -244,6 +245,19 @@ async function openManifest(host: Host, inputs: MirrorBucketInputs, identity: Ma
   else if (opened.reason === 'no manifest yet') host.info(`no manifest at ${file} yet; this run writes one`);
   else host.warning(`manifest ${file} ignored: ${opened.reason}; this run writes a new one`);
   return { reader: opened.reader, file, cache, cacheKey };
+}
+
+/**
+ * The keys a run does not look at (outside its shard's range, or left out by include and exclude),
+ * whose manifest entries it carries over; undefined when it looks at every key.
+ */
+function notSeenBy(inputs: MirrorBucketInputs): ((key: string) => boolean) | undefined {
+  const { range } = inputs.shard;
+  const all = globToRegExp('**').source;
+  const everything = range.from === undefined && range.to === undefined && inputs.exclude.length === 0 && inputs.include.some((r) => r.source === all);
+  if (everything) return undefined;
+  const taken = filterOf(inputs);
+  return (key) => !inRange(key, range) || !taken(key);
 }
 
 function filterOf(inputs: MirrorBucketInputs): (key: string) => boolean {
