@@ -48,7 +48,10 @@ Examples:
 export function commandHelp(spec: ActionSpec): string {
   const inputs = spec.inputs.map((i) => {
     const head = `  --${i.name} VALUE${i.required ? '  (required)' : ''}`;
-    const shown = i.shownDefault === undefined || i.shownDefault === '' ? '' : `\n${wrap(`default: ${i.shownDefault.replace(/\n+$/, '').replace(/\n/g, ' | ')}`, '      ')}`;
+    const text = i.shownDefault?.replace(/\n+$/, '').replace(/\n/g, ' | ');
+    // A `${{ }}` default is the runner's to fill; the command line has no such value.
+    const said = text === undefined || text === '' ? undefined : text.includes('${{') ? `${text} (in a workflow; empty on the command line)` : text;
+    const shown = said === undefined ? '' : `\n${wrap(`default: ${said}`, '      ')}`;
     return `${head}\n${wrap(i.description, '      ')}${shown}`;
   });
   const outputs = spec.outputs.map((o) => `  ${o.name}\n${wrap(o.description, '      ')}`);

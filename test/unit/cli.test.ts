@@ -169,6 +169,7 @@ describe('running', () => {
     const upload = (await run(['upload-image', '--help'], os.tmpdir())).stdout;
     expect(upload).toMatch(/ {2}--files VALUE {2}\(required\)\n/);
     expect(upload).toMatch(/--visibility-rules VALUE\n[\s\S]*?\n {6}default: rhel\* private \| \* public\n/);
+    expect((await run(['upload-logs', '--help'], os.tmpdir())).stdout).toMatch(/--github-token VALUE\n[\s\S]*?default: \$\{\{ github\.token \}\} \(in a workflow; empty on the command line\)\n/);
   });
 
   test.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('%s, a name every object has, is an unknown command', async (name) => {
