@@ -91,6 +91,42 @@ const layerConfigs = [
   ...Object.keys(LAYERS).map((layer) => restrict([`src/${layer}/**/*.ts`], [...layerRules(layer), ...packageRules(layer)])),
 ];
 
+// ---- Sizes --------------------------------------------------------------------------------------
+// No file of src/ over 300 lines and no function over 60 (blank lines and comments not counted).
+// The files below hold a longer file or function today: each may not grow past what it holds now
+// (a ratchet), and each is to be split by job when next changed (the restructuring issue).
+const MAX_FILE = 300;
+const MAX_FUNCTION = 60;
+const SIZE_EXCEPTIONS = {
+  // file: [file lines now, longest function now]
+  'src/actions/upload-logs/main.ts': [410, 101],
+  'src/actions/upload-logs/results.ts': [MAX_FILE, 93],
+  'src/audit/audit-store.ts': [MAX_FILE, 116],
+  'src/audit/bucket-checks.ts': [MAX_FILE, 92],
+  'src/logs/upload-tree.ts': [MAX_FILE, 185],
+  'src/runtime/github-api.ts': [MAX_FILE, 84],
+  'src/s3/bucket.ts': [405, MAX_FUNCTION],
+  'src/s3/fast-put.ts': [334, MAX_FUNCTION],
+  'src/s3/list-page.ts': [MAX_FILE, 69],
+  'src/s3/xml.ts': [MAX_FILE, 108],
+  'src/steps/audit-acl/main.ts': [MAX_FILE, 66],
+  'src/steps/mirror-bucket/inputs.ts': [MAX_FILE, 75],
+  'src/steps/mirror-bucket/main.ts': [MAX_FILE, 102],
+  'src/storage/local-store.ts': [383, MAX_FUNCTION],
+  'src/storage/store-spec.ts': [MAX_FILE, 106],
+  'src/sync/mirror.ts': [373, 77],
+  'src/sync/transfer.ts': [MAX_FILE, 80],
+  'src/upload/upload-images.ts': [392, 157],
+};
+const sizeRules = (file, fn) => ({
+  'max-lines': ['error', { max: file, skipBlankLines: true, skipComments: true }],
+  'max-lines-per-function': ['error', { max: fn, skipBlankLines: true, skipComments: true }],
+});
+const sizeConfigs = [
+  { files: ['src/**/*.ts'], rules: sizeRules(MAX_FILE, MAX_FUNCTION) },
+  ...Object.entries(SIZE_EXCEPTIONS).map(([file, [lines, fn]]) => ({ files: [file], rules: sizeRules(lines, fn) })),
+];
+
 module.exports = tseslint.config(
   { ignores: ['dist/**', 'lib/**', 'node_modules/**', 'coverage/**', '.rgw/**', '.bench/**'] },
   js.configs.recommended,
@@ -107,4 +143,5 @@ module.exports = tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   ...layerConfigs,
+  ...sizeConfigs,
 );

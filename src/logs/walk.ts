@@ -70,15 +70,8 @@ export function isHiddenName(name: string): boolean {
  * a directory, or when a link under it leads outside it.
  */
 export async function walkTree(dir: string, options: WalkOptions): Promise<WalkResult> {
-  let root: string;
-  try {
-    root = await fs.realpath(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing', dir };
-    throw new ConfigurationError(`${quote(dir)} cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-  const st = await fs.stat(root);
-  if (!st.isDirectory()) throw new ConfigurationError(`${quote(dir)} is not a directory; give the directory that holds the logs`);
+  const root = await rootOf(dir);
+  if (root === undefined) return { kind: 'missing', dir };
 
   const files: LogFile[] = [];
   const skipped: WalkNote[] = [];
@@ -120,20 +113,11 @@ export async function walkTree(dir: string, options: WalkOptions): Promise<WalkR
         if (size === undefined) skipped.push({ rel, reason: 'vanished while the directory was read' });
         else files.push({ rel, path: abs, size });
       } else if (e.isSymbolicLink()) {
-        const link = await followLink(abs, rel, inside);
-        if ('reason' in link) {
-          skipped.push(link);
-          continue;
-        }
-        // What the link leads to is published under the link's name: a link to a hidden file, or
-        // into a hidden folder, counts as hidden, and one to an excluded path is excluded.
-        const target = path.relative(root, link.target).split(path.sep).join('/');
-        if (options.includeHidden !== true && target.split('/').some(isHiddenName)) {
-          hidden.push(rel);
-          continue;
-        }
-        if (options.exclude.some((r) => r.test(target))) continue;
-        files.push(link.file);
+        const link = await takeLink(root, abs, rel, options, inside);
+        if (link === 'hidden') hidden.push(rel);
+        else if (link === 'excluded') continue;
+        else if ('reason' in link) skipped.push(link);
+        else files.push(link);
       } else {
         skipped.push({ rel, reason: 'not a regular file (a socket, pipe or device)' });
       }
@@ -145,6 +129,20 @@ export async function walkTree(dir: string, options: WalkOptions): Promise<WalkR
   return { kind: 'walked', root, files, skipped, unusable, hidden };
 }
 
+/** The directory's real path; undefined when it does not exist; an error when it is not a readable directory. */
+async function rootOf(dir: string): Promise<string | undefined> {
+  let root: string;
+  try {
+    root = await fs.realpath(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigurationError(`${quote(dir)} cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const st = await fs.stat(root);
+  if (!st.isDirectory()) throw new ConfigurationError(`${quote(dir)} is not a directory; give the directory that holds the logs`);
+  return root;
+}
+
 // Synchronous: from the inode cache a stat takes microseconds, far less than a promise round
 // trip through the thread pool; nothing else runs while the tree is walked.
 function sizeOf(p: string): number | undefined {
@@ -153,6 +151,20 @@ function sizeOf(p: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What a link found in the walk gives. What it leads to is published under the link's name: a link
+ * to a hidden file, or into a hidden folder, counts as hidden, and one to an excluded path is
+ * excluded, as the target itself would be.
+ */
+async function takeLink(root: string, abs: string, rel: string, options: WalkOptions, inside: (p: string) => boolean): Promise<LogFile | WalkNote | 'hidden' | 'excluded'> {
+  const link = await followLink(abs, rel, inside);
+  if ('reason' in link) return link;
+  const target = path.relative(root, link.target).split(path.sep).join('/');
+  if (options.includeHidden !== true && target.split('/').some(isHiddenName)) return 'hidden';
+  if (options.exclude.some((r) => r.test(target))) return 'excluded';
+  return link.file;
 }
 
 /** A link's file and the real path it leads to, or why it is not taken. */
