@@ -11,6 +11,7 @@ import {
   type PermissionLevel,
 } from '../../logs/authorize';
 import { parsePrefixTemplate, type PrefixTemplate } from '../../logs/prefix-template';
+import { isHiddenName } from '../../logs/walk';
 import type { Host } from '../../runtime/host';
 import { lines, parseBoolean, parseChoice, parseInput, parseIntInRange } from '../../runtime/inputs';
 import { readStoreInputs } from '../../runtime/store-inputs';
@@ -135,9 +136,9 @@ function parseGlobs(text: string): RegExp[] {
   return lines(text).map((g) => globToRegExp(g.startsWith('./') ? g.slice(2) : g, 's'));
 }
 
-/** Whether a glob names a hidden segment (one starting with `.`, other than `.` and `..` themselves). */
+/** Whether a glob names a hidden segment (hidden as the walk judges names; `.` and `..` are not names). */
 function namesHidden(glob: string): boolean {
-  return (glob.startsWith('./') ? glob.slice(2) : glob).split('/').some((seg) => seg.startsWith('.') && seg !== '.' && seg !== '..');
+  return (glob.startsWith('./') ? glob.slice(2) : glob).split('/').some((seg) => seg !== '.' && seg !== '..' && isHiddenName(seg));
 }
 
 /** Environment variable names or globs (`*_TOKEN`), separated by lines, spaces or commas. */
