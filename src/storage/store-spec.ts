@@ -18,8 +18,10 @@
 import * as path from 'node:path';
 import { ConfigurationError, quote } from '../config/configuration-error';
 import { mayCarryUserinfo } from '../config/userinfo';
-import { matchHost, PROVIDERS, type ProviderId } from '../s3/providers';
+import { PROVIDERS, type ProviderId } from '../s3/providers';
 import type { VisibilityMode } from './object-store';
+import { locateS3Store } from './store-address';
+import { decodeOrRefuse, readStoreUrl } from './store-url';
 
 /** Where a store's credentials come from. Never holds a secret itself. */
 export type CredentialSource =
@@ -75,8 +77,6 @@ export interface StoreSpecDefaults {
 const OPTIONS = ['endpoint', 'region', 'credentials', 'visibility', 'name'] as const;
 type OptionName = (typeof OPTIONS)[number];
 const VISIBILITY_MODES: readonly VisibilityMode[] = ['acl', 'policy', 'detect'];
-const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const REGION_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
@@ -108,111 +108,40 @@ export function parseStoreSpec(line: string, defaults: StoreSpecDefaults): Store
     );
   }
   const options = parseOptions(rest);
+  if (url.startsWith('file://')) return parseFileSpec(url, options, defaults.cwd);
 
-  if (url.startsWith('file://')) {
-    for (const key of Object.keys(options)) {
-      if (key !== 'name') {
-        throw new ConfigurationError(`${quote(url)}: option ${key}= does not apply to a file:// store; allowed: name=`);
-      }
-    }
-    const raw = decodeOrRefuse(url.slice('file://'.length), url, 'the folder path');
-    if (raw === '') throw new ConfigurationError(`${quote(url)}: file:// needs a folder path, such as file:///srv/images`);
-    if (raw.includes('\0')) throw new ConfigurationError(`${quote(url)}: a folder path must not hold a NUL character (%00)`);
-    const root = path.resolve(defaults.cwd, raw);
-    return { kind: 'file', name: options.name ?? url, url, root };
-  }
-
-  // The URL parser reads '\\' as '/' in http(s) URLs and resolves '.' and '..' segments (also
-  // written %2e%2e): what it returns is not what was written. The path is read from the text as
-  // written instead, and anything the parser would have read differently is refused.
-  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]/.test(url)) {
-    throw new ConfigurationError(`${quote(url)}: a store URL starts with SCHEME:// and then a host or bucket, such as https://HOST/BUCKET or s3://BUCKET`);
-  }
-  if (url.includes('\\')) throw new ConfigurationError(`${quote(url)}: a store URL must not hold "\\" (URL parsing reads it as "/"); write it as %5C in a prefix`);
-  if (/[?#]/.test(url)) throw new ConfigurationError(`${quote(url)}: a store URL takes no query or fragment; put options after the URL as name=value`);
-  const parsed = new URL(url);
-  const afterScheme = url.slice(url.indexOf('://') + 3);
-  const slash = afterScheme.indexOf('/');
-  const rawAuthority = slash < 0 ? afterScheme : afterScheme.slice(0, slash);
-  const pathSegments = decodePath(slash < 0 ? '' : afterScheme.slice(slash), url);
-
+  const storeUrl = readStoreUrl(url);
   const credentials = options.credentials !== undefined ? parseCredentials(options.credentials, defaults.cwd) : defaults.credentials;
-
-  let provider: ProviderId;
-  let endpoint: string | undefined;
-  let region: string | undefined;
-  let bucket: string | undefined;
-  let prefixSegments: string[];
-  let credentialHost: string;
-
-  if (parsed.protocol === 's3:') {
-    // The bucket as written: the parser would drop a ':PORT' from it.
-    bucket = decodeOrRefuse(rawAuthority, url, 'the bucket');
-    prefixSegments = pathSegments;
-    if (options.endpoint !== undefined) {
-      const ep = parseEndpoint(options.endpoint);
-      const host = matchHost(ep.hostname);
-      provider = host?.provider ?? 'generic';
-      endpoint = host?.provider === 'aws' ? undefined : ep.origin;
-      region = options.region ?? host?.region ?? defaults.region;
-      credentialHost = ep.hostname;
-    } else {
-      provider = 'aws';
-      region = options.region ?? defaults.region;
-      credentialHost = 's3.amazonaws.com';
-    }
-  } else if (parsed.protocol === 'https:' || parsed.protocol === 'http:') {
-    if (options.endpoint !== undefined) {
-      throw new ConfigurationError(`${quote(url)}: endpoint= is only for s3:// URLs; an http(s) URL is its own endpoint`);
-    }
-    credentialHost = parsed.hostname;
-    const host = matchHost(parsed.hostname);
-    if (host) {
-      provider = host.provider;
-      endpoint = host.endpoint;
-      region = options.region ?? host.region;
-      if (host.bucket !== undefined) {
-        bucket = host.bucket;
-        prefixSegments = pathSegments;
-      } else {
-        [bucket, ...prefixSegments] = pathSegments;
-      }
-    } else {
-      provider = 'generic';
-      endpoint = parsed.origin;
-      region = options.region ?? defaults.region;
-      [bucket, ...prefixSegments] = pathSegments;
-    }
-  } else {
-    throw new ConfigurationError(`${quote(url)}: unsupported scheme ${quote(parsed.protocol)}; allowed: https:, http:, s3:, file:`);
-  }
-
-  if (bucket === undefined || bucket === '') {
-    throw new ConfigurationError(`${quote(url)} names no bucket; write it as the host (s3://BUCKET/...) or the first path segment (http(s)://HOST/BUCKET/...)`);
-  }
-  if (!BUCKET_RE.test(bucket) || bucket.includes('..')) {
-    throw new ConfigurationError(`${quote(url)}: ${quote(bucket)} is not a valid bucket name; allowed: 3 to 63 of a-z, 0-9, '.', '-', starting and ending with a letter or digit`);
-  }
-  region ??= 'us-east-1';
-  if (!REGION_RE.test(region)) {
-    throw new ConfigurationError(`${quote(url)}: region ${quote(region)} is not valid; allowed: lower-case letters, digits and '-'`);
-  }
-
-  const visibility = parseVisibilityMode(options.visibility, defaults.visibility, provider, url);
+  const address = locateS3Store(url, storeUrl, options, defaults.region);
+  const visibility = parseVisibilityMode(options.visibility, defaults.visibility, address.provider, url);
 
   return {
     kind: 's3',
     name: options.name ?? url,
     url,
-    provider,
-    endpoint,
-    region,
-    bucket,
-    prefix: prefixSegments.length === 0 ? '' : `${prefixSegments.join('/')}/`,
-    credentialHost,
+    provider: address.provider,
+    endpoint: address.endpoint,
+    region: address.region,
+    bucket: address.bucket,
+    prefix: address.prefix,
+    credentialHost: address.credentialHost,
     credentials,
     visibility,
   };
+}
+
+/** A `file://` store line: a folder, relative ones resolved against `cwd`; only `name=` applies. */
+function parseFileSpec(url: string, options: Partial<Record<OptionName, string>>, cwd: string): FileStoreSpec {
+  for (const key of Object.keys(options)) {
+    if (key !== 'name') {
+      throw new ConfigurationError(`${quote(url)}: option ${key}= does not apply to a file:// store; allowed: name=`);
+    }
+  }
+  const raw = decodeOrRefuse(url.slice('file://'.length), url, 'the folder path');
+  if (raw === '') throw new ConfigurationError(`${quote(url)}: file:// needs a folder path, such as file:///srv/images`);
+  if (raw.includes('\0')) throw new ConfigurationError(`${quote(url)}: a folder path must not hold a NUL character (%00)`);
+  const root = path.resolve(cwd, raw);
+  return { kind: 'file', name: options.name ?? url, url, root };
 }
 
 function parseOptions(words: readonly string[]): Partial<Record<OptionName, string>> {
@@ -267,48 +196,4 @@ function parseVisibilityMode(
     throw new ConfigurationError(`${quote(url)}: visibility ${quote(chosen)} is not allowed; allowed: ${VISIBILITY_MODES.join(', ')}`);
   }
   return chosen as VisibilityMode;
-}
-
-function parseEndpoint(value: string): URL {
-  let ep: URL;
-  try {
-    ep = new URL(value);
-  } catch {
-    throw new ConfigurationError(`endpoint ${quote(value)} is not a URL; allowed: http(s)://HOST[:PORT]`);
-  }
-  if ((ep.protocol !== 'https:' && ep.protocol !== 'http:') || (ep.pathname !== '/' && ep.pathname !== '') || ep.search || ep.hash || ep.username || ep.password) {
-    throw new ConfigurationError(`endpoint ${quote(value)} is not allowed; allowed: http(s)://HOST[:PORT] with no path, query or credentials`);
-  }
-  return ep;
-}
-
-/** `decodeURIComponent`, failing as a `ConfigurationError` that names the store and says what is allowed. */
-function decodeOrRefuse(text: string, url: string, what: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    throw new ConfigurationError(`${quote(url)}: ${what} ${quote(text)} is not valid percent-encoding; allowed: %XX sequences that spell UTF-8, and "%" itself written as %25`);
-  }
-}
-
-/**
- * The segments of a URL path as written (`/BUCKET/PREFIX/...`), each decoded once. One trailing
- * '/' is allowed; an empty, '.' or '..' segment is refused, also when it only appears once `%2F`
- * is decoded to '/' (`a%2F..%2Fb` is `a/../b`): a prefix is what was written, never what URL
- * normalization or a later decoding would make of it. `%252F` decodes to the three characters
- * `%2F`, which S3 keeps as they are.
- */
-function decodePath(rawPath: string, url: string): string[] {
-  if (rawPath === '' || rawPath === '/') return [];
-  const raw = rawPath.slice(1).split('/');
-  if (raw[raw.length - 1] === '') raw.pop();
-  const decoded = raw.map((s) => decodeOrRefuse(s, url, 'path segment'));
-  const parts = decoded.join('/').split('/');
-  if (parts.some((p) => p === '.' || p === '..')) {
-    throw new ConfigurationError(`${quote(url)}: a prefix must not contain '.' or '..' segments`);
-  }
-  if (parts.some((p) => p === '')) {
-    throw new ConfigurationError(`${quote(url)}: a prefix must not contain an empty segment ("//", or a "/" written as %2F next to another); write each "/" once`);
-  }
-  return decoded;
 }
