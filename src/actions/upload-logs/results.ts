@@ -8,6 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CommentGrant } from '../../logs/authorize';
+import type { LinkResult } from '../../logs/post-links';
+import type { ProbeResult } from '../../logs/publish-index';
 import { formatSize } from '../../config/size';
 import type { RunContext } from '../../logs/run-context';
 import type { TreeReport } from '../../logs/upload-tree';
@@ -15,19 +17,7 @@ import type { WalkResult } from '../../logs/walk';
 import type { ActionContext } from '../../runtime/run-action';
 import type { UploadLogsInputs } from './inputs';
 
-/** The anonymous check of a store's sample. */
-export interface ProbeResult {
-  readonly store: string;
-  readonly indexError?: string;
-  readonly samples: readonly { readonly key: string; readonly expected: 'readable' | 'denied'; readonly access: string; readonly reason?: string }[];
-}
-
-/** One link back (commit status or comment) and how it went. */
-export interface LinkResult {
-  readonly kind: 'status' | 'comment' | 'status-or-comment';
-  readonly ok: boolean;
-  readonly detail: string;
-}
+export type { LinkResult, ProbeResult };
 
 export interface RunResult {
   readonly inputs: UploadLogsInputs;
@@ -48,23 +38,50 @@ export interface RunResult {
 /** Rows of the summary's problem table at most; the report file has them all. */
 const SUMMARY_ROWS = 50;
 
-/** Sets the outputs, writes the report file and the summary. */
-export function writeResults(host: ActionContext['host'], summary: ActionContext['summary'], r: RunResult): void {
-  const files = r.tree?.files ?? [];
-  const uploaded = files.filter((f) => f.outcome === 'uploaded');
-  const problems = [
-    ...files.filter((f) => f.outcome !== 'uploaded').map((f) => ({ rel: f.rel, outcome: f.outcome, reason: f.reason ?? '' })),
-    ...r.walked.unusable.map((u) => ({ rel: u.rel, outcome: 'failed' as const, reason: u.reason })),
-  ];
-  const counts = {
-    files: r.dryRun ? r.walked.files.length : uploaded.length,
-    bytes: r.tree?.bytes ?? 0,
-    skipped: r.walked.skipped.length,
-    hidden: r.walked.hidden.length,
-    failed: problems.length,
-    redactions: r.tree?.redactions ?? 0,
-  };
+type Host = ActionContext['host'];
 
+/** The counts the outputs, the report and the summary show. */
+interface Counts {
+  readonly files: number;
+  readonly bytes: number;
+  readonly skipped: number;
+  readonly hidden: number;
+  readonly failed: number;
+  readonly redactions: number;
+}
+
+/** A file not uploaded, and why. */
+interface Problem {
+  readonly rel: string;
+  readonly outcome: string;
+  readonly reason: string;
+}
+
+/** Sets the outputs, writes the report file and the summary. */
+export function writeResults(host: Host, summary: ActionContext['summary'], result: RunResult): void {
+  const files = result.tree?.files ?? [];
+  const uploaded = files.filter((f) => f.outcome === 'uploaded');
+  const problems: Problem[] = [
+    ...files.filter((f) => f.outcome !== 'uploaded').map((f) => ({ rel: f.rel, outcome: f.outcome, reason: f.reason ?? '' })),
+    ...result.walked.unusable.map((u) => ({ rel: u.rel, outcome: 'failed' as const, reason: u.reason })),
+  ];
+  const counts: Counts = {
+    files: result.dryRun ? result.walked.files.length : uploaded.length,
+    bytes: result.tree?.bytes ?? 0,
+    skipped: result.walked.skipped.length,
+    hidden: result.walked.hidden.length,
+    failed: problems.length,
+    redactions: result.tree?.redactions ?? 0,
+  };
+  const reportPath = writeReport(host, result, counts);
+  setOutputs(host, result, counts, reportPath);
+  logResults(host, result, counts);
+  writeSummary(summary, result, counts, problems, reportPath);
+}
+
+/** The JSON report file under `RUNNER_TEMP`, with every file's outcome; returns its path. */
+function writeReport(host: Host, r: RunResult, counts: Counts): string {
+  const files = r.tree?.files ?? [];
   const reportPath = path.join(host.env.RUNNER_TEMP || os.tmpdir(), `upload-logs-${r.run.runId || 'local'}-${randomBytes(4).toString('hex')}.json`);
   const report = {
     prefix: r.prefix,
@@ -96,7 +113,10 @@ export function writeResults(host: ActionContext['host'], summary: ActionContext
     hidden: r.walked.hidden,
   };
   fs.writeFileSync(reportPath, `${JSON.stringify(report, null, 1)}\n`);
+  return reportPath;
+}
 
+function setOutputs(host: Host, r: RunResult, counts: Counts, reportPath: string): void {
   host.setOutput('result', r.dryRun ? 'dry-run' : 'uploaded');
   host.setOutput('url', r.url);
   host.setOutput('prefix', r.prefix);
@@ -108,7 +128,11 @@ export function writeResults(host: ActionContext['host'], summary: ActionContext
   host.setOutput('redactions', String(counts.redactions));
   host.setOutput('report', reportPath);
   if (r.grant === undefined) host.setOutput('arguments', '[]');
+}
 
+/** Warnings for files vanished, not scanned whole or not usable as keys; then the totals. */
+function logResults(host: Host, r: RunResult, counts: Counts): void {
+  const files = r.tree?.files ?? [];
   const vanished = files.filter((f) => f.outcome === 'vanished');
   if (vanished.length > 0) host.warning(`${vanished.length} file(s) vanished during the upload and are not in the logs: ${vanished.slice(0, 5).map((f) => f.rel).join(', ')}${vanished.length > 5 ? ', ...' : ''}`);
   const unscanned = files.filter((f) => f.scan === 'unscanned-compressed');
@@ -123,7 +147,10 @@ export function writeResults(host: ActionContext['host'], summary: ActionContext
     `${r.dryRun ? 'planned' : 'uploaded'} ${counts.files} file(s), ${formatSize(counts.bytes)} written, ${counts.skipped} skipped, ${counts.failed} failed, ` +
       `${counts.redactions} redaction(s)${r.dryRun ? '' : ` in ${r.seconds.toFixed(1)} s`}: ${r.url}`,
   );
+}
 
+/** The job summary: the link first, then what needs attention. */
+function writeSummary(summary: ActionContext['summary'], r: RunResult, counts: Counts, problems: readonly Problem[], reportPath: string): void {
   const linkText = r.prefix.replace(/[\\[\]]/g, (c) => `\\${c}`).replace(/</g, '&lt;');
   summary.paragraph(
     `${r.dryRun ? 'Dry run, nothing written. Logs would be at' : 'Logs:'} [${linkText}](${r.url}): ${counts.files} file(s), ${formatSize(counts.bytes)} written` +
