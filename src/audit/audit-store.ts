@@ -5,7 +5,7 @@
  * probe and a rate limiter come in.
  */
 import { strangerReadAllowed, describeStatement } from '../acl/bucket-policy';
-import { decideVisibility, type VisibilityRule } from '../acl/visibility';
+import { decideVisibility, type VisibilityDecision, type VisibilityRule } from '../acl/visibility';
 import type { AnonymousProbe } from '../operations/verify-visibility';
 import type { AnonymousAccess, PublicAddress } from '../storage/anonymous';
 import type { AuditCapability } from '../storage/audit-capability';
@@ -13,7 +13,7 @@ import type { KeyRange } from '../storage/key-range';
 import { StoreError } from '../errors';
 import type { ObjectStore } from '../storage/object-store';
 import { markedPrivate } from '../storage/private-marker';
-import { aclRequiredError, checkBucket, type BucketExpectations, type BucketFacts } from './bucket-checks';
+import { aclRequiredError, checkBucket, type BucketCheck, type BucketExpectations, type BucketFacts } from './bucket-checks';
 import type { FixMode } from './expectations';
 import { FindingLog, severityOf, type Finding } from './findings';
 import { judgeObject, type BucketContext, type FixPlan, type ObjectFacts } from './object-check';
@@ -49,6 +49,12 @@ export interface FixRecord {
   readonly detail?: string;
 }
 
+/** What a signed HEAD found of a key just listed. */
+interface SignedHead {
+  readonly present: NonNullable<ObjectFacts['present']>;
+  readonly marked: boolean;
+}
+
 export interface StoreAudit {
   readonly name: string;
   readonly display: string;
@@ -62,69 +68,67 @@ export interface StoreAudit {
   readonly aclsRead: boolean;
 }
 
-export async function auditStore(name: string, store: ObjectStore, cap: AuditCapability | undefined, o: AuditOptions): Promise<StoreAudit> {
+export async function auditStore(name: string, store: ObjectStore, cap: AuditCapability | undefined, options: AuditOptions): Promise<StoreAudit> {
   const log = new FindingLog();
-  const where = store.locate('');
-  const bucket = check(where?.bucket);
-  const checkResult = await checkBucket(cap, bucket, await store.policy(), o);
-  for (const f of checkResult.findings) log.add(f);
-  const facts = checkResult.facts;
+  // A folder store has no bucket; policy statements then name nothing it holds.
+  const bucket = store.locate('')?.bucket ?? '';
+  const bucketCheck = await checkBucket(cap, bucket, await store.policy(), options);
+  for (const finding of bucketCheck.findings) log.add(finding);
+  const facts = bucketCheck.facts;
   const mode: 'acl' | 'policy' = store.visibilityMode === 'policy' || facts.ownership === 'BucketOwnerEnforced' ? 'policy' : 'acl';
-  const ctx: BucketContext = {
+  const context: BucketContext = {
     mode,
     ownership: facts.ownership,
     accessBlock: facts.accessBlock === 'none' ? undefined : facts.accessBlock,
-    allowMoreVisible: o.allowMoreVisible,
+    allowMoreVisible: options.allowMoreVisible,
   };
-  let aclOn = checkResult.aclReadable && cap !== undefined;
-  const fixes: FixRecord[] = [];
-  const severity = (k: Finding['kind']) => severityOf(k, o.settingSeverity);
-  let listed = 0;
-  let checked = 0;
+  const audit = new ObjectAudit(store, cap, options, log, bucketCheck, context);
+  await forEachConcurrent(audit.selected(), options.concurrency, async (key) => {
+    await audit.checkOne(key);
+    options.events.progress(audit.checked, audit.listed, log);
+  });
+  const fixes = [...audit.fixes].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { name, display: store.display, mode, facts, listed: audit.listed, checked: audit.checked, log, fixes, aclsRead: audit.aclOn };
+}
 
-  const readGrants = async (key: string): Promise<ObjectFacts['grants'] | 'missing'> => {
-    if (!aclOn || !cap) return undefined;
-    await o.throttle();
-    try {
-      return await cap.objectAcl(key);
-    } catch (e) {
-      if (!(e instanceof StoreError)) throw e;
-      if (e.kind === 'not-found') return 'missing';
-      if (e.kind === 'access-denied') {
-        if (o.aclChecks === 'required') throw aclRequiredError(e);
-        if (aclOn) {
-          aclOn = false;
-          log.add({ kind: 'acl-unreadable', severity: severity('acl-unreadable'), message: `object ACLs cannot be read, so only anonymous checks were made from here on: ${e.message}` });
-        }
-        return undefined;
-      }
-      log.add({ kind: 'check-failed', severity: severity('check-failed'), key, message: `its ACL could not be read: ${e.message}` });
-      return undefined;
+/** The objects half of one store's audit: each listed (or sampled) object checked, judged and, if asked, fixed. */
+class ObjectAudit {
+  listed = 0;
+  checked = 0;
+  readonly fixes: FixRecord[] = [];
+  /** Whether object grants are read: false from the first denial on. */
+  aclOn: boolean;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly cap: AuditCapability | undefined,
+    private readonly options: AuditOptions,
+    private readonly log: FindingLog,
+    private readonly bucketCheck: BucketCheck,
+    private readonly context: BucketContext,
+  ) {
+    this.aclOn = bucketCheck.aclReadable && cap !== undefined;
+  }
+
+  private severity = (kind: Finding['kind']) => severityOf(kind, this.options.settingSeverity);
+
+  /** The keys to check: every listed key in the range, or a random sample of them. */
+  async *selected(): AsyncGenerator<string> {
+    for await (const info of this.store.list('', this.options.range)) {
+      this.listed++;
+      if (this.options.sample < 1 && this.options.random() >= this.options.sample) continue;
+      yield info.key;
     }
-  };
+  }
 
-  /** Whether a signed HEAD still finds `key`, and whether it carries the private marker. */
-  const stillThere = async (key: string): Promise<{ present: NonNullable<ObjectFacts['present']>; marked: boolean }> => {
-    await o.throttle();
-    try {
-      const head = await store.head(key);
-      return head !== undefined ? { present: 'yes', marked: markedPrivate(head.metadata) } : { present: 'gone', marked: false };
-    } catch (e) {
-      if (!(e instanceof StoreError)) throw e;
-      return { present: 'unknown', marked: false };
-    }
-  };
-
-  const checkOne = async (key: string): Promise<void> => {
-    const decision = decideVisibility(o.rules, key);
-    const address = store.anonymousAddress(key);
+  async checkOne(key: string): Promise<void> {
+    const decision = decideVisibility(this.options.rules, key);
+    const address = this.store.anonymousAddress(key);
     const [anon, grants] = await Promise.all([
-      address === undefined ? Promise.resolve<AnonymousAccess>({ access: 'error', reason: 'the store has no anonymous address' }) : o.throttle().then(() => o.probe(address)),
-      readGrants(key),
+      address === undefined ? Promise.resolve<AnonymousAccess>({ access: 'error', reason: 'the store has no anonymous address' }) : this.options.throttle().then(() => this.options.probe(address)),
+      this.readGrants(key),
     ]);
-    checked++;
-    const located = store.locate(key);
-    const verdict = checkResult.policy && located ? strangerReadAllowed(checkResult.policy, located.bucket, located.key) : undefined;
+    this.checked++;
     // The key was just listed, so a 404 (to the probe or to the ACL read) is no verdict, and no
     // reason to skip the object either: a signed HEAD tells a deleted object from a probe that
     // missed it, and the judgement reports both. A public object that is denied may simply be
@@ -132,10 +136,28 @@ export async function auditStore(name: string, store: ObjectStore, cap: AuditCap
     // A public object that is denied may also be one written private on purpose (from its file
     // name: a rhel image under a content-addressed key), which its private marker tells.
     const ask = anon.access === 'missing' || grants === 'missing' || (anon.access === 'denied' && decision.visibility === 'public');
-    const signed = ask ? await stillThere(key) : undefined;
+    const signed = ask ? await this.stillThere(key) : undefined;
+    const facts = this.objectFacts(key, decision, anon, grants, signed);
+    const verdict = judgeObject(facts, this.context, this.severity);
+    if (!verdict.finding) return;
+    this.log.add(verdict.finding);
+    this.options.events.debug(`${key}: ${verdict.finding.kind}: ${verdict.finding.message}`);
+    if (this.options.fix === 'false' || !verdict.fix) return;
+    if (verdict.fix.action === 'set-acl' && verdict.fix.acl === 'public-read' && signed?.present !== 'yes') {
+      // Never loosen what a signed HEAD did not show unmarked.
+      this.fixes.push({ key, kind: verdict.finding.kind, plan: verdict.fix, result: 'failed', detail: 'a signed HEAD could not show that it carries no private marker, so it was not made public' });
+      return;
+    }
+    this.fixes.push(await this.applyFix(key, verdict.finding, verdict.fix, address, facts.expected));
+  }
+
+  private objectFacts(key: string, decision: VisibilityDecision, anon: AnonymousAccess, grants: ObjectFacts['grants'] | 'missing', signed: SignedHead | undefined): ObjectFacts {
+    const located = this.store.locate(key);
+    const { policy, policyKnown } = this.bucketCheck;
+    const policyVerdict = policy && located ? strangerReadAllowed(policy, located.bucket, located.key) : undefined;
     // The marker only ever makes an object more private than its key says, never less.
     const marked = decision.visibility === 'public' && ((anon.access === 'readable' && anon.markedPrivate === true) || signed?.marked === true);
-    const facts: ObjectFacts = {
+    return {
       key,
       expected: marked ? 'private' : decision.visibility,
       present: signed?.present,
@@ -144,59 +166,61 @@ export async function auditStore(name: string, store: ObjectStore, cap: AuditCap
       anonymous: anon.access,
       anonymousDetail: anon.access === 'error' ? anon.reason : String(anon.status),
       grants: grants === 'missing' ? undefined : grants,
-      policyRead: verdict?.readable && verdict.statement ? { statement: describeStatement(verdict.statement), who: verdict.who ?? 'everyone' } : undefined,
-      policyKnown: checkResult.policyKnown,
+      policyRead: policyVerdict?.readable && policyVerdict.statement ? { statement: describeStatement(policyVerdict.statement), who: policyVerdict.who ?? 'everyone' } : undefined,
+      policyKnown,
     };
-    const v = judgeObject(facts, ctx, severity);
-    if (!v.finding) return;
-    log.add(v.finding);
-    o.events.debug(`${key}: ${v.finding.kind}: ${v.finding.message}`);
-    if (o.fix === 'false' || !v.fix) return;
-    if (v.fix.action === 'set-acl' && v.fix.acl === 'public-read' && signed?.present !== 'yes') {
-      // Never loosen what a signed HEAD did not show unmarked.
-      fixes.push({ key, kind: v.finding.kind, plan: v.fix, result: 'failed', detail: 'a signed HEAD could not show that it carries no private marker, so it was not made public' });
-      return;
-    }
-    fixes.push(await applyFix(key, v.finding, v.fix, address, facts.expected));
-  };
+  }
 
-  const applyFix = async (key: string, f: Finding, plan: FixPlan, address: PublicAddress | undefined, expected: 'public' | 'private'): Promise<FixRecord> => {
-    const record = { key, kind: f.kind, plan };
-    if (plan.action !== 'set-acl') return { ...record, result: 'not-applicable' };
-    if (o.fix === 'dry-run' || !cap) return { ...record, result: 'planned' };
+  private async readGrants(key: string): Promise<ObjectFacts['grants'] | 'missing'> {
+    const cap = this.cap;
+    if (!this.aclOn || !cap) return undefined;
+    await this.options.throttle();
     try {
-      await o.throttle();
-      await cap.setObjectAcl(key, plan.acl);
+      return await cap.objectAcl(key);
+    } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      if (e.kind === 'not-found') return 'missing';
+      if (e.kind === 'access-denied') {
+        if (this.options.aclChecks === 'required') throw aclRequiredError(e);
+        if (this.aclOn) {
+          this.aclOn = false;
+          this.log.add({ kind: 'acl-unreadable', severity: this.severity('acl-unreadable'), message: `object ACLs cannot be read, so only anonymous checks were made from here on: ${e.message}` });
+        }
+        return undefined;
+      }
+      this.log.add({ kind: 'check-failed', severity: this.severity('check-failed'), key, message: `its ACL could not be read: ${e.message}` });
+      return undefined;
+    }
+  }
+
+  /** Whether a signed HEAD still finds `key`, and whether it carries the private marker. */
+  private async stillThere(key: string): Promise<SignedHead> {
+    await this.options.throttle();
+    try {
+      const head = await this.store.head(key);
+      return head !== undefined ? { present: 'yes', marked: markedPrivate(head.metadata) } : { present: 'gone', marked: false };
+    } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      return { present: 'unknown', marked: false };
+    }
+  }
+
+  private async applyFix(key: string, finding: Finding, plan: FixPlan, address: PublicAddress | undefined, expected: 'public' | 'private'): Promise<FixRecord> {
+    const record = { key, kind: finding.kind, plan };
+    if (plan.action !== 'set-acl') return { ...record, result: 'not-applicable' };
+    if (this.options.fix === 'dry-run' || !this.cap) return { ...record, result: 'planned' };
+    try {
+      await this.options.throttle();
+      await this.cap.setObjectAcl(key, plan.acl);
     } catch (e) {
       if (!(e instanceof StoreError)) throw e;
       return { ...record, result: 'failed', detail: e.message };
     }
-    if (address === undefined || f.kind === 'exposed-authenticated' || f.kind === 'latent-public-grant') return { ...record, result: 'fixed' };
-    await o.throttle();
-    const after = await o.probe(address);
+    if (address === undefined || finding.kind === 'exposed-authenticated' || finding.kind === 'latent-public-grant') return { ...record, result: 'fixed' };
+    await this.options.throttle();
+    const after = await this.options.probe(address);
     // Only a denial shows a private object private: a 404 for an object just seen is no such proof.
     const right = expected === 'public' ? after.access === 'readable' : after.access === 'denied';
     return { ...record, result: right ? 'fixed' : 'still-wrong', detail: right ? undefined : `anonymous request after the fix: ${after.access}` };
-  };
-
-  async function* selected() {
-    for await (const info of store.list('', o.range)) {
-      listed++;
-      if (o.sample < 1 && o.random() >= o.sample) continue;
-      yield info.key;
-    }
   }
-
-  await forEachConcurrent(selected(), o.concurrency, async (key) => {
-    await checkOne(key);
-    o.events.progress(checked, listed, log);
-  });
-
-  fixes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { name, display: store.display, mode, facts, listed, checked, log, fixes, aclsRead: aclOn };
-}
-
-function check(bucket: string | undefined): string {
-  // A folder store has no bucket; policy statements then name nothing it holds.
-  return bucket ?? '';
 }
