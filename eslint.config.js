@@ -100,7 +100,6 @@ const MAX_FUNCTION = 60;
 const SIZE_EXCEPTIONS = {
   // file: [file lines now, longest function now]
   'src/logs/upload-tree.ts': [MAX_FILE, 185],
-  'src/runtime/github-api.ts': [MAX_FILE, 84],
   'src/s3/bucket.ts': [405, MAX_FUNCTION],
   'src/s3/fast-put.ts': [334, MAX_FUNCTION],
   'src/s3/list-page.ts': [MAX_FILE, 69],

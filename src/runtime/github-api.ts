@@ -80,17 +80,7 @@ interface RequestErrorLike {
 /** A client for one token and API address. */
 export function githubApi(o: GitHubApiOptions): GitHubApi {
   const debug = o.debug ?? (() => undefined);
-  // Loaded on first use: Octokit's packages are ES modules, which a CommonJS test runner on
-  // Node < 24 cannot require, and most runs of most actions never call the API.
-  let client: Promise<Octokit> | undefined;
-  const octokit = () =>
-    (client ??= import('@actions/github').then(({ getOctokit }) =>
-      getOctokit(o.token, {
-        baseUrl: o.baseUrl.replace(/\/+$/, ''),
-        userAgent: 'ci-stores',
-        log: { debug, info: debug, warn: debug, error: debug },
-      }),
-    ));
+  const octokit = lazyOctokit(o.token, o.baseUrl, debug);
   const request = () => ({ signal: AbortSignal.timeout(o.timeoutMs ?? 30_000) });
 
   /** Runs one call, retrying 5xx and network faults; maps failures to `GitHubApiError`. */
@@ -135,39 +125,68 @@ export function githubApi(o: GitHubApiOptions): GitHubApi {
       return r.data.head.sha;
     },
 
-    async setStatus(owner, repo, sha, s) {
+    async setStatus(owner, repo, sha, status) {
       await call(`POST /repos/${owner}/${repo}/statuses/${sha}`, async () =>
-        (await octokit()).rest.repos.createCommitStatus({
-          owner,
-          repo,
-          sha,
-          state: s.state,
-          context: s.context,
-          description: s.description,
-          target_url: s.targetUrl,
-          request: request(),
-        }),
+        (await octokit()).rest.repos.createCommitStatus({ owner, repo, sha, ...statusFields(status), request: request() }),
       );
     },
 
     async upsertComment(owner, repo, issueNumber, marker, body) {
-      const gh = await octokit();
-      const comments = await call(`GET /repos/${owner}/${repo}/issues/${issueNumber}/comments`, () =>
-        gh.paginate(gh.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100, request: request() }),
-      );
-      const marked = comments.filter((c) => (c.body ?? '').startsWith(marker));
-      const bots = marked.filter((c) => c.user?.type === 'Bot');
-      const mine = (bots.length > 0 ? bots : marked).sort((a, b) => a.id - b.id)[0];
-      if (mine !== undefined) {
-        const r = await call(`PATCH /repos/${owner}/${repo}/issues/comments/${mine.id}`, async () =>
-          (await octokit()).rest.issues.updateComment({ owner, repo, comment_id: mine.id, body, request: request() }),
-        );
-        return { action: 'updated', id: r.data.id, url: r.data.html_url };
-      }
-      const r = await call(`POST /repos/${owner}/${repo}/issues/${issueNumber}/comments`, async () =>
-        (await octokit()).rest.issues.createComment({ owner, repo, issue_number: issueNumber, body, request: request() }),
-      );
-      return { action: 'created', id: r.data.id, url: r.data.html_url };
+      return upsertMarkedComment({ octokit, call, request }, { owner, repo, issueNumber }, marker, body);
     },
   };
+}
+
+/** The commit status as the REST API names its fields. */
+function statusFields(status: CommitStatus) {
+  return { state: status.state, context: status.context, description: status.description, target_url: status.targetUrl };
+}
+
+/**
+ * The client, loaded on first use: Octokit's packages are ES modules, which a CommonJS test runner
+ * on Node < 24 cannot require, and most runs of most actions never call the API.
+ */
+function lazyOctokit(token: string, baseUrl: string, debug: (message: string) => void): () => Promise<Octokit> {
+  let client: Promise<Octokit> | undefined;
+  return () =>
+    (client ??= import('@actions/github').then(({ getOctokit }) =>
+      getOctokit(token, {
+        baseUrl: baseUrl.replace(/\/+$/, ''),
+        userAgent: 'ci-stores',
+        log: { debug, info: debug, warn: debug, error: debug },
+      }),
+    ));
+}
+
+/** What the calls of one client share: the client, the call wrapper (retries, errors) and per-request options. */
+interface Calls {
+  readonly octokit: () => Promise<Octokit>;
+  readonly call: <T>(what: string, fn: () => Promise<T>) => Promise<T>;
+  readonly request: () => { signal: AbortSignal };
+}
+
+/** `GitHubApi.upsertComment`: the oldest marked comment (a bot's first) is updated, else one is created. */
+async function upsertMarkedComment(
+  { octokit, call, request }: Calls,
+  { owner, repo, issueNumber }: { owner: string; repo: string; issueNumber: number },
+  marker: string,
+  body: string,
+): Promise<CommentResult> {
+  const gh = await octokit();
+  const comments = await call(`GET /repos/${owner}/${repo}/issues/${issueNumber}/comments`, () =>
+    gh.paginate(gh.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100, request: request() }),
+  );
+  const marked = comments.filter((comment) => (comment.body ?? '').startsWith(marker));
+  const bots = marked.filter((comment) => comment.user?.type === 'Bot');
+  const mine = (bots.length > 0 ? bots : marked).sort((a, b) => a.id - b.id)[0];
+  if (mine !== undefined) {
+    const updated = await call(`PATCH /repos/${owner}/${repo}/issues/comments/${mine.id}`, async () =>
+      (await octokit()).rest.issues.updateComment({ owner, repo, comment_id: mine.id, body, request: request() }),
+    );
+    return { action: 'updated', id: updated.data.id, url: updated.data.html_url };
+  }
+  const created = await call(`POST /repos/${owner}/${repo}/issues/${issueNumber}/comments`, async () =>
+    (await octokit()).rest.issues.createComment({ owner, repo, issue_number: issueNumber, body, request: request() }),
+  );
+  return { action: 'created', id: created.data.id, url: created.data.html_url };
 }
