@@ -45,13 +45,7 @@ export function readMirrorBucketInputs(host: Host): MirrorBucketInputs {
   const mode = parseInput(host, 'mode', parseChoice(['copy', 'sync', 'check', 'plan-shards'] as const), 'copy');
   const dryRun = parseInput(host, 'dry-run', parseBoolean, 'false');
   if (dryRun && mode === 'check') throw new ConfigurationError('input "dry-run": check mode never changes anything; dry-run is for copy and sync');
-  const backupPrefix = parseInput(host, 'backup-prefix', (v) => {
-    if (v === '') return undefined;
-    if (v.startsWith('/') || v.split('/').some((s) => s === '..' || s === '.')) {
-      throw new ConfigurationError(`${quote(v)} is not allowed; allowed: a key prefix relative to the destination, such as deleted/2026-11-22/`);
-    }
-    return v.endsWith('/') ? v : `${v}/`;
-  });
+  const backupPrefix = parseInput(host, 'backup-prefix', parseBackupPrefix);
   const inputs: MirrorBucketInputs = {
     source,
     destination,
@@ -60,53 +54,17 @@ export function readMirrorBucketInputs(host: Host): MirrorBucketInputs {
     include: parseInput(host, 'include', parseGlobs, '**'),
     exclude: parseInput(host, 'exclude', parseGlobs),
     compare: parseInput(host, 'compare', parseChoice(['checksum', 'content'] as const), 'checksum'),
-    maxDelete: parseInput(
-      host,
-      'max-delete',
-      (v) => {
-        if (v === 'none') return undefined;
-        if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new ConfigurationError(`${quote(v)} is not allowed; allowed: a whole number of objects (0 or more), or none for no limit`);
-        return Number(v);
-      },
-      '1000',
-    ),
+    maxDelete: parseInput(host, 'max-delete', parseMaxDelete, '1000'),
     backupPrefix,
     rules: parseInput(host, 'visibility-rules', parseVisibilityRules, DEFAULT_RULES_TEXT),
     verifyVisibility: parseInput(host, 'verify-visibility', parseChoice(['all', 'private', 'none'] as const), 'private'),
     shard: parseInput(host, 'shard', parseShard, ''),
     shardCount: parseInput(host, 'shard-count', parseIntInRange(1, MAX_SHARDS), '4'),
-    manifest: parseInput(
-      host,
-      'manifest',
-      (v) => {
-        if (v === '' || v === 'none') return { kind: 'none' as const };
-        if (v === 'cache') return { kind: 'cache' as const };
-        return { kind: 'file' as const, path: path.resolve(host.cwd, v) };
-      },
-      'none',
-    ),
+    manifest: parseInput(host, 'manifest', (value) => parseManifest(value, host.cwd), 'none'),
     transfers: parseInput(host, 'transfers', parseIntInRange(1, 256), '16'),
     checkers: parseInput(host, 'checkers', parseIntInRange(1, 256), '32'),
-    partSize: parseInput(
-      host,
-      'part-size',
-      (v) => {
-        const n = parseSize(v);
-        if (n < MIN_PART || n > MAX_PART) throw new ConfigurationError(`${quote(v)} is out of range; allowed: 5MiB to 5GiB`);
-        return n;
-      },
-      '32MiB',
-    ),
-    memory: parseInput(
-      host,
-      'memory',
-      (v) => {
-        const n = parseSize(v);
-        if (n < 16 * 1024 * 1024) throw new ConfigurationError(`${quote(v)} is too small; allowed: 16MiB or more`);
-        return n;
-      },
-      '512MiB',
-    ),
+    partSize: parseInput(host, 'part-size', parsePartSize, '32MiB'),
+    memory: parseInput(host, 'memory', parseMemory, '512MiB'),
     requestsPerSecond: parseInput(host, 'requests-per-second', parseRate, '0'),
     reportPath: parseInput(host, 'report-path', parseReportPath(host, 'mirror-bucket-report.txt')),
   };
@@ -115,28 +73,65 @@ export function readMirrorBucketInputs(host: Host): MirrorBucketInputs {
   return inputs;
 }
 
+/** `backup-prefix`: a key prefix relative to the destination (ending in '/'), or none. */
+function parseBackupPrefix(value: string): string | undefined {
+  if (value === '') return undefined;
+  if (value.startsWith('/') || value.split('/').some((segment) => segment === '..' || segment === '.')) {
+    throw new ConfigurationError(`${quote(value)} is not allowed; allowed: a key prefix relative to the destination, such as deleted/2026-11-22/`);
+  }
+  return value.endsWith('/') ? value : `${value}/`;
+}
+
+/** `max-delete`: a whole number of objects, or `none` (`undefined`: no limit). */
+function parseMaxDelete(value: string): number | undefined {
+  if (value === 'none') return undefined;
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new ConfigurationError(`${quote(value)} is not allowed; allowed: a whole number of objects (0 or more), or none for no limit`);
+  return Number(value);
+}
+
+/** `manifest`: none, the Actions cache, or a file (relative to `cwd`). */
+function parseManifest(value: string, cwd: string): MirrorBucketInputs['manifest'] {
+  if (value === '' || value === 'none') return { kind: 'none' as const };
+  if (value === 'cache') return { kind: 'cache' as const };
+  return { kind: 'file' as const, path: path.resolve(cwd, value) };
+}
+
+function parsePartSize(value: string): number {
+  const bytes = parseSize(value);
+  if (bytes < MIN_PART || bytes > MAX_PART) throw new ConfigurationError(`${quote(value)} is out of range; allowed: 5MiB to 5GiB`);
+  return bytes;
+}
+
+function parseMemory(value: string): number {
+  const bytes = parseSize(value);
+  if (bytes < 16 * 1024 * 1024) throw new ConfigurationError(`${quote(value)} is too small; allowed: 16MiB or more`);
+  return bytes;
+}
+
 function parseGlobs(text: string): RegExp[] {
-  return lines(text).map((g) => {
+  return lines(text).map((glob) => {
     try {
-      return globToRegExp(g);
+      return globToRegExp(glob);
     } catch (e) {
-      throw e instanceof ConfigurationError ? e.within(`glob ${quote(g)}`) : e;
+      throw e instanceof ConfigurationError ? e.within(`glob ${quote(glob)}`) : e;
     }
   });
 }
 
 /** The same place, or one inside the other: a mirror would copy into its own source or delete it. */
-function checkDisjoint(a: StoreSpec, b: StoreSpec): void {
-  const where = (s: StoreSpec) => (s.kind === 'file' ? { place: `file:${s.root}`, prefix: `${s.root}/` } : { place: `${s.endpoint ?? `aws:${s.region}`}|${s.bucket}`, prefix: s.prefix });
-  const x = where(a);
-  const y = where(b);
-  if (a.kind === 'file' && b.kind === 'file') {
-    if (x.prefix.startsWith(y.prefix) || y.prefix.startsWith(x.prefix)) {
-      throw new ConfigurationError(`inputs "source" and "destination": ${quote(a.url)} and ${quote(b.url)} are the same folder or one is inside the other; give two separate places`);
+function checkDisjoint(source: StoreSpec, destination: StoreSpec): void {
+  const where = (spec: StoreSpec) =>
+    spec.kind === 'file' ? { place: `file:${spec.root}`, prefix: `${spec.root}/` } : { place: `${spec.endpoint ?? `aws:${spec.region}`}|${spec.bucket}`, prefix: spec.prefix };
+  const from = where(source);
+  const to = where(destination);
+  const nested = from.prefix.startsWith(to.prefix) || to.prefix.startsWith(from.prefix);
+  if (source.kind === 'file' && destination.kind === 'file') {
+    if (nested) {
+      throw new ConfigurationError(`inputs "source" and "destination": ${quote(source.url)} and ${quote(destination.url)} are the same folder or one is inside the other; give two separate places`);
     }
     return;
   }
-  if (x.place === y.place && (x.prefix.startsWith(y.prefix) || y.prefix.startsWith(x.prefix))) {
-    throw new ConfigurationError(`inputs "source" and "destination": ${quote(a.url)} and ${quote(b.url)} are the same bucket with one prefix inside the other; give two separate places`);
+  if (from.place === to.place && nested) {
+    throw new ConfigurationError(`inputs "source" and "destination": ${quote(source.url)} and ${quote(destination.url)} are the same bucket with one prefix inside the other; give two separate places`);
   }
 }

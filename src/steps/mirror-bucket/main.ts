@@ -1,6 +1,7 @@
 /** `mirror-bucket` glue (run by the mirror-bucket and reconcile actions): inputs -> stores -> manifest -> engine -> report, outputs and summary. */
 import { createWriteStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { Writable } from 'node:stream';
 import { probeAnonymous } from '../../storage/anonymous';
 import { actionsCache, type FileCache } from '../../runtime/actions-cache';
 import type { Host } from '../../runtime/host';
@@ -13,7 +14,7 @@ import { ConfigurationError, quote } from '../../config/configuration-error';
 import { RateLimiter } from '../../storage/rate-limit';
 import { RateLimitedStore } from '../../storage/rate-limited-store';
 import { manifestCacheKey, ManifestReader, ManifestWriter, type ManifestIdentity } from '../../sync/manifest';
-import { mirror, type Mark, type MirrorReport } from '../../sync/mirror';
+import { mirror, type Mark, type MirrorEvents, type MirrorReport } from '../../sync/mirror';
 import { inRange, shardToJson, type Shard } from '../../storage/key-range';
 import { globToRegExp } from '../../acl/glob';
 import { ShardPlanner } from '../../sync/shard';
@@ -35,10 +36,10 @@ export async function mirrorBucket(ctx: ActionContext): Promise<void> {
 /** The mirror with inputs already read: mirror-bucket reads them from its step, reconcile from its own. */
 export async function runMirrorBucket({ host, summary, onInterrupt }: ActionContext, inputs: MirrorBucketInputs): Promise<void> {
   const opened = [inputs.source, inputs.destination].map((spec) =>
-    openStore(spec, { env: host.env, onSecret: (v) => host.setSecret(v), concurrency: inputs.transfers + inputs.checkers + 4 }),
+    openStore(spec, { env: host.env, onSecret: (value) => host.setSecret(value), concurrency: inputs.transfers + inputs.checkers + 4 }),
   );
   // Each store its own cap: providers count per bucket or per address.
-  const capped = (s: ObjectStore): ObjectStore => (inputs.requestsPerSecond > 0 ? new RateLimitedStore(s, new RateLimiter({ rate: inputs.requestsPerSecond })) : s);
+  const capped = (store: ObjectStore): ObjectStore => (inputs.requestsPerSecond > 0 ? new RateLimitedStore(store, new RateLimiter({ rate: inputs.requestsPerSecond })) : store);
   const source = capped(opened[0]!);
   const destination = capped(opened[1]!);
   try {
@@ -53,7 +54,7 @@ export async function runMirrorBucket({ host, summary, onInterrupt }: ActionCont
     await host.group('Preflight: reading the source', () => checkReadable(source, inputs));
     await run(host, summary, onInterrupt, source, destination, inputs);
   } finally {
-    for (const s of opened) s.close();
+    for (const store of opened) store.close();
   }
 }
 
@@ -65,7 +66,7 @@ async function checkReadable(source: ObjectStore, inputs: MirrorBucketInputs): P
   const keep = filterOf(inputs);
   let first: string | undefined;
   for await (const page of source.listPages('', inputs.shard.range)) {
-    first = page.find((o) => keep(o.key))?.key;
+    first = page.find((object) => keep(object.key))?.key;
     if (first !== undefined || page.length > 0) break;
   }
   if (first === undefined) return;
@@ -85,7 +86,7 @@ async function planShards(host: Host, summary: Summary, source: ObjectStore, inp
   const planner = new ShardPlanner();
   const keep = filterOf(inputs);
   await host.group('Listing the source to balance the shards', async () => {
-    for await (const o of source.list()) if (keep(o.key)) planner.add(o.key);
+    for await (const object of source.list()) if (keep(object.key)) planner.add(object.key);
   });
   const shards = planner.shards(inputs.shardCount);
   host.setOutput('shards', `[${shards.map(shardToJson).join(',')}]`);
@@ -95,7 +96,7 @@ async function planShards(host: Host, summary: Summary, source: ObjectStore, inp
     .heading(`Shard plan: ${shards.length} shards over ${planner.keys} keys`)
     .table(
       ['shard', 'from (inclusive)', 'to (exclusive)'],
-      shards.map((s) => [`${s.index}/${s.count}`, s.range.from ?? '(first key)', s.range.to ?? '(last key)']),
+      shards.map((shard) => [`${shard.index}/${shard.count}`, shard.range.from ?? '(first key)', shard.range.to ?? '(last key)']),
     );
 }
 
@@ -104,7 +105,40 @@ async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onI
   const manifest = await host.group('Manifest of verified copies', () => openManifest(host, inputs, identity));
   const writes = !inputs.dryRun;
   const writer = manifest.file && writes ? new ManifestWriter(manifest.file, identity, notSeenBy(inputs)) : undefined;
+  const { report, shown, stopped, seconds } = await runEngine(host, onInterrupt, source, destination, inputs, manifest, writer);
+  if (writer) await keepManifest(host, manifest, writer, report.listingError !== undefined || stopped);
 
+  const counts = report.counts;
+  const inSync = inputs.mode === 'check' ? report.complete && counts.missing + counts.extra + counts.differ === 0 : report.complete && report.deletionsWithheld === undefined;
+  writeOutputs(host, inputs, report, inSync, writer?.entries ?? 0);
+  writeSummary(summary, inputs, report, shown, seconds, source, destination);
+  host.info(`${report.keys} key(s) in ${seconds.toFixed(1)} s: ${progressLine(report)}; compared by ${methodsLine(report)}`);
+
+  if (report.listingError !== undefined) throw new MirrorFailedError(`a listing failed, so the run stopped and nothing was deleted: ${report.listingError}`);
+  if (stopped) throw new MirrorFailedError('interrupted: nothing was deleted; run again to finish');
+  if (counts.failed > 0) throw new MirrorFailedError(`${counts.failed} object(s) failed (first: ${report.failures[0]?.key}: ${report.failures[0]?.reason}); nothing was deleted; see the report ${inputs.reportPath}`);
+  if (report.deletionsWithheld !== undefined) throw new MirrorFailedError(report.deletionsWithheld);
+  if (inputs.mode === 'check' && !inSync) throw new MirrorFailedError(`the stores differ: ${counts.missing} only in the source, ${counts.extra} only in the destination, ${counts.differ} different; see the report ${inputs.reportPath}`);
+}
+
+/** What one run of the engine left: its report, the lines kept for the summary, whether it was interrupted, how long it took. */
+interface EngineRun {
+  readonly report: MirrorReport;
+  readonly shown: readonly string[];
+  readonly stopped: boolean;
+  readonly seconds: number;
+}
+
+/** Runs the engine, writing one report line a key; an interrupt stops it (nothing is deleted then). */
+async function runEngine(
+  host: Host,
+  onInterrupt: ActionContext['onInterrupt'],
+  source: ObjectStore,
+  destination: ObjectStore,
+  inputs: MirrorBucketInputs,
+  manifest: OpenedManifest,
+  writer: ManifestWriter | undefined,
+): Promise<EngineRun> {
   await fs.mkdir(path.dirname(inputs.reportPath), { recursive: true });
   const reportFile = createWriteStream(inputs.reportPath);
   const shown: string[] = [];
@@ -112,7 +146,6 @@ async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onI
   const unregister = onInterrupt(async () => {
     stopped = true;
   });
-  let last = Date.now();
   const started = Date.now();
   let report: MirrorReport;
   try {
@@ -139,21 +172,7 @@ async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onI
         probe: (url) => probeAnonymous(url),
         stopped: () => stopped,
         onInterrupt,
-        events: {
-          info: (m) => host.info(m),
-          debug: (m) => host.debug(m),
-          warning: (m) => host.warning(m),
-          line: (mark: Mark, key: string, detail: string) => {
-            reportFile.write(`${mark} ${printable(key)}\n`);
-            if (mark !== '=' && shown.length < SUMMARY_LINES) shown.push(`${mark} ${printable(key)}: ${detail}`);
-            if (host.debugEnabled) host.debug(`${mark} ${key}: ${detail}`);
-          },
-          progress: (r) => {
-            if (Date.now() - last < 5000) return;
-            last = Date.now();
-            host.info(`${r.keys} key(s): ${progressLine(r)}`);
-          },
-        },
+        events: mirrorEvents(host, reportFile, shown),
       }),
     );
   } catch (e) {
@@ -161,50 +180,66 @@ async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onI
     throw e;
   } finally {
     unregister();
-    await new Promise((r) => reportFile.end(r));
+    await new Promise((resolve) => reportFile.end(resolve));
   }
-  const seconds = (Date.now() - started) / 1000;
+  return { report, shown, stopped, seconds: (Date.now() - started) / 1000 };
+}
 
-  if (writer) {
-    // A run that did not see every key would drop the entries it did not reach: keep the old manifest.
-    if (report.listingError !== undefined || stopped) await writer.discard();
-    else {
-      await writer.close();
-      host.info(`manifest: ${writer.entries} verified pair(s) recorded${writer.carriedOver > 0 ? `, ${writer.carriedOver} of them outside this shard's range, kept from before` : ''}`);
-      if (manifest.cache && manifest.cacheKey) {
-        try {
-          await manifest.cache.save(manifest.file!, `${manifest.cacheKey}${host.env.GITHUB_RUN_ID ?? Date.now()}-${host.env.GITHUB_RUN_ATTEMPT ?? '1'}`);
-        } catch (e) {
-          host.warning(`could not save the manifest to the Actions cache: ${(e as Error).message}; the next run compares the slow way`);
-        }
-      }
-    }
+/** The engine's log lines, one report line a key (the first changes also kept for the summary), and progress at most every 5 s. */
+function mirrorEvents(host: Host, reportFile: Writable, shown: string[]): MirrorEvents {
+  let lastProgress = Date.now();
+  return {
+    info: (message) => host.info(message),
+    debug: (message) => host.debug(message),
+    warning: (message) => host.warning(message),
+    line: (mark: Mark, key: string, detail: string) => {
+      reportFile.write(`${mark} ${printable(key)}\n`);
+      if (mark !== '=' && shown.length < SUMMARY_LINES) shown.push(`${mark} ${printable(key)}: ${detail}`);
+      if (host.debugEnabled) host.debug(`${mark} ${key}: ${detail}`);
+    },
+    progress: (sofar) => {
+      if (Date.now() - lastProgress < 5000) return;
+      lastProgress = Date.now();
+      host.info(`${sofar.keys} key(s): ${progressLine(sofar)}`);
+    },
+  };
+}
+
+/**
+ * Closes the manifest and saves it to the Actions cache when it came from there. A run that did not
+ * see every key (`incomplete`) would drop the entries it did not reach: the old manifest is kept.
+ */
+async function keepManifest(host: Host, manifest: OpenedManifest, writer: ManifestWriter, incomplete: boolean): Promise<void> {
+  if (incomplete) {
+    await writer.discard();
+    return;
   }
+  await writer.close();
+  host.info(`manifest: ${writer.entries} verified pair(s) recorded${writer.carriedOver > 0 ? `, ${writer.carriedOver} of them outside this shard's range, kept from before` : ''}`);
+  if (!manifest.cache || !manifest.cacheKey) return;
+  try {
+    await manifest.cache.save(manifest.file!, `${manifest.cacheKey}${host.env.GITHUB_RUN_ID ?? Date.now()}-${host.env.GITHUB_RUN_ATTEMPT ?? '1'}`);
+  } catch (e) {
+    host.warning(`could not save the manifest to the Actions cache: ${(e as Error).message}; the next run compares the slow way`);
+  }
+}
 
-  const c = report.counts;
-  const inSync = inputs.mode === 'check' ? report.complete && c.missing + c.extra + c.differ === 0 : report.complete && report.deletionsWithheld === undefined;
-  host.setOutput('matched', String(c.matched));
-  host.setOutput('copied', String(c.copied));
-  host.setOutput('updated', String(c.updated));
-  host.setOutput('deleted', String(c.deleted));
-  host.setOutput('skipped', String(c.skipped));
-  host.setOutput('failed', String(c.failed));
-  host.setOutput('missing', String(c.missing));
-  host.setOutput('extra', String(c.extra));
-  host.setOutput('differ', String(c.differ));
+function writeOutputs(host: Host, inputs: MirrorBucketInputs, report: MirrorReport, inSync: boolean, manifestEntries: number): void {
+  const counts = report.counts;
+  host.setOutput('matched', String(counts.matched));
+  host.setOutput('copied', String(counts.copied));
+  host.setOutput('updated', String(counts.updated));
+  host.setOutput('deleted', String(counts.deleted));
+  host.setOutput('skipped', String(counts.skipped));
+  host.setOutput('failed', String(counts.failed));
+  host.setOutput('missing', String(counts.missing));
+  host.setOutput('extra', String(counts.extra));
+  host.setOutput('differ', String(counts.differ));
   host.setOutput('bytes-copied', String(report.bytes.copied + report.bytes.updated));
   host.setOutput('methods', JSON.stringify(report.methods));
   host.setOutput('in-sync', String(inSync));
   host.setOutput('report', inputs.reportPath);
-  host.setOutput('manifest-entries', String(writer?.entries ?? 0));
-  writeSummary(summary, inputs, report, shown, seconds, source, destination);
-  host.info(`${report.keys} key(s) in ${seconds.toFixed(1)} s: ${progressLine(report)}; compared by ${methodsLine(report)}`);
-
-  if (report.listingError !== undefined) throw new MirrorFailedError(`a listing failed, so the run stopped and nothing was deleted: ${report.listingError}`);
-  if (stopped) throw new MirrorFailedError('interrupted: nothing was deleted; run again to finish');
-  if (c.failed > 0) throw new MirrorFailedError(`${c.failed} object(s) failed (first: ${report.failures[0]?.key}: ${report.failures[0]?.reason}); nothing was deleted; see the report ${inputs.reportPath}`);
-  if (report.deletionsWithheld !== undefined) throw new MirrorFailedError(report.deletionsWithheld);
-  if (inputs.mode === 'check' && !inSync) throw new MirrorFailedError(`the stores differ: ${c.missing} only in the source, ${c.extra} only in the destination, ${c.differ} different; see the report ${inputs.reportPath}`);
+  host.setOutput('manifest-entries', String(manifestEntries));
 }
 
 interface OpenedManifest {
@@ -216,15 +251,15 @@ interface OpenedManifest {
 }
 
 async function openManifest(host: Host, inputs: MirrorBucketInputs, identity: ManifestIdentity): Promise<OpenedManifest> {
-  const m = inputs.manifest;
-  if (m.kind === 'none') {
+  const wanted = inputs.manifest;
+  if (wanted.kind === 'none') {
     host.info('no manifest: pairs whose ETags cannot prove them equal are compared by their recorded sha256 (a HEAD each)');
     return {};
   }
   let file: string;
   let cache: FileCache | undefined;
   let cacheKey: string | undefined;
-  if (m.kind === 'cache') {
+  if (wanted.kind === 'cache') {
     cacheKey = manifestCacheKey(identity, inputs.shard);
     file = path.join(host.env.RUNNER_TEMP || host.cwd, `${cacheKey.slice(0, -1)}.manifest.gz`);
     const available = await actionsCache(host);
@@ -239,7 +274,7 @@ async function openManifest(host: Host, inputs: MirrorBucketInputs, identity: Ma
     } catch (e) {
       host.warning(`could not restore the manifest from the Actions cache: ${(e as Error).message}`);
     }
-  } else file = m.path;
+  } else file = wanted.path;
   const opened = await ManifestReader.open(file, identity);
   if (opened.reader) host.info(`manifest: ${file}`);
   else if (opened.reason === 'no manifest yet') host.info(`no manifest at ${file} yet; this run writes one`);
@@ -266,8 +301,9 @@ function filterOf(inputs: MirrorBucketInputs): (key: string) => boolean {
     (backupPrefix === undefined || !key.startsWith(backupPrefix)) && (include.length === 0 || include.some((r) => r.test(key))) && !exclude.some((r) => r.test(key));
 }
 
-function describeRange(s: Shard): string {
-  return `from ${s.range.from === undefined ? 'the first' : JSON.stringify(s.range.from)} to ${s.range.to === undefined ? 'the last' : `before ${JSON.stringify(s.range.to)}`}`;
+function describeRange(shard: Shard): string {
+  const { from, to } = shard.range;
+  return `from ${from === undefined ? 'the first' : JSON.stringify(from)} to ${to === undefined ? 'the last' : `before ${JSON.stringify(to)}`}`;
 }
 
 function printable(key: string): string {
@@ -275,34 +311,34 @@ function printable(key: string): string {
   return /[\u0000-\u001f\u007f]/.test(key) ? JSON.stringify(key) : key;
 }
 
-function progressLine(r: MirrorReport): string {
-  const c = r.counts;
-  const parts = [`${c.matched} same`, `${c.copied} copied`, `${c.updated} updated`, `${c.deleted} deleted`, `${c.skipped} skipped`, `${c.failed} failed`];
-  if (c.missing + c.extra + c.differ > 0) parts.push(`${c.missing} only in source`, `${c.extra} only in destination`, `${c.differ} differ`);
-  parts.push(`${fmtBytes(r.bytes.copied + r.bytes.updated)} transferred`);
+function progressLine(report: MirrorReport): string {
+  const counts = report.counts;
+  const parts = [`${counts.matched} same`, `${counts.copied} copied`, `${counts.updated} updated`, `${counts.deleted} deleted`, `${counts.skipped} skipped`, `${counts.failed} failed`];
+  if (counts.missing + counts.extra + counts.differ > 0) parts.push(`${counts.missing} only in source`, `${counts.extra} only in destination`, `${counts.differ} differ`);
+  parts.push(`${fmtBytes(report.bytes.copied + report.bytes.updated)} transferred`);
   return parts.join(', ');
 }
 
-function methodsLine(r: MirrorReport): string {
-  const used = Object.entries(r.methods).filter(([, n]) => n > 0);
-  return used.length === 0 ? 'nothing (no pair in both stores)' : used.map(([m, n]) => `${m} ${n}`).join(', ');
+function methodsLine(report: MirrorReport): string {
+  const used = Object.entries(report.methods).filter(([, count]) => count > 0);
+  return used.length === 0 ? 'nothing (no pair in both stores)' : used.map(([method, count]) => `${method} ${count}`).join(', ');
 }
 
-function writeSummary(summary: Summary, inputs: MirrorBucketInputs, r: MirrorReport, shown: readonly string[], seconds: number, source: ObjectStore, destination: ObjectStore): void {
-  const c = r.counts;
+function writeSummary(summary: Summary, inputs: MirrorBucketInputs, report: MirrorReport, shown: readonly string[], seconds: number, source: ObjectStore, destination: ObjectStore): void {
+  const counts = report.counts;
   summary.paragraph(
     `**${inputs.mode}${inputs.dryRun ? ' (dry run)' : ''}** from \`${source.display}\` to \`${destination.display}\`` +
-      `${inputs.shard.count > 1 ? `, shard ${inputs.shard.index}/${inputs.shard.count}` : ''}: ${r.keys} key(s) in ${seconds.toFixed(1)} s.`,
+      `${inputs.shard.count > 1 ? `, shard ${inputs.shard.index}/${inputs.shard.count}` : ''}: ${report.keys} key(s) in ${seconds.toFixed(1)} s.`,
   );
   summary.table(
     ['same', 'copied', 'updated', 'deleted', 'skipped', 'failed', 'only in source', 'only in destination', 'differ', 'transferred'],
-    [[c.matched, c.copied, c.updated, c.deleted, c.skipped, c.failed, c.missing, c.extra, c.differ].map(String).concat(fmtBytes(r.bytes.copied + r.bytes.updated))],
+    [[counts.matched, counts.copied, counts.updated, counts.deleted, counts.skipped, counts.failed, counts.missing, counts.extra, counts.differ].map(String).concat(fmtBytes(report.bytes.copied + report.bytes.updated))],
   );
   summary.paragraph(
-    `Compared by: ${methodsLine(r)}. Streamed copies checked against the source by: sha256 ${r.readChecks.sha256}, MD5 ETag ${r.readChecks.md5}, nothing to check against ${r.readChecks.none}; server-side copies ${r.serverSideCopies}.`,
+    `Compared by: ${methodsLine(report)}. Streamed copies checked against the source by: sha256 ${report.readChecks.sha256}, MD5 ETag ${report.readChecks.md5}, nothing to check against ${report.readChecks.none}; server-side copies ${report.serverSideCopies}.`,
   );
-  if (r.listingError) summary.paragraph(`**Listing failed; nothing was deleted:** ${r.listingError}`);
-  if (r.deletionsWithheld) summary.paragraph(`**${r.deletionsWithheld}**`);
-  if (r.failures.length > 0) summary.heading('Failures').table(['key', 'reason'], r.failures.map((f) => [f.key, f.reason]), 20);
+  if (report.listingError) summary.paragraph(`**Listing failed; nothing was deleted:** ${report.listingError}`);
+  if (report.deletionsWithheld) summary.paragraph(`**${report.deletionsWithheld}**`);
+  if (report.failures.length > 0) summary.heading('Failures').table(['key', 'reason'], report.failures.map((failure) => [failure.key, failure.reason]), 20);
   if (shown.length > 0) summary.heading('Differences and changes (first lines; the full list is in the report file)').paragraph(`\`\`\`\n${shown.join('\n')}\n\`\`\``);
 }
