@@ -104,7 +104,6 @@ const SIZE_EXCEPTIONS = {
   'src/s3/fast-put.ts': [334, MAX_FUNCTION],
   'src/s3/list-page.ts': [MAX_FILE, 69],
   'src/s3/xml.ts': [MAX_FILE, 108],
-  'src/storage/local-store.ts': [383, MAX_FUNCTION],
   'src/sync/mirror.ts': [373, 77],
   'src/sync/transfer.ts': [MAX_FILE, 80],
   'src/upload/upload-images.ts': [392, 157],

@@ -16,12 +16,13 @@
  * hashed again on each `head` until a write through the store records it anew.
  */
 import { compareKeys, inRange, type KeyRange } from './key-range';
+import { checkSha256, LocalMultipartWrite } from './local-multipart';
+import { concerns, INTERNAL, walkFolder, type Uncarriable } from './local-walk';
 import { createHash, randomUUID } from 'node:crypto';
-import type { BigIntStats, Dirent } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { multipartEtag } from './etag';
 import { metadataToWrite } from './private-marker';
 import { StoreError } from '../errors';
 import {
@@ -34,9 +35,10 @@ import {
   type WriteOptions,
 } from './object-store';
 
-const INTERNAL = '.ci-stores';
 /** How many uncarriable entries an error names; the count says how many there are. */
 const NAMED = 5;
+
+export type { Uncarriable };
 
 /** The file a sidecar was written for, as `stat` saw it then (nanoseconds and inode as decimal strings). */
 interface FileStamp {
@@ -56,22 +58,6 @@ interface Sidecar {
   readonly contentDisposition?: string;
   /** Absent in sidecars written before stamps existed: such a sidecar is never trusted for the ETag. */
   readonly file?: FileStamp;
-}
-
-/**
- * An entry under the root that cannot be an object: a name that is not valid UTF-8 (an S3 key is
- * UTF-8; a lossy key would name another object), a symbolic link (followed, it could reach outside
- * the folder or loop; S3 has no links), or anything else that is not a regular file or folder
- * (FIFO, socket, device). Empty folders are not entries: S3 has no folders.
- */
-export interface Uncarriable {
-  /** The path relative to the root, as printable text: invalid bytes shown as `\xNN`. */
-  readonly shown: string;
-  /** The key it would have had, with U+FFFD for invalid bytes: where it sorts, for prefixes and ranges. */
-  readonly key: string;
-  /** Whether everything under it is unlisted as well (a folder with such a name, a link). */
-  readonly tree: boolean;
-  readonly reason: string;
 }
 
 export class LocalStore implements ObjectStore {
@@ -100,8 +86,8 @@ export class LocalStore implements ObjectStore {
   async *listPages(prefix = '', range: KeyRange = {}): AsyncIterable<readonly ObjectInfo[]> {
     let page: ObjectInfo[] = [];
     try {
-      for await (const o of this.list(prefix, range)) {
-        page.push(o);
+      for await (const object of this.list(prefix, range)) {
+        page.push(object);
         if (page.length === 1000) {
           yield page;
           page = [];
@@ -122,49 +108,23 @@ export class LocalStore implements ObjectStore {
   async *list(prefix = '', range: KeyRange = {}): AsyncIterable<ObjectInfo> {
     const keys: string[] = [];
     const uncarried: Uncarriable[] = [];
-    await this.walk([], keys, uncarried);
-    const wanted = keys.filter((k) => k.startsWith(prefix) && inRange(k, range));
+    await walkFolder(this.root, this.display, [], keys, uncarried);
+    const wanted = keys.filter((key) => key.startsWith(prefix) && inRange(key, range));
     wanted.sort(compareKeys);
     for (const key of wanted) {
-      const h = await this.head(key);
+      const head = await this.head(key);
       // Gone since the walk (deleted meanwhile): as S3 would not list it either.
-      if (h) yield { key, size: h.size, etag: h.etag, lastModified: h.lastModified };
+      if (head) yield { key, size: head.size, etag: head.etag, lastModified: head.lastModified };
     }
-    const missed = uncarried.filter((u) => concerns(u, prefix, range));
+    const missed = uncarried.filter((entry) => concerns(entry, prefix, range));
     if (missed.length > 0) {
       missed.sort((a, b) => compareKeys(a.key, b.key));
-      const named = missed.slice(0, NAMED).map((u) => `"${u.shown}" (${u.reason})`);
+      const named = missed.slice(0, NAMED).map((entry) => `"${entry.shown}" (${entry.reason})`);
       throw new StoreError(
         'uncarriable',
         `${this.display}: ${missed.length} entr${missed.length === 1 ? 'y' : 'ies'} cannot be objects, so this listing is incomplete: ${named.join(', ')}${missed.length > NAMED ? ', ...' : ''}. ` +
           'A folder store carries regular files whose names are valid UTF-8; rename, replace or remove the others',
       );
-    }
-  }
-
-  /** Collects the keys of regular files under `rel` (raw name bytes per segment), and what cannot be a key. */
-  private async walk(rel: readonly Buffer[], out: string[], uncarried: Uncarriable[]): Promise<void> {
-    let entries: Dirent<Buffer>[];
-    try {
-      entries = await fs.readdir(bufferPath(this.root, rel), { withFileTypes: true, encoding: 'buffer' });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw new StoreError('unknown', `${this.display}: cannot list ${JSON.stringify(shownPath(rel))}`, undefined, { cause: e });
-    }
-    for (const e of entries) {
-      const raw = e.name;
-      if (rel.length === 0 && raw.equals(INTERNAL_BYTES)) continue;
-      const segments = [...rel, raw];
-      const name = raw.toString('utf8');
-      const key = segments.map((b) => b.toString('utf8')).join('/');
-      const validName = Buffer.from(name, 'utf8').equals(raw);
-      if (!validName) {
-        const tree = e.isDirectory() || e.isSymbolicLink();
-        uncarried.push({ shown: shownPath(segments), key, tree, reason: `its name is not valid UTF-8${e.isDirectory() ? '; nothing under it is listed' : ''}` });
-      } else if (e.isDirectory()) await this.walk(segments, out, uncarried);
-      else if (e.isFile()) out.push(key);
-      else if (e.isSymbolicLink()) uncarried.push({ shown: shownPath(segments), key, tree: true, reason: 'a symbolic link, not followed' });
-      else uncarried.push({ shown: shownPath(segments), key, tree: false, reason: `${kindOf(e)}, not a regular file` });
     }
   }
 
@@ -253,7 +213,7 @@ export class LocalStore implements ObjectStore {
     } catch {
       return [];
     }
-    return names.map((n) => ({ key: '', uploadId: n }));
+    return names.map((name) => ({ key: '', uploadId: name }));
   }
 
   async policy(): Promise<BucketPolicyState> {
@@ -305,7 +265,7 @@ export class LocalStore implements ObjectStore {
 
   private pathOf(key: string): string {
     const segments = key.split('/');
-    if (key === '' || segments.some((s) => s === '' || s === '.' || s === '..') || segments[0] === INTERNAL) {
+    if (key === '' || segments.some((segment) => segment === '' || segment === '.' || segment === '..') || segments[0] === INTERNAL) {
       throw new StoreError('invalid-request', `${this.display}: key ${JSON.stringify(key)} cannot be a file path`);
     }
     return path.join(this.root, ...segments);
@@ -333,8 +293,15 @@ export class LocalStore implements ObjectStore {
    */
   private async current(file: string, key: string, st: BigIntStats, side: Sidecar | undefined): Promise<{ etag?: string; metadata: Record<string, string> }> {
     if (side === undefined) return { etag: undefined, metadata: {} };
-    const f = side.file;
-    if (f !== undefined && f.ctimeNs !== undefined && f.size === Number(st.size) && f.mtimeNs === String(st.mtimeNs) && f.ctimeNs === String(st.ctimeNs) && f.ino === String(st.ino)) {
+    const stamp = side.file;
+    if (
+      stamp !== undefined &&
+      stamp.ctimeNs !== undefined &&
+      stamp.size === Number(st.size) &&
+      stamp.mtimeNs === String(st.mtimeNs) &&
+      stamp.ctimeNs === String(st.ctimeNs) &&
+      stamp.ino === String(st.ino)
+    ) {
       return { etag: side.etag, metadata: side.metadata };
     }
     const sums = await hashFile(file, key, this.display);
@@ -354,69 +321,6 @@ export class LocalStore implements ObjectStore {
       return undefined;
     }
   }
-}
-
-const INTERNAL_BYTES = Buffer.from(INTERNAL);
-
-/**
- * Whether an uncarriable entry lies where a listing of `prefix` in `range` would have shown it. A
- * tree (a link, a folder that cannot be named) could stand for the key itself or for any key under
- * it: everything from the key up to (not including) `key0` ('0' follows '/').
- */
-function concerns(u: Uncarriable, prefix: string, range: KeyRange): boolean {
-  if (!u.tree) return u.key.startsWith(prefix) && inRange(u.key, range);
-  const under = `${u.key}/`;
-  const end = `${u.key}0`;
-  const prefixMeets = under.startsWith(prefix) || prefix.startsWith(under) || u.key.startsWith(prefix);
-  const rangeMeets = (range.to === undefined || compareKeys(u.key, range.to) < 0) && (range.from === undefined || compareKeys(range.from, end) < 0);
-  return prefixMeets && rangeMeets;
-}
-
-/** A path of raw name bytes under `root`, as a Buffer: names that are not UTF-8 reach the file system as they are. */
-function bufferPath(root: string, segments: readonly Buffer[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(root, 'utf8')];
-  for (const s of segments) parts.push(Buffer.from(path.sep), s);
-  return Buffer.concat(parts);
-}
-
-/**
- * Raw name bytes as text for a message: valid UTF-8 as it is, but every byte that is not, every
- * control character and '"' as `\xNN`, and '\' as `\\`, so the text cannot be mistaken.
- */
-function shownPath(segments: readonly Buffer[]): string {
-  return segments.map(shownName).join('/');
-}
-
-function shownName(raw: Buffer): string {
-  let out = '';
-  let i = 0;
-  const hex = (byte: number) => `\\x${byte.toString(16).padStart(2, '0')}`;
-  while (i < raw.length) {
-    const len = utf8Length(raw, i);
-    const byte = raw[i]!;
-    if (len === 0 || (len === 1 && (byte < 0x20 || byte === 0x7f || byte === 0x22))) out += hex(byte);
-    else if (len === 1 && byte === 0x5c) out += '\\\\';
-    else out += raw.subarray(i, i + len).toString('utf8');
-    i += Math.max(len, 1);
-  }
-  return out;
-}
-
-/** Length of the well-formed UTF-8 sequence at `i`, or 0 when there is none. */
-function utf8Length(b: Buffer, i: number): number {
-  for (let n = 1; n <= 4 && i + n <= b.length; n++) {
-    const piece = b.subarray(i, i + n);
-    if (Buffer.from(piece.toString('utf8'), 'utf8').equals(piece)) return n;
-  }
-  return 0;
-}
-
-function kindOf(e: Dirent<Buffer>): string {
-  if (e.isFIFO()) return 'a FIFO';
-  if (e.isSocket()) return 'a socket';
-  if (e.isBlockDevice()) return 'a block device';
-  if (e.isCharacterDevice()) return 'a character device';
-  return 'an entry of unknown type';
 }
 
 async function hashFile(file: string, key: string, display: string): Promise<{ md5: string; sha256: string }> {
@@ -439,48 +343,4 @@ async function hashFile(file: string, key: string, display: string): Promise<{ m
     throw new StoreError('unknown', `${display}: cannot read ${JSON.stringify(key)} to hash it (${code ?? String(e)})`, undefined, { cause: e });
   }
   return { md5: md5.digest('hex'), sha256: sha.digest('hex') };
-}
-
-/** What S3 does with a signed payload hash: a body that does not match it is refused. */
-function checkSha256(body: Buffer, sha256: Buffer, what: string): void {
-  if (!createHash('sha256').update(body).digest().equals(sha256)) {
-    throw new StoreError('bad-digest', `${JSON.stringify(what)}: content does not match its SHA-256`, 'XAmzContentSHA256Mismatch');
-  }
-}
-
-class LocalMultipartWrite implements MultipartWrite {
-  private readonly md5s = new Map<number, Buffer>();
-
-  constructor(
-    private readonly store: LocalStore,
-    private readonly dir: string,
-    private readonly key: string,
-    private readonly options: WriteOptions,
-  ) {}
-
-  async writePart(partNumber: number, body: Buffer, sha256: Buffer): Promise<void> {
-    checkSha256(body, sha256, `part ${partNumber} of ${this.key}`);
-    await fs.writeFile(path.join(this.dir, String(partNumber)), body);
-    this.md5s.set(partNumber, createHash('md5').update(body).digest());
-  }
-
-  async complete(): Promise<{ etag: string }> {
-    const numbers = [...this.md5s.keys()].sort((a, b) => a - b);
-    const joined = await this.store.tempPath();
-    const out = await fs.open(joined, 'w');
-    try {
-      for (const n of numbers) await out.write(await fs.readFile(path.join(this.dir, String(n))));
-      await out.sync();
-    } finally {
-      await out.close();
-    }
-    const etag = multipartEtag(numbers.map((n) => this.md5s.get(n)!));
-    await this.store.commit(joined, this.key, etag, this.options);
-    await fs.rm(this.dir, { recursive: true, force: true });
-    return { etag };
-  }
-
-  async abort(): Promise<void> {
-    await fs.rm(this.dir, { recursive: true, force: true });
-  }
 }
