@@ -80,22 +80,22 @@ export function writeResults(host: Host, summary: ActionContext['summary'], resu
 }
 
 /** The JSON report file under `RUNNER_TEMP`, with every file's outcome; returns its path. */
-function writeReport(host: Host, r: RunResult, counts: Counts): string {
-  const files = r.tree?.files ?? [];
-  const reportPath = path.join(host.env.RUNNER_TEMP || os.tmpdir(), `upload-logs-${r.run.runId || 'local'}-${randomBytes(4).toString('hex')}.json`);
+function writeReport(host: Host, result: RunResult, counts: Counts): string {
+  const files = result.tree?.files ?? [];
+  const reportPath = path.join(host.env.RUNNER_TEMP || os.tmpdir(), `upload-logs-${result.run.runId || 'local'}-${randomBytes(4).toString('hex')}.json`);
   const report = {
-    prefix: r.prefix,
-    url: r.url,
-    dryRun: r.dryRun,
-    visibility: r.inputs.visibility,
-    seconds: r.seconds,
+    prefix: result.prefix,
+    url: result.url,
+    dryRun: result.dryRun,
+    visibility: result.inputs.visibility,
+    seconds: result.seconds,
     counts,
-    authorization: r.grant ? { commenter: r.grant.commenter, via: r.grant.via, level: r.grant.level, command: r.grant.command, arguments: r.grant.arguments } : undefined,
-    stores: r.stores,
-    links: r.links,
-    redaction: { enabled: r.inputs.redact, occurrences: counts.redactions, secretsTooShort: r.redactionsIgnored ?? 0 },
-    files: r.dryRun
-      ? r.walked.files.map((f) => ({ path: f.rel, size: f.size, outcome: 'planned' }))
+    authorization: result.grant ? { commenter: result.grant.commenter, via: result.grant.via, level: result.grant.level, command: result.grant.command, arguments: result.grant.arguments } : undefined,
+    stores: result.stores,
+    links: result.links,
+    redaction: { enabled: result.inputs.redact, occurrences: counts.redactions, secretsTooShort: result.redactionsIgnored ?? 0 },
+    files: result.dryRun
+      ? result.walked.files.map((f) => ({ path: f.rel, size: f.size, outcome: 'planned' }))
       : files.map((f) => ({
           path: f.rel,
           size: f.size ?? f.sourceSize,
@@ -108,18 +108,18 @@ function writeReport(host: Host, r: RunResult, counts: Counts): string {
           reason: f.reason,
           stores: f.stores,
         })),
-    unusable: r.walked.unusable,
-    skipped: r.walked.skipped,
-    hidden: r.walked.hidden,
+    unusable: result.walked.unusable,
+    skipped: result.walked.skipped,
+    hidden: result.walked.hidden,
   };
   fs.writeFileSync(reportPath, `${JSON.stringify(report, null, 1)}\n`);
   return reportPath;
 }
 
-function setOutputs(host: Host, r: RunResult, counts: Counts, reportPath: string): void {
-  host.setOutput('result', r.dryRun ? 'dry-run' : 'uploaded');
-  host.setOutput('url', r.url);
-  host.setOutput('prefix', r.prefix);
+function setOutputs(host: Host, result: RunResult, counts: Counts, reportPath: string): void {
+  host.setOutput('result', result.dryRun ? 'dry-run' : 'uploaded');
+  host.setOutput('url', result.url);
+  host.setOutput('prefix', result.prefix);
   host.setOutput('files', String(counts.files));
   host.setOutput('bytes', String(counts.bytes));
   host.setOutput('skipped', String(counts.skipped));
@@ -127,12 +127,12 @@ function setOutputs(host: Host, r: RunResult, counts: Counts, reportPath: string
   host.setOutput('failed', String(counts.failed));
   host.setOutput('redactions', String(counts.redactions));
   host.setOutput('report', reportPath);
-  if (r.grant === undefined) host.setOutput('arguments', '[]');
+  if (result.grant === undefined) host.setOutput('arguments', '[]');
 }
 
 /** Warnings for files vanished, not scanned whole or not usable as keys; then the totals. */
-function logResults(host: Host, r: RunResult, counts: Counts): void {
-  const files = r.tree?.files ?? [];
+function logResults(host: Host, result: RunResult, counts: Counts): void {
+  const files = result.tree?.files ?? [];
   const vanished = files.filter((f) => f.outcome === 'vanished');
   if (vanished.length > 0) host.warning(`${vanished.length} file(s) vanished during the upload and are not in the logs: ${vanished.slice(0, 5).map((f) => f.rel).join(', ')}${vanished.length > 5 ? ', ...' : ''}`);
   const unscanned = files.filter((f) => f.scan === 'unscanned-compressed');
@@ -142,32 +142,32 @@ function logResults(host: Host, r: RunResult, counts: Counts): void {
         `${unscanned.slice(0, 5).map((f) => f.rel).join(', ')}${unscanned.length > 5 ? ', ...' : ''}`,
     );
   }
-  if (r.walked.unusable.length > 0) host.warning(`${r.walked.unusable.length} file(s) cannot be uploaded under their names: ${r.walked.unusable.slice(0, 5).map((u) => `${JSON.stringify(u.rel)} (${u.reason})`).join(', ')}`);
+  if (result.walked.unusable.length > 0) host.warning(`${result.walked.unusable.length} file(s) cannot be uploaded under their names: ${result.walked.unusable.slice(0, 5).map((u) => `${JSON.stringify(u.rel)} (${u.reason})`).join(', ')}`);
   host.info(
-    `${r.dryRun ? 'planned' : 'uploaded'} ${counts.files} file(s), ${formatSize(counts.bytes)} written, ${counts.skipped} skipped, ${counts.failed} failed, ` +
-      `${counts.redactions} redaction(s)${r.dryRun ? '' : ` in ${r.seconds.toFixed(1)} s`}: ${r.url}`,
+    `${result.dryRun ? 'planned' : 'uploaded'} ${counts.files} file(s), ${formatSize(counts.bytes)} written, ${counts.skipped} skipped, ${counts.failed} failed, ` +
+      `${counts.redactions} redaction(s)${result.dryRun ? '' : ` in ${result.seconds.toFixed(1)} s`}: ${result.url}`,
   );
 }
 
 /** The job summary: the link first, then what needs attention. */
-function writeSummary(summary: ActionContext['summary'], r: RunResult, counts: Counts, problems: readonly Problem[], reportPath: string): void {
-  const linkText = r.prefix.replace(/[\\[\]]/g, (c) => `\\${c}`).replace(/</g, '&lt;');
+function writeSummary(summary: ActionContext['summary'], result: RunResult, counts: Counts, problems: readonly Problem[], reportPath: string): void {
+  const linkText = result.prefix.replace(/[\\[\]]/g, (c) => `\\${c}`).replace(/</g, '&lt;');
   summary.paragraph(
-    `${r.dryRun ? 'Dry run, nothing written. Logs would be at' : 'Logs:'} [${linkText}](${r.url}): ${counts.files} file(s), ${formatSize(counts.bytes)} written` +
+    `${result.dryRun ? 'Dry run, nothing written. Logs would be at' : 'Logs:'} [${linkText}](${result.url}): ${counts.files} file(s), ${formatSize(counts.bytes)} written` +
       (counts.failed > 0 ? `, **${counts.failed} not uploaded**` : '') +
       (counts.skipped > 0 ? `, ${counts.skipped} skipped` : '') +
       (counts.hidden > 0 ? `, ${counts.hidden} hidden path(s) left out (set include-hidden-files: true to publish them)` : '') +
       (counts.redactions > 0 ? `, ${counts.redactions} secret occurrence(s) redacted` : '') +
-      (r.dryRun ? '.' : ` in ${r.seconds.toFixed(1)} s.`),
+      (result.dryRun ? '.' : ` in ${result.seconds.toFixed(1)} s.`),
   );
-  if (r.grant) summary.paragraph(`Triggered by @${r.grant.commenter} (${r.grant.via === 'allowlist' ? 'allowed-users' : `${r.grant.level} permission`}): \`${r.grant.command}${r.grant.arguments.map((a) => ` ${a}`).join('')}\``);
-  if (r.stores.length > 0) {
+  if (result.grant) summary.paragraph(`Triggered by @${result.grant.commenter} (${result.grant.via === 'allowlist' ? 'allowed-users' : `${result.grant.level} permission`}): \`${result.grant.command}${result.grant.arguments.map((a) => ` ${a}`).join('')}\``);
+  if (result.stores.length > 0) {
     summary.table(
       ['store', 'index page', 'anonymous check'],
-      r.stores.map((s) => [s.store, s.indexError ?? 'written', s.samples.map((x) => `${x.access}${x.access === x.expected || x.access === 'n/a' ? '' : ` (expected ${x.expected})`}`).join(', ')]),
+      result.stores.map((probe) => [probe.store, probe.indexError ?? 'written', probe.samples.map((sample) => `${sample.access}${sample.access === sample.expected || sample.access === 'n/a' ? '' : ` (expected ${sample.expected})`}`).join(', ')]),
     );
   }
-  for (const l of r.links) if (!l.ok) summary.paragraph(`⚠️ ${l.kind}: ${l.detail}`);
+  for (const link of result.links) if (!link.ok) summary.paragraph(`⚠️ ${link.kind}: ${link.detail}`);
   if (problems.length > 0) {
     summary.heading('Not uploaded').table(['file', 'outcome', 'reason'], problems.map((p) => [p.rel, p.outcome, p.reason]), SUMMARY_ROWS);
   }
