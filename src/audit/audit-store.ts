@@ -17,7 +17,7 @@ import { aclRequiredError, checkBucket, type BucketExpectations, type BucketFact
 import type { FixMode } from './expectations';
 import { FindingLog, severityOf, type Finding } from './findings';
 import { judgeObject, type BucketContext, type FixPlan, type ObjectFacts } from './object-check';
-import { forEachConcurrent } from './pool';
+import { forEachLimit } from '../flow/pool';
 
 export interface AuditOptions extends BucketExpectations {
   readonly rules: readonly VisibilityRule[];
@@ -187,7 +187,7 @@ export async function auditStore(name: string, store: ObjectStore, cap: AuditCap
     }
   }
 
-  await forEachConcurrent(selected(), o.concurrency, async (key) => {
+  await forEachLimit(selected(), o.concurrency, async (key) => {
     await checkOne(key);
     o.events.progress(checked, listed, log);
   });
