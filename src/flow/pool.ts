@@ -66,18 +66,31 @@ export class Limiter {
    * rejects anyway is not lost, {@link Limiter.idle} throws the first such.
    */
   async launch(task: () => Promise<void>): Promise<void> {
+    (await this.reserve()).start(task);
+  }
+
+  /**
+   * Waits for a free place and holds it for a task the caller is still preparing (a buffer it
+   * fills once it knows there is room): `start` runs the task there, `cancel` gives the place back.
+   */
+  async reserve(): Promise<Place> {
     const release = await this.places.acquire();
-    const p = (async () => {
-      try {
-        await task();
-      } catch (error) {
-        this.failure ??= { error };
-      } finally {
-        release();
-      }
-    })();
-    this.running.add(p);
-    void p.then(() => this.running.delete(p));
+    return {
+      start: (task) => {
+        const p = (async () => {
+          try {
+            await task();
+          } catch (error) {
+            this.failure ??= { error };
+          } finally {
+            release();
+          }
+        })();
+        this.running.add(p);
+        void p.then(() => this.running.delete(p));
+      },
+      cancel: release,
+    };
   }
 
   /** Waits until every task started so far has settled; then throws the first that rejected, if any. */
@@ -87,4 +100,12 @@ export class Limiter {
     this.failure = undefined;
     if (f) throw f.error;
   }
+}
+
+/** A place among a {@link Limiter}'s running tasks, held for one task. */
+export interface Place {
+  /** Starts the task in this place (once). */
+  start(task: () => Promise<void>): void;
+  /** Gives the place back unused. */
+  cancel(): void;
 }
