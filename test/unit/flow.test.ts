@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { checkProperty } from '../helpers/property';
 import { forEachLimit, Limiter } from '../../src/flow/pool';
 import { backoff, withRetry } from '../../src/flow/retry';
+import { OrderedPool } from '../../src/flow/ordered-pool';
 
 const tick = (n: number) => new Promise<void>((r) => setTimeout(r, n));
 
@@ -196,5 +197,51 @@ describe('withRetry', () => {
       }),
       300,
     );
+  });
+});
+
+describe('OrderedPool', () => {
+  test('property: results are delivered in submission order, once each; never more than `limit` run, never more than `window` between the oldest undelivered and the newest', async () => {
+    await checkProperty(
+      'OrderedPool order, bound and window',
+      fc.asyncProperty(fc.array(fc.nat(4), { maxLength: 40 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 6 }), async (delays, limit, window) => {
+        const delivered: number[] = [];
+        let running = 0;
+        let peak = 0;
+        let started = 0;
+        let widest = 0;
+        let handed = 0;
+        const pool = new OrderedPool<number>(limit, window, async (i) => {
+          handed++;
+          await tick(0);
+          delivered.push(i);
+        });
+        for (const [i, d] of delays.entries()) {
+          await pool.submit(async () => {
+            started++;
+            widest = Math.max(widest, started - handed);
+            peak = Math.max(peak, ++running);
+            await tick(d);
+            running--;
+            return i;
+          });
+        }
+        await pool.finish();
+        expect(delivered).toEqual(delays.map((_, i) => i));
+        expect(peak).toBeLessThanOrEqual(limit);
+        expect(widest).toBeLessThanOrEqual(window);
+      }),
+      150,
+    );
+  });
+
+  test('a task that rejects delivers nothing, the others still are, and finish() throws it', async () => {
+    const delivered: number[] = [];
+    const pool = new OrderedPool<number>(2, 10, async (i) => void delivered.push(i));
+    await pool.submit(async () => 1);
+    await pool.submit(async () => Promise.reject(new Error('bug')));
+    await pool.submit(async () => 3);
+    await expect(pool.finish()).rejects.toThrow('bug');
+    expect(delivered).toEqual([1, 3]);
   });
 });
