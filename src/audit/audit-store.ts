@@ -17,7 +17,7 @@ import { aclRequiredError, checkBucket, type BucketCheck, type BucketExpectation
 import type { FixMode } from './expectations';
 import { FindingLog, severityOf, type Finding } from './findings';
 import { judgeObject, type BucketContext, type FixPlan, type ObjectFacts } from './object-check';
-import { forEachConcurrent } from './pool';
+import { forEachLimit } from '../flow/pool';
 
 export interface AuditOptions extends BucketExpectations {
   readonly rules: readonly VisibilityRule[];
@@ -83,7 +83,7 @@ export async function auditStore(name: string, store: ObjectStore, cap: AuditCap
     allowMoreVisible: options.allowMoreVisible,
   };
   const audit = new ObjectAudit(store, cap, options, log, bucketCheck, context);
-  await forEachConcurrent(audit.selected(), options.concurrency, async (key) => {
+  await forEachLimit(audit.selected(), options.concurrency, async (key) => {
     await audit.checkOne(key);
     options.events.progress(audit.checked, audit.listed, log);
   });

@@ -18,6 +18,7 @@ import { sha256FromName } from '../storage/content-address';
 import type { ObjectHead } from '../storage/object-store';
 import { mismatch, partPaths, readRecord, writeRecord } from './part-file';
 import { candidates, type DownloadSource, type StoreOrder } from './sources';
+import { backoff, withRetry } from '../flow/retry';
 
 /** Where the sha256 the file was checked against came from; `none` when nothing was checked. */
 export type Verification = 'input' | 'name' | 'metadata' | 'none';
@@ -277,40 +278,44 @@ async function fetchFrom(
  * its ETag, up to `retries` times in a row without a byte received. Resolves the bytes received.
  */
 async function receive(req: DownloadRequest, source: DownloadSource, head: ObjectHead, file: string, start: number, hash: Hash): Promise<number> {
-  const sleep = req.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const handle = await fs.open(file, start > 0 ? 'r+' : 'w');
   let offset = start;
-  try {
-    let failures = 0;
-    req.events.progress(offset, head.size);
-    while (offset < head.size) {
-      const before = offset;
-      try {
-        const stream = await source.store.get(req.key, { start: offset, ifMatch: head.etag });
-        try {
-          for await (const chunk of stream as AsyncIterable<Buffer>) {
-            if (offset + chunk.length > head.size) {
-              throw new StoreError('changed', `${source.name}: more than the ${head.size} bytes HEAD announced arrived; the object changed`);
-            }
-            // Written at its place, so a retry after a partial write never duplicates bytes.
-            await handle.write(chunk, 0, chunk.length, offset);
-            hash.update(chunk);
-            offset += chunk.length;
-            req.events.progress(offset, head.size);
-          }
-        } finally {
-          stream.destroy();
+  let before = offset;
+  const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  /** One request from `offset`, written to the file as it comes; throws when the stream ends short. */
+  const once = async () => {
+    before = offset;
+    const stream = await source.store.get(req.key, { start: offset, ifMatch: head.etag });
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        if (offset + chunk.length > head.size) {
+          throw new StoreError('changed', `${source.name}: more than the ${head.size} bytes HEAD announced arrived; the object changed`);
         }
-        if (offset < head.size) throw new StoreError('unavailable', `the stream ended at byte ${offset} of ${head.size}`);
-      } catch (e) {
-        if (!retryable(e)) throw e;
-        failures = offset > before ? 1 : failures + 1;
-        const message = e instanceof Error ? e.message : String(e);
-        if (failures > req.retries) throw new StoreError('unavailable', `the download broke at byte ${offset} of ${head.size} and did not recover after ${req.retries} retries: ${message}`);
-        const wait = Math.min(500 * 2 ** (failures - 1), 8000);
-        req.events.warning(`${source.name}: the download broke at byte ${offset} of ${head.size} (${message}); resuming from there in ${wait} ms (retry ${failures} of ${req.retries})`);
-        await sleep(wait);
+        // Written at its place, so a retry after a partial write never duplicates bytes.
+        await handle.write(chunk, 0, chunk.length, offset);
+        hash.update(chunk);
+        offset += chunk.length;
+        req.events.progress(offset, head.size);
       }
+    } finally {
+      stream.destroy();
+    }
+    if (offset < head.size) throw new StoreError('unavailable', `the stream ended at byte ${offset} of ${head.size}`);
+  };
+  try {
+    req.events.progress(offset, head.size);
+    if (offset < head.size) {
+      // The wire retries each request; what it cannot do is resume a body that broke mid-way.
+      await withRetry(once, {
+        retries: req.retries,
+        retryable,
+        delayMs: backoff(500, 8000),
+        progressed: () => offset > before,
+        onRetry: (e, failure, wait) =>
+          req.events.warning(`${source.name}: the download broke at byte ${offset} of ${head.size} (${message(e)}); resuming from there in ${wait} ms (retry ${failure} of ${req.retries})`),
+        exhausted: (e) => new StoreError('unavailable', `the download broke at byte ${offset} of ${head.size} and did not recover after ${req.retries} retries: ${message(e)}`),
+        sleep: req.sleep,
+      });
     }
     await handle.sync();
   } finally {

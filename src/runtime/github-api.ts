@@ -5,6 +5,7 @@
  * GitHub Enterprise Server, and to the tests' local server. Every failure becomes a
  * {@link GitHubApiError} that names the call and the HTTP status and never holds the token.
  */
+import { backoff, withRetry } from '../flow/retry';
 
 /**
  * What `GET /repos/{owner}/{repo}/collaborators/{user}/permission` answered; `undefined` for 404.
@@ -85,23 +86,23 @@ export function githubApi(o: GitHubApiOptions): GitHubApi {
 
   /** Runs one call, retrying 5xx and network faults; maps failures to `GitHubApiError`. */
   async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    const attempts = o.attempts ?? 3;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (e) {
-        const err = (e ?? {}) as RequestErrorLike;
-        const status = typeof err.status === 'number' && err.status > 0 ? err.status : undefined;
-        const passing = status === undefined || status >= 500;
-        if (passing && attempt < attempts) {
-          debug(`${what}: ${status ?? 'no answer'}; trying again`);
-          await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
-          continue;
-        }
-        // GitHub's own text ("Resource not accessible by integration"), without the docs link.
-        const text = (err.response?.data?.message ?? err.message ?? String(e)).replace(/\s*-\s*https:\/\/docs\.github\.com\S*$/, '');
-        throw new GitHubApiError(`${what}: ${status !== undefined ? `HTTP ${status} ` : ''}${text}`, status);
-      }
+    const statusOf = (e: unknown) => {
+      const status = ((e ?? {}) as RequestErrorLike).status;
+      return typeof status === 'number' && status > 0 ? status : undefined;
+    };
+    try {
+      return await withRetry(fn, {
+        retries: (o.attempts ?? 3) - 1,
+        retryable: (e) => (statusOf(e) ?? 500) >= 500,
+        delayMs: backoff(1000),
+        onRetry: (e) => debug(`${what}: ${statusOf(e) ?? 'no answer'}; trying again`),
+      });
+    } catch (e) {
+      const err = (e ?? {}) as RequestErrorLike;
+      const status = statusOf(e);
+      // GitHub's own text ("Resource not accessible by integration"), without the docs link.
+      const text = (err.response?.data?.message ?? err.message ?? String(e)).replace(/\s*-\s*https:\/\/docs\.github\.com\S*$/, '');
+      throw new GitHubApiError(`${what}: ${status !== undefined ? `HTTP ${status} ` : ''}${text}`, status);
     }
   }
 

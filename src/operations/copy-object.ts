@@ -1,16 +1,17 @@
 /**
- * Moving one object from a store to another: inside the provider when the destination can copy
- * from the source (same endpoint and credentials), else streamed from a GET into a PUT or a
- * multipart upload, never staged on disk, with memory held to a shared budget. Every body is
+ * Copying one object from a store to another (the mirror's copies, and its backups before a
+ * delete): inside the provider when the destination can copy from the source (same endpoint and
+ * credentials), else streamed from a GET into a PUT or a multipart upload (the fan-out writer), never staged on disk, with memory held to a shared budget. Every body is
  * signed with its SHA-256, so the destination refuses bytes that differ from what was read, and
  * what was read is checked against the source's recorded sha256 or plain MD5 ETag when it has one.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { ByteBudget } from '../flow/byte-budget';
 import { isMd5Etag } from '../storage/etag';
 import { StoreError } from '../errors';
 import type { ObjectHead, ObjectStore, Visibility, WriteOptions } from '../storage/object-store';
+import { MultipartFanOut, type PartPlace } from './multipart-fan-out';
 
 export interface TransferOptions {
   readonly partSize: number;
@@ -162,81 +163,74 @@ async function putParts(stream: Readable, destination: ObjectStore, key: string,
   const t = { ...given, partSize: Math.max(given.partSize, Math.ceil(head.size / 10_000 / 1048576) * 1048576) };
   const want = expectedSha256(head);
   const whole = want !== undefined ? createHash('sha256') : undefined;
-  let upload;
-  try {
-    upload = await destination.startMultipart(destKey, options);
-  } catch (e) {
+  const fan = await MultipartFanOut.start([destination], (d) => d, destKey, options, { partsInFlight: t.partsInFlight, onInterrupt: t.onInterrupt });
+  const upload = fan.writes[0]!;
+  if (upload.error !== undefined) {
     stream.destroy();
-    throw e;
+    await fan.close();
+    throw upload.error;
   }
-  const unregister = t.onInterrupt?.(() => upload.abort()) ?? (() => undefined);
-  const inFlight = new Set<Promise<void>>();
-  let failure: unknown;
   try {
-    let part = 0;
-    let got = 0;
-    let buf: Buffer | undefined;
-    let filled = 0;
-    let release: (() => void) | undefined;
-    const send = (body: Buffer, n: number, done: () => void) => {
-      const sha = createHash('sha256').update(body).digest();
-      const p = upload
-        .writePart(n, body, sha)
-        .catch((e: unknown) => {
-          failure ??= e;
-        })
-        .finally(() => {
-          done();
-          inFlight.delete(p);
-        });
-      inFlight.add(p);
-    };
-    try {
-      for await (const c of stream) {
-        let chunk = c as Buffer;
-        while (chunk.length > 0) {
-          if (failure !== undefined) throw failure;
-          if (!buf) {
-            const size = Math.min(t.partSize, head.size - got);
-            if (size <= 0) throw new SourceMismatchError(`${key}: the source sent more than the ${head.size} bytes it lists`);
-            while (inFlight.size >= t.partsInFlight) await Promise.race(inFlight);
-            release = await t.budget.take(size);
-            buf = Buffer.allocUnsafe(size);
-            filled = 0;
-          }
-          const n = Math.min(chunk.length, buf.length - filled);
-          chunk.copy(buf, filled, 0, n);
-          filled += n;
-          got += n;
-          chunk = chunk.subarray(n);
-          if (filled === buf.length) {
-            whole?.update(buf);
-            send(buf, ++part, release!);
-            buf = undefined;
-          }
-        }
-      }
-    } catch (e) {
-      release?.();
-      stream.destroy();
-      throw e;
-    }
+    const got = await streamParts(stream, fan, key, head, t, whole);
     if (got !== head.size) throw new SourceMismatchError(`${key}: the source sent ${got} of ${head.size} bytes`);
-    await Promise.all(inFlight);
-    if (failure !== undefined) throw failure;
+    await fan.drain();
+    if (upload.error !== undefined) throw upload.error;
     if (whole) {
       const sha = whole.digest('hex');
       if (sha !== want) throw new SourceMismatchError(`${key}: the bytes read have sha256 ${sha}, the source records ${want}`);
     }
-    const r = await upload.complete();
-    return { etag: r.etag, readCheck: whole ? 'sha256' : 'none', how: 'stream' };
+    await fan.complete();
+    if (upload.error !== undefined) throw upload.error;
+    return { etag: upload.completed!.etag, readCheck: whole ? 'sha256' : 'none', how: 'stream' };
   } catch (e) {
-    await Promise.allSettled(inFlight);
-    await upload.abort();
-    throw e;
+    // Aborted once its parts have settled; an abort that fails is what the caller must hear of.
+    const [abortFailure] = await fan.close();
+    throw abortFailure ? abortFailure.error : e;
   } finally {
-    unregister();
+    await fan.close();
   }
+}
+
+/**
+ * Cuts the stream into parts of `t.partSize` and hands each to the fan-out as soon as it is full,
+ * each part's buffer paid for from the budget (given back when the part is done), a place among
+ * the parts in flight taken before the buffer is. Resolves the bytes the stream sent.
+ */
+async function streamParts(stream: Readable, fan: MultipartFanOut<ObjectStore>, key: string, head: ObjectHead, t: TransferOptions, whole: Hash | undefined): Promise<number> {
+  const upload = fan.writes[0]!;
+  let part = 0;
+  let got = 0;
+  let next: { buf: Buffer; filled: number; place: PartPlace; release: () => void } | undefined;
+  try {
+    for await (const c of stream) {
+      let chunk = c as Buffer;
+      while (chunk.length > 0) {
+        if (upload.error !== undefined) throw upload.error;
+        if (!next) {
+          const size = Math.min(t.partSize, head.size - got);
+          if (size <= 0) throw new SourceMismatchError(`${key}: the source sent more than the ${head.size} bytes it lists`);
+          const place = await fan.reserve();
+          next = { place, release: await t.budget.take(size), buf: Buffer.allocUnsafe(size), filled: 0 };
+        }
+        const n = Math.min(chunk.length, next.buf.length - next.filled);
+        chunk.copy(next.buf, next.filled, 0, n);
+        next.filled += n;
+        got += n;
+        chunk = chunk.subarray(n);
+        if (next.filled === next.buf.length) {
+          whole?.update(next.buf);
+          next.place.send(++part, next.buf, createHash('sha256').update(next.buf).digest(), next.release);
+          next = undefined;
+        }
+      }
+    }
+  } catch (e) {
+    next?.place.cancel();
+    next?.release();
+    stream.destroy();
+    throw e;
+  }
+  return got;
 }
 
 /** Streams an object through SHA-256; for comparing by content. */
