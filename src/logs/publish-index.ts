@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { forEachLimit } from '../flow/pool';
 import { checkWritten } from '../operations/verify-visibility';
 import { encodeKey, formatAddress, probeAnonymous } from '../storage/anonymous';
 import type { ObjectStore, Visibility } from '../storage/object-store';
@@ -135,15 +136,9 @@ async function writeIndexPage(
 async function probeKeys(target: TreeTarget, keys: readonly string[], visibility: Visibility): Promise<ProbeSample[]> {
   const expected = visibility === 'public' ? 'readable' : 'denied';
   const samples: ProbeSample[] = new Array(keys.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < keys.length) {
-      const index = next++;
-      const key = keys[index]!;
-      const check = await checkWritten(target.store, key, visibility, probeAnonymous);
-      samples[index] = { key, expected, access: check.access, ...(check.verdict !== 'ok' ? { reason: check.reason } : {}) };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PROBES_IN_FLIGHT, keys.length) }, worker));
+  await forEachLimit(keys, PROBES_IN_FLIGHT, async (key, index) => {
+    const check = await checkWritten(target.store, key, visibility, probeAnonymous);
+    samples[index] = { key, expected, access: check.access, ...(check.verdict !== 'ok' ? { reason: check.reason } : {}) };
+  });
   return samples;
 }
