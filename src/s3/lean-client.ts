@@ -77,12 +77,12 @@ export class LeanClient {
    * the SDK must send it), `done` turns a 2xx answer into the result. After a failure the client's
    * retry strategy decides, as for the SDK's own requests, whether and when to send it again.
    */
-  private async attempts<T>(build: (keys: SigningKeys, now: Date) => Promise<SignedRequest | undefined>, done: (res: http.IncomingMessage) => Promise<T>, body?: Buffer): Promise<T | undefined> {
+  private async attempts<T>(build: (keys: SigningKeys, now: Date) => SignedRequest | undefined, done: (res: http.IncomingMessage) => Promise<T>, body?: Buffer): Promise<T | undefined> {
     const strategy = await retryStrategy(this.client);
     let token = await strategy.acquireInitialRetryToken('');
     for (;;) {
       const keys = await this.keys();
-      const signed = await build(keys, new Date(Date.now() + clockOffset(this.client)));
+      const signed = build(keys, new Date(Date.now() + clockOffset(this.client)));
       if (signed === undefined) return undefined;
       try {
         const result = await this.once(signed, done, body);

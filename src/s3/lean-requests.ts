@@ -28,7 +28,7 @@ function allSafe(headers: Readonly<Record<string, string>>, keys: SigningKeys): 
  * hash, which the server checks). `now` is the signing time. `undefined` when a header cannot be
  * sent exactly as the SDK would send it.
  */
-export async function buildPut(
+export function buildPut(
   target: RequestTarget,
   bucket: string,
   key: string,
@@ -37,7 +37,7 @@ export async function buildPut(
   headers: ObjectHeaders,
   keys: SigningKeys,
   now: Date,
-): Promise<SignedRequest | undefined> {
+): SignedRequest | undefined {
   const address = requestAddress(target, bucket, key);
   if (address === undefined) return undefined;
   const signed: Record<string, string> = {
@@ -76,7 +76,7 @@ export async function buildPut(
  * Builds and signs a GetObject of the whole of `key`, or `undefined` when the SDK must send it
  * (AWS's own endpoints, where the SDK asks for and validates a response checksum).
  */
-export async function buildGet(target: RequestTarget, bucket: string, key: string, keys: SigningKeys, now: Date): Promise<SignedRequest | undefined> {
+export function buildGet(target: RequestTarget, bucket: string, key: string, keys: SigningKeys, now: Date): SignedRequest | undefined {
   if (target.quirks.checksums === 'WHEN_SUPPORTED') return undefined;
   const address = requestAddress(target, bucket, key);
   if (address === undefined) return undefined;
@@ -101,7 +101,7 @@ export interface ListRequest {
  * Builds and signs a ListObjectsV2 of `bucket`, or `undefined` where the SDK must send it (as for
  * {@link buildGet}). The address path carries the query string.
  */
-export async function buildList(target: RequestTarget, bucket: string, list: ListRequest, keys: SigningKeys, now: Date): Promise<SignedRequest | undefined> {
+export function buildList(target: RequestTarget, bucket: string, list: ListRequest, keys: SigningKeys, now: Date): SignedRequest | undefined {
   if (target.quirks.checksums === 'WHEN_SUPPORTED') return undefined;
   // The bucket itself: path style ends in "/BUCKET/" (the key is empty), as the SDK sends it.
   const base = requestAddress(target, bucket, '');
@@ -114,12 +114,12 @@ export async function buildList(target: RequestTarget, bucket: string, list: Lis
   else if (list.startAfter) query['start-after'] = list.startAfter;
   const signed = { host: base.host, 'x-amz-content-sha256': EMPTY_SHA256 };
   if (!allSafe(signed, keys)) return undefined;
-  const request = await signRequest({ method: 'GET', address: base, headers: signed, query }, target.region, keys, now);
-  // Sent in the order SigV4 signs it: names sorted, names and values encoded alike.
+  // Sent as SigV4 signs it: names sorted, names and values encoded alike.
   const queryString = Object.entries(query)
     .map(([n, v]) => [encodeQueryPart(n), encodeQueryPart(v)] as const)
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .map(([n, v]) => `${n}=${v}`)
     .join('&');
+  const request = signRequest({ method: 'GET', address: base, headers: signed, query: queryString }, target.region, keys, now);
   return { address: { ...base, path: `${base.path}?${queryString}` }, headers: request.headers };
 }
