@@ -11,6 +11,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ConfigurationError, quote } from '../config/configuration-error';
 import { PROVIDERS, type ProviderId, type ProviderQuirks } from './providers';
+import { credentialProvider } from './sdk-config';
 
 /** Static keys for one store. */
 export interface StaticCredentials {
@@ -164,7 +165,7 @@ function sharedFilesNameACredential(env: NodeJS.ProcessEnv): boolean {
 export async function defaultChainFindsNothing(client: S3Client): Promise<boolean> {
   if (CHAIN_VARIABLES.some((name) => (process.env[name]?.trim() ?? '') !== '')) return false;
   if (sharedFilesNameACredential(process.env)) return false;
-  const provider = client.config.credentials as unknown as () => Promise<unknown>;
+  const provider = credentialProvider(client);
   try {
     await provider();
     return false;

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { probeAnonymous, publicObjectAddress } from '../../src/s3/anonymous';
-import { putAddress } from '../../src/s3/fast-put';
+import { requestAddress } from '../../src/s3/lean-address';
 import { PROVIDERS } from '../../src/s3/providers';
 import { S3Store } from '../../src/storage/s3-store';
 import { parseStoreSpec, type S3StoreSpec } from '../../src/storage/store-spec';
@@ -110,7 +110,7 @@ test('property: the probe requests exactly the key, as the SDK and the lean PUT 
       expect(probe.host).toBe(`127.0.0.1:${port}`);
       expect(decodeRawPath(probe.url)).toBe(`/bkt/pre/${key}`);
       expect(probe.url).toBe(theSdk.url);
-      expect(putAddress(lean, 'bkt', `pre/${key}`)!.path).toBe(theSdk.url);
+      expect(requestAddress(lean, 'bkt', `pre/${key}`)!.path).toBe(theSdk.url);
     }),
     200,
   );
@@ -156,7 +156,7 @@ test('property: AWS addresses (virtual host, or path style for dotted names) are
         expect(a.host).toBe(a.hostname);
         expect(a.protocol).toBe('https:');
         expect(decodeRawPath(a.path)).toBe(a.hostname.startsWith(`${bucket}.`) ? `/${key}` : `/${bucket}/${key}`);
-        const lean = putAddress({ quirks: PROVIDERS.aws, endpoint: undefined, region }, bucket, key, {});
+        const lean = requestAddress({ quirks: PROVIDERS.aws, endpoint: undefined, region }, bucket, key, {});
         expect(lean && { hostname: lean.hostname, path: lean.path }).toEqual(recorded);
       },
     ),

@@ -50,7 +50,7 @@ const PERMISSIONS: Record<string, readonly Need[]> = {
   CopyObjectCommand: [object('s3:GetObject'), object('s3:PutObject')],
   UploadPartCopyCommand: [object('s3:GetObject'), object('s3:PutObject')],
   DeleteObjectCommand: [object('s3:DeleteObject')],
-  // The hand-signed requests of src/s3/fast-put.ts (export function build<Name>).
+  // The hand-signed requests of src/s3/lean-requests.ts (export function build<Name>).
   'lean:Put': [object('s3:PutObject')],
   'lean:Get': [object('s3:GetObject')],
   'lean:List': [bucket('s3:ListBucket')],
@@ -113,7 +113,7 @@ function requestsInSource(): Map<string, string> {
       }
     }
     for (const m of text.matchAll(/\bnew\s+([A-Za-z0-9]+Command)\s*\(/g)) found.set(m[1]!, file);
-    for (const m of text.matchAll(/^export function build([A-Z][A-Za-z0-9]*)\(/gm)) found.set(`lean:${m[1]}`, file);
+    for (const m of text.matchAll(/^export (?:async )?function build([A-Z][A-Za-z0-9]*)\(/gm)) found.set(`lean:${m[1]}`, file);
     if (/'x-amz-acl'/.test(text)) found.set('header:x-amz-acl', file);
   }
   return found;

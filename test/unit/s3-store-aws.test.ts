@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { ObjectHeaders } from '../../src/s3/bucket';
-import { LeanPut } from '../../src/s3/fast-put';
+import { LeanClient } from '../../src/s3/lean-client';
 import { multipartEtag } from '../../src/storage/etag';
 import { S3Store } from '../../src/storage/s3-store';
 import { parseStoreSpec, type S3StoreSpec } from '../../src/storage/store-spec';
@@ -28,7 +28,7 @@ function fakeAws(visibility: string, answer: (command: string, input: Record<str
     return r ?? {};
   });
   // Single PUTs do not go through the SDK: answer them as the PutObject they stand for.
-  jest.spyOn(LeanPut.prototype, 'put').mockImplementation(async (key: string, _body: Buffer, _sha: Buffer, headers: ObjectHeaders) => {
+  jest.spyOn(LeanClient.prototype, 'put').mockImplementation(async (key: string, _body: Buffer, _sha: Buffer, headers: ObjectHeaders) => {
     const input = { Key: key, ACL: headers.acl };
     sent.push({ command: 'PutObject', input });
     const r = answer('PutObject', input);

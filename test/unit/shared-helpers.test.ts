@@ -2,7 +2,7 @@
 // output is pinned here for a few values.
 import { fmtBytes, formatSize } from '../../src/config/size';
 import { relativeHref } from '../../src/logs/index-page';
-import { encodeQueryPart } from '../../src/s3/fast-put';
+import { encodeQueryPart } from '../../src/s3/lean-requests';
 import { encodeKey, encodeRfc3986 } from '../../src/s3/anonymous';
 import { compareKeys } from '../../src/storage/key-range';
 

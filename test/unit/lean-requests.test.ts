@@ -1,5 +1,5 @@
 /**
- * The lean PUT: its signature against the SDK's own signer (known answer at a fixed date), its
+ * The lean requests: their signature against the SDK's own signer (known answer at a fixed date), its
  * addressing, its fallback to the SDK, and its answers (retries, error codes, ETag) from a local
  * HTTP server playing S3. That it is accepted by a real server is proven by the RGW suites.
  */
@@ -10,7 +10,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { S3Bucket } from '../../src/s3/bucket';
 import { createS3Client } from '../../src/s3/client';
-import { buildGet, buildList, buildPut, putAddress, type PutTarget, type SigningKeys } from '../../src/s3/fast-put';
+import { requestAddress, type RequestTarget } from '../../src/s3/lean-address';
+import { buildGet, buildList, buildPut } from '../../src/s3/lean-requests';
+import type { SigningKeys } from '../../src/s3/lean-sign';
 import { parseListPage } from '../../src/s3/list-page';
 import { PROVIDERS } from '../../src/s3/providers';
 import { StoreError } from '../../src/errors';
@@ -39,7 +41,7 @@ const WHEN = new Date('2025-03-04T05:06:07.000Z');
 const body = Buffer.from('hello, world\n');
 const digest = createHash('sha256').update(body).digest();
 
-async function sdkAuthorization(target: PutTarget, signed: { address: { protocol: string; hostname: string; port?: string; path: string }; headers: Record<string, string> }, keys: SigningKeys): Promise<string> {
+async function sdkAuthorization(target: RequestTarget, signed: { address: { protocol: string; hostname: string; port?: string; path: string }; headers: Record<string, string> }, keys: SigningKeys): Promise<string> {
   const signer = new SignatureV4({ service: 's3', region: target.region, credentials: keys, sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
   const headers = { ...signed.headers };
   delete headers.authorization;
@@ -50,15 +52,15 @@ async function sdkAuthorization(target: PutTarget, signed: { address: { protocol
   return (r.headers as Record<string, string>).authorization!;
 }
 
-const generic: PutTarget = { quirks: PROVIDERS.generic, endpoint: 'http://127.0.0.1:7480', region: 'us-east-1' };
-const aws: PutTarget = { quirks: PROVIDERS.aws, endpoint: undefined, region: 'eu-central-1' };
+const generic: RequestTarget = { quirks: PROVIDERS.generic, endpoint: 'http://127.0.0.1:7480', region: 'us-east-1' };
+const aws: RequestTarget = { quirks: PROVIDERS.aws, endpoint: undefined, region: 'eu-central-1' };
 
 describe('signature: the same Authorization as @smithy/signature-v4', () => {
   const keys = ['plain.txt', 'a b/c d.log', 'x+y=z', '100%/done', 'issue#12', 'naïve/日本語.txt', 'tilde~star*quote\'', 'paren(1)!', 'deep//double/./dot/..'];
   for (const key of keys) {
     for (const target of [generic, aws]) {
       test(`${JSON.stringify(key)} on ${target.quirks.id}`, async () => {
-        const put = buildPut(target, 'logs-bucket', key, body, digest, { contentType: 'text/plain; charset=utf-8', contentEncoding: 'gzip', cacheControl: 'max-age=60', contentDisposition: 'inline; filename="a b.txt"', acl: 'public-read', metadata: { SHA256: digest.toString('hex'), Empty: '', 'x-Spaces': '  a   b  ' } }, KEYS, WHEN)!;
+        const put = (await buildPut(target, 'logs-bucket', key, body, digest, { contentType: 'text/plain; charset=utf-8', contentEncoding: 'gzip', cacheControl: 'max-age=60', contentDisposition: 'inline; filename="a b.txt"', acl: 'public-read', metadata: { SHA256: digest.toString('hex'), Empty: '', 'x-Spaces': '  a   b  ' } }, KEYS, WHEN))!;
         expect(put).toBeDefined();
         expect(put.headers.authorization).toBe(await sdkAuthorization(target, put, KEYS));
         expect(put.headers['x-amz-meta-sha256']).toBe(digest.toString('hex'));
@@ -68,45 +70,45 @@ describe('signature: the same Authorization as @smithy/signature-v4', () => {
 
   test('a session token is sent and signed', async () => {
     const keys = { ...KEYS, sessionToken: 'FwoGZXIvYXdzEBYaDH+/token==' };
-    const put = buildPut(generic, 'b', 'k', body, digest, {}, keys, WHEN)!;
+    const put = (await buildPut(generic, 'b', 'k', body, digest, {}, keys, WHEN))!;
     expect(put.headers['x-amz-security-token']).toBe(keys.sessionToken);
     expect(put.headers.authorization).toContain('x-amz-security-token');
     expect(put.headers.authorization).toBe(await sdkAuthorization(generic, put, keys));
   });
 
   test('a non-default port is part of the signed host', async () => {
-    const put = buildPut({ ...generic, endpoint: 'https://s3.example.com:8443/' }, 'b', 'k', body, digest, {}, KEYS, WHEN)!;
+    const put = (await buildPut({ ...generic, endpoint: 'https://s3.example.com:8443/' }, 'b', 'k', body, digest, {}, KEYS, WHEN))!;
     expect(put.headers.host).toBe('s3.example.com:8443');
     expect(put.headers.authorization).toBe(await sdkAuthorization(generic, put, KEYS));
   });
 
-  test('without a type the SDK default is sent; no ACL header without an ACL; AWS gets the CRC32 the SDK adds', () => {
-    const put = buildPut(aws, 'b-1', 'k', Buffer.from('hello'), createHash('sha256').update('hello').digest(), {}, KEYS, WHEN)!;
+  test('without a type the SDK default is sent; no ACL header without an ACL; AWS gets the CRC32 the SDK adds', async () => {
+    const put = (await buildPut(aws, 'b-1', 'k', Buffer.from('hello'), createHash('sha256').update('hello').digest(), {}, KEYS, WHEN))!;
     expect(put.headers['content-type']).toBe('application/octet-stream');
     expect(put.headers['x-amz-acl']).toBeUndefined();
     // The value the SDK sent for the same body.
     expect(put.headers['x-amz-checksum-crc32']).toBe('NhCmhg==');
-    expect(buildPut(generic, 'b', 'k', body, digest, {}, KEYS, WHEN)!.headers['x-amz-checksum-crc32']).toBeUndefined();
+    expect((await buildPut(generic, 'b', 'k', body, digest, {}, KEYS, WHEN))!.headers['x-amz-checksum-crc32']).toBeUndefined();
   });
 });
 
 describe('addressing, as the SDK addresses', () => {
   test('keys are encoded per RFC 3986 once, slashes kept', () => {
-    expect(putAddress(generic, 'b', "a b/+%#~*'é")!.path).toBe('/b/a%20b/%2B%25%23~%2A%27%C3%A9');
+    expect(requestAddress(generic, 'b', "a b/+%#~*'é")!.path).toBe('/b/a%20b/%2B%25%23~%2A%27%C3%A9');
   });
   test('AWS: virtual host for plain names, path style for dotted ones', () => {
-    expect(putAddress(aws, 'cockpit-images', 'k')).toMatchObject({ host: 'cockpit-images.s3.eu-central-1.amazonaws.com', path: '/k' });
-    expect(putAddress(aws, 'images.cockpit', 'k')).toMatchObject({ host: 's3.eu-central-1.amazonaws.com', path: '/images.cockpit/k' });
+    expect(requestAddress(aws, 'cockpit-images', 'k')).toMatchObject({ host: 'cockpit-images.s3.eu-central-1.amazonaws.com', path: '/k' });
+    expect(requestAddress(aws, 'images.cockpit', 'k')).toMatchObject({ host: 's3.eu-central-1.amazonaws.com', path: '/images.cockpit/k' });
   });
   test('what it cannot address for sure is left to the SDK', () => {
-    expect(putAddress({ ...aws, region: 'cn-north-1' }, 'b-1', 'k')).toBeUndefined();
-    expect(putAddress(aws, 'b-1', 'k', { AWS_USE_FIPS_ENDPOINT: 'true' })).toBeUndefined();
-    expect(putAddress({ ...aws, endpoint: 'https://minio.example.com' }, 'b-1', 'k')).toBeUndefined();
+    expect(requestAddress({ ...aws, region: 'cn-north-1' }, 'b-1', 'k')).toBeUndefined();
+    expect(requestAddress(aws, 'b-1', 'k', { AWS_USE_FIPS_ENDPOINT: 'true' })).toBeUndefined();
+    expect(requestAddress({ ...aws, endpoint: 'https://minio.example.com' }, 'b-1', 'k')).toBeUndefined();
   });
-  test('headers that are not printable ASCII are left to the SDK', () => {
-    expect(buildPut(generic, 'b', 'k', body, digest, { metadata: { name: 'café' } }, KEYS, WHEN)).toBeUndefined();
-    expect(buildPut(generic, 'b', 'k', body, digest, { contentDisposition: 'attachment; filename="ü"' }, KEYS, WHEN)).toBeUndefined();
-    expect(buildPut(generic, 'b', 'k', body, digest, { metadata: { A: '1', a: '2' } }, KEYS, WHEN)).toBeUndefined();
+  test('headers that are not printable ASCII are left to the SDK', async () => {
+    expect(await buildPut(generic, 'b', 'k', body, digest, { metadata: { name: 'café' } }, KEYS, WHEN)).toBeUndefined();
+    expect(await buildPut(generic, 'b', 'k', body, digest, { contentDisposition: 'attachment; filename="ü"' }, KEYS, WHEN)).toBeUndefined();
+    expect(await buildPut(generic, 'b', 'k', body, digest, { metadata: { A: '1', a: '2' } }, KEYS, WHEN)).toBeUndefined();
   });
 });
 
@@ -229,7 +231,7 @@ describe('answers from a server playing S3', () => {
 });
 
 describe('lean GET: the same Authorization as @smithy/signature-v4', () => {
-  const sdkGet = async (target: PutTarget, signed: { address: { protocol: string; hostname: string; port?: string; path: string }; headers: Record<string, string> }, keys: SigningKeys) => {
+  const sdkGet = async (target: RequestTarget, signed: { address: { protocol: string; hostname: string; port?: string; path: string }; headers: Record<string, string> }, keys: SigningKeys) => {
     const signer = new SignatureV4({ service: 's3', region: target.region, credentials: keys, sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
     const headers = { ...signed.headers };
     delete headers.authorization;
@@ -242,21 +244,21 @@ describe('lean GET: the same Authorization as @smithy/signature-v4', () => {
   for (const key of ['plain.txt', 'a b/c d.log', 'x+y=z', '100%/done', 'naïve/日本語.txt', 'deep//double/./dot/..']) {
     test(`${JSON.stringify(key)}`, async () => {
       for (const keys of [KEYS, { ...KEYS, sessionToken: 'FwoGZXIvYXdzEXAMPLETOKEN//+=' }]) {
-        const get = buildGet(generic, 'logs-bucket', key, keys, WHEN)!;
+        const get = (await buildGet(generic, 'logs-bucket', key, keys, WHEN))!;
         expect(get.headers['x-amz-content-sha256']).toBe(createHash('sha256').update('').digest('hex'));
         expect(get.headers.authorization).toBe(await sdkGet(generic, get, keys));
       }
     });
   }
-  test('AWS endpoints go through the SDK, which validates response checksums there', () => {
-    expect(buildGet(aws, 'b-1', 'k', KEYS, WHEN)).toBeUndefined();
+  test('AWS endpoints go through the SDK, which validates response checksums there', async () => {
+    expect(await buildGet(aws, 'b-1', 'k', KEYS, WHEN)).toBeUndefined();
   });
 });
 
 describe('lean ListObjectsV2', () => {
   test('signed with its query as @smithy/signature-v4 signs it', async () => {
     for (const list of [{}, { prefix: 'a b/ü+%' }, { prefix: 'logs/', startAfter: 'logs/x~y*z' }, { continuationToken: '1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=', startAfter: 'ignored' }]) {
-      const get = buildList(generic, 'bucket-1', list, KEYS, WHEN)!;
+      const get = (await buildList(generic, 'bucket-1', list, KEYS, WHEN))!;
       const [pathOnly, query] = get.address.path.split('?') as [string, string];
       expect(pathOnly).toBe('/bucket-1/');
       const signer = new SignatureV4({ service: 's3', region: generic.region, credentials: KEYS, sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });

@@ -1,0 +1,56 @@
+/**
+ * The one place that reaches into an `S3Client`'s resolved configuration, for code that sends
+ * requests beside the SDK on the same client and must behave as the SDK's own requests do:
+ *
+ * - `config.credentials`: the SDK's credential provider (for a client made without static keys, the
+ *   memoized default chain: environment, files, web identity, IMDS, with refresh);
+ * - `config.systemClockOffset`: the clock correction the SDK's signer adds to the signing time, and
+ *   which it updates from the server's Date after a skewed answer;
+ * - `config.retryStrategy`: the client's one retry strategy (attempts, backoff, retry quota), which
+ *   the SDK's retry middleware asks before each new attempt.
+ *
+ * These are typed fields of the SDK's config, but what they mean is the SDK's business and may
+ * change: `test/unit/sdk-config.test.ts` holds each assumption to the real SDK objects.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { RetryErrorType } from './lean-errors';
+import type { SigningKeys } from './lean-sign';
+
+/** The client's credential provider; it throws the SDK's `CredentialsProviderError` when the chain finds nothing. */
+export function credentialProvider(client: S3Client): () => Promise<SigningKeys> {
+  const provider = client.config.credentials;
+  return () => provider();
+}
+
+/** Milliseconds the SDK adds to the local clock when it signs (0 until it has corrected a skew). */
+export function clockOffset(client: S3Client): number {
+  return client.config.systemClockOffset ?? 0;
+}
+
+/** Sets the offset the SDK's signer adds to the local clock: the SDK's own requests are corrected too. */
+export function setClockOffset(client: S3Client, offsetMs: number): void {
+  client.config.systemClockOffset = offsetMs;
+}
+
+/** A token of the retry strategy: one per request, renewed for each retry. */
+export interface RetryToken {
+  getRetryCount(): number;
+  getRetryDelay(): number;
+}
+
+/** The retry strategy's interface as the SDK's middleware drives it (`RetryStrategyV2`). */
+export interface RetryStrategy {
+  acquireInitialRetryToken(scope: string): Promise<RetryToken>;
+  /** Resolves the token for one more attempt (after the backoff), or rejects when no retry is allowed. */
+  refreshRetryTokenForRetry(token: RetryToken, errorInfo: { error: unknown; errorType: RetryErrorType }): Promise<RetryToken>;
+  recordSuccess(token: RetryToken): void;
+}
+
+/** The client's retry strategy, shared with the SDK's own requests; throws if it is not one the SDK's middleware would drive this way. */
+export async function retryStrategy(client: S3Client): Promise<RetryStrategy> {
+  const strategy = (await client.config.retryStrategy()) as Partial<RetryStrategy>;
+  if (typeof strategy.acquireInitialRetryToken !== 'function' || typeof strategy.refreshRetryTokenForRetry !== 'function' || typeof strategy.recordSuccess !== 'function') {
+    throw new Error('the S3 client has a retry strategy of the older kind (no retry tokens), which this code cannot share');
+  }
+  return strategy as RetryStrategy;
+}
