@@ -250,20 +250,36 @@ async function bundle(args) {
       mode: 'bundle',
       bundle: args.bundle,
       nodeFlags: args.nodeFlags,
-      keys: Number(outputs.keys ?? NaN),
+      keys: args.keys,
       seconds: m.wallSeconds,
       cpuSeconds: m.cpuSeconds,
       peakRssMiB: m.peakRssMiB,
       outputs: Object.fromEntries(['matched', 'copied', 'updated', 'deleted', 'skipped', 'failed'].map((k) => [k, Number(outputs[k])])),
       methods: JSON.parse(outputs.methods ?? '{}'),
       requests: counts,
+      // One line a key: what the run found for it (written while the run goes, in chunks).
+      reportLines: countLines(path.join(dir, 'report.txt')),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
+    const pairs = Object.values(result.outputs).reduce((a, b) => a + b, 0);
+    if (pairs !== args.keys || result.reportLines !== pairs) throw new Error(`${args.keys} keys, but ${pairs} pairs counted and ${result.reportLines} report lines`);
     if (Object.keys(counts).some((k) => k.startsWith('unexpected'))) throw new Error(`unexpected requests: ${JSON.stringify(counts)}`);
   } finally {
     server.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function countLines(file) {
+  const buf = Buffer.alloc(1 << 20);
+  const fd = fs.openSync(file, 'r');
+  let lines = 0;
+  try {
+    for (let n = fs.readSync(fd, buf); n > 0; n = fs.readSync(fd, buf)) for (let i = 0; i < n; i++) if (buf[i] === 10) lines++;
+  } finally {
+    fs.closeSync(fd);
+  }
+  return lines;
 }
 
 async function main() {

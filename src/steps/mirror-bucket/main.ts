@@ -106,7 +106,7 @@ async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onI
   const writer = manifest.file && writes ? new ManifestWriter(manifest.file, identity, notSeenBy(inputs)) : undefined;
 
   await fs.mkdir(path.dirname(inputs.reportPath), { recursive: true });
-  const reportFile = createWriteStream(inputs.reportPath);
+  const reportFile = reportWriter(inputs.reportPath);
   const shown: string[] = [];
   let stopped = false;
   const unregister = onInterrupt(async () => {
@@ -144,7 +144,7 @@ async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onI
           debug: (m) => host.debug(m),
           warning: (m) => host.warning(m),
           line: (mark: Mark, key: string, detail: string) => {
-            reportFile.write(`${mark} ${printable(key)}\n`);
+            reportFile.add(`${mark} ${printable(key)}\n`);
             if (mark !== '=' && shown.length < SUMMARY_LINES) shown.push(`${mark} ${printable(key)}: ${detail}`);
             if (host.debugEnabled) host.debug(`${mark} ${key}: ${detail}`);
           },
@@ -161,7 +161,7 @@ async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onI
     throw e;
   } finally {
     unregister();
-    await new Promise((r) => reportFile.end(r));
+    await reportFile.end();
   }
   const seconds = (Date.now() - started) / 1000;
 
@@ -205,6 +205,21 @@ async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onI
   if (c.failed > 0) throw new MirrorFailedError(`${c.failed} object(s) failed (first: ${report.failures[0]?.key}: ${report.failures[0]?.reason}); nothing was deleted; see the report ${inputs.reportPath}`);
   if (report.deletionsWithheld !== undefined) throw new MirrorFailedError(report.deletionsWithheld);
   if (inputs.mode === 'check' && !inSync) throw new MirrorFailedError(`the stores differ: ${c.missing} only in the source, ${c.extra} only in the destination, ${c.differ} different; see the report ${inputs.reportPath}`);
+}
+
+/** The report file, written in chunks: a write per key would queue an object per key while the file lags. */
+function reportWriter(file: string): { add(line: string): void; end(): Promise<void> } {
+  const out = createWriteStream(file);
+  let pending = '';
+  return {
+    add(line) {
+      pending += line;
+      if (pending.length < 65_536) return;
+      out.write(pending);
+      pending = '';
+    },
+    end: () => new Promise<void>((resolve) => out.end(pending, () => resolve())),
+  };
 }
 
 interface OpenedManifest {
