@@ -60,37 +60,7 @@ export function parseListPage(body: string | Buffer): ListPage {
   if (encoding !== undefined && encoding !== 'url') throw new ListPageError(`EncodingType ${JSON.stringify(encoding)}; this reader knows url`);
   const key = encoding === 'url' ? urlDecode : (k: string) => k;
 
-  const contents = entries.map((entry) => {
-    let raw: string | undefined;
-    let size: string | undefined;
-    let etag: string | undefined;
-    let modified: string | undefined;
-    for (const child of entry.children) {
-      switch (child.name) {
-        case 'Key':
-          raw = once(raw, child);
-          break;
-        case 'Size':
-          size = once(size, child);
-          break;
-        case 'ETag':
-          etag = once(etag, child);
-          break;
-        case 'LastModified':
-          modified = once(modified, child);
-          break;
-        case 'Error':
-          throw new ListPageError('an <Error> inside an entry');
-      }
-    }
-    if (raw === undefined || size === undefined) throw new ListPageError('an entry without Key or Size');
-    const k = key(raw);
-    if (k === '') throw new ListPageError('an entry with an empty key');
-    if (!/^\d{1,16}$/.test(size) || Number(size) > Number.MAX_SAFE_INTEGER) throw new ListPageError(`size ${JSON.stringify(size.slice(0, 40))} for key ${JSON.stringify(k)}`);
-    const lastModified = modified ? new Date(modified) : undefined;
-    if (lastModified !== undefined && Number.isNaN(lastModified.getTime())) throw new ListPageError(`LastModified ${JSON.stringify(modified!.slice(0, 40))} for key ${JSON.stringify(k)}`);
-    return { key: k, size: Number(size), etag, lastModified };
-  });
+  const contents = entries.map((entry) => readEntry(entry, key));
 
   const keyCount = single.get('KeyCount');
   if (keyCount !== undefined && (!/^\d+$/.test(keyCount) || Number(keyCount) !== contents.length)) {
@@ -103,6 +73,51 @@ export function parseListPage(body: string | Buffer): ListPage {
   const token = single.get('NextContinuationToken');
   if (flag === 'true' && !token) throw new ListPageError('a truncated page without NextContinuationToken');
   return { contents, nextContinuationToken: flag === 'true' ? token : undefined };
+}
+
+/** One `<Contents>` entry: its key (decoded by `key`), size, ETag and LastModified. */
+function readEntry(entry: XmlElement, key: (raw: string) => string): ListPage['contents'][number] {
+  let raw: string | undefined;
+  let size: string | undefined;
+  let etag: string | undefined;
+  let modified: string | undefined;
+  for (const child of entry.children) {
+    switch (child.name) {
+      case 'Key':
+        raw = once(raw, child);
+        break;
+      case 'Size':
+        size = once(size, child);
+        break;
+      case 'ETag':
+        etag = once(etag, child);
+        break;
+      case 'LastModified':
+        modified = once(modified, child);
+        break;
+      case 'Error':
+        throw new ListPageError('an <Error> inside an entry');
+    }
+  }
+  if (raw === undefined || size === undefined) throw new ListPageError('an entry without Key or Size');
+  const k = key(raw);
+  if (k === '') throw new ListPageError('an entry with an empty key');
+  if (!/^\d{1,16}$/.test(size) || Number(size) > Number.MAX_SAFE_INTEGER) throw new ListPageError(`size ${JSON.stringify(size.slice(0, 40))} for key ${JSON.stringify(k)}`);
+  const lastModified = modified ? new Date(modified) : undefined;
+  if (lastModified !== undefined && Number.isNaN(lastModified.getTime())) throw new ListPageError(`LastModified ${JSON.stringify(modified!.slice(0, 40))} for key ${JSON.stringify(k)}`);
+  return { key: detached(k), size: Number(size), etag: etag === undefined ? undefined : detached(etag), lastModified };
+}
+
+/**
+ * A copy of `s` that holds no reference to the page it was read from. A key read out of an answer
+ * is, for the JavaScript engine, a view into the whole answer's text (V8 keeps a substring as an
+ * offset into its parent): every key kept past its page (a deletion waiting for the end of the
+ * listing, a pair still being compared) would keep that page's 200 KB of XML alive. Joining a
+ * character in front makes the engine build a new string, and slicing it off again leaves a view
+ * into that copy only. The value is the same string.
+ */
+function detached(s: string): string {
+  return (' ' + s).slice(1);
 }
 
 /** The value of a field of an entry, which may appear once: `seen` is the value already read, if any. */

@@ -1,7 +1,6 @@
 /** `mirror-bucket` glue (run by the mirror-bucket and reconcile actions): inputs -> stores -> manifest -> engine -> report, outputs and summary. */
-import { createWriteStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Writable } from 'node:stream';
 import { probeAnonymous } from '../../storage/anonymous';
 import { actionsCache, type FileCache } from '../../runtime/actions-cache';
 import type { Host } from '../../runtime/host';
@@ -20,6 +19,7 @@ import { globToRegExp } from '../../acl/glob';
 import { ShardPlanner } from '../../sync/shard';
 import { fmtBytes } from '../../config/size';
 import { readMirrorBucketInputs, type MirrorBucketInputs } from './inputs';
+import { reportWriter, type ReportWriter } from './report-file';
 
 /** Raised when the stores do not agree (check mode) or some objects failed. */
 export class MirrorFailedError extends ActionFailure {
@@ -140,7 +140,7 @@ async function runEngine(
   writer: ManifestWriter | undefined,
 ): Promise<EngineRun> {
   await fs.mkdir(path.dirname(inputs.reportPath), { recursive: true });
-  const reportFile = createWriteStream(inputs.reportPath);
+  const reportFile = reportWriter(inputs.reportPath);
   const shown: string[] = [];
   let stopped = false;
   const unregister = onInterrupt(async () => {
@@ -180,20 +180,20 @@ async function runEngine(
     throw e;
   } finally {
     unregister();
-    await new Promise((resolve) => reportFile.end(resolve));
+    await reportFile.end();
   }
   return { report, shown, stopped, seconds: (Date.now() - started) / 1000 };
 }
 
 /** The engine's log lines, one report line a key (the first changes also kept for the summary), and progress at most every 5 s. */
-function mirrorEvents(host: Host, reportFile: Writable, shown: string[]): MirrorEvents {
+function mirrorEvents(host: Host, reportFile: ReportWriter, shown: string[]): MirrorEvents {
   let lastProgress = Date.now();
   return {
     info: (message) => host.info(message),
     debug: (message) => host.debug(message),
     warning: (message) => host.warning(message),
     line: (mark: Mark, key: string, detail: string) => {
-      reportFile.write(`${mark} ${printable(key)}\n`);
+      reportFile.add(`${mark} ${printable(key)}\n`);
       if (mark !== '=' && shown.length < SUMMARY_LINES) shown.push(`${mark} ${printable(key)}: ${detail}`);
       if (host.debugEnabled) host.debug(`${mark} ${key}: ${detail}`);
     },

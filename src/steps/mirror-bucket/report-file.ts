@@ -1,0 +1,27 @@
+/**
+ * The mirror's report: one line a key, written in chunks of 64 KiB. A write per key would queue an
+ * object per key whenever the file lags behind the run, and a million keys make that garbage the
+ * planner's memory peak.
+ */
+import { createWriteStream } from 'node:fs';
+
+export interface ReportWriter {
+  /** Adds one line (with its newline). */
+  add(line: string): void;
+  /** Writes what is left and closes the file. */
+  end(): Promise<void>;
+}
+
+export function reportWriter(file: string): ReportWriter {
+  const out = createWriteStream(file);
+  let pending = '';
+  return {
+    add(line) {
+      pending += line;
+      if (pending.length < 65_536) return;
+      out.write(pending);
+      pending = '';
+    },
+    end: () => new Promise<void>((resolve) => out.end(pending, () => resolve())),
+  };
+}
