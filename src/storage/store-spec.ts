@@ -13,12 +13,13 @@
  *   file:///ABSOLUTE/PATH or file://RELATIVE/PATH      a local folder that behaves like a bucket
  *
  * Options: endpoint=URL, region=NAME, credentials=default|env:NAME|key-dir:PATH,
- * visibility=acl|policy|detect, name=LABEL.
+ * visibility=acl|policy|detect, name=LABEL, ca=PATH (the PEM bundle of CAs an https store's
+ * certificate is checked against, instead of the usual ones; for this store only).
  */
 import * as path from 'node:path';
 import { ConfigurationError, quote } from '../config/configuration-error';
 import { mayCarryUserinfo } from '../config/userinfo';
-import { matchHost, PROVIDERS, type ProviderId } from '../s3/providers';
+import { matchHost, PROVIDERS, type HostMatch, type ProviderId } from '../s3/providers';
 import type { VisibilityMode } from './object-store';
 
 /** Where a store's credentials come from. Never holds a secret itself. */
@@ -50,6 +51,8 @@ export interface S3StoreSpec extends SpecBase {
   readonly credentialHost: string;
   readonly credentials: CredentialSource;
   readonly visibility: VisibilityMode;
+  /** `ca=`: absolute path of a PEM bundle that alone decides which certificates this store's TLS accepts. */
+  readonly ca?: string;
 }
 
 export interface FileStoreSpec extends SpecBase {
@@ -72,7 +75,7 @@ export interface StoreSpecDefaults {
   readonly cwd: string;
 }
 
-const OPTIONS = ['endpoint', 'region', 'credentials', 'visibility', 'name'] as const;
+const OPTIONS = ['endpoint', 'region', 'credentials', 'visibility', 'name', 'ca'] as const;
 type OptionName = (typeof OPTIONS)[number];
 const VISIBILITY_MODES: readonly VisibilityMode[] = ['acl', 'policy', 'detect'];
 const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -98,8 +101,7 @@ export function refuseUserinfo(text: string, what: 'a store line' | 'the input' 
 /** Parses one store spec line. Throws `ConfigurationError` naming the value and what is allowed. */
 export function parseStoreSpec(line: string, defaults: StoreSpecDefaults): StoreSpec {
   refuseUserinfo(line);
-  const words = line.trim().split(/\s+/).filter((w) => w !== '');
-  const [url, ...rest] = words;
+  const [url, ...rest] = line.trim().split(/\s+/).filter((w) => w !== '');
   if (url === undefined) throw new ConfigurationError('empty store spec; expected a store URL');
   if (!url.startsWith('file://') && !URL.canParse(url)) {
     throw new ConfigurationError(
@@ -169,7 +171,7 @@ export function parseStoreSpec(line: string, defaults: StoreSpecDefaults): Store
     const host = matchHost(parsed.hostname);
     if (host) {
       provider = host.provider;
-      endpoint = host.endpoint;
+      endpoint = providerEndpoint(host, parsed);
       region = options.region ?? host.region;
       if (host.bucket !== undefined) {
         bucket = host.bucket;
@@ -212,7 +214,27 @@ export function parseStoreSpec(line: string, defaults: StoreSpecDefaults): Store
     credentialHost,
     credentials,
     visibility,
+    ...(options.ca === undefined ? {} : { ca: parseCa(options.ca, endpoint, url, defaults.cwd) }),
   };
+}
+
+/**
+ * The endpoint of a provider's host URL. A port written in it is kept (with the scheme written):
+ * the provider's own endpoint has none, and dropping it would send the requests elsewhere. On AWS
+ * that names the regional endpoint at that port, which the SDK then addresses virtual-hosted.
+ */
+function providerEndpoint(host: HostMatch, url: URL): string | undefined {
+  if (url.port === '') return host.endpoint;
+  const regional = host.endpoint === undefined ? `s3.${host.region ?? 'us-east-1'}.amazonaws.com` : new URL(host.endpoint).hostname;
+  return `${url.protocol}//${regional}:${url.port}`;
+}
+
+/** `ca=PATH`, resolved against `cwd`; refused for a plain-http endpoint, which has no certificate to check. */
+function parseCa(value: string, endpoint: string | undefined, url: string, cwd: string): string {
+  if (endpoint !== undefined && !endpoint.startsWith('https:')) {
+    throw new ConfigurationError(`${quote(url)}: ca= is for https endpoints; ${quote(endpoint)} is plain http, which has no certificate to check`);
+  }
+  return path.resolve(cwd, expandHome(value));
 }
 
 function parseOptions(words: readonly string[]): Partial<Record<OptionName, string>> {
