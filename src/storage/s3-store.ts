@@ -10,6 +10,7 @@ import { createS3Client, type Wire } from '../s3/client';
 import { publicObjectAddress } from '../s3/anonymous';
 import { S3BucketAudit } from '../s3/bucket-audit';
 import type { AuditCapability } from './audit-capability';
+import { caBundle } from './ca-bundle';
 import type { ResolvedCredentials } from './credentials';
 import { isMd5Etag, multipartEtag } from './etag';
 import { StoreError } from '../errors';
@@ -63,6 +64,7 @@ export class S3Store implements ObjectStore {
       credentials,
       maxSockets: Math.max(4, options.concurrency),
       wire: options.wire,
+      ca: caBundle(spec),
     });
     this.wire = new S3Bucket(client, spec.bucket, `s3://${spec.bucket} at ${where}`);
   }
