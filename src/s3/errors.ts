@@ -117,8 +117,10 @@ const CERTIFICATE_TEXTS: readonly [RegExp, string][] = [
   [/certificate is not yet valid/, 'CERT_NOT_YET_VALID'],
 ];
 
-function certificateCode(e: { code?: unknown; message?: unknown }): string | undefined {
+function certificateCode(e: { code?: unknown; message?: unknown; $metadata?: { httpStatusCode?: number } }): string | undefined {
   if (typeof e.code === 'string') return e.code in CERTIFICATE_PROBLEMS ? e.code : undefined;
+  // A server's answer (which has a status) is never a refused certificate, whatever its text says.
+  if (e.$metadata?.httpStatusCode !== undefined) return undefined;
   const text = typeof e.message === 'string' ? e.message : '';
   return CERTIFICATE_TEXTS.find(([re]) => re.test(text))?.[1];
 }
@@ -128,7 +130,7 @@ function certificateCode(e: { code?: unknown; message?: unknown }): string | und
  * the problem and the fix; `undefined` for any other error. Looked for on the error and its causes.
  */
 function certificateRefused(error: unknown, what: string): StoreError | undefined {
-  let e = error as { code?: unknown; message?: unknown; host?: unknown; cause?: unknown } | undefined;
+  let e = error as { code?: unknown; message?: unknown; host?: unknown; cause?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
   for (let depth = 0; e && depth < 5; depth++, e = e.cause as typeof e) {
     const code = certificateCode(e);
     if (code === undefined) continue;

@@ -115,8 +115,15 @@ describe('refused certificates are classified as certificate problems, not passi
     expect(e.message).toContain("the server's TLS certificate of b.s3.example was refused: name mismatch");
   });
 
-  test('network faults stay passing', () => {
+  test('network faults stay passing; a server`s answer that only mentions a certificate is not one', () => {
     expect(toStoreError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }), 'x').kind).toBe('unavailable');
+    const answer = Object.assign(new Error('the client certificate has expired'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    expect(toStoreError(answer, 'x').kind).toBe('access-denied');
+  });
+
+  test('read from the text of an error the SDK wrapped without its code', () => {
+    const wrapped = new Error('AWS SDK error wrapper for Error: certificate has expired');
+    expect(toStoreError(wrapped, 'x')).toMatchObject({ kind: 'certificate', code: 'CERT_HAS_EXPIRED' });
   });
 });
 
