@@ -14,6 +14,8 @@ export type StoreErrorKind =
   /** A condition on the object (If-Match) no longer holds: it was replaced. */
   | 'changed'
   | 'invalid-request'
+  /** The server's TLS certificate was refused (unknown CA, wrong host name, expired): configuration, never retried. */
+  | 'certificate'
   /**
    * The store holds something under that name that cannot be an object (a folder's file whose
    * name is not valid UTF-8, a symbolic link, a FIFO); a listing that met one throws this after
@@ -41,7 +43,7 @@ export class StoreError extends Error {
   /** True for kinds that are a user's configuration, not a passing fault. */
   get isConfiguration(): boolean {
     return (
-      this.kind === 'no-such-bucket' || this.kind === 'access-denied' || this.kind === 'no-credentials'
+      this.kind === 'no-such-bucket' || this.kind === 'access-denied' || this.kind === 'no-credentials' || this.kind === 'certificate'
     );
   }
 }

@@ -91,6 +91,8 @@ function headOnce(a: PublicAddress): Promise<AnonymousAccess> {
       headers: { host: a.host },
       agent: agents[a.protocol],
       timeout: 30_000,
+      // The agent keeps sockets made with other CAs apart.
+      ...(a.ca !== undefined ? { ca: a.ca } : {}),
     };
     let req: http.ClientRequest;
     try {

@@ -41,6 +41,12 @@ export interface ClientOptions {
    * `CI_STORES_WIRE` environment variable, else `lean`.
    */
   readonly wire?: Wire;
+  /**
+   * PEM certificates of the CAs that alone decide which server certificates this client's TLS
+   * accepts (the store's `ca=`, or `AWS_CA_BUNDLE`); default: Node's, with `NODE_EXTRA_CA_CERTS`.
+   * Set on the https agent, which both the SDK and the lean path send through.
+   */
+  readonly ca?: string;
 }
 
 /** Who sends the requests that have a lean path; see {@link ClientOptions.wire}. */
@@ -83,7 +89,7 @@ export function clientWiring(client: S3Client): ClientWiring | undefined {
 export function createS3Client(options: ClientOptions): S3Client {
   const quirks = PROVIDERS[options.provider];
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets };
-  const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
+  const agents = { http: new http.Agent(agentOptions), https: new https.Agent(options.ca === undefined ? agentOptions : { ...agentOptions, ca: options.ca }) };
   const wiring: ClientWiring = {
     quirks,
     endpoint: options.endpoint,

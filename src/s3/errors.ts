@@ -65,6 +65,8 @@ export function errorCode(error: unknown): string {
 export function toStoreError(error: unknown, what: string): StoreError {
   if (error instanceof StoreError) return error;
   if (error instanceof ListPageError) return new StoreError('bad-answer', `${what}: ${error.message}`, 'BadAnswer', { cause: error });
+  const refused = certificateRefused(error, what);
+  if (refused) return refused;
   const e = (error ?? {}) as SdkLikeError;
   const code = errorCode(error);
   const status = e.$metadata?.httpStatusCode;
@@ -80,6 +82,69 @@ export function toStoreError(error: unknown, what: string): StoreError {
   const detail = status !== undefined && !code.startsWith('HTTP') ? `${code} (HTTP ${status})` : code;
   const hint = HINTS[kind];
   return new StoreError(kind, `${what}: ${detail}${hint ? `: ${hint}` : ''}`, code, { cause: error });
+}
+
+/** Node's codes for a server certificate TLS refused, and what each means to the person who set up the store. */
+const CERTIFICATE_PROBLEMS: Readonly<Record<string, string>> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unknown CA: it is not signed by a CA this store trusts',
+  UNABLE_TO_GET_ISSUER_CERT: 'unknown CA: it is not signed by a CA this store trusts',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unknown CA: it is not signed by a CA this store trusts',
+  SELF_SIGNED_CERT_IN_CHAIN: 'unknown CA: its chain ends in a self-signed CA this store does not trust',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'unknown CA: it is self-signed, and this store does not trust it',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'name mismatch: it is not valid for the host name the store uses',
+  CERT_HAS_EXPIRED: 'expired',
+  CERT_NOT_YET_VALID: 'not yet valid',
+  CERT_REVOKED: 'revoked',
+  CERT_SIGNATURE_FAILURE: 'its signature does not verify',
+  CERT_UNTRUSTED: 'not trusted for this purpose',
+  CERT_REJECTED: 'rejected',
+  INVALID_CA: 'a certificate in its chain is not a valid CA',
+  HOSTNAME_MISMATCH: 'name mismatch: it is not valid for the host name the store uses',
+};
+
+/**
+ * OpenSSL's and Node's texts for those codes. The SDK keeps Node's error as it is, unless it comes
+ * from another realm than the SDK's `Error` (as under jest's VM contexts): it then wraps it in a
+ * new Error whose message holds only the text ("AWS SDK error wrapper for Error: ...").
+ */
+const CERTIFICATE_TEXTS: readonly [RegExp, string][] = [
+  [/unable to verify the first certificate/, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+  [/unable to get local issuer certificate/, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'],
+  [/self[- ]signed certificate in certificate chain/, 'SELF_SIGNED_CERT_IN_CHAIN'],
+  [/self[- ]signed certificate/, 'DEPTH_ZERO_SELF_SIGNED_CERT'],
+  [/Hostname\/IP does not match certificate's altnames/, 'ERR_TLS_CERT_ALTNAME_INVALID'],
+  [/certificate has expired/, 'CERT_HAS_EXPIRED'],
+  [/certificate is not yet valid/, 'CERT_NOT_YET_VALID'],
+];
+
+function certificateCode(e: { code?: unknown; message?: unknown; $metadata?: { httpStatusCode?: number } }): string | undefined {
+  if (typeof e.code === 'string') return e.code in CERTIFICATE_PROBLEMS ? e.code : undefined;
+  // A server's answer (which has a status) is never a refused certificate, whatever its text says.
+  if (e.$metadata?.httpStatusCode !== undefined) return undefined;
+  const text = typeof e.message === 'string' ? e.message : '';
+  return CERTIFICATE_TEXTS.find(([re]) => re.test(text))?.[1];
+}
+
+/**
+ * A refused server certificate as a `certificate` StoreError naming the host (when TLS says it),
+ * the problem and the fix; `undefined` for any other error. Looked for on the error and its causes.
+ */
+function certificateRefused(error: unknown, what: string): StoreError | undefined {
+  let e = error as { code?: unknown; message?: unknown; host?: unknown; cause?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
+  for (let depth = 0; e && depth < 5; depth++, e = e.cause as typeof e) {
+    const code = certificateCode(e);
+    if (code === undefined) continue;
+    const mismatch = typeof e.message === 'string' ? /Host: (\S+?)\.? is not in the cert's altnames/.exec(e.message)?.[1] : undefined;
+    const host = typeof e.host === 'string' ? ` of ${e.host}` : mismatch ? ` of ${mismatch}` : '';
+    return new StoreError(
+      'certificate',
+      `${what}: the server's TLS certificate${host} was refused: ${CERTIFICATE_PROBLEMS[code]} (${code}). ` +
+        "Give the store the PEM bundle of its CA with the store option ca=PATH (or AWS_CA_BUNDLE, or Node's NODE_EXTRA_CA_CERTS); certificate checks cannot be turned off",
+      code,
+      { cause: error },
+    );
+  }
+  return undefined;
 }
 
 const HINTS: Partial<Record<StoreErrorKind, string>> = {

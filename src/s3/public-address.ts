@@ -22,6 +22,8 @@ export interface PublicAddress {
    * that it decodes to exactly the key, dot segments and empty segments included.
    */
   readonly path: string;
+  /** The PEM text of the CAs the store trusts (its `ca=`), when not Node's own: the probe trusts the same. Not part of the address's text. */
+  readonly ca?: string;
 }
 
 /**

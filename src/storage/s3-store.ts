@@ -10,6 +10,7 @@ import { createS3Client, type Wire } from '../s3/client';
 import { publicObjectAddress } from '../s3/anonymous';
 import { S3BucketAudit } from '../s3/bucket-audit';
 import type { AuditCapability } from './audit-capability';
+import { caBundle } from './ca-bundle';
 import type { ResolvedCredentials } from './credentials';
 import { isMd5Etag, multipartEtag } from './etag';
 import { StoreError } from '../errors';
@@ -47,6 +48,8 @@ export class S3Store implements ObjectStore {
   private policyState: BucketPolicyState = { kind: 'unknown', reason: 'not read yet (no preflight)' };
   private readonly wire: S3Bucket;
   private auditCalls?: AuditCapability;
+  /** The CAs this store's TLS trusts, when not Node's own (`ca=` or AWS_CA_BUNDLE). */
+  private readonly ca?: string;
 
   constructor(
     readonly spec: S3StoreSpec,
@@ -56,6 +59,7 @@ export class S3Store implements ObjectStore {
     const where = spec.endpoint ?? `AWS ${spec.region}`;
     this.display = `s3://${spec.bucket}/${spec.prefix} at ${where}`;
     this.mode = spec.visibility;
+    this.ca = caBundle(spec);
     const client = createS3Client({
       provider: spec.provider,
       endpoint: spec.endpoint,
@@ -63,6 +67,7 @@ export class S3Store implements ObjectStore {
       credentials,
       maxSockets: Math.max(4, options.concurrency),
       wire: options.wire,
+      ca: this.ca,
     });
     this.wire = new S3Bucket(client, spec.bucket, `s3://${spec.bucket} at ${where}`);
   }
@@ -244,7 +249,8 @@ export class S3Store implements ObjectStore {
   }
 
   anonymousAddress(key: string): PublicAddress {
-    return publicObjectAddress(this.spec.provider, this.spec.endpoint, this.spec.region, this.spec.bucket, this.full(key));
+    const address = publicObjectAddress(this.spec.provider, this.spec.endpoint, this.spec.region, this.spec.bucket, this.full(key));
+    return this.ca === undefined ? address : { ...address, ca: this.ca };
   }
 
   private full(key: string): string {

@@ -3,7 +3,7 @@
  * written (store-url.ts) and the `endpoint=` and `region=` options. Used by `parseStoreSpec`.
  */
 import { ConfigurationError, quote } from '../config/configuration-error';
-import { matchHost, type ProviderId } from '../s3/providers';
+import { matchHost, type HostMatch, type ProviderId } from '../s3/providers';
 import { decodeOrRefuse, parseEndpoint, type StoreUrl } from './store-url';
 
 const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -104,9 +104,21 @@ function locateHttp(url: string, storeUrl: StoreUrl, options: AddressOptions, de
     return { provider: 'generic', endpoint: parsed.origin, region: options.region ?? defaultRegion, bucket, prefixSegments, credentialHost };
   }
   const region = options.region ?? host.region;
+  const endpoint = providerEndpoint(host, parsed);
   if (host.bucket !== undefined) {
-    return { provider: host.provider, endpoint: host.endpoint, region, bucket: host.bucket, prefixSegments: pathSegments, credentialHost };
+    return { provider: host.provider, endpoint, region, bucket: host.bucket, prefixSegments: pathSegments, credentialHost };
   }
   const [bucket, ...prefixSegments] = pathSegments;
-  return { provider: host.provider, endpoint: host.endpoint, region, bucket, prefixSegments, credentialHost };
+  return { provider: host.provider, endpoint, region, bucket, prefixSegments, credentialHost };
+}
+
+/**
+ * The endpoint of a provider's host URL. A port written in it is kept (with the scheme written):
+ * the provider's own endpoint has none, and dropping it would send the requests elsewhere. On AWS
+ * that names the regional endpoint at that port, which the SDK then addresses virtual-hosted.
+ */
+function providerEndpoint(host: HostMatch, url: URL): string | undefined {
+  if (url.port === '') return host.endpoint;
+  const regional = host.endpoint === undefined ? `s3.${host.region ?? 'us-east-1'}.amazonaws.com` : new URL(host.endpoint).hostname;
+  return `${url.protocol}//${regional}:${url.port}`;
 }

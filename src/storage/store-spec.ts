@@ -13,7 +13,8 @@
  *   file:///ABSOLUTE/PATH or file://RELATIVE/PATH      a local folder that behaves like a bucket
  *
  * Options: endpoint=URL, region=NAME, credentials=default|env:NAME|key-dir:PATH,
- * visibility=acl|policy|detect, name=LABEL.
+ * visibility=acl|policy|detect, name=LABEL, ca=PATH (the PEM bundle of CAs an https store's
+ * certificate is checked against, instead of the usual ones; for this store only).
  */
 import * as path from 'node:path';
 import { ConfigurationError, quote } from '../config/configuration-error';
@@ -52,6 +53,8 @@ export interface S3StoreSpec extends SpecBase {
   readonly credentialHost: string;
   readonly credentials: CredentialSource;
   readonly visibility: VisibilityMode;
+  /** `ca=`: absolute path of a PEM bundle that alone decides which certificates this store's TLS accepts. */
+  readonly ca?: string;
 }
 
 export interface FileStoreSpec extends SpecBase {
@@ -74,7 +77,7 @@ export interface StoreSpecDefaults {
   readonly cwd: string;
 }
 
-const OPTIONS = ['endpoint', 'region', 'credentials', 'visibility', 'name'] as const;
+const OPTIONS = ['endpoint', 'region', 'credentials', 'visibility', 'name', 'ca'] as const;
 type OptionName = (typeof OPTIONS)[number];
 const VISIBILITY_MODES: readonly VisibilityMode[] = ['acl', 'policy', 'detect'];
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -98,8 +101,7 @@ export function refuseUserinfo(text: string, what: 'a store line' | 'the input' 
 /** Parses one store spec line. Throws `ConfigurationError` naming the value and what is allowed. */
 export function parseStoreSpec(line: string, defaults: StoreSpecDefaults): StoreSpec {
   refuseUserinfo(line);
-  const words = line.trim().split(/\s+/).filter((w) => w !== '');
-  const [url, ...rest] = words;
+  const [url, ...rest] = line.trim().split(/\s+/).filter((w) => w !== '');
   if (url === undefined) throw new ConfigurationError('empty store spec; expected a store URL');
   if (!url.startsWith('file://') && !URL.canParse(url)) {
     throw new ConfigurationError(
@@ -127,6 +129,7 @@ export function parseStoreSpec(line: string, defaults: StoreSpecDefaults): Store
     credentialHost: address.credentialHost,
     credentials,
     visibility,
+    ...(options.ca === undefined ? {} : { ca: parseCa(options.ca, address.endpoint, url, defaults.cwd) }),
   };
 }
 
@@ -142,6 +145,14 @@ function parseFileSpec(url: string, options: Partial<Record<OptionName, string>>
   if (raw.includes('\0')) throw new ConfigurationError(`${quote(url)}: a folder path must not hold a NUL character (%00)`);
   const root = path.resolve(cwd, raw);
   return { kind: 'file', name: options.name ?? url, url, root };
+}
+
+/** `ca=PATH`, resolved against `cwd`; refused for a plain-http endpoint, which has no certificate to check. */
+function parseCa(value: string, endpoint: string | undefined, url: string, cwd: string): string {
+  if (endpoint !== undefined && !endpoint.startsWith('https:')) {
+    throw new ConfigurationError(`${quote(url)}: ca= is for https endpoints; ${quote(endpoint)} is plain http, which has no certificate to check`);
+  }
+  return path.resolve(cwd, expandHome(value));
 }
 
 function parseOptions(words: readonly string[]): Partial<Record<OptionName, string>> {

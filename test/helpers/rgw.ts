@@ -21,9 +21,15 @@ import {
 export const REPO = path.resolve(__dirname, '..', '..');
 export const RGW_ROOT = process.env.RGW_ROOT ?? path.join(REPO, '.rgw');
 
-/** The clusters the global setup starts: name and port (CI_STORES_TEST_PORT moves both, e.g. for a second checkout). */
+/**
+ * The clusters the global setup starts: name, port and the port of their HTTPS endpoint
+ * (CI_STORES_TEST_PORT moves all four, e.g. for a second checkout: it takes that port and the three above).
+ */
 const BASE_PORT = Number(process.env.CI_STORES_TEST_PORT ?? 7480);
-export const CLUSTERS = { old: { name: 'test-old', port: BASE_PORT }, new: { name: 'test-new', port: BASE_PORT + 1 } } as const;
+export const CLUSTERS = {
+  old: { name: 'test-old', port: BASE_PORT, tlsPort: BASE_PORT + 2 },
+  new: { name: 'test-new', port: BASE_PORT + 1, tlsPort: BASE_PORT + 3 },
+} as const;
 export type ClusterId = keyof typeof CLUSTERS;
 
 export interface RgwEnv {
@@ -33,6 +39,13 @@ export interface RgwEnv {
   readonly otherAccessKey: string;
   readonly otherSecretKey: string;
   readonly region: string;
+  /** `https://127.0.0.1:PORT`, signed by the cluster's own CA (`scripts/rgw start --tls`). */
+  readonly tlsEndpoint: string;
+  readonly tlsPort: number;
+  /** The PEM file of the CA that signed the cluster's certificate. */
+  readonly caFile: string;
+  /** The PEM file of a CA that signed nothing the cluster serves. */
+  readonly otherCaFile: string;
 }
 
 /** Reads the env file `scripts/rgw start` wrote for a cluster. */
@@ -50,6 +63,10 @@ export function rgw(id: ClusterId): RgwEnv {
     otherAccessKey: vars.RGW_OTHER_ACCESS_KEY!,
     otherSecretKey: vars.RGW_OTHER_SECRET_KEY!,
     region: vars.RGW_REGION ?? 'us-east-1',
+    tlsEndpoint: vars.RGW_TLS_ENDPOINT!,
+    tlsPort: Number(vars.RGW_TLS_PORT),
+    caFile: vars.RGW_CA_FILE!,
+    otherCaFile: vars.RGW_OTHER_CA_FILE!,
   };
 }
 
