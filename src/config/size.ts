@@ -1,6 +1,6 @@
 /**
  * Sizes in bytes, as inputs give them and as messages print them. Both formatters print binary
- * units; they differ only above a GiB, as their callers have always printed.
+ * units through one scaling; they differ only above a GiB, as their callers have always printed.
  */
 import { ConfigurationError, quote } from './configuration-error';
 
@@ -21,10 +21,7 @@ export function parseSize(text: string): number {
  * GiB is the largest unit and has two decimals.
  */
 export function fmtBytes(n: number): string {
-  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(2)} GiB`;
-  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${n} B`;
+  return scaled(n, ['KiB', 'MiB', 'GiB'], 2);
 }
 
 /**
@@ -32,13 +29,17 @@ export function fmtBytes(n: number): string {
  * `3.0 TiB`. One decimal in every unit; TiB is the largest.
  */
 export function formatSize(bytes: number): string {
+  return scaled(bytes, ['KiB', 'MiB', 'GiB', 'TiB'], 1);
+}
+
+/** Bytes in the largest of `units` (each 1024 times the one before) that keeps the value under 1024, or the last. */
+function scaled(bytes: number, units: readonly string[], gibDecimals: number): string {
   if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes / 1024;
   let unit = 0;
   while (value >= 1024 && unit < units.length - 1) {
     value /= 1024;
     unit++;
   }
-  return `${value.toFixed(1)} ${units[unit]}`;
+  return `${value.toFixed(units[unit] === 'GiB' ? gibDecimals : 1)} ${units[unit]}`;
 }
