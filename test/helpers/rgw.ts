@@ -53,6 +53,20 @@ export function rgw(id: ClusterId): RgwEnv {
   };
 }
 
+/**
+ * The `ci` user's keys of each cluster named, as the `credentials=env:OLD` / `env:NEW` of a store
+ * line reads them (OLD_ACCESS_KEY_ID, OLD_SECRET_ACCESS_KEY, ...): as a workflow fills them from secrets.
+ */
+export function credentialEnv(ids: readonly ClusterId[] = ['old', 'new']): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const id of ids) {
+    const e = rgw(id);
+    env[`${id.toUpperCase()}_ACCESS_KEY_ID`] = e.accessKey;
+    env[`${id.toUpperCase()}_SECRET_ACCESS_KEY`] = e.secretKey;
+  }
+  return env;
+}
+
 /** An SDK client for a cluster's `ci` user (or `other`), set up as Ceph 16 needs. */
 export function client(id: ClusterId, user: 'ci' | 'other' = 'ci'): S3Client {
   const e = rgw(id);

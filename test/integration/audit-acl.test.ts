@@ -16,14 +16,14 @@ import {
 import { AWKWARD_KEYS } from '../helpers/awkward-keys';
 import { runBundle, type BundleRun } from '../helpers/bundle';
 import * as path from 'node:path';
-import { anonymousStatus, client, CLUSTERS, dropBucket, newBucket, rgw, RGW_ROOT } from '../helpers/rgw';
+import { anonymousStatus, client, CLUSTERS, credentialEnv, dropBucket, newBucket, rgw, RGW_ROOT } from '../helpers/rgw';
 
 const made: string[] = [];
 afterAll(async () => {
   for (const b of made) await dropBucket('old', b);
 });
 
-const env = () => ({ OLD_ACCESS_KEY_ID: rgw('old').accessKey, OLD_SECRET_ACCESS_KEY: rgw('old').secretKey });
+const env = () => credentialEnv(['old']);
 
 /** Key (under images/) to its canned ACL. */
 const OBJECTS: Record<string, ObjectCannedACL> = {

@@ -9,7 +9,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { errors, runBundle, type BundleRun } from '../helpers/bundle';
-import { anonymousStatus, client, dropBucket, headMeta, newBucket, rgw, type ClusterId } from '../helpers/rgw';
+import { anonymousStatus, client, credentialEnv, dropBucket, headMeta, newBucket, rgw, type ClusterId } from '../helpers/rgw';
 
 const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const made: [ClusterId, string][] = [];
@@ -31,15 +31,6 @@ async function put(id: ClusterId, key: string, body: Buffer, o: { sha256?: strin
   await client(id).send(
     new PutObjectCommand({ Bucket: buckets[id], Key: `images/${key}`, Body: body, ACL: o.acl, Metadata: o.sha256 === undefined ? {} : { sha256: o.sha256 } }),
   );
-}
-
-function credentialEnv(): NodeJS.ProcessEnv {
-  return {
-    OLD_ACCESS_KEY_ID: rgw('old').accessKey,
-    OLD_SECRET_ACCESS_KEY: rgw('old').secretKey,
-    NEW_ACCESS_KEY_ID: rgw('new').accessKey,
-    NEW_SECRET_ACCESS_KEY: rgw('new').secretKey,
-  };
 }
 
 const storeLine = (id: ClusterId) => `${rgw(id).endpoint}/${buckets[id]}/images credentials=env:${id.toUpperCase()} name=${id}`;

@@ -6,10 +6,10 @@
  * completion of a multipart upload, and lost CreateMultipartUpload answers, on purpose.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { ACTIONS, checkStores, storeEnv, type ActionEntry, type StoreUnderTest } from '../helpers/action-table';
+import { ACTIONS, checkStores, type ActionEntry, type StoreUnderTest } from '../helpers/action-table';
 import { errors, runBundle, type BundleRun } from '../helpers/bundle';
 import { describeInjected, FAULT_KINDS, startFaultProxy, type FaultProxy, type FaultRule } from '../helpers/fault-proxy';
-import { client, dropBucket, listKeys, newBucket, openUploads, rgw, type ClusterId } from '../helpers/rgw';
+import { client, credentialEnv, dropBucket, listKeys, newBucket, openUploads, rgw, type ClusterId } from '../helpers/rgw';
 
 const RATE = 0.1;
 const SEEDS = [1, 2, 3, 4, 5];
@@ -144,7 +144,7 @@ describe('mirror-bucket: a listing failure never leads to a deletion', () => {
         destination: `${endpoint(1)}/${dst.bucket}/mirror/ credentials=env:NEW`,
         mode: 'sync',
       },
-      { env: storeEnv() },
+      { env: credentialEnv() },
     );
     expect(run.code).toBe(1);
     expect(errors(run).join('\n')).toMatch(/list/i);

@@ -9,11 +9,10 @@
  * written oddly gives exactly the result of a clean run.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { storeEnv } from '../helpers/action-table';
 import { AWKWARD_KEYS } from '../helpers/awkward-keys';
 import { errors, runBundle } from '../helpers/bundle';
 import { startFaultProxy, type FaultProxy, type RequestInfo } from '../helpers/fault-proxy';
-import { client, dropBucket, listKeys, newBucket, rgw, type ClusterId } from '../helpers/rgw';
+import { client, credentialEnv, dropBucket, listKeys, newBucket, rgw, type ClusterId } from '../helpers/rgw';
 
 const made: [ClusterId, string][] = [];
 const proxies: FaultProxy[] = [];
@@ -125,7 +124,7 @@ describe.each(['lean', 'sdk'] as const)('a sync against a hostile server, %s wir
         destination: `${dstProxy.url}/${dst}/src/ credentials=env:NEW`,
         mode: 'sync',
       },
-      { env: { ...storeEnv(), CI_STORES_WIRE: wire } },
+      { env: { ...credentialEnv(), CI_STORES_WIRE: wire } },
     );
     counts.runs++;
     expect(hostile.injected.rewrite).toBeGreaterThanOrEqual(1);

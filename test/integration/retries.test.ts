@@ -8,9 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runBundle } from '../helpers/bundle';
-import { storeEnv } from '../helpers/action-table';
 import { startFaultProxy, type FaultProxy, type RequestInfo } from '../helpers/fault-proxy';
-import { dropBucket, newBucket, rgw } from '../helpers/rgw';
+import { credentialEnv, dropBucket, newBucket, rgw } from '../helpers/rgw';
 
 /** The wire's attempts per request (src/s3/client.ts). */
 const ATTEMPTS = 6;
@@ -37,7 +36,7 @@ describe.each(['lean', 'sdk'] as const)('%s wire', (wire) => {
     proxies.push(proxy);
     const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'retries-'));
     fs.writeFileSync(path.join(ws, file), 'one small file\n');
-    const run = await runBundle(action, inputs(ws, `${proxy.url}/${bucket} credentials=env:NEW`), { env: { ...storeEnv(), CI_STORES_WIRE: wire }, cwd: ws });
+    const run = await runBundle(action, inputs(ws, `${proxy.url}/${bucket} credentials=env:NEW`), { env: { ...credentialEnv(), CI_STORES_WIRE: wire }, cwd: ws });
     expect(run.code).toBe(1);
     expect(puts).toBe(ATTEMPTS);
   });

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { NODE24, runBundle, type BundleRun } from '../helpers/bundle';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github';
-import { client, dropBucket, listKeys, newBucket, REPO, rgw } from '../helpers/rgw';
+import { client, credentialEnv, dropBucket, listKeys, newBucket, REPO, rgw } from '../helpers/rgw';
 
 const TOKEN = 'ghs_leakCheckToken4f1c2b9a77e0';
 const REDACT = 'leak-check-redact-value-8d2e61';
@@ -79,8 +79,7 @@ function forms(value: string): Record<string, string> {
 }
 
 const env = (over: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
-  OLD_ACCESS_KEY_ID: rgw('old').accessKey,
-  OLD_SECRET_ACCESS_KEY: rgw('old').secretKey,
+  ...credentialEnv(['old']),
   GITHUB_API_URL: gh.url,
   GITHUB_REPOSITORY: 'cockpit-project/bots',
   GITHUB_SHA: 'c0ffee'.padEnd(40, '0'),

@@ -18,7 +18,7 @@ import { MIB } from '../../src/config/size';
 import { parseKeyTemplate, parseRequirement } from '../../src/upload/plan';
 import { uploadImages } from '../../src/upload/upload-images';
 import { runBundle } from '../helpers/bundle';
-import { dropBucket, listKeys, newBucket, openUploads, rgw, type ClusterId } from '../helpers/rgw';
+import { credentialEnv, dropBucket, listKeys, newBucket, openUploads, rgw, type ClusterId } from '../helpers/rgw';
 
 const made: [ClusterId, string][] = [];
 afterAll(async () => {
@@ -107,7 +107,7 @@ test('SIGTERM in the middle of an upload (a cancelled workflow) aborts the open 
     { files: 'big.qcow2', stores: `${rgw('old').endpoint}/${bucket} credentials=env:OLD`, 'part-size': '5MiB', concurrency: '1' },
     {
       cwd: dir,
-      env: { OLD_ACCESS_KEY_ID: rgw('old').accessKey, OLD_SECRET_ACCESS_KEY: rgw('old').secretKey },
+      env: credentialEnv(['old']),
       onSpawn: (child) => {
         const poll = setInterval(async () => {
           if ((await openUploads('old', bucket)).length > 0) {

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { errors, NODE24, runBundle, type BundleRun } from '../helpers/bundle';
 import { PutObjectAclCommand } from '@aws-sdk/client-s3';
-import { anonymousStatus, client, dropBucket, headMeta, listKeys, newBucket, openUploads, REPO, rgw, type ClusterId } from '../helpers/rgw';
+import { anonymousStatus, client, credentialEnv, dropBucket, headMeta, listKeys, newBucket, openUploads, REPO, rgw, type ClusterId } from '../helpers/rgw';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const made: [ClusterId, string][] = [];
@@ -21,16 +21,6 @@ async function bucketPair(stem: string): Promise<{ old: string; new: string }> {
   const pair = { old: await newBucket('old', stem), new: await newBucket('new', stem) };
   made.push(['old', pair.old], ['new', pair.new]);
   return pair;
-}
-
-/** Credentials through per-store environment variables, as a workflow fills them from secrets. */
-function credentialEnv(): NodeJS.ProcessEnv {
-  return {
-    OLD_ACCESS_KEY_ID: rgw('old').accessKey,
-    OLD_SECRET_ACCESS_KEY: rgw('old').secretKey,
-    NEW_ACCESS_KEY_ID: rgw('new').accessKey,
-    NEW_SECRET_ACCESS_KEY: rgw('new').secretKey,
-  };
 }
 
 function storesInput(b: { old: string; new: string }): string {
