@@ -87,6 +87,31 @@ export async function newBucket(id: ClusterId, stem = 'test'): Promise<string> {
   return bucket;
 }
 
+/** Makes buckets for the tests of a file or a describe block; see {@link useBuckets}. */
+export interface TestBuckets {
+  /** A new bucket with a unique name on cluster `id`. */
+  (id: ClusterId, stem?: string): Promise<string>;
+  /** One new bucket on each cluster, the old one first. */
+  pair(stem?: string): Promise<{ old: string; new: string }>;
+}
+
+/**
+ * Buckets for the tests of the enclosing file or describe block: each one made through the returned
+ * function is emptied and deleted (open uploads aborted first) after the block's tests.
+ */
+export function useBuckets(): TestBuckets {
+  const made: [ClusterId, string][] = [];
+  afterAll(async () => {
+    for (const [id, bucket] of made) await dropBucket(id, bucket);
+  });
+  const make = async (id: ClusterId, stem?: string): Promise<string> => {
+    const bucket = await newBucket(id, stem);
+    made.push([id, bucket]);
+    return bucket;
+  };
+  return Object.assign(make, { pair: async (stem?: string) => ({ old: await make('old', stem), new: await make('new', stem) }) });
+}
+
 /**
  * Every key in a bucket, in listing order. Asks for url-encoded keys and decodes them as a form
  * (URLSearchParams, independently of the code under test): the SDK reads a whitespace-only key in

@@ -18,18 +18,19 @@ import type { ActionContext } from '../../src/runtime/run-action';
 import { Summary } from '../../src/runtime/summary';
 import { errors, runBundle } from '../helpers/bundle';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github';
-import { credentialEnv, dropBucket, listKeys, newBucket, openUploads, rgw } from '../helpers/rgw';
+import { credentialEnv, listKeys, openUploads, rgw, useBuckets } from '../helpers/rgw';
 
 const TOKEN = 'ghs_badInputToken0123456789';
 const SHA = 'a'.repeat(64);
 
 let oldBucket: string;
 let newBucketName: string;
+const makeBucket = useBuckets();
 let gh: FakeGitHub;
 let ws: string;
 beforeAll(async () => {
-  oldBucket = await newBucket('old', 'badin');
-  newBucketName = await newBucket('new', 'badin');
+  oldBucket = await makeBucket('old', 'badin');
+  newBucketName = await makeBucket('new', 'badin');
   gh = await startFakeGitHub(TOKEN);
   gh.permissions.set('maintainer', { permission: 'write', role_name: 'maintain' });
   gh.permissions.set('reader', { permission: 'read', role_name: 'read' });
@@ -42,8 +43,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await gh?.close();
-  if (oldBucket) await dropBucket('old', oldBucket);
-  if (newBucketName) await dropBucket('new', newBucketName);
 });
 
 const OLD = () => `${rgw('old').endpoint}/${oldBucket}/in credentials=env:OLD name=old`;

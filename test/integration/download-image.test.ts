@@ -9,21 +9,17 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { errors, runBundle, type BundleRun } from '../helpers/bundle';
-import { anonymousStatus, client, credentialEnv, dropBucket, headMeta, newBucket, rgw, type ClusterId } from '../helpers/rgw';
+import { anonymousStatus, client, credentialEnv, headMeta, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
 
 const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const made: [ClusterId, string][] = [];
-afterAll(async () => {
-  for (const [id, b] of made) await dropBucket(id, b);
-});
+const makeBucket = useBuckets();
 
 const image = randomBytes(1536 * 1024 + 11);
 const good = hex(image);
 
 let buckets: { old: string; new: string };
 beforeAll(async () => {
-  buckets = { old: await newBucket('old', 'dl'), new: await newBucket('new', 'dl') };
-  made.push(['old', buckets.old], ['new', buckets.new]);
+  buckets = await makeBucket.pair('dl');
 });
 
 /** Puts an object as upload-image leaves it: private unless said otherwise, its sha256 recorded. */

@@ -13,20 +13,11 @@ import { errors, runBundle } from '../helpers/bundle';
 import { AWKWARD_KEYS } from '../helpers/awkward-keys';
 import { compareKeys } from '../../src/storage/key-range';
 import { decideVisibility, DEFAULT_RULES_TEXT, parseVisibilityRules } from '../../src/acl/visibility';
-import { anonymousStatus, client, credentialEnv, dropBucket, headMeta, listKeys, newBucket, openUploads, rgw, RGW_ROOT, type ClusterId } from '../helpers/rgw';
+import { anonymousStatus, client, credentialEnv, headMeta, listKeys, openUploads, rgw, RGW_ROOT, useBuckets, type ClusterId } from '../helpers/rgw';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const MiB = 1024 * 1024;
-const made: [ClusterId, string][] = [];
-afterAll(async () => {
-  for (const [id, b] of made) await dropBucket(id, b);
-});
-
-async function bucket(id: ClusterId, stem: string): Promise<string> {
-  const b = await newBucket(id, stem);
-  made.push([id, b]);
-  return b;
-}
+const bucket = useBuckets();
 
 
 interface Seed {

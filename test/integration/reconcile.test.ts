@@ -9,19 +9,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { errors, runBundle } from '../helpers/bundle';
-import { anonymousStatus, client, credentialEnv, dropBucket, listKeys, newBucket, rgw, type ClusterId } from '../helpers/rgw';
+import { anonymousStatus, client, credentialEnv, listKeys, rgw, useBuckets } from '../helpers/rgw';
 
-const made: [ClusterId, string][] = [];
-afterAll(async () => {
-  for (const [id, b] of made) await dropBucket(id, b);
-});
+const makeBucket = useBuckets();
 
 
 /** An old bucket with two rhel images (one made public by hand) and a public fedora image, and an empty new one. */
 async function buckets(): Promise<{ src: string; dst: string; source: string; destination: string }> {
-  const src = await newBucket('old', 'nightly-old');
-  const dst = await newBucket('new', 'nightly-new');
-  made.push(['old', src], ['new', dst]);
+  const src = await makeBucket('old', 'nightly-old');
+  const dst = await makeBucket('new', 'nightly-new');
   const put = (key: string, acl: 'public-read' | 'private') => client('old').send(new PutObjectCommand({ Bucket: src, Key: key, Body: Buffer.from(key), ACL: acl }));
   await put('fedora-42.qcow2', 'public-read');
   await put('rhel-9.qcow2', 'private');

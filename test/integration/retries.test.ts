@@ -9,16 +9,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runBundle } from '../helpers/bundle';
 import { startFaultProxy, type FaultProxy, type RequestInfo } from '../helpers/fault-proxy';
-import { credentialEnv, dropBucket, newBucket, rgw } from '../helpers/rgw';
+import { credentialEnv, rgw, useBuckets } from '../helpers/rgw';
 
 /** The wire's attempts per request (src/s3/client.ts). */
 const ATTEMPTS = 6;
 
-const buckets: string[] = [];
+const makeBucket = useBuckets();
 const proxies: FaultProxy[] = [];
 afterAll(async () => {
   for (const p of proxies) await p.close();
-  for (const b of buckets) await dropBucket('new', b);
 });
 
 const ACTIONS = [
@@ -28,8 +27,7 @@ const ACTIONS = [
 
 describe.each(['lean', 'sdk'] as const)('%s wire', (wire) => {
   test.each(ACTIONS)('$action: a PUT that keeps failing is sent $file exactly as often as the wire attempts', async ({ action, file, inputs }) => {
-    const bucket = await newBucket('new', 'retries');
-    buckets.push(bucket);
+    const bucket = await makeBucket('new', 'retries');
     let puts = 0;
     const failing = (r: RequestInfo) => r.op === 'PutObject' && r.path.endsWith(`/${file}`) && ++puts > 0;
     const proxy = await startFaultProxy({ upstream: rgw('new').endpoint, rules: [{ kind: 'internal', match: failing }] });

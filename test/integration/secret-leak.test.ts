@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { NODE24, runBundle, type BundleRun } from '../helpers/bundle';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github';
-import { client, credentialEnv, dropBucket, listKeys, newBucket, REPO, rgw } from '../helpers/rgw';
+import { client, credentialEnv, listKeys, REPO, rgw, useBuckets } from '../helpers/rgw';
 
 const TOKEN = 'ghs_leakCheckToken4f1c2b9a77e0';
 const REDACT = 'leak-check-redact-value-8d2e61';
@@ -28,13 +28,14 @@ const URL_SECRET = 'leak/Check+url@secret/8e3f';
 /** Given in an environment variable with a trailing newline and spaces, as secrets are often pasted. */
 const PASTED = 'leak-check-pasted-value-3e9d41';
 
+const makeBucket = useBuckets();
 let gh: FakeGitHub;
 let bucket: string;
 let ws: string;
 beforeAll(async () => {
   gh = await startFakeGitHub(TOKEN);
   gh.permissions.set('reader', { permission: 'read', role_name: 'read' });
-  bucket = await newBucket('old', 'leak');
+  bucket = await makeBucket('old', 'leak');
   ws = fs.mkdtempSync(path.join(os.tmpdir(), 'leak-'));
   fs.writeFileSync(path.join(ws, 'fedora-42.qcow2'), 'image');
   fs.writeFileSync(path.join(ws, 'rhel-9.qcow2'), 'private image');
@@ -47,7 +48,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await gh?.close();
-  if (bucket) await dropBucket('old', bucket);
 });
 
 /** Every secret a run is given, by the name shown in failures. */

@@ -18,12 +18,9 @@ import { MIB } from '../../src/config/size';
 import { parseKeyTemplate, parseRequirement } from '../../src/upload/plan';
 import { uploadImages } from '../../src/upload/upload-images';
 import { runBundle } from '../helpers/bundle';
-import { credentialEnv, dropBucket, listKeys, newBucket, openUploads, rgw, type ClusterId } from '../helpers/rgw';
+import { credentialEnv, listKeys, openUploads, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
 
-const made: [ClusterId, string][] = [];
-afterAll(async () => {
-  for (const [id, b] of made) await dropBucket(id, b);
-});
+const makeBucket = useBuckets();
 
 function s3Store(id: ClusterId, bucket: string): S3Store {
   const e = rgw(id);
@@ -55,9 +52,7 @@ function failingPart(store: S3Store, n: number): ObjectStore {
 }
 
 test('a store that fails mid-upload is aborted on the server; the other store completes', async () => {
-  const oldBucket = await newBucket('old', 'fault');
-  const newBucketName = await newBucket('new', 'fault');
-  made.push(['old', oldBucket], ['new', newBucketName]);
+  const { old: oldBucket, new: newBucketName } = await makeBucket.pair('fault');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fault-'));
   fs.writeFileSync(path.join(dir, 'fedora.qcow2'), randomBytes(30 * MIB));
   const good = s3Store('old', oldBucket);
@@ -97,8 +92,7 @@ test('a store that fails mid-upload is aborted on the server; the other store co
 });
 
 test('SIGTERM in the middle of an upload (a cancelled workflow) aborts the open uploads before exiting', async () => {
-  const bucket = await newBucket('old', 'sigterm');
-  made.push(['old', bucket]);
+  const bucket = await makeBucket('old', 'sigterm');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigterm-'));
   fs.writeFileSync(path.join(dir, 'big.qcow2'), randomBytes(200 * MIB));
   let sawUpload = false;

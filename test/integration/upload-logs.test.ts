@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { errors, NODE24, runBundle, type BundleRun } from '../helpers/bundle';
 import { startFakeGitHub, seedComments, type FakeGitHub } from '../helpers/fake-github';
 import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
-import { anonymousStatus, client, credentialEnv, dropBucket, listKeys, newBucket, REPO, rgw } from '../helpers/rgw';
+import { anonymousStatus, client, credentialEnv, listKeys, REPO, rgw, useBuckets } from '../helpers/rgw';
 
 const TOKEN = 'ghs_fakeTokenValue0123456789abcdef';
 const SECRET = 'redact-me-9f8e7d6c5b4a';
@@ -21,6 +21,7 @@ const PR = 7;
 const HEAD = 'c0ffee'.padEnd(40, '1');
 const DEFAULT_BRANCH_SHA = 'deadbeef'.padEnd(40, '0');
 
+const makeBucket = useBuckets();
 let gh: FakeGitHub;
 let bucket: string;
 beforeAll(async () => {
@@ -28,12 +29,11 @@ beforeAll(async () => {
   gh.permissions.set('maintainer', { permission: 'write', role_name: 'maintain' });
   gh.permissions.set('reader', { permission: 'read', role_name: 'read' });
   gh.pulls.set(PR, HEAD);
-  bucket = await newBucket('old', 'logs');
+  bucket = await makeBucket('old', 'logs');
 });
 const scratch: string[] = [];
 afterAll(async () => {
   await gh?.close();
-  if (bucket) await dropBucket('old', bucket);
   for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -422,7 +422,7 @@ describe('private logs and a bucket policy that lets anyone read *.log under the
   const pushEnv = () => env('', { GITHUB_EVENT_NAME: 'push', GITHUB_EVENT_PATH: '' });
   const storeIn = (sub: string) => `${rgw('old').endpoint}/${policed}/${sub} credentials=env:OLD`;
   beforeAll(async () => {
-    policed = await newBucket('old', 'logs-policy');
+    policed = await makeBucket('old', 'logs-policy');
     await client('old').send(
       new PutBucketPolicyCommand({
         Bucket: policed,
@@ -432,9 +432,6 @@ describe('private logs and a bucket policy that lets anyone read *.log under the
         }),
       }),
     );
-  });
-  afterAll(async () => {
-    if (policed) await dropBucket('old', policed);
   });
 
   test('a private upload is refused before anything is written, naming the statement and journal.log', async () => {
