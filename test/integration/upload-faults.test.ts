@@ -6,18 +6,16 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_RULES_TEXT, parseVisibilityRules } from '../../src/acl/visibility';
 import { probeAnonymous } from '../../src/s3/anonymous';
 import { StoreError } from '../../src/errors';
 import type { MultipartWrite, ObjectStore } from '../../src/storage/object-store';
 import { S3Store } from '../../src/storage/s3-store';
 import { parseStoreSpec, type S3StoreSpec } from '../../src/storage/store-spec';
-import { hashFile, readChunks } from '../../src/upload/file-chunks';
 import { expandFiles } from '../../src/upload/files';
 import { MIB } from '../../src/config/size';
-import { parseKeyTemplate, parseRequirement } from '../../src/upload/plan';
 import { uploadImages } from '../../src/upload/upload-images';
 import { runBundle } from '../helpers/bundle';
+import { uploadImagesOptions } from '../helpers/upload-options';
 import { credentialEnv, listKeys, openUploads, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
 
 const makeBucket = useBuckets();
@@ -58,24 +56,11 @@ test('a store that fails mid-upload is aborted on the server; the other store co
   const good = s3Store('old', oldBucket);
   const bad = s3Store('new', newBucketName);
   try {
-    const report = await uploadImages({
-      files: await expandFiles(['fedora.qcow2'], dir),
-      targets: [
-        { name: 'old', store: good },
-        { name: 'new', store: failingPart(bad, 4) },
-      ],
-      keyTemplate: parseKeyTemplate('{name}'),
-      rules: parseVisibilityRules(DEFAULT_RULES_TEXT),
-      requirement: parseRequirement('all', 2),
-      partSize: 5 * MIB,
-      concurrency: 3,
-      contentType: 'application/octet-stream',
-      dryRun: false,
-      readChunks,
-      hashFile,
-      probe: probeAnonymous,
-      events: { info: () => undefined, debug: () => undefined, warning: () => undefined, progress: () => undefined },
-    });
+    const targets = [
+      { name: 'old', store: good },
+      { name: 'new', store: failingPart(bad, 4) },
+    ];
+    const report = await uploadImages(uploadImagesOptions(await expandFiles(['fedora.qcow2'], dir), targets, { probe: probeAnonymous }));
     expect(report.ok).toBe(false);
     expect(report.files[0]!.stores.map((s) => [s.store, s.outcome])).toEqual([
       ['old', 'uploaded'],
