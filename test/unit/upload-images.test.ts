@@ -10,6 +10,7 @@ import { hashFile } from '../../src/upload/file-chunks';
 import { MIB } from '../../src/config/size';
 import { parseKeyTemplate, parseRequirement } from '../../src/upload/plan';
 import { ContentMismatchError, uploadImages } from '../../src/upload/upload-images';
+import { readObject } from '../helpers/store-contract';
 import { uploadImagesOptions } from '../helpers/upload-options';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'upload-'));
@@ -111,11 +112,7 @@ class RecordingStore extends FlakyStore {
 
 const options = uploadImagesOptions;
 
-async function read(store: ObjectStore, key: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of await store.get(key)) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
+const read = readObject;
 
 describe('uploadImages on folder stores', () => {
   test('dual-write: each store gets the same verified content and sha256 metadata; a re-run skips', async () => {
