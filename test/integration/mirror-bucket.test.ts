@@ -275,6 +275,14 @@ describe('shards', () => {
   });
 });
 
+/** Inputs that mirror old bucket `src` to new bucket `dst` in parts of 16 MiB, keeping a manifest in `dir`. */
+const manifestMirror = (src: string, dst: string, dir: string) => ({
+  source: `${rgw('old').endpoint}/${src} credentials=env:OLD`,
+  destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`,
+  'part-size': '16MiB',
+  manifest: path.join(dir, 'manifest.gz'),
+});
+
 test('a shared manifest survives shards re-planned after a key is added: every pair proven before is proven again', async () => {
   const src = await bucket('old', 'replan-src');
   const dst = await bucket('new', 'replan-dst');
@@ -282,12 +290,7 @@ test('a shared manifest survives shards re-planned after a key is added: every p
   const images = ['img-1.qcow2', 'img-2.qcow2', 'img-3.qcow2', 'img-4.qcow2'];
   for (const k of images) await put('old', src, k, { body: randomBytes(5 * MiB + 1), acl: 'public-read', multipart: 5 * MiB });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replan-'));
-  const base = {
-    source: `${rgw('old').endpoint}/${src} credentials=env:OLD`,
-    destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`,
-    'part-size': '16MiB',
-    manifest: path.join(dir, 'manifest.gz'),
-  };
+  const base = manifestMirror(src, dst, dir);
   const night = async () => {
     const plan = await runBundle('mirror-bucket', { ...base, mode: 'plan-shards', 'shard-count': '2' }, { env: credentialEnv(), cwd: dir });
     expect(errors(plan)).toEqual([]);
@@ -316,12 +319,7 @@ test('two workflows mirroring different folders of one pair keep each other\'s m
   const dst = await bucket('new', 'folders-dst');
   for (const k of ['images/a.qcow2', 'logs/b.tar']) await put('old', src, k, { body: randomBytes(5 * MiB + 1), acl: 'public-read', multipart: 5 * MiB });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'folders-'));
-  const base = {
-    source: `${rgw('old').endpoint}/${src} credentials=env:OLD`,
-    destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`,
-    'part-size': '16MiB',
-    manifest: path.join(dir, 'manifest.gz'),
-  };
+  const base = manifestMirror(src, dst, dir);
   const run = async (include: string) => {
     const r = await runBundle('mirror-bucket', { ...base, include }, { env: credentialEnv(), cwd: dir });
     expect(errors(r)).toEqual([]);
