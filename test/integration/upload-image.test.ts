@@ -300,10 +300,15 @@ describe('bucket policies on RGW', () => {
   });
 });
 
-describe('visibility follows the image, not only the key', () => {
+/** A rhel image and a fedora image of random content, and the workspace files that hold them. */
+function rhelAndFedora() {
   const rhel = randomBytes(64 * 1024);
   const fedora = randomBytes(32 * 1024);
-  const files = { 'rhel-9.6-x86_64.qcow2': rhel, 'fedora-42.qcow2': fedora };
+  return { rhel, fedora, files: { 'rhel-9.6-x86_64.qcow2': rhel, 'fedora-42.qcow2': fedora } };
+}
+
+describe('visibility follows the image, not only the key', () => {
+  const { rhel, fedora, files } = rhelAndFedora();
 
   test('key images/{sha256}{ext}: the rhel image is private on both providers, and the summary says its file name matched', async () => {
     const buckets = await makeBucket.pair('sha-key');
@@ -342,9 +347,7 @@ describe('visibility follows the image, not only the key', () => {
 });
 
 describe('a private write is remembered by the object, for those that see only its key', () => {
-  const rhel = randomBytes(64 * 1024);
-  const fedora = randomBytes(32 * 1024);
-  const files = { 'rhel-9.6-x86_64.qcow2': rhel, 'fedora-42.qcow2': fedora };
+  const { rhel, fedora, files } = rhelAndFedora();
 
   test('uploaded under {sha256}, mirrored to the other provider private, audited as private, and a public copy is found exposed', async () => {
     const buckets = await makeBucket.pair('marker');
