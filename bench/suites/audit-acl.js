@@ -19,7 +19,7 @@ const { timed, round } = require('../lib/timed');
 const { client, createBucket, dropBucket } = require('../lib/s3');
 const { REPO } = require('../lib/rgw');
 const { median } = require('../lib/stats');
-const { NODE24, AWS, childEnv, parseOutputs, snapshotBundle } = require('../lib/tools');
+const { NODE24, AWS, awsCliEnv, childEnv, parseOutputs, snapshotBundle } = require('../lib/tools');
 
 const OBJECTS = 10_000;
 const CLI_SUBSET = 200;
@@ -176,15 +176,7 @@ async function runRaw(store, bucket, concurrency, baseEnv) {
 }
 
 async function runAws(store, bucket, keysFile, baseEnv) {
-  const env = {
-    ...baseEnv,
-    AWS_ACCESS_KEY_ID: store.accessKey,
-    AWS_SECRET_ACCESS_KEY: store.secretKey,
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
+  const env = awsCliEnv(store, baseEnv);
   const script = `xargs -P ${CLI_PARALLEL} -I KEY ${AWS} s3api get-object-acl --bucket ${bucket} --key KEY --endpoint-url ${store.endpoint} --output json < ${keysFile} > /dev/null`;
   const m = await timed('sh', ['-c', script], { env });
   if (m.code !== 0) throw new Error(`aws s3api get-object-acl: ${m.signal ?? `exit ${m.code}`}: ${m.stderr.slice(-2000)}`);
