@@ -24,7 +24,7 @@ const { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectC
 const { timed, round } = require('../lib/timed');
 const { client, createBucket, dropBucket, listObjects } = require('../lib/s3');
 const { REPO } = require('../lib/rgw');
-const { median } = require('../lib/stats');
+const { summarize } = require('../lib/stats');
 const { NODE24, RCLONE, childEnv, parseOutputs, rcloneEnv, snapshotBundle } = require('../lib/tools');
 
 const SMALL = 10_000;
@@ -219,15 +219,16 @@ async function planMemory(ctx) {
 function tabulate(ctx, samples, methods, plan) {
   const row = (id, tool, settings) => {
     const ms = samples[id];
+    const { wall, cpu, rss, runs } = summarize(ms);
     return {
       tool,
-      'wall s': round(median(ms.map((m) => m.wallSeconds)), 2),
-      'cpu s': round(median(ms.map((m) => m.cpuSeconds)), 2),
-      'peak RSS MiB': round(median(ms.map((m) => m.peakRssMiB)), 1),
+      'wall s': round(wall, 2),
+      'cpu s': round(cpu, 2),
+      'peak RSS MiB': round(rss, 1),
       ...(ctx.repeat > 1 ? { 'wall s, each run': ms.map((m) => m.wallSeconds.toFixed(2)) } : {}),
       settings,
       _case: id,
-      _runs: ms.map((m) => ({ wallSeconds: m.wallSeconds, cpuSeconds: m.cpuSeconds, peakRssMiB: m.peakRssMiB })),
+      _runs: runs,
     };
   };
   const rows = [

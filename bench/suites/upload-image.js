@@ -17,7 +17,7 @@ const { timed, round } = require('../lib/timed');
 const { createBucket, dropBucket, listObjects, headObject } = require('../lib/s3');
 const { collectGarbage, REPO } = require('../lib/rgw');
 const { ensureRandomFile, sha256OfFile, hardLink } = require('../lib/files');
-const { median } = require('../lib/stats');
+const { median, summarize } = require('../lib/stats');
 const { NODE24, AWS, RCLONE, awsCliEnv, childEnv, parseOutputs, rcloneEnv, snapshotBundle } = require('../lib/tools');
 
 const IMAGE_BYTES = 2 * 1024 ** 3;
@@ -147,20 +147,20 @@ function tabulate(ctx, cases, samples) {
     });
   const awsWall = median(totals('aws-cli').map((t) => t.wallSeconds));
   const row = (c, stores, ms, dual) => {
-    const wall = median(ms.map((m) => m.wallSeconds));
+    const { wall, cpu, rss, runs } = summarize(ms);
     return {
       tool: c.label,
       stores,
       'wall s': round(wall, 2),
-      'cpu s': round(median(ms.map((m) => m.cpuSeconds)), 2),
-      'peak RSS MiB': round(median(ms.map((m) => m.peakRssMiB)), 1),
+      'cpu s': round(cpu, 2),
+      'peak RSS MiB': round(rss, 1),
       'MiB/s': round(((dual ? 2 : 1) * IMAGE_MIB) / wall, 1), // bytes delivered to the stores
       'vs aws seq': dual ? `${(wall / awsWall).toFixed(2)}x` : '',
       ...(ctx.repeat > 1 ? { 'wall s, each run': ms.map((m) => m.wallSeconds.toFixed(2)) } : {}),
       settings: c.settings,
       _case: c.id,
       // results.json only: every run's figures, without the output tails
-      _runs: ms.map((m) => ({ wallSeconds: m.wallSeconds, cpuSeconds: m.cpuSeconds, peakRssMiB: m.peakRssMiB })),
+      _runs: runs,
     };
   };
 

@@ -17,7 +17,7 @@ const path = require('node:path');
 const { timed, round } = require('../lib/timed');
 const { createBucket, dropBucket, listObjects } = require('../lib/s3');
 const { REPO } = require('../lib/rgw');
-const { median } = require('../lib/stats');
+const { summarize } = require('../lib/stats');
 const { NODE24, AWS, RCLONE, awsCliEnv, childEnv, parseOutputs, rcloneEnv, snapshotBundle } = require('../lib/tools');
 
 const FOLDERS = 100;
@@ -88,19 +88,18 @@ async function run(ctx) {
 function tabulate(ctx, cases, samples) {
   const rows = cases.map((c) => {
     const ms = samples[c.id];
-    const wall = median(ms.map((m) => m.wallSeconds));
-    const cpu = median(ms.map((m) => m.cpuSeconds));
+    const { wall, cpu, rss, runs } = summarize(ms);
     return {
       tool: c.label,
       'wall s': round(wall, 2),
       'cpu s': round(cpu, 2),
       'objects/s': round(FILE_COUNT / wall, 1),
       'cpu ms/object': round((cpu * 1000) / FILE_COUNT, 3),
-      'peak RSS MiB': round(median(ms.map((m) => m.peakRssMiB)), 1),
+      'peak RSS MiB': round(rss, 1),
       ...(ctx.repeat > 1 ? { 'wall s, each run': ms.map((m) => m.wallSeconds.toFixed(2)) } : {}),
       settings: c.settings,
       _case: c.id,
-      _runs: ms.map((m) => ({ wallSeconds: m.wallSeconds, cpuSeconds: m.cpuSeconds, peakRssMiB: m.peakRssMiB })),
+      _runs: runs,
     };
   });
   const by = (id) => rows.find((r) => r._case === id);
