@@ -8,14 +8,13 @@
  * are searched for each value, also base64-, base64url-, URL- (upper- and lowercase hex, form
  * encoding) and hex-encoded.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { NODE24, runBundle, type BundleRun } from '../helpers/bundle';
+import { runBundle, runCli, type BundleRun } from '../helpers/bundle';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github';
-import { client, credentialEnv, listKeys, REPO, rgw, useBuckets } from '../helpers/rgw';
+import { client, credentialEnv, listKeys, rgw, useBuckets } from '../helpers/rgw';
 
 const TOKEN = 'ghs_leakCheckToken4f1c2b9a77e0';
 const REDACT = 'leak-check-redact-value-8d2e61';
@@ -130,15 +129,7 @@ function runnerLog(stdout: string): string {
 }
 
 function cli(args: string[], runEnv: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NODE24, [path.join(REPO, 'dist', 'cli', 'index.js'), ...args], { cwd: ws, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...runEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, { cwd: ws, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...runEnv } });
 }
 
 test('no secret reaches a log, an output, a summary, a report or an uploaded object, on any path', async () => {
