@@ -88,8 +88,10 @@ test('SIGTERM in the middle of an upload (a cancelled workflow) aborts the open 
       cwd: dir,
       env: credentialEnv(['old']),
       onSpawn: (child) => {
+        // Polls overlap when the server answers slowly: only the first to see an upload signals. A
+        // second SIGTERM, once the action's handler (process.once) has run, would kill it outright.
         const poll = setInterval(async () => {
-          if ((await openUploads('old', bucket)).length > 0) {
+          if ((await openUploads('old', bucket)).length > 0 && !sawUpload) {
             clearInterval(poll);
             sawUpload = true;
             child.kill('SIGTERM');
