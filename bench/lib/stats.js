@@ -8,4 +8,17 @@ function median(values) {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-module.exports = { median };
+/**
+ * A case's measured runs summed up: the medians of wall and CPU seconds and of peak RSS MiB, and
+ * each run's three figures as results.json keeps them (without the output tails).
+ */
+function summarize(runs) {
+  return {
+    wall: median(runs.map((m) => m.wallSeconds)),
+    cpu: median(runs.map((m) => m.cpuSeconds)),
+    rss: median(runs.map((m) => m.peakRssMiB)),
+    runs: runs.map((m) => ({ wallSeconds: m.wallSeconds, cpuSeconds: m.cpuSeconds, peakRssMiB: m.peakRssMiB })),
+  };
+}
+
+module.exports = { median, summarize };

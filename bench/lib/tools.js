@@ -21,6 +21,45 @@ function childEnv() {
 }
 
 /**
+ * The AWS CLI's environment for one store: its keys and region us-east-1, no shared credentials file
+ * and no instance metadata, so that everything comes from here; settings from `configFile` (none by default).
+ */
+function awsCliEnv(store, baseEnv, configFile = '/dev/null') {
+  return {
+    ...baseEnv,
+    AWS_ACCESS_KEY_ID: store.accessKey,
+    AWS_SECRET_ACCESS_KEY: store.secretKey,
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_CONFIG_FILE: configFile,
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}
+
+/**
+ * rclone configured by environment variables only: an empty config file in `scratch` (no remotes but
+ * ours, no "config not found" notice) and an S3 remote NAME for each `{ NAME: store }` of `remotes`.
+ */
+function rcloneEnv(remotes, scratch, baseEnv) {
+  const conf = path.join(scratch, 'rclone.conf');
+  fs.writeFileSync(conf, '');
+  const env = { ...baseEnv, RCLONE_CONFIG: conf };
+  for (const [name, store] of Object.entries(remotes)) {
+    const p = `RCLONE_CONFIG_${name}_`;
+    Object.assign(env, {
+      [`${p}TYPE`]: 's3',
+      [`${p}PROVIDER`]: 'Ceph',
+      [`${p}ENDPOINT`]: store.endpoint,
+      [`${p}ACCESS_KEY_ID`]: store.accessKey,
+      [`${p}SECRET_ACCESS_KEY`]: store.secretKey,
+      [`${p}REGION`]: store.region,
+      [`${p}ENV_AUTH`]: 'false',
+    });
+  }
+  return env;
+}
+
+/**
  * Copies dist/ACTION/ to .bench/dist/ACTION/ and returns the copy's index.js. dist/ is rebuilt from
  * a clean slate while people work, so it can vanish or change between two runs of a round; every run
  * of a suite then measures the same build. The copy stays inside the repository so that the bundle
@@ -62,4 +101,4 @@ function parseOutputs(text) {
   return out;
 }
 
-module.exports = { NODE24, AWS, RCLONE, childEnv, parseOutputs, snapshotBundle };
+module.exports = { NODE24, AWS, RCLONE, awsCliEnv, childEnv, parseOutputs, rcloneEnv, snapshotBundle };

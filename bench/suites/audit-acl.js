@@ -18,8 +18,8 @@ const { PutObjectCommand } = require('@aws-sdk/client-s3');
 const { timed, round } = require('../lib/timed');
 const { client, createBucket, dropBucket } = require('../lib/s3');
 const { REPO } = require('../lib/rgw');
-const { median } = require('../lib/stats');
-const { NODE24, AWS, childEnv, parseOutputs, snapshotBundle } = require('../lib/tools');
+const { summarize } = require('../lib/stats');
+const { NODE24, AWS, awsCliEnv, childEnv, parseOutputs, snapshotBundle } = require('../lib/tools');
 
 const OBJECTS = 10_000;
 const CLI_SUBSET = 200;
@@ -88,9 +88,7 @@ async function run(ctx) {
 
 function tabulate(ctx, cases, samples) {
   const rows = cases.map((c) => {
-    const ms = samples[c.id];
-    const wall = median(ms.map((m) => m.wallSeconds));
-    const cpu = median(ms.map((m) => m.cpuSeconds));
+    const { wall, cpu, rss, runs } = summarize(samples[c.id]);
     return {
       tool: c.label,
       objects: c.objects,
@@ -98,10 +96,10 @@ function tabulate(ctx, cases, samples) {
       'cpu s': round(cpu, 2),
       'objects/s': round(c.objects / wall, 1),
       'cpu ms/object': round((cpu * 1000) / c.objects, 3),
-      'peak RSS MiB': round(median(ms.map((m) => m.peakRssMiB)), 1),
+      'peak RSS MiB': round(rss, 1),
       settings: c.settings,
       _case: c.id,
-      _runs: ms.map((m) => ({ wallSeconds: m.wallSeconds, cpuSeconds: m.cpuSeconds, peakRssMiB: m.peakRssMiB })),
+      _runs: runs,
     };
   });
   const by = (id) => rows.find((r) => r._case === id);
@@ -176,15 +174,7 @@ async function runRaw(store, bucket, concurrency, baseEnv) {
 }
 
 async function runAws(store, bucket, keysFile, baseEnv) {
-  const env = {
-    ...baseEnv,
-    AWS_ACCESS_KEY_ID: store.accessKey,
-    AWS_SECRET_ACCESS_KEY: store.secretKey,
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
+  const env = awsCliEnv(store, baseEnv);
   const script = `xargs -P ${CLI_PARALLEL} -I KEY ${AWS} s3api get-object-acl --bucket ${bucket} --key KEY --endpoint-url ${store.endpoint} --output json < ${keysFile} > /dev/null`;
   const m = await timed('sh', ['-c', script], { env });
   if (m.code !== 0) throw new Error(`aws s3api get-object-acl: ${m.signal ?? `exit ${m.code}`}: ${m.stderr.slice(-2000)}`);

@@ -24,8 +24,8 @@ const { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectC
 const { timed, round } = require('../lib/timed');
 const { client, createBucket, dropBucket, listObjects } = require('../lib/s3');
 const { REPO } = require('../lib/rgw');
-const { median } = require('../lib/stats');
-const { NODE24, RCLONE, childEnv, parseOutputs, snapshotBundle } = require('../lib/tools');
+const { summarize } = require('../lib/stats');
+const { NODE24, RCLONE, childEnv, parseOutputs, rcloneEnv, snapshotBundle } = require('../lib/tools');
 
 const SMALL = 10_000;
 const SMALL_BYTES = 4096;
@@ -191,18 +191,7 @@ async function runOurs(bundle, from, to, source, destination, manifest, transfer
 }
 
 async function runRclone(from, to, source, destination, flags, scratch, baseEnv) {
-  const conf = path.join(scratch, 'rclone.conf');
-  fs.writeFileSync(conf, '');
-  const remote = (name, c) => ({
-    [`RCLONE_CONFIG_${name}_TYPE`]: 's3',
-    [`RCLONE_CONFIG_${name}_PROVIDER`]: 'Ceph',
-    [`RCLONE_CONFIG_${name}_ENDPOINT`]: c.endpoint,
-    [`RCLONE_CONFIG_${name}_ACCESS_KEY_ID`]: c.accessKey,
-    [`RCLONE_CONFIG_${name}_SECRET_ACCESS_KEY`]: c.secretKey,
-    [`RCLONE_CONFIG_${name}_REGION`]: c.region,
-    [`RCLONE_CONFIG_${name}_ENV_AUTH`]: 'false',
-  });
-  const env = { ...baseEnv, RCLONE_CONFIG: conf, ...remote('OLD', from), ...remote('NEW', to) };
+  const env = rcloneEnv({ OLD: from, NEW: to }, scratch, baseEnv);
   // rclone 1.60 fails while AWS_CA_BUNDLE is set (as it is on these machines).
   const m = await timed('env', ['-u', 'AWS_CA_BUNDLE', RCLONE, 'sync', `old:${source}`, `new:${destination}`, '--transfers', '64', '--checkers', '64', ...flags], { env });
   if (m.code !== 0) throw new Error(`rclone sync ${flags.join(' ')} failed (${m.signal ?? `exit ${m.code}`}):\n${m.stderr.slice(-4000)}`);
@@ -239,15 +228,16 @@ async function planMemory(ctx, bundle) {
 function tabulate(ctx, samples, methods, plan) {
   const row = (id, tool, settings) => {
     const ms = samples[id];
+    const { wall, cpu, rss, runs } = summarize(ms);
     return {
       tool,
-      'wall s': round(median(ms.map((m) => m.wallSeconds)), 2),
-      'cpu s': round(median(ms.map((m) => m.cpuSeconds)), 2),
-      'peak RSS MiB': round(median(ms.map((m) => m.peakRssMiB)), 1),
+      'wall s': round(wall, 2),
+      'cpu s': round(cpu, 2),
+      'peak RSS MiB': round(rss, 1),
       ...(ctx.repeat > 1 ? { 'wall s, each run': ms.map((m) => m.wallSeconds.toFixed(2)) } : {}),
       settings,
       _case: id,
-      _runs: ms.map((m) => ({ wallSeconds: m.wallSeconds, cpuSeconds: m.cpuSeconds, peakRssMiB: m.peakRssMiB })),
+      _runs: runs,
     };
   };
   const rows = [

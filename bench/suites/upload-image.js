@@ -17,8 +17,8 @@ const { timed, round } = require('../lib/timed');
 const { createBucket, dropBucket, listObjects, headObject } = require('../lib/s3');
 const { collectGarbage, REPO } = require('../lib/rgw');
 const { ensureRandomFile, sha256OfFile, hardLink } = require('../lib/files');
-const { median } = require('../lib/stats');
-const { NODE24, AWS, RCLONE, childEnv, parseOutputs, snapshotBundle } = require('../lib/tools');
+const { median, summarize } = require('../lib/stats');
+const { NODE24, AWS, RCLONE, awsCliEnv, childEnv, parseOutputs, rcloneEnv, snapshotBundle } = require('../lib/tools');
 
 const IMAGE_BYTES = 2 * 1024 ** 3;
 const IMAGE_MIB = IMAGE_BYTES / 1024 ** 2;
@@ -147,20 +147,20 @@ function tabulate(ctx, cases, samples) {
     });
   const awsWall = median(totals('aws-cli').map((t) => t.wallSeconds));
   const row = (c, stores, ms, dual) => {
-    const wall = median(ms.map((m) => m.wallSeconds));
+    const { wall, cpu, rss, runs } = summarize(ms);
     return {
       tool: c.label,
       stores,
       'wall s': round(wall, 2),
-      'cpu s': round(median(ms.map((m) => m.cpuSeconds)), 2),
-      'peak RSS MiB': round(median(ms.map((m) => m.peakRssMiB)), 1),
+      'cpu s': round(cpu, 2),
+      'peak RSS MiB': round(rss, 1),
       'MiB/s': round(((dual ? 2 : 1) * IMAGE_MIB) / wall, 1), // bytes delivered to the stores
       'vs aws seq': dual ? `${(wall / awsWall).toFixed(2)}x` : '',
       ...(ctx.repeat > 1 ? { 'wall s, each run': ms.map((m) => m.wallSeconds.toFixed(2)) } : {}),
       settings: c.settings,
       _case: c.id,
       // results.json only: every run's figures, without the output tails
-      _runs: ms.map((m) => ({ wallSeconds: m.wallSeconds, cpuSeconds: m.cpuSeconds, peakRssMiB: m.peakRssMiB })),
+      _runs: runs,
     };
   };
 
@@ -246,16 +246,7 @@ async function runOurs(bundle, file, clusters, buckets, inputs, scratch, baseEnv
 
 /** `aws s3 cp` to one store, default transfer settings. */
 async function runAws(file, store, bucket, baseEnv) {
-  const env = {
-    ...baseEnv,
-    AWS_ACCESS_KEY_ID: store.accessKey,
-    AWS_SECRET_ACCESS_KEY: store.secretKey,
-    AWS_DEFAULT_REGION: 'us-east-1',
-    // No config files and no instance metadata: everything comes from here.
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
+  const env = awsCliEnv(store, baseEnv);
   const m = await timed(AWS, ['s3', 'cp', file, `s3://${bucket}/bench-image.qcow2`, '--endpoint-url', store.endpoint], { env });
   // aws-cli 2.9 crashes on RGW's empty error messages, so its stderr may say little: show it all.
   if (m.code !== 0) throw new Error(`aws s3 cp to ${store.name} failed (${m.signal ?? `exit ${m.code}`}):\n${m.stderr.slice(-4000)}`);
@@ -264,20 +255,7 @@ async function runAws(file, store, bucket, baseEnv) {
 
 /** `rclone copyto` to one store, configured only by environment variables, default settings. */
 async function runRclone(file, store, remote, bucket, scratch, baseEnv) {
-  const conf = path.join(scratch, 'rclone.conf');
-  fs.writeFileSync(conf, ''); // an empty config file: no remotes but ours, no "config not found" notice
-  const p = `RCLONE_CONFIG_${remote}_`;
-  const env = {
-    ...baseEnv,
-    RCLONE_CONFIG: conf,
-    [`${p}TYPE`]: 's3',
-    [`${p}PROVIDER`]: 'Ceph',
-    [`${p}ENDPOINT`]: store.endpoint,
-    [`${p}ACCESS_KEY_ID`]: store.accessKey,
-    [`${p}SECRET_ACCESS_KEY`]: store.secretKey,
-    [`${p}REGION`]: store.region,
-    [`${p}ENV_AUTH`]: 'false',
-  };
+  const env = rcloneEnv({ [remote]: store }, scratch, baseEnv);
   // rclone 1.60 fails while AWS_CA_BUNDLE is set (as it is on these machines).
   const m = await timed('env', ['-u', 'AWS_CA_BUNDLE', RCLONE, 'copyto', file, `${remote.toLowerCase()}:${bucket}/bench-image.qcow2`], { env });
   if (m.code !== 0) throw new Error(`rclone copyto to ${store.name} failed (${m.signal ?? `exit ${m.code}`}):\n${m.stderr.slice(-4000)}`);

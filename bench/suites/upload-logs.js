@@ -17,8 +17,8 @@ const path = require('node:path');
 const { timed, round } = require('../lib/timed');
 const { createBucket, dropBucket, listObjects } = require('../lib/s3');
 const { REPO } = require('../lib/rgw');
-const { median } = require('../lib/stats');
-const { NODE24, AWS, RCLONE, childEnv, parseOutputs, snapshotBundle } = require('../lib/tools');
+const { summarize } = require('../lib/stats');
+const { NODE24, AWS, RCLONE, awsCliEnv, childEnv, parseOutputs, rcloneEnv, snapshotBundle } = require('../lib/tools');
 
 const FOLDERS = 100;
 const FILES_PER_FOLDER = 100;
@@ -88,19 +88,18 @@ async function run(ctx) {
 function tabulate(ctx, cases, samples) {
   const rows = cases.map((c) => {
     const ms = samples[c.id];
-    const wall = median(ms.map((m) => m.wallSeconds));
-    const cpu = median(ms.map((m) => m.cpuSeconds));
+    const { wall, cpu, rss, runs } = summarize(ms);
     return {
       tool: c.label,
       'wall s': round(wall, 2),
       'cpu s': round(cpu, 2),
       'objects/s': round(FILE_COUNT / wall, 1),
       'cpu ms/object': round((cpu * 1000) / FILE_COUNT, 3),
-      'peak RSS MiB': round(median(ms.map((m) => m.peakRssMiB)), 1),
+      'peak RSS MiB': round(rss, 1),
       ...(ctx.repeat > 1 ? { 'wall s, each run': ms.map((m) => m.wallSeconds.toFixed(2)) } : {}),
       settings: c.settings,
       _case: c.id,
-      _runs: ms.map((m) => ({ wallSeconds: m.wallSeconds, cpuSeconds: m.cpuSeconds, peakRssMiB: m.peakRssMiB })),
+      _runs: runs,
     };
   });
   const by = (id) => rows.find((r) => r._case === id);
@@ -273,15 +272,7 @@ async function runOurs(bundle, tree, store, bucket, defaults, filesInFlight, scr
 
 /** `aws s3 cp --recursive`, with the config file given (/dev/null: the defaults). */
 async function runAws(tree, store, bucket, configFile, baseEnv) {
-  const env = {
-    ...baseEnv,
-    AWS_ACCESS_KEY_ID: store.accessKey,
-    AWS_SECRET_ACCESS_KEY: store.secretKey,
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_CONFIG_FILE: configFile,
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
+  const env = awsCliEnv(store, baseEnv, configFile);
   const m = await timed(AWS, ['s3', 'cp', tree, `s3://${bucket}/${PREFIX}`, '--recursive', '--only-show-errors', '--endpoint-url', store.endpoint], { env });
   if (m.code !== 0) throw new Error(`aws s3 cp --recursive to ${store.name} failed (${m.signal ?? `exit ${m.code}`}):\n${m.stderr.slice(-4000)}`);
   return { measured: m, prefix: `${PREFIX}/` };
@@ -289,20 +280,7 @@ async function runAws(tree, store, bucket, configFile, baseEnv) {
 
 /** `rclone copy`, configured only by environment variables, 64 transfers and checkers. */
 async function runRclone(tree, store, bucket, scratch, baseEnv) {
-  const conf = path.join(scratch, 'rclone.conf');
-  fs.writeFileSync(conf, '');
-  const p = 'RCLONE_CONFIG_OLD_';
-  const env = {
-    ...baseEnv,
-    RCLONE_CONFIG: conf,
-    [`${p}TYPE`]: 's3',
-    [`${p}PROVIDER`]: 'Ceph',
-    [`${p}ENDPOINT`]: store.endpoint,
-    [`${p}ACCESS_KEY_ID`]: store.accessKey,
-    [`${p}SECRET_ACCESS_KEY`]: store.secretKey,
-    [`${p}REGION`]: store.region,
-    [`${p}ENV_AUTH`]: 'false',
-  };
+  const env = rcloneEnv({ OLD: store }, scratch, baseEnv);
   // rclone 1.60 fails while AWS_CA_BUNDLE is set (as it is on these machines).
   const m = await timed('env', ['-u', 'AWS_CA_BUNDLE', RCLONE, 'copy', tree, `old:${bucket}/${PREFIX}`, '--transfers', '64', '--checkers', '64'], { env });
   if (m.code !== 0) throw new Error(`rclone copy to ${store.name} failed (${m.signal ?? `exit ${m.code}`}):\n${m.stderr.slice(-4000)}`);

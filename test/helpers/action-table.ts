@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { runBundle, type BundleRun } from './bundle';
 import type { FaultKind, FaultRule } from './fault-proxy';
-import { anonymousStatus, client, listKeys, openUploads, rgw, type ClusterId } from './rgw';
+import { anonymousStatus, client, credentialEnv, listKeys, openUploads, rgw, type ClusterId } from './rgw';
 
 /** One store an action writes to: a bucket on a cluster, reached at `endpoint` (the RGW or a proxy in front of it). */
 export interface StoreUnderTest {
@@ -74,16 +74,6 @@ export interface ActionEntry {
   whileDead?(ws: string, plan: PlannedRun, stores: readonly StoreUnderTest[]): Promise<string[]>;
 }
 
-/** Environment giving each cluster's keys as `env:OLD` / `env:NEW` credentials. */
-export function storeEnv(): NodeJS.ProcessEnv {
-  return {
-    OLD_ACCESS_KEY_ID: rgw('old').accessKey,
-    OLD_SECRET_ACCESS_KEY: rgw('old').secretKey,
-    NEW_ACCESS_KEY_ID: rgw('new').accessKey,
-    NEW_SECRET_ACCESS_KEY: rgw('new').secretKey,
-  };
-}
-
 export function storeLine(s: StoreUnderTest, sub: string): string {
   return `${s.endpoint}/${s.bucket}/${sub} credentials=env:${s.id.toUpperCase()} name=${s.id}`;
 }
@@ -131,7 +121,7 @@ const uploadImage: ActionEntry = {
     const files = imageFiles.get(ws)!;
     return {
       cwd: ws,
-      env: storeEnv(),
+      env: credentialEnv(),
       inputs: {
         files: [...files.keys()].join('\n'),
         stores: stores.map((s) => storeLine(s, 'images')).join('\n'),
@@ -176,7 +166,7 @@ const uploadLogs: ActionEntry = {
     return {
       cwd: ws,
       env: {
-        ...storeEnv(),
+        ...credentialEnv(),
         GITHUB_REPOSITORY: 'cockpit-project/bots',
         GITHUB_SHA: 'c0ffee'.padEnd(40, '0'),
         GITHUB_RUN_ID: '4242',
@@ -275,7 +265,7 @@ const mirrorBucket: ActionEntry = {
     const objects = seededSets.get(ws)!;
     return {
       cwd: ws,
-      env: storeEnv(),
+      env: credentialEnv(),
       inputs: {
         source: `${src.endpoint}/${src.bucket}/src/ credentials=env:OLD name=old`,
         destination: `${dst.endpoint}/${dst.bucket}/mirror/ credentials=env:NEW name=new`,
@@ -305,7 +295,7 @@ const mirrorBucket: ActionEntry = {
         mode: 'check',
         'report-path': path.join(ws, `check-${dst.bucket}.txt`),
       },
-      { cwd: ws, env: storeEnv() },
+      { cwd: ws, env: credentialEnv() },
     );
     const got = { code: check.code, missing: check.outputs.missing, extra: check.outputs.extra, differ: check.outputs.differ, 'in-sync': check.outputs['in-sync'] };
     const want = { code: 0, missing: '0', extra: '0', differ: '0', 'in-sync': 'true' };
@@ -346,7 +336,7 @@ const auditAcl: ActionEntry = {
   plan(ws, stores) {
     return {
       cwd: ws,
-      env: storeEnv(),
+      env: credentialEnv(),
       inputs: {
         stores: stores.map((s) => storeLine(s, 'images')).join('\n'),
         'visibility-rules': `${CANARY} private\nrhel* private\n* public`,
@@ -410,7 +400,7 @@ const downloadImage: ActionEntry = {
     const image = seededSets.get(ws)![0]!;
     return {
       cwd: ws,
-      env: storeEnv(),
+      env: credentialEnv(),
       inputs: { 'object-key': image.key, 'save-to': `${path.relative(ws, saveDir(ws, stores))}/`, stores: stores.map((s) => storeLine(s, 'images')).join('\n'), sha256: sha(image.body) },
       expected: stores.map((s) => ({ id: s.id, bucket: s.bucket, key: `images/${image.key}`, sha256: sha(image.body), visibility: image.visibility })),
     };

@@ -3,7 +3,7 @@
  * action.yml declares), inputs as INPUT_* variables, outputs and summary through the files named by
  * GITHUB_OUTPUT and GITHUB_STEP_SUMMARY.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -68,31 +68,49 @@ export async function runBundle(action: string, inputs: Record<string, string>, 
     ...o.env,
   };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  const child = spawn(NODE24, ['--require', CRASH_MONITOR, path.join(REPO, 'dist', action, 'index.js')], { env, cwd: o.cwd ?? dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const done = collect(child);
+  o.onSpawn?.(child);
+  const { code, signal, stdout, stderr } = await done;
+  // A crash (an uncaught exception or unhandled rejection) fails every test, whatever it checks.
+  const crash = stderr.indexOf(CRASH_MARKER);
+  if (crash >= 0) throw new Error(`dist/${action} crashed instead of failing with its error message:\n${stderr.slice(crash, crash + 3000)}`);
+  return {
+    code,
+    signal,
+    stdout,
+    stderr,
+    outputs: parseOutputFile(fs.readFileSync(outputFile, 'utf8')),
+    summary: fs.readFileSync(summaryFile, 'utf8'),
+  };
+}
+
+/** What a finished child wrote to its piped stdout and stderr, and how it ended. */
+interface Finished {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Collects a child's stdout and stderr until it closes; rejects if it cannot be started. */
+function collect(child: ChildProcess): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE24, ['--require', CRASH_MONITOR, path.join(REPO, 'dist', action, 'index.js')], { env, cwd: o.cwd ?? dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    o.onSpawn?.(child);
-    child.on('close', (code, signal) => {
-      // A crash (an uncaught exception or unhandled rejection) fails every test, whatever it checks.
-      const crash = stderr.indexOf(CRASH_MARKER);
-      if (crash >= 0) {
-        reject(new Error(`dist/${action} crashed instead of failing with its error message:\n${stderr.slice(crash, crash + 3000)}`));
-        return;
-      }
-      resolve({
-        code,
-        signal,
-        stdout,
-        stderr,
-        outputs: parseOutputFile(fs.readFileSync(outputFile, 'utf8')),
-        summary: fs.readFileSync(summaryFile, 'utf8'),
-      });
-    });
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+}
+
+/** The CLI bundle, `dist/cli/index.js`. */
+export const CLI = path.join(REPO, 'dist', 'cli', 'index.js');
+
+/** Runs the CLI bundle under Node 24 with `args`, in `cwd`, with exactly the environment `env`. */
+export function runCli(args: readonly string[], o: { env: NodeJS.ProcessEnv; cwd: string }): Promise<Finished> {
+  return collect(spawn(NODE24, [CLI, ...args], { cwd: o.cwd, env: o.env, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 /** The `::error::` lines of a run, decoded. */

@@ -70,6 +70,20 @@ export function rgw(id: ClusterId): RgwEnv {
   };
 }
 
+/**
+ * The `ci` user's keys of each cluster named, as the `credentials=env:OLD` / `env:NEW` of a store
+ * line reads them (OLD_ACCESS_KEY_ID, OLD_SECRET_ACCESS_KEY, ...): as a workflow fills them from secrets.
+ */
+export function credentialEnv(ids: readonly ClusterId[] = ['old', 'new']): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const id of ids) {
+    const e = rgw(id);
+    env[`${id.toUpperCase()}_ACCESS_KEY_ID`] = e.accessKey;
+    env[`${id.toUpperCase()}_SECRET_ACCESS_KEY`] = e.secretKey;
+  }
+  return env;
+}
+
 /** An SDK client for a cluster's `ci` user (or `other`), set up as Ceph 16 needs. */
 export function client(id: ClusterId, user: 'ci' | 'other' = 'ci'): S3Client {
   const e = rgw(id);
@@ -88,6 +102,31 @@ export async function newBucket(id: ClusterId, stem = 'test'): Promise<string> {
   const bucket = `${stem}-${randomBytes(4).toString('hex')}`;
   await client(id).send(new CreateBucketCommand({ Bucket: bucket }));
   return bucket;
+}
+
+/** Makes buckets for the tests of a file or a describe block; see {@link useBuckets}. */
+export interface TestBuckets {
+  /** A new bucket with a unique name on cluster `id`. */
+  (id: ClusterId, stem?: string): Promise<string>;
+  /** One new bucket on each cluster, the old one first. */
+  pair(stem?: string): Promise<{ old: string; new: string }>;
+}
+
+/**
+ * Buckets for the tests of the enclosing file or describe block: each one made through the returned
+ * function is emptied and deleted (open uploads aborted first) after the block's tests.
+ */
+export function useBuckets(): TestBuckets {
+  const made: [ClusterId, string][] = [];
+  afterAll(async () => {
+    for (const [id, bucket] of made) await dropBucket(id, bucket);
+  });
+  const make = async (id: ClusterId, stem?: string): Promise<string> => {
+    const bucket = await newBucket(id, stem);
+    made.push([id, bucket]);
+    return bucket;
+  };
+  return Object.assign(make, { pair: async (stem?: string) => ({ old: await make('old', stem), new: await make('new', stem) }) });
 }
 
 /**

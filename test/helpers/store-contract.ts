@@ -12,10 +12,16 @@ import { fixedShard } from '../../src/storage/key-range';
 const md5 = (b: Buffer) => createHash('md5').update(b).digest();
 const sha = (b: Buffer) => createHash('sha256').update(b).digest();
 
-async function readAll(s: NodeJS.ReadableStream): Promise<Buffer> {
+/** Every byte of a stream, such as an object's body. */
+export async function readAll(s: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of s) chunks.push(Buffer.from(c as Buffer));
   return Buffer.concat(chunks);
+}
+
+/** An object's whole content, read through the store. */
+export async function readObject(store: ObjectStore, key: string): Promise<Buffer> {
+  return readAll(await store.get(key));
 }
 
 async function keys(store: ObjectStore, prefix?: string, range?: KeyRange): Promise<string[]> {

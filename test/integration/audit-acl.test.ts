@@ -16,14 +16,11 @@ import {
 import { AWKWARD_KEYS } from '../helpers/awkward-keys';
 import { runBundle, type BundleRun } from '../helpers/bundle';
 import * as path from 'node:path';
-import { anonymousStatus, client, CLUSTERS, dropBucket, newBucket, rgw, RGW_ROOT } from '../helpers/rgw';
+import { anonymousStatus, client, CLUSTERS, credentialEnv, rgw, RGW_ROOT, useBuckets } from '../helpers/rgw';
 
-const made: string[] = [];
-afterAll(async () => {
-  for (const b of made) await dropBucket('old', b);
-});
+const makeBucket = useBuckets();
 
-const env = () => ({ OLD_ACCESS_KEY_ID: rgw('old').accessKey, OLD_SECRET_ACCESS_KEY: rgw('old').secretKey });
+const env = () => credentialEnv(['old']);
 
 /** Key (under images/) to its canned ACL. */
 const OBJECTS: Record<string, ObjectCannedACL> = {
@@ -37,8 +34,7 @@ const OBJECTS: Record<string, ObjectCannedACL> = {
 const WRONG = { exposed: ['rhel-10.qcow2', 'rhel-8.qcow2'], 'exposed-authenticated': ['rhel-7.qcow2'], 'not-readable': ['debian-12.qcow2'] };
 
 async function mixedBucket(): Promise<string> {
-  const bucket = await newBucket('old', 'audit');
-  made.push(bucket);
+  const bucket = await makeBucket('old', 'audit');
   const c = client('old');
   for (const [key, acl] of Object.entries(OBJECTS)) await c.send(new PutObjectCommand({ Bucket: bucket, Key: `images/${key}`, Body: key, ACL: acl }));
   await c.send(new PutObjectCommand({ Bucket: bucket, Key: 'logs/run-1/log.txt', Body: 'log' }));
@@ -147,8 +143,7 @@ describe('a bucket with objects set right and wrong', () => {
 });
 
 test('without allow-more-visible, fix never makes an object public', async () => {
-  const bucket = await newBucket('old', 'audit');
-  made.push(bucket);
+  const bucket = await makeBucket('old', 'audit');
   await client('old').send(new PutObjectCommand({ Bucket: bucket, Key: 'images/fedora-42.qcow2', Body: 'x', ACL: 'private' }));
   const run = await audit(bucket, { fix: 'true' });
   expect(run.code).toBe(0); // a warning, fail-on: error
@@ -168,8 +163,7 @@ test('bad input: a bucket that does not exist, an expectation that does not pars
 });
 
 test('credentials that cannot read ACLs: the permission is named; auto goes on anonymously, required stops', async () => {
-  const bucket = await newBucket('old', 'audit');
-  made.push(bucket);
+  const bucket = await makeBucket('old', 'audit');
   const c = client('old');
   await c.send(new PutObjectCommand({ Bucket: bucket, Key: 'images/fedora-42.qcow2', Body: 'x', ACL: 'public-read' }));
   await c.send(new PutObjectCommand({ Bucket: bucket, Key: 'images/rhel-8.qcow2', Body: 'x', ACL: 'public-read' }));
@@ -210,8 +204,7 @@ describe('keys with dot segments and empty segments: each object is checked itse
   const rules = 'rhel* private\n**/rhel*/** private\n**/rhel*/ private\n* public';
   let bucket: string;
   beforeAll(async () => {
-    bucket = await newBucket('old', 'audit-dots');
-    made.push(bucket);
+    bucket = await makeBucket('old', 'audit-dots');
     for (const key of [...RHEL, ...PUBLIC]) await client('old').send(new PutObjectCommand({ Bucket: bucket, Key: `images/${key}`, Body: key, ACL: 'public-read' }));
     // Read from outside, key by key: each is there and readable by anyone.
     for (const key of [...RHEL, ...PUBLIC]) expect([key, await anonymousStatus('old', bucket, `images/${key}`)]).toEqual([key, 200]);
@@ -234,8 +227,7 @@ describe('keys with dot segments and empty segments: each object is checked itse
 });
 
 test('a policy whose Resource wildcards the bucket (arn:aws:s3:::*/rhel*) is a read exposure; a rhel folder makes its objects private', async () => {
-  const bucket = await newBucket('old', 'audit');
-  made.push(bucket);
+  const bucket = await makeBucket('old', 'audit');
   const c = client('old');
   // Written by upload-image with key `{stem}/disk.qcow2`: the folder carries the image's name.
   await c.send(new PutObjectCommand({ Bucket: bucket, Key: 'rhel-9.6-x86_64/disk.qcow2', Body: 'x', ACL: 'private' }));
@@ -268,8 +260,7 @@ describe('keys of every awkward class, audited through both wire paths', () => {
   const exposedByRule = PUB.filter((k) => k.split('/').some((segment) => segment.startsWith('rhel')) || k.endsWith('/'));
   let bucket: string;
   beforeAll(async () => {
-    bucket = await newBucket('old', 'audit-awkward');
-    made.push(bucket);
+    bucket = await makeBucket('old', 'audit-awkward');
     for (const key of [...PUB, ...RHEL]) await client('old').send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x', ACL: 'public-read' }));
   });
 

@@ -18,18 +18,19 @@ import type { ActionContext } from '../../src/runtime/run-action';
 import { Summary } from '../../src/runtime/summary';
 import { errors, runBundle } from '../helpers/bundle';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github';
-import { dropBucket, listKeys, newBucket, openUploads, rgw } from '../helpers/rgw';
+import { credentialEnv, listKeys, openUploads, rgw, useBuckets } from '../helpers/rgw';
 
 const TOKEN = 'ghs_badInputToken0123456789';
 const SHA = 'a'.repeat(64);
 
 let oldBucket: string;
 let newBucketName: string;
+const makeBucket = useBuckets();
 let gh: FakeGitHub;
 let ws: string;
 beforeAll(async () => {
-  oldBucket = await newBucket('old', 'badin');
-  newBucketName = await newBucket('new', 'badin');
+  oldBucket = await makeBucket('old', 'badin');
+  newBucketName = await makeBucket('new', 'badin');
   gh = await startFakeGitHub(TOKEN);
   gh.permissions.set('maintainer', { permission: 'write', role_name: 'maintain' });
   gh.permissions.set('reader', { permission: 'read', role_name: 'read' });
@@ -42,18 +43,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await gh?.close();
-  if (oldBucket) await dropBucket('old', oldBucket);
-  if (newBucketName) await dropBucket('new', newBucketName);
 });
 
 const OLD = () => `${rgw('old').endpoint}/${oldBucket}/in credentials=env:OLD name=old`;
 const NEW = () => `${rgw('new').endpoint}/${newBucketName}/in credentials=env:NEW name=new`;
-const storeEnv = (): NodeJS.ProcessEnv => ({
-  OLD_ACCESS_KEY_ID: rgw('old').accessKey,
-  OLD_SECRET_ACCESS_KEY: rgw('old').secretKey,
-  NEW_ACCESS_KEY_ID: rgw('new').accessKey,
-  NEW_SECRET_ACCESS_KEY: rgw('new').secretKey,
-});
 
 let eventSeq = 0;
 function commentEvent(login: string, body: string, action = 'created'): string {
@@ -71,7 +64,7 @@ function commentEvent(login: string, body: string, action = 'created'): string {
 }
 function runEnv(event?: string): NodeJS.ProcessEnv {
   return {
-    ...storeEnv(),
+    ...credentialEnv(),
     GITHUB_API_URL: gh.url,
     GITHUB_REPOSITORY: 'cockpit-project/bots',
     GITHUB_SHA: 'c0ffee'.padEnd(40, '0'),
@@ -144,7 +137,7 @@ const CASES: Record<string, Case> = {
   'image: refused credentials': {
     action: 'upload-image',
     inputs: image(() => ({ stores: OLD() })),
-    env: () => ({ ...storeEnv(), OLD_SECRET_ACCESS_KEY: 'wrong-secret-0000000000' }),
+    env: () => ({ ...credentialEnv(), OLD_SECRET_ACCESS_KEY: 'wrong-secret-0000000000' }),
     error: 'ConfigurationError',
     message: /^input "stores": old: .*(SignatureDoesNotMatch|AccessDenied|HTTP 403).*refused.*Nothing was written\.$/,
   },

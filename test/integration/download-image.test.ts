@@ -9,21 +9,17 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { errors, runBundle, type BundleRun } from '../helpers/bundle';
-import { anonymousStatus, client, dropBucket, headMeta, newBucket, rgw, type ClusterId } from '../helpers/rgw';
+import { anonymousStatus, client, credentialEnv, headMeta, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
 
 const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const made: [ClusterId, string][] = [];
-afterAll(async () => {
-  for (const [id, b] of made) await dropBucket(id, b);
-});
+const makeBucket = useBuckets();
 
 const image = randomBytes(1536 * 1024 + 11);
 const good = hex(image);
 
 let buckets: { old: string; new: string };
 beforeAll(async () => {
-  buckets = { old: await newBucket('old', 'dl'), new: await newBucket('new', 'dl') };
-  made.push(['old', buckets.old], ['new', buckets.new]);
+  buckets = await makeBucket.pair('dl');
 });
 
 /** Puts an object as upload-image leaves it: private unless said otherwise, its sha256 recorded. */
@@ -31,15 +27,6 @@ async function put(id: ClusterId, key: string, body: Buffer, o: { sha256?: strin
   await client(id).send(
     new PutObjectCommand({ Bucket: buckets[id], Key: `images/${key}`, Body: body, ACL: o.acl, Metadata: o.sha256 === undefined ? {} : { sha256: o.sha256 } }),
   );
-}
-
-function credentialEnv(): NodeJS.ProcessEnv {
-  return {
-    OLD_ACCESS_KEY_ID: rgw('old').accessKey,
-    OLD_SECRET_ACCESS_KEY: rgw('old').secretKey,
-    NEW_ACCESS_KEY_ID: rgw('new').accessKey,
-    NEW_SECRET_ACCESS_KEY: rgw('new').secretKey,
-  };
 }
 
 const storeLine = (id: ClusterId) => `${rgw(id).endpoint}/${buckets[id]}/images credentials=env:${id.toUpperCase()} name=${id}`;

@@ -6,30 +6,25 @@
  * completion of a multipart upload, and lost CreateMultipartUpload answers, on purpose.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { ACTIONS, checkStores, storeEnv, type ActionEntry, type StoreUnderTest } from '../helpers/action-table';
+import { ACTIONS, checkStores, type ActionEntry, type StoreUnderTest } from '../helpers/action-table';
 import { errors, runBundle, type BundleRun } from '../helpers/bundle';
 import { describeInjected, FAULT_KINDS, startFaultProxy, type FaultProxy, type FaultRule } from '../helpers/fault-proxy';
-import { client, dropBucket, listKeys, newBucket, openUploads, rgw, type ClusterId } from '../helpers/rgw';
+import { client, credentialEnv, listKeys, openUploads, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
 
 const RATE = 0.1;
 const SEEDS = [1, 2, 3, 4, 5];
 /** Runs of one action allowed to reach convergence under faults (the first included). */
 const MAX_RUNS = 4;
 
-const made: [ClusterId, string][] = [];
+const makeBucket = useBuckets();
 const proxies: FaultProxy[] = [];
 afterAll(async () => {
   for (const p of proxies) await p.close();
-  for (const [id, b] of made) await dropBucket(id, b);
 });
 
 async function bucketPair(stem: string): Promise<{ id: ClusterId; bucket: string }[]> {
   const out = [];
-  for (const id of ['old', 'new'] as const) {
-    const bucket = await newBucket(id, stem);
-    made.push([id, bucket]);
-    out.push({ id, bucket });
-  }
+  for (const id of ['old', 'new'] as const) out.push({ id, bucket: await makeBucket(id, stem) });
   return out;
 }
 
@@ -144,7 +139,7 @@ describe('mirror-bucket: a listing failure never leads to a deletion', () => {
         destination: `${endpoint(1)}/${dst.bucket}/mirror/ credentials=env:NEW`,
         mode: 'sync',
       },
-      { env: storeEnv() },
+      { env: credentialEnv() },
     );
     expect(run.code).toBe(1);
     expect(errors(run).join('\n')).toMatch(/list/i);

@@ -9,13 +9,12 @@
  * written oddly gives exactly the result of a clean run.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { storeEnv } from '../helpers/action-table';
 import { AWKWARD_KEYS } from '../helpers/awkward-keys';
 import { errors, runBundle } from '../helpers/bundle';
 import { startFaultProxy, type FaultProxy, type RequestInfo } from '../helpers/fault-proxy';
-import { client, dropBucket, listKeys, newBucket, rgw, type ClusterId } from '../helpers/rgw';
+import { client, credentialEnv, listKeys, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
 
-const made: [ClusterId, string][] = [];
+const makeBucket = useBuckets();
 const proxies: FaultProxy[] = [];
 let src: string;
 let dst: string;
@@ -38,9 +37,8 @@ async function putAll(id: ClusterId, bucket: string, keys: readonly string[]): P
 }
 
 beforeAll(async () => {
-  src = await newBucket('old', 'hostile-src');
-  dst = await newBucket('new', 'hostile-dst');
-  made.push(['old', src], ['new', dst]);
+  src = await makeBucket('old', 'hostile-src');
+  dst = await makeBucket('new', 'hostile-dst');
   // The same bodies on both sides: the sync proves every pair by its ETag and has nothing to copy.
   await putAll('old', src, KEYS.map((k) => `src/${k}`));
   await putAll('new', dst, KEYS.map((k) => `src/${k}`));
@@ -50,7 +48,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const p of proxies) await p.close();
-  for (const [id, b] of made) await dropBucket(id, b);
 });
 
 type Page = 'first page' | 'second page';
@@ -125,7 +122,7 @@ describe.each(['lean', 'sdk'] as const)('a sync against a hostile server, %s wir
         destination: `${dstProxy.url}/${dst}/src/ credentials=env:NEW`,
         mode: 'sync',
       },
-      { env: { ...storeEnv(), CI_STORES_WIRE: wire } },
+      { env: { ...credentialEnv(), CI_STORES_WIRE: wire } },
     );
     counts.runs++;
     expect(hostile.injected.rewrite).toBeGreaterThanOrEqual(1);

@@ -10,13 +10,12 @@
 import { ACTIONS, checkStores, type ActionEntry, type StoreUnderTest } from '../helpers/action-table';
 import { errors, runBundle } from '../helpers/bundle';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
-import { anonymousStatus, dropBucket, listKeys, newBucket, openUploads, rgw, type ClusterId } from '../helpers/rgw';
+import { anonymousStatus, listKeys, openUploads, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
 
-const made: [ClusterId, string][] = [];
+const makeBucket = useBuckets();
 const proxies: FaultProxy[] = [];
 afterAll(async () => {
   for (const p of proxies) await p.close();
-  for (const [id, b] of made) await dropBucket(id, b);
 });
 
 test.each(ACTIONS.filter((a) => a.killAfter !== undefined).map((a) => [a.action, a] as const))('%s killed with SIGKILL mid-upload, then re-run: converges, nothing partial, nothing open', async (_name, entry: ActionEntry) => {
@@ -24,11 +23,7 @@ test.each(ACTIONS.filter((a) => a.killAfter !== undefined).map((a) => [a.action,
   const kill = entry.killAfter!;
   const on = kill.on ?? 0;
   const buckets = [];
-  for (const id of ['old', 'new'] as const) {
-    const bucket = await newBucket(id, 'kill');
-    made.push([id, bucket]);
-    buckets.push({ id, bucket });
-  }
+  for (const id of ['old', 'new'] as const) buckets.push({ id, bucket: await makeBucket(id, 'kill') });
   // Slow until the kill; the re-run goes at full speed through the same proxies.
   let throttle = true;
   const slow = (id: ClusterId) =>

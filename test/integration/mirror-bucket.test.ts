@@ -13,27 +13,12 @@ import { errors, runBundle } from '../helpers/bundle';
 import { AWKWARD_KEYS } from '../helpers/awkward-keys';
 import { compareKeys } from '../../src/storage/key-range';
 import { decideVisibility, DEFAULT_RULES_TEXT, parseVisibilityRules } from '../../src/acl/visibility';
-import { anonymousStatus, client, dropBucket, headMeta, listKeys, newBucket, openUploads, rgw, RGW_ROOT, type ClusterId } from '../helpers/rgw';
+import { anonymousStatus, client, credentialEnv, headMeta, listKeys, openUploads, rgw, RGW_ROOT, useBuckets, type ClusterId } from '../helpers/rgw';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const MiB = 1024 * 1024;
-const made: [ClusterId, string][] = [];
-afterAll(async () => {
-  for (const [id, b] of made) await dropBucket(id, b);
-});
+const bucket = useBuckets();
 
-async function bucket(id: ClusterId, stem: string): Promise<string> {
-  const b = await newBucket(id, stem);
-  made.push([id, b]);
-  return b;
-}
-
-const env = (): NodeJS.ProcessEnv => ({
-  OLD_ACCESS_KEY_ID: rgw('old').accessKey,
-  OLD_SECRET_ACCESS_KEY: rgw('old').secretKey,
-  NEW_ACCESS_KEY_ID: rgw('new').accessKey,
-  NEW_SECRET_ACCESS_KEY: rgw('new').secretKey,
-});
 
 interface Seed {
   readonly body: Buffer;
@@ -95,7 +80,7 @@ describe('mirror from the old provider to the new', () => {
     'report-path': path.join(dir, 'report.txt'),
     ...extra,
   });
-  const run = (extra: Record<string, string> = {}) => runBundle('mirror-bucket', inputs(extra), { env: env(), cwd: dir });
+  const run = (extra: Record<string, string> = {}) => runBundle('mirror-bucket', inputs(extra), { env: credentialEnv(), cwd: dir });
   const report = () => fs.readFileSync(path.join(dir, 'report.txt'), 'utf8').trim().split('\n').sort();
 
   beforeAll(async () => {
@@ -234,7 +219,7 @@ describe('keys with dot segments and empty segments', () => {
         manifest: 'none',
         'report-path': path.join(dir, 'report.txt'),
       },
-      { env: env(), cwd: dir },
+      { env: credentialEnv(), cwd: dir },
     );
     expect(errors(r)).toEqual([]);
     expect(r.outputs).toMatchObject({ copied: String(Object.keys(DOTTED).length), failed: '0' });
@@ -258,7 +243,7 @@ describe('shards', () => {
       const dst = await bucket('new', 'shard-dst');
       const seen: string[] = [];
       for (const shard of shards) {
-        const r = await runBundle('mirror-bucket', { source, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`, shard, 'report-path': path.join(dir, 'r.txt') }, { env: env(), cwd: dir });
+        const r = await runBundle('mirror-bucket', { source, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`, shard, 'report-path': path.join(dir, 'r.txt') }, { env: credentialEnv(), cwd: dir });
         expect(r.code).toBe(0);
         seen.push(...fs.readFileSync(path.join(dir, 'r.txt'), 'utf8').split('\n').filter((l) => l.startsWith('+ ')).map((l) => l.slice(2)));
       }
@@ -274,20 +259,28 @@ describe('shards', () => {
     await Promise.all(keys.map((k) => put('old', src, k, { body: Buffer.from(k), acl: 'public-read' })));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-'));
     const base = { source: `${rgw('old').endpoint}/${src} credentials=env:OLD`, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW` };
-    const plan = await runBundle('mirror-bucket', { ...base, mode: 'plan-shards', 'shard-count': '4' }, { env: env(), cwd: dir });
+    const plan = await runBundle('mirror-bucket', { ...base, mode: 'plan-shards', 'shard-count': '4' }, { env: credentialEnv(), cwd: dir });
     expect(errors(plan)).toEqual([]);
     expect(plan.outputs.keys).toBe('60');
     const shards = JSON.parse(plan.outputs.shards!) as unknown[];
     expect(shards).toHaveLength(4);
     const copied: number[] = [];
     for (const s of shards) {
-      const r = await runBundle('mirror-bucket', { ...base, shard: JSON.stringify(s) }, { env: env(), cwd: dir });
+      const r = await runBundle('mirror-bucket', { ...base, shard: JSON.stringify(s) }, { env: credentialEnv(), cwd: dir });
       expect(errors(r)).toEqual([]);
       copied.push(Number(r.outputs.copied));
     }
     expect(copied.reduce((a, b) => a + b, 0)).toBe(60);
     for (const n of copied) expect(n).toBe(15);
   });
+});
+
+/** Inputs that mirror old bucket `src` to new bucket `dst` in parts of 16 MiB, keeping a manifest in `dir`. */
+const manifestMirror = (src: string, dst: string, dir: string) => ({
+  source: `${rgw('old').endpoint}/${src} credentials=env:OLD`,
+  destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`,
+  'part-size': '16MiB',
+  manifest: path.join(dir, 'manifest.gz'),
 });
 
 test('a shared manifest survives shards re-planned after a key is added: every pair proven before is proven again', async () => {
@@ -297,19 +290,14 @@ test('a shared manifest survives shards re-planned after a key is added: every p
   const images = ['img-1.qcow2', 'img-2.qcow2', 'img-3.qcow2', 'img-4.qcow2'];
   for (const k of images) await put('old', src, k, { body: randomBytes(5 * MiB + 1), acl: 'public-read', multipart: 5 * MiB });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replan-'));
-  const base = {
-    source: `${rgw('old').endpoint}/${src} credentials=env:OLD`,
-    destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`,
-    'part-size': '16MiB',
-    manifest: path.join(dir, 'manifest.gz'),
-  };
+  const base = manifestMirror(src, dst, dir);
   const night = async () => {
-    const plan = await runBundle('mirror-bucket', { ...base, mode: 'plan-shards', 'shard-count': '2' }, { env: env(), cwd: dir });
+    const plan = await runBundle('mirror-bucket', { ...base, mode: 'plan-shards', 'shard-count': '2' }, { env: credentialEnv(), cwd: dir });
     expect(errors(plan)).toEqual([]);
     const shards = JSON.parse(plan.outputs.shards!) as unknown[];
     const runs: Awaited<ReturnType<typeof runBundle>>[] = [];
     for (const s of shards) {
-      const r = await runBundle('mirror-bucket', { ...base, shard: JSON.stringify(s) }, { env: env(), cwd: dir });
+      const r = await runBundle('mirror-bucket', { ...base, shard: JSON.stringify(s) }, { env: credentialEnv(), cwd: dir });
       expect(errors(r)).toEqual([]);
       runs.push(r);
     }
@@ -331,14 +319,9 @@ test('two workflows mirroring different folders of one pair keep each other\'s m
   const dst = await bucket('new', 'folders-dst');
   for (const k of ['images/a.qcow2', 'logs/b.tar']) await put('old', src, k, { body: randomBytes(5 * MiB + 1), acl: 'public-read', multipart: 5 * MiB });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'folders-'));
-  const base = {
-    source: `${rgw('old').endpoint}/${src} credentials=env:OLD`,
-    destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`,
-    'part-size': '16MiB',
-    manifest: path.join(dir, 'manifest.gz'),
-  };
+  const base = manifestMirror(src, dst, dir);
   const run = async (include: string) => {
-    const r = await runBundle('mirror-bucket', { ...base, include }, { env: env(), cwd: dir });
+    const r = await runBundle('mirror-bucket', { ...base, include }, { env: credentialEnv(), cwd: dir });
     expect(errors(r)).toEqual([]);
     return { copied: r.outputs.copied, updated: r.outputs.updated, byManifest: (JSON.parse(r.outputs.methods!) as Record<string, number>).manifest };
   };
@@ -355,7 +338,7 @@ test('same provider and credentials: copied by the server, with headers and visi
   await put('old', src, 'rhel-10.qcow2', { body, acl: 'private', multipart: 5 * MiB, sha256Meta: true, headers: { ContentType: 'application/x-qemu-disk' } });
   await put('old', src, 'centos.qcow2', { body: Buffer.from('public'), acl: 'public-read' });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssc-'));
-  const r = await runBundle('mirror-bucket', { source: `${rgw('old').endpoint}/${src} credentials=env:OLD`, destination: `${rgw('old').endpoint}/${dst} credentials=env:OLD` }, { env: env(), cwd: dir });
+  const r = await runBundle('mirror-bucket', { source: `${rgw('old').endpoint}/${src} credentials=env:OLD`, destination: `${rgw('old').endpoint}/${dst} credentials=env:OLD` }, { env: credentialEnv(), cwd: dir });
   expect(errors(r)).toEqual([]);
   expect(r.summary).toContain('server-side copies 2');
   expect(await content('old', dst, 'rhel-10.qcow2')).toBe(sha256(body));
@@ -386,7 +369,7 @@ describe('bad input: a clear error and nothing written', () => {
     ['two source lines', () => ({ source: `${rgw('old').endpoint}/${src}\n${rgw('old').endpoint}/other`, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW` }), /input "source": give exactly one store/],
   ];
   test.each(cases)('%s', async (_name, inputs, message) => {
-    const r = await runBundle('mirror-bucket', inputs(), { env: env(), cwd: dir });
+    const r = await runBundle('mirror-bucket', inputs(), { env: credentialEnv(), cwd: dir });
     expect(r.code).toBe(1);
     expect(errors(r).join('\n')).toMatch(message);
     expect(await listKeys('new', dst)).toEqual([]);
@@ -408,7 +391,7 @@ describe('bad input: a clear error and nothing written', () => {
     const r = await runBundle(
       'mirror-bucket',
       { source: `${rgw('old').endpoint}/${src} credentials=env:LISTER`, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW` },
-      { env: { ...env(), LISTER_ACCESS_KEY_ID: rgw('old').otherAccessKey, LISTER_SECRET_ACCESS_KEY: rgw('old').otherSecretKey }, cwd: dir },
+      { env: { ...credentialEnv(), LISTER_ACCESS_KEY_ID: rgw('old').otherAccessKey, LISTER_SECRET_ACCESS_KEY: rgw('old').otherSecretKey }, cwd: dir },
     );
     expect(r.code).toBe(1);
     expect(errors(r).join('\n')).toMatch(/input "source": the credentials may list .* but not read its objects \(HEAD "a\/file" was refused\); they need s3:GetObject as well as s3:ListBucket/);
@@ -420,8 +403,8 @@ describe('bad input: a clear error and nothing written', () => {
     const manifest = path.join(dir, 'other.gz');
     const other = await bucket('new', 'bad-other');
     const base = { source: `${rgw('old').endpoint}/${src} credentials=env:OLD`, manifest };
-    expect((await runBundle('mirror-bucket', { ...base, destination: `${rgw('new').endpoint}/${other} credentials=env:NEW` }, { env: env(), cwd: dir })).code).toBe(0);
-    const r = await runBundle('mirror-bucket', { ...base, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`, mode: 'check' }, { env: env(), cwd: dir });
+    expect((await runBundle('mirror-bucket', { ...base, destination: `${rgw('new').endpoint}/${other} credentials=env:NEW` }, { env: credentialEnv(), cwd: dir })).code).toBe(0);
+    const r = await runBundle('mirror-bucket', { ...base, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`, mode: 'check' }, { env: credentialEnv(), cwd: dir });
     expect(r.stdout).toMatch(/::warning::manifest .* ignored: it belongs to another pair of stores/);
   });
 });
@@ -445,7 +428,7 @@ test('uploads a killed run left open for a key the mirror writes are aborted; ot
   const r = await runBundle(
     'mirror-bucket',
     { source: `${rgw('old').endpoint}/${src} credentials=env:OLD`, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`, 'part-size': '5MiB', 'report-path': path.join(dir, 'r.txt') },
-    { env: env(), cwd: dir },
+    { env: credentialEnv(), cwd: dir },
   );
   expect(errors(r)).toEqual([]);
   expect(r.outputs).toMatchObject({ copied: '2', failed: '0' });
@@ -463,18 +446,18 @@ test('a local folder to S3 and back: the same keys and bytes, visibility from th
   }
   const b = await bucket('new', 'from-folder');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-ws-'));
-  const up = await runBundle('mirror-bucket', { source: `file://${folder}`, destination: `${rgw('new').endpoint}/${b}/copy credentials=env:NEW`, 'part-size': '5MiB' }, { env: env(), cwd: dir });
+  const up = await runBundle('mirror-bucket', { source: `file://${folder}`, destination: `${rgw('new').endpoint}/${b}/copy credentials=env:NEW`, 'part-size': '5MiB' }, { env: credentialEnv(), cwd: dir });
   expect(errors(up)).toEqual([]);
   expect(up.outputs).toMatchObject({ copied: '3', failed: '0' });
   for (const [k, v] of Object.entries(files)) expect([k, await content('new', b, `copy/${k}`)]).toEqual([k, sha256(v)]);
   expect(await anonymousStatus('new', b, 'copy/images/rhel-9.qcow2')).toBe(403);
   expect(await anonymousStatus('new', b, 'copy/images/fedora-42.qcow2')).toBe(200);
   const back = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-back-'));
-  const down = await runBundle('mirror-bucket', { source: `${rgw('new').endpoint}/${b}/copy credentials=env:NEW`, destination: `file://${back}`, mode: 'sync' }, { env: env(), cwd: dir });
+  const down = await runBundle('mirror-bucket', { source: `${rgw('new').endpoint}/${b}/copy credentials=env:NEW`, destination: `file://${back}`, mode: 'sync' }, { env: credentialEnv(), cwd: dir });
   expect(errors(down)).toEqual([]);
   expect(down.outputs).toMatchObject({ copied: '3', failed: '0', 'in-sync': 'true' });
   for (const [k, v] of Object.entries(files)) expect([k, sha256(fs.readFileSync(path.join(back, k)))]).toEqual([k, sha256(v)]);
-  const check = await runBundle('mirror-bucket', { source: `file://${folder}`, destination: `file://${back}`, mode: 'check' }, { env: env(), cwd: dir });
+  const check = await runBundle('mirror-bucket', { source: `file://${folder}`, destination: `file://${back}`, mode: 'check' }, { env: credentialEnv(), cwd: dir });
   expect(check.outputs).toMatchObject({ missing: '0', extra: '0', differ: '0', 'in-sync': 'true' });
 });
 
@@ -498,7 +481,7 @@ describe('a folder store never hides what it cannot carry, nor trusts a stale ET
     const b = await bucket('new', 'awkward-dst');
     await client('new').send(new PutObjectCommand({ Bucket: b, Key: 'dst/a-only-in-destination.txt', Body: 'keep me' }));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-ws-'));
-    const r = await runBundle('mirror-bucket', { source: `file://${folder}`, destination: `${rgw('new').endpoint}/${b}/dst credentials=env:NEW`, mode: 'sync', 'report-path': path.join(dir, 'r.txt') }, { env: env(), cwd: dir });
+    const r = await runBundle('mirror-bucket', { source: `file://${folder}`, destination: `${rgw('new').endpoint}/${b}/dst credentials=env:NEW`, mode: 'sync', 'report-path': path.join(dir, 'r.txt') }, { env: credentialEnv(), cwd: dir });
     expect(r.code).toBe(1);
     expect(errors(r)).toHaveLength(1);
     expect(errors(r)[0]).toMatch(/^a listing failed, so the run stopped and nothing was deleted: file:\/\//);
@@ -515,7 +498,7 @@ describe('a folder store never hides what it cannot carry, nor trusts a stale ET
     fs.writeFileSync(path.join(dest, 'extra.txt'), 'a sync would delete this');
     fs.symlinkSync('/etc', path.join(dest, 'etc-link'));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-ws-'));
-    const r = await runBundle('mirror-bucket', { source: `${rgw('old').endpoint}/${b}/k credentials=env:OLD`, destination: `file://${dest}`, mode: 'sync', 'report-path': path.join(dir, 'r.txt') }, { env: env(), cwd: dir });
+    const r = await runBundle('mirror-bucket', { source: `${rgw('old').endpoint}/${b}/k credentials=env:OLD`, destination: `file://${dest}`, mode: 'sync', 'report-path': path.join(dir, 'r.txt') }, { env: credentialEnv(), cwd: dir });
     expect(r.code).toBe(1);
     expect(errors(r)[0]).toMatch(/nothing was deleted: .*: 1 entry cannot be objects, so this listing is incomplete: "etc-link" \(a symbolic link, not followed\)/);
     expect(r.outputs).toMatchObject({ deleted: '0', 'in-sync': 'false' });
@@ -532,10 +515,10 @@ describe('a folder store never hides what it cannot carry, nor trusts a stale ET
     const b = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-b-'));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-ws-'));
     for (const [from, to] of [[hand, a], [a, b]]) {
-      const copy = await runBundle('mirror-bucket', { source: `file://${from}`, destination: `file://${to}` }, { env: env(), cwd: dir });
+      const copy = await runBundle('mirror-bucket', { source: `file://${from}`, destination: `file://${to}` }, { env: credentialEnv(), cwd: dir });
       expect([copy.code, copy.outputs.copied]).toEqual([0, '2']);
     }
-    const before = await runBundle('mirror-bucket', { source: `file://${a}`, destination: `file://${b}`, mode: 'check' }, { env: env(), cwd: dir });
+    const before = await runBundle('mirror-bucket', { source: `file://${a}`, destination: `file://${b}`, mode: 'check' }, { env: credentialEnv(), cwd: dir });
     expect(before.outputs).toMatchObject({ matched: '2', 'in-sync': 'true' });
     // By hand: same size, old modification time put back.
     const target = path.join(b, 'image.qcow2');
@@ -543,7 +526,7 @@ describe('a folder store never hides what it cannot carry, nor trusts a stale ET
     fs.writeFileSync(target, randomBytes(4096));
     fs.utimesSync(target, st.atime, st.mtime);
     const report = path.join(dir, 'check.txt');
-    const after = await runBundle('mirror-bucket', { source: `file://${a}`, destination: `file://${b}`, mode: 'check', 'report-path': report }, { env: env(), cwd: dir });
+    const after = await runBundle('mirror-bucket', { source: `file://${a}`, destination: `file://${b}`, mode: 'check', 'report-path': report }, { env: credentialEnv(), cwd: dir });
     expect(after.code).toBe(1);
     expect(after.outputs).toMatchObject({ matched: '1', differ: '1', 'in-sync': 'false' });
     expect(fs.readFileSync(report, 'utf8').split('\n').sort()).toEqual(['', '* image.qcow2', '= other.txt']);
@@ -566,7 +549,7 @@ describe('keys of every class, in both directions, through both wire paths', () 
         mode,
         'verify-visibility': 'all',
       },
-      { env: { ...env(), CI_STORES_WIRE: wire } },
+      { env: { ...credentialEnv(), CI_STORES_WIRE: wire } },
     );
 
   test('old -> new through the lean path and new -> old through the SDK path pair the same keys, byte-exact; check mode agrees across paths', async () => {

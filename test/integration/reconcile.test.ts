@@ -9,20 +9,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { errors, runBundle } from '../helpers/bundle';
-import { anonymousStatus, client, dropBucket, listKeys, newBucket, rgw, type ClusterId } from '../helpers/rgw';
+import { anonymousStatus, client, credentialEnv, listKeys, rgw, useBuckets } from '../helpers/rgw';
 
-const made: [ClusterId, string][] = [];
-afterAll(async () => {
-  for (const [id, b] of made) await dropBucket(id, b);
-});
+const makeBucket = useBuckets();
 
-const env = (): NodeJS.ProcessEnv => ({ OLD_ACCESS_KEY_ID: rgw('old').accessKey, OLD_SECRET_ACCESS_KEY: rgw('old').secretKey, NEW_ACCESS_KEY_ID: rgw('new').accessKey, NEW_SECRET_ACCESS_KEY: rgw('new').secretKey });
 
 /** An old bucket with two rhel images (one made public by hand) and a public fedora image, and an empty new one. */
 async function buckets(): Promise<{ src: string; dst: string; source: string; destination: string }> {
-  const src = await newBucket('old', 'nightly-old');
-  const dst = await newBucket('new', 'nightly-new');
-  made.push(['old', src], ['new', dst]);
+  const src = await makeBucket('old', 'nightly-old');
+  const dst = await makeBucket('new', 'nightly-new');
   const put = (key: string, acl: 'public-read' | 'private') => client('old').send(new PutObjectCommand({ Bucket: src, Key: key, Body: Buffer.from(key), ACL: acl }));
   await put('fedora-42.qcow2', 'public-read');
   await put('rhel-9.qcow2', 'private');
@@ -41,7 +36,7 @@ function declaredOutputs(): string[] {
 test('mirror then audit: the missing objects are copied, an exposed rhel image on the old store is found', async () => {
   const { src, dst, destination } = await buckets();
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'nightly-'));
-  const r = await runBundle('reconcile', { source: `${rgw('old').endpoint}/${src} credentials=env:OLD name=old`, destination }, { cwd, env: env() });
+  const r = await runBundle('reconcile', { source: `${rgw('old').endpoint}/${src} credentials=env:OLD name=old`, destination }, { cwd, env: credentialEnv() });
   // The mirror part succeeded.
   expect(r.outputs['mirror-outcome']).toBe('success');
   expect(r.outputs).toMatchObject({ copied: '3', 'in-sync': 'true' });
@@ -58,7 +53,7 @@ test('mirror then audit: the missing objects are copied, an exposed rhel image o
   // One error line: the step's failure, naming the part that failed.
   expect(errors(r).filter((e) => e.startsWith('audit-acl failed: '))).toHaveLength(1);
 
-  const mirrorOnly = await runBundle('reconcile', { source: `${rgw('old').endpoint}/${src} credentials=env:OLD`, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`, audit: 'false' }, { cwd, env: env() });
+  const mirrorOnly = await runBundle('reconcile', { source: `${rgw('old').endpoint}/${src} credentials=env:OLD`, destination: `${rgw('new').endpoint}/${dst} credentials=env:NEW`, audit: 'false' }, { cwd, env: credentialEnv() });
   expect([mirrorOnly.code, mirrorOnly.outputs['mirror-outcome'], mirrorOnly.outputs['audit-outcome']]).toEqual([0, 'success', 'skipped']);
   expect(mirrorOnly.outputs).toMatchObject({ copied: '0', 'in-sync': 'true' });
   expect(Object.keys(mirrorOnly.outputs).filter((n) => n.startsWith('audit-') && n !== 'audit-outcome')).toEqual([]);
@@ -67,7 +62,7 @@ test('mirror then audit: the missing objects are copied, an exposed rhel image o
 test('every output of both parts is set, under the names action.yml declares', async () => {
   const { source, destination } = await buckets();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nightly-'));
-  const r = await runBundle('reconcile', { source, destination, 'fail-on': 'never', 'report-path': 'out/mirror.txt', 'audit-report-path': 'out/audit.json' }, { cwd: dir, env: env() });
+  const r = await runBundle('reconcile', { source, destination, 'fail-on': 'never', 'report-path': 'out/mirror.txt', 'audit-report-path': 'out/audit.json' }, { cwd: dir, env: credentialEnv() });
   expect(r.code).toBe(0);
   // shards and keys are plan-shards outputs: below.
   expect(Object.keys(r.outputs).sort()).toEqual(declaredOutputs().filter((n) => n !== 'shards' && n !== 'keys').sort());
@@ -82,7 +77,7 @@ test('every output of both parts is set, under the names action.yml declares', a
   expect(JSON.parse(fs.readFileSync(path.join(dir, 'out', 'audit.json'), 'utf8')).errors).toBe(1);
 
   // plan-shards passes through as well: shards and keys, and the audit after it.
-  const plan = await runBundle('reconcile', { source, destination, mode: 'plan-shards', 'shard-count': '2', audit: 'false' }, { cwd: dir, env: env() });
+  const plan = await runBundle('reconcile', { source, destination, mode: 'plan-shards', 'shard-count': '2', audit: 'false' }, { cwd: dir, env: credentialEnv() });
   expect(plan.code).toBe(0);
   expect(plan.outputs.keys).toBe('3');
   expect(JSON.parse(plan.outputs.shards!)).toHaveLength(2);
@@ -91,7 +86,7 @@ test('every output of both parts is set, under the names action.yml declares', a
 test('dry-run: true changes nothing; fail-on, fix and audit-stores reach the audit', async () => {
   const { dst, source, destination } = await buckets();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nightly-'));
-  const r = await runBundle('reconcile', { source, destination, 'dry-run': 'true', 'fail-on': 'warning', fix: 'false', 'audit-stores': source }, { cwd: dir, env: env() });
+  const r = await runBundle('reconcile', { source, destination, 'dry-run': 'true', 'fail-on': 'warning', fix: 'false', 'audit-stores': source }, { cwd: dir, env: credentialEnv() });
   expect(await listKeys('new', dst)).toEqual([]);
   expect(r.outputs).toMatchObject({ copied: '3', 'mirror-outcome': 'success' });
   expect(r.summary).toContain('(dry run)');
@@ -101,7 +96,7 @@ test('dry-run: true changes nothing; fail-on, fix and audit-stores reach the aud
   expect(r.code).toBe(1);
 
   // fail-on: never, and the same findings pass the step.
-  const never = await runBundle('reconcile', { source, destination, 'dry-run': 'true', 'fail-on': 'never' }, { cwd: dir, env: env() });
+  const never = await runBundle('reconcile', { source, destination, 'dry-run': 'true', 'fail-on': 'never' }, { cwd: dir, env: credentialEnv() });
   expect([never.code, never.outputs['audit-errors'], never.outputs['audit-outcome']]).toEqual([0, '1', 'success']);
   expect(await listKeys('new', dst)).toEqual([]);
 });
@@ -110,7 +105,7 @@ test('a failed mirror still gets its audit; the step fails after both, and the s
   const { dst, source, destination } = await buckets();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nightly-'));
   // check mode fails: the new store lacks all three.
-  const r = await runBundle('reconcile', { source, destination, mode: 'check', 'fail-on': 'never' }, { cwd: dir, env: env() });
+  const r = await runBundle('reconcile', { source, destination, mode: 'check', 'fail-on': 'never' }, { cwd: dir, env: credentialEnv() });
   expect(r.code).toBe(1);
   expect(r.outputs).toMatchObject({ 'mirror-outcome': 'failure', missing: '3', 'in-sync': 'false' });
   expect(r.outputs).toMatchObject({ 'audit-outcome': 'success', 'audit-errors': '1', 'audit-objects-checked': '3' });
@@ -128,7 +123,7 @@ test('a failed mirror still gets its audit; the step fails after both, and the s
 test('a bad audit input fails the step before the mirror writes anything', async () => {
   const { dst, source, destination } = await buckets();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nightly-'));
-  const r = await runBundle('reconcile', { source, destination, 'fail-on': 'sometimes' }, { cwd: dir, env: env() });
+  const r = await runBundle('reconcile', { source, destination, 'fail-on': 'sometimes' }, { cwd: dir, env: credentialEnv() });
   expect(r.code).toBe(1);
   expect(errors(r)).toEqual(['input "fail-on": "sometimes" is not allowed; allowed: error, warning, never']);
   expect(await listKeys('new', dst)).toEqual([]);

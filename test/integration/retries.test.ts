@@ -8,18 +8,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runBundle } from '../helpers/bundle';
-import { storeEnv } from '../helpers/action-table';
 import { startFaultProxy, type FaultProxy, type RequestInfo } from '../helpers/fault-proxy';
-import { dropBucket, newBucket, rgw } from '../helpers/rgw';
+import { credentialEnv, rgw, useBuckets } from '../helpers/rgw';
 
 /** The wire's attempts per request (src/s3/client.ts). */
 const ATTEMPTS = 6;
 
-const buckets: string[] = [];
+const makeBucket = useBuckets();
 const proxies: FaultProxy[] = [];
 afterAll(async () => {
   for (const p of proxies) await p.close();
-  for (const b of buckets) await dropBucket('new', b);
 });
 
 const ACTIONS = [
@@ -29,15 +27,14 @@ const ACTIONS = [
 
 describe.each(['lean', 'sdk'] as const)('%s wire', (wire) => {
   test.each(ACTIONS)('$action: a PUT that keeps failing is sent $file exactly as often as the wire attempts', async ({ action, file, inputs }) => {
-    const bucket = await newBucket('new', 'retries');
-    buckets.push(bucket);
+    const bucket = await makeBucket('new', 'retries');
     let puts = 0;
     const failing = (r: RequestInfo) => r.op === 'PutObject' && r.path.endsWith(`/${file}`) && ++puts > 0;
     const proxy = await startFaultProxy({ upstream: rgw('new').endpoint, rules: [{ kind: 'internal', match: failing }] });
     proxies.push(proxy);
     const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'retries-'));
     fs.writeFileSync(path.join(ws, file), 'one small file\n');
-    const run = await runBundle(action, inputs(ws, `${proxy.url}/${bucket} credentials=env:NEW`), { env: { ...storeEnv(), CI_STORES_WIRE: wire }, cwd: ws });
+    const run = await runBundle(action, inputs(ws, `${proxy.url}/${bucket} credentials=env:NEW`), { env: { ...credentialEnv(), CI_STORES_WIRE: wire }, cwd: ws });
     expect(run.code).toBe(1);
     expect(puts).toBe(ATTEMPTS);
   });

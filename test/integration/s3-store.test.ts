@@ -7,29 +7,27 @@ import { describeStoreContract } from '../helpers/store-contract';
 import { AWKWARD_KEYS } from '../helpers/awkward-keys';
 import { compareKeys } from '../../src/storage/key-range';
 import type { Wire } from '../../src/s3/client';
-import { anonymousStatus, dropBucket, newBucket, rgw } from '../helpers/rgw';
+import { anonymousStatus, rgw, useBuckets } from '../helpers/rgw';
 
-const buckets: string[] = [];
-afterAll(async () => {
-  for (const b of buckets) await dropBucket('old', b);
-});
-
-function storeFor(bucket: string, prefix = '', options = '', wire: Wire = 'lean'): S3Store {
-  const e = rgw('old');
-  const spec = parseStoreSpec(`${e.endpoint}/${bucket}/${prefix} ${options}`, { credentials: { type: 'default' }, visibility: 'auto', cwd: '/' }) as S3StoreSpec;
-  return new S3Store(spec, { accessKeyId: e.accessKey, secretAccessKey: e.secretKey }, { concurrency: 8, wire });
-}
+const makeBucket = useBuckets();
 
 const stores: S3Store[] = [];
 afterAll(() => stores.forEach((s) => s.close()));
 
+/** A store on the old cluster's bucket, closed after the file's tests. */
+function storeFor(bucket: string, prefix = '', options = '', wire: Wire = 'lean'): S3Store {
+  const e = rgw('old');
+  const spec = parseStoreSpec(`${e.endpoint}/${bucket}/${prefix} ${options}`, { credentials: { type: 'default' }, visibility: 'auto', cwd: '/' }) as S3StoreSpec;
+  const store = new S3Store(spec, { accessKeyId: e.accessKey, secretAccessKey: e.secretKey }, { concurrency: 8, wire });
+  stores.push(store);
+  return store;
+}
+
 // Both wire paths: the lean requests every non-AWS store uses, and the SDK's, which AWS stores use.
 for (const wire of ['lean', 'sdk'] as const) {
   describeStoreContract(`S3 on Ceph RGW, with a prefix, ${wire} wire`, async () => {
-    const bucket = await newBucket('old', 'contract');
-    buckets.push(bucket);
+    const bucket = await makeBucket('old', 'contract');
     const s = storeFor(bucket, `p${randomBytes(3).toString('hex')}/`, '', wire);
-    stores.push(s);
     return s;
   });
 }
@@ -43,11 +41,9 @@ describe('keys of every class on both wire paths', () => {
   };
 
   test('written through either path, each key lists, reads and deletes byte-exact through both, and both list the same', async () => {
-    const bucket = await newBucket('old', 'keys');
-    buckets.push(bucket);
+    const bucket = await makeBucket('old', 'keys');
     const lean = storeFor(bucket, 'k/', '', 'lean');
     const sdk = storeFor(bucket, 'k/', '', 'sdk');
-    stores.push(lean, sdk);
     const written: string[] = [];
     for (const [wire, s] of [['lean', lean], ['sdk', sdk]] as const) {
       for (const k of AWKWARD_KEYS) {
@@ -76,11 +72,9 @@ describe('keys of every class on both wire paths', () => {
   });
 
   test('a listing from each key in turn starts exactly there on both paths (StartAfter with awkward keys)', async () => {
-    const bucket = await newBucket('old', 'pages');
-    buckets.push(bucket);
+    const bucket = await makeBucket('old', 'pages');
     const lean = storeFor(bucket, '', '', 'lean');
     const sdk = storeFor(bucket, '', '', 'sdk');
-    stores.push(lean, sdk);
     const keys = [...AWKWARD_KEYS].sort(compareKeys);
     for (const k of keys) await lean.put(k, Buffer.from('x'), sha(Buffer.from('x')), { visibility: 'private' });
     // Start after each key in turn: the next page begins exactly after it, on both paths.
@@ -98,10 +92,8 @@ describe('visibility on RGW', () => {
   const sha = (b: Buffer) => createHash('sha256').update(b).digest();
 
   test('the ACL travels with the PUT and the multipart create: anonymous readers get exactly what the rules say', async () => {
-    const bucket = await newBucket('old', 'vis');
-    buckets.push(bucket);
+    const bucket = await makeBucket('old', 'vis');
     const s = storeFor(bucket);
-    stores.push(s);
     await s.preflight();
     expect(s.visibilityMode).toBe('acl');
     const body = Buffer.from('image');
@@ -119,10 +111,8 @@ describe('visibility on RGW', () => {
   });
 
   test('detect mode on RGW: ownership controls prove nothing, so ACLs are sent and work', async () => {
-    const bucket = await newBucket('old', 'detect');
-    buckets.push(bucket);
+    const bucket = await makeBucket('old', 'detect');
     const s = storeFor(bucket, '', 'visibility=detect');
-    stores.push(s);
     await s.preflight();
     expect(s.visibilityMode).toBe('detect');
     const body = Buffer.from('x');
@@ -132,7 +122,6 @@ describe('visibility on RGW', () => {
 
   test('preflight names a missing bucket and refused credentials', async () => {
     const missing = storeFor('no-such-bucket-here');
-    stores.push(missing);
     await expect(missing.preflight()).rejects.toMatchObject({ kind: 'no-such-bucket' });
     const e = rgw('old');
     const spec = parseStoreSpec(`${e.endpoint}/anything`, { credentials: { type: 'default' }, visibility: 'auto', cwd: '/' }) as S3StoreSpec;
@@ -143,10 +132,8 @@ describe('visibility on RGW', () => {
 });
 
 test('listing past one page, on both wire paths: every key once, in order, and ranges that start and stop mid-page', async () => {
-  const bucket = await newBucket('old', 'paging');
-  buckets.push(bucket);
+  const bucket = await makeBucket('old', 'paging');
   const s = storeFor(bucket, 'deep/');
-  stores.push(s);
   const keys = Array.from({ length: 2105 }, (_, i) => `k/${String(i).padStart(5, '0')}${i % 7 === 0 ? ' & <x>' : ''}`);
   const body = Buffer.from('x');
   let next = 0;
@@ -157,7 +144,6 @@ test('listing past one page, on both wire paths: every key once, in order, and r
   );
   const sorted = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   const sdk = storeFor(bucket, 'deep/', '', 'sdk');
-  stores.push(sdk);
   // The same listing through both wire paths: continuation tokens, StartAfter, the end of a range.
   for (const reader of [s, sdk]) {
     const all: string[] = [];
@@ -177,8 +163,7 @@ test('listing past one page, on both wire paths: every key once, in order, and r
 });
 
 test('server-side copy part by part (UploadPartCopy), as for objects over 5 GiB: content, headers, visibility, nothing left open', async () => {
-  const bucket = await newBucket('old', 'partcopy');
-  buckets.push(bucket);
+  const bucket = await makeBucket('old', 'partcopy');
   const e = rgw('old');
   const spec = (prefix: string) => parseStoreSpec(`${e.endpoint}/${bucket}/${prefix}`, { credentials: { type: 'default' }, visibility: 'auto', cwd: '/' }) as S3StoreSpec;
   const keys = { accessKeyId: e.accessKey, secretAccessKey: e.secretKey };

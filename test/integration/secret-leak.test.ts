@@ -8,14 +8,13 @@
  * are searched for each value, also base64-, base64url-, URL- (upper- and lowercase hex, form
  * encoding) and hex-encoded.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { NODE24, runBundle, type BundleRun } from '../helpers/bundle';
+import { runBundle, runCli, type BundleRun } from '../helpers/bundle';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github';
-import { client, dropBucket, listKeys, newBucket, REPO, rgw } from '../helpers/rgw';
+import { client, credentialEnv, listKeys, rgw, useBuckets } from '../helpers/rgw';
 
 const TOKEN = 'ghs_leakCheckToken4f1c2b9a77e0';
 const REDACT = 'leak-check-redact-value-8d2e61';
@@ -28,13 +27,14 @@ const URL_SECRET = 'leak/Check+url@secret/8e3f';
 /** Given in an environment variable with a trailing newline and spaces, as secrets are often pasted. */
 const PASTED = 'leak-check-pasted-value-3e9d41';
 
+const makeBucket = useBuckets();
 let gh: FakeGitHub;
 let bucket: string;
 let ws: string;
 beforeAll(async () => {
   gh = await startFakeGitHub(TOKEN);
   gh.permissions.set('reader', { permission: 'read', role_name: 'read' });
-  bucket = await newBucket('old', 'leak');
+  bucket = await makeBucket('old', 'leak');
   ws = fs.mkdtempSync(path.join(os.tmpdir(), 'leak-'));
   fs.writeFileSync(path.join(ws, 'fedora-42.qcow2'), 'image');
   fs.writeFileSync(path.join(ws, 'rhel-9.qcow2'), 'private image');
@@ -47,7 +47,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await gh?.close();
-  if (bucket) await dropBucket('old', bucket);
 });
 
 /** Every secret a run is given, by the name shown in failures. */
@@ -79,8 +78,7 @@ function forms(value: string): Record<string, string> {
 }
 
 const env = (over: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
-  OLD_ACCESS_KEY_ID: rgw('old').accessKey,
-  OLD_SECRET_ACCESS_KEY: rgw('old').secretKey,
+  ...credentialEnv(['old']),
   GITHUB_API_URL: gh.url,
   GITHUB_REPOSITORY: 'cockpit-project/bots',
   GITHUB_SHA: 'c0ffee'.padEnd(40, '0'),
@@ -131,15 +129,7 @@ function runnerLog(stdout: string): string {
 }
 
 function cli(args: string[], runEnv: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NODE24, [path.join(REPO, 'dist', 'cli', 'index.js'), ...args], { cwd: ws, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...runEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, { cwd: ws, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...runEnv } });
 }
 
 test('no secret reaches a log, an output, a summary, a report or an uploaded object, on any path', async () => {

@@ -6,24 +6,19 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_RULES_TEXT, parseVisibilityRules } from '../../src/acl/visibility';
 import { probeAnonymous } from '../../src/s3/anonymous';
 import { StoreError } from '../../src/errors';
 import type { MultipartWrite, ObjectStore } from '../../src/storage/object-store';
 import { S3Store } from '../../src/storage/s3-store';
 import { parseStoreSpec, type S3StoreSpec } from '../../src/storage/store-spec';
-import { hashFile, readChunks } from '../../src/upload/file-chunks';
 import { expandFiles } from '../../src/upload/files';
 import { MIB } from '../../src/config/size';
-import { parseKeyTemplate, parseRequirement } from '../../src/upload/plan';
 import { uploadImages } from '../../src/upload/upload-images';
 import { runBundle } from '../helpers/bundle';
-import { dropBucket, listKeys, newBucket, openUploads, rgw, type ClusterId } from '../helpers/rgw';
+import { uploadImagesOptions } from '../helpers/upload-options';
+import { credentialEnv, listKeys, openUploads, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
 
-const made: [ClusterId, string][] = [];
-afterAll(async () => {
-  for (const [id, b] of made) await dropBucket(id, b);
-});
+const makeBucket = useBuckets();
 
 function s3Store(id: ClusterId, bucket: string): S3Store {
   const e = rgw(id);
@@ -55,32 +50,17 @@ function failingPart(store: S3Store, n: number): ObjectStore {
 }
 
 test('a store that fails mid-upload is aborted on the server; the other store completes', async () => {
-  const oldBucket = await newBucket('old', 'fault');
-  const newBucketName = await newBucket('new', 'fault');
-  made.push(['old', oldBucket], ['new', newBucketName]);
+  const { old: oldBucket, new: newBucketName } = await makeBucket.pair('fault');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fault-'));
   fs.writeFileSync(path.join(dir, 'fedora.qcow2'), randomBytes(30 * MIB));
   const good = s3Store('old', oldBucket);
   const bad = s3Store('new', newBucketName);
   try {
-    const report = await uploadImages({
-      files: await expandFiles(['fedora.qcow2'], dir),
-      targets: [
-        { name: 'old', store: good },
-        { name: 'new', store: failingPart(bad, 4) },
-      ],
-      keyTemplate: parseKeyTemplate('{name}'),
-      rules: parseVisibilityRules(DEFAULT_RULES_TEXT),
-      requirement: parseRequirement('all', 2),
-      partSize: 5 * MIB,
-      concurrency: 3,
-      contentType: 'application/octet-stream',
-      dryRun: false,
-      readChunks,
-      hashFile,
-      probe: probeAnonymous,
-      events: { info: () => undefined, debug: () => undefined, warning: () => undefined, progress: () => undefined },
-    });
+    const targets = [
+      { name: 'old', store: good },
+      { name: 'new', store: failingPart(bad, 4) },
+    ];
+    const report = await uploadImages(uploadImagesOptions(await expandFiles(['fedora.qcow2'], dir), targets, { probe: probeAnonymous }));
     expect(report.ok).toBe(false);
     expect(report.files[0]!.stores.map((s) => [s.store, s.outcome])).toEqual([
       ['old', 'uploaded'],
@@ -97,8 +77,7 @@ test('a store that fails mid-upload is aborted on the server; the other store co
 });
 
 test('SIGTERM in the middle of an upload (a cancelled workflow) aborts the open uploads before exiting', async () => {
-  const bucket = await newBucket('old', 'sigterm');
-  made.push(['old', bucket]);
+  const bucket = await makeBucket('old', 'sigterm');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigterm-'));
   fs.writeFileSync(path.join(dir, 'big.qcow2'), randomBytes(200 * MIB));
   let sawUpload = false;
@@ -107,10 +86,12 @@ test('SIGTERM in the middle of an upload (a cancelled workflow) aborts the open 
     { files: 'big.qcow2', stores: `${rgw('old').endpoint}/${bucket} credentials=env:OLD`, 'part-size': '5MiB', concurrency: '1' },
     {
       cwd: dir,
-      env: { OLD_ACCESS_KEY_ID: rgw('old').accessKey, OLD_SECRET_ACCESS_KEY: rgw('old').secretKey },
+      env: credentialEnv(['old']),
       onSpawn: (child) => {
+        // Polls overlap when the server answers slowly: only the first to see an upload signals. A
+        // second SIGTERM, once the action's handler (process.once) has run, would kill it outright.
         const poll = setInterval(async () => {
-          if ((await openUploads('old', bucket)).length > 0) {
+          if ((await openUploads('old', bucket)).length > 0 && !sawUpload) {
             clearInterval(poll);
             sawUpload = true;
             child.kill('SIGTERM');

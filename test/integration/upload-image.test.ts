@@ -9,29 +9,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { errors, NODE24, runBundle, type BundleRun } from '../helpers/bundle';
 import { PutObjectAclCommand } from '@aws-sdk/client-s3';
-import { anonymousStatus, client, dropBucket, headMeta, listKeys, newBucket, openUploads, REPO, rgw, type ClusterId } from '../helpers/rgw';
+import { anonymousStatus, client, credentialEnv, headMeta, listKeys, openUploads, REPO, rgw, useBuckets } from '../helpers/rgw';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const made: [ClusterId, string][] = [];
-afterAll(async () => {
-  for (const [id, b] of made) await dropBucket(id, b);
-});
-
-async function bucketPair(stem: string): Promise<{ old: string; new: string }> {
-  const pair = { old: await newBucket('old', stem), new: await newBucket('new', stem) };
-  made.push(['old', pair.old], ['new', pair.new]);
-  return pair;
-}
-
-/** Credentials through per-store environment variables, as a workflow fills them from secrets. */
-function credentialEnv(): NodeJS.ProcessEnv {
-  return {
-    OLD_ACCESS_KEY_ID: rgw('old').accessKey,
-    OLD_SECRET_ACCESS_KEY: rgw('old').secretKey,
-    NEW_ACCESS_KEY_ID: rgw('new').accessKey,
-    NEW_SECRET_ACCESS_KEY: rgw('new').secretKey,
-  };
-}
+const makeBucket = useBuckets();
 
 function storesInput(b: { old: string; new: string }): string {
   return [`${rgw('old').endpoint}/${b.old}/images credentials=env:OLD name=old`, `${rgw('new').endpoint}/${b.new}/images credentials=env:NEW name=new`].join('\n');
@@ -62,7 +43,7 @@ describe('dual-write to two RGW clusters', () => {
   let first: BundleRun;
 
   beforeAll(async () => {
-    buckets = await bucketPair('dual');
+    buckets = await makeBucket.pair('dual');
     ws = workspace({ 'fedora-42.qcow2': image, 'rhel-9-4.qcow2': rhel, 'notes.txt': Buffer.from('not an image') });
     first = await runBundle('upload-image', { files: '*.qcow2', stores: storesInput(buckets), 'part-size': '8MiB', concurrency: '4' }, { cwd: ws, env: credentialEnv() });
   });
@@ -147,7 +128,7 @@ describe.each(['lean', 'sdk'] as const)('Content-Type and Cache-Control on every
   };
 
   beforeAll(async () => {
-    buckets = await bucketPair(`hdr-${wire}`);
+    buckets = await makeBucket.pair(`hdr-${wire}`);
     ws = workspace(files);
   });
 
@@ -189,8 +170,7 @@ describe.each(['lean', 'sdk'] as const)('Content-Type and Cache-Control on every
 });
 
 test('a store that is only reachable with a key folder, Cockpit style', async () => {
-  const bucket = await newBucket('old', 'keydir');
-  made.push(['old', bucket]);
+  const bucket = await makeBucket('old', 'keydir');
   const keys = fs.mkdtempSync(path.join(os.tmpdir(), 'keys-'));
   fs.writeFileSync(path.join(keys, '127.0.0.1'), `${rgw('old').accessKey} ${rgw('old').secretKey}\n`);
   const ws = workspace({ 'cirros.qcow2': Buffer.from('tiny image') });
@@ -201,8 +181,7 @@ test('a store that is only reachable with a key folder, Cockpit style', async ()
 });
 
 test('the CLI runs the same operation outside GitHub Actions', async () => {
-  const bucket = await newBucket('new', 'cli');
-  made.push(['new', bucket]);
+  const bucket = await makeBucket('new', 'cli');
   const ws = workspace({ 'rhel-10.qcow2': randomBytes(1024) });
   const out = execFileSync(NODE24, [path.join(REPO, 'dist/cli/index.js'), 'upload-image', '--files', 'rhel-10.qcow2', '--stores', `${rgw('new').endpoint}/${bucket} credentials=env:NEW`], {
     cwd: ws,
@@ -215,8 +194,7 @@ test('the CLI runs the same operation outside GitHub Actions', async () => {
 });
 
 test('the CLI refuses a mistyped flag before anything runs: exit 2, nothing in the bucket', async () => {
-  const bucket = await newBucket('new', 'cli-typo');
-  made.push(['new', bucket]);
+  const bucket = await makeBucket('new', 'cli-typo');
   const ws = workspace({ 'fedora-42.qcow2': randomBytes(1024) });
   const cli = (...flags: string[]) =>
     spawnSync(NODE24, [path.join(REPO, 'dist/cli/index.js'), 'upload-image', '--files', 'fedora-42.qcow2', '--stores', `${rgw('new').endpoint}/${bucket} credentials=env:NEW`, ...flags], {
@@ -241,7 +219,7 @@ describe('bad input: a clear error naming the input and value, and nothing writt
   let ws: string;
   const content = randomBytes(9 * 1024 * 1024);
   beforeAll(async () => {
-    buckets = await bucketPair('bad');
+    buckets = await makeBucket.pair('bad');
     ws = workspace({ 'img.qcow2': Buffer.from('img'), [`fedora-${'0'.repeat(64)}.qcow2`]: content });
   });
 
@@ -298,8 +276,7 @@ describe('bucket policies on RGW', () => {
   async function withPolicy(stem: string, statement: (bucket: string) => object): Promise<string> {
     const { PutBucketPolicyCommand } = await import('@aws-sdk/client-s3');
     const { client } = await import('../helpers/rgw');
-    const bucket = await newBucket('old', stem);
-    made.push(['old', bucket]);
+    const bucket = await makeBucket('old', stem);
     await client('old').send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ Version: '2012-10-17', Statement: [statement(bucket)] }) }));
     return bucket;
   }
@@ -323,13 +300,18 @@ describe('bucket policies on RGW', () => {
   });
 });
 
-describe('visibility follows the image, not only the key', () => {
+/** A rhel image and a fedora image of random content, and the workspace files that hold them. */
+function rhelAndFedora() {
   const rhel = randomBytes(64 * 1024);
   const fedora = randomBytes(32 * 1024);
-  const files = { 'rhel-9.6-x86_64.qcow2': rhel, 'fedora-42.qcow2': fedora };
+  return { rhel, fedora, files: { 'rhel-9.6-x86_64.qcow2': rhel, 'fedora-42.qcow2': fedora } };
+}
+
+describe('visibility follows the image, not only the key', () => {
+  const { rhel, fedora, files } = rhelAndFedora();
 
   test('key images/{sha256}{ext}: the rhel image is private on both providers, and the summary says its file name matched', async () => {
-    const buckets = await bucketPair('sha-key');
+    const buckets = await makeBucket.pair('sha-key');
     const run = await runBundle('upload-image', { files: '*.qcow2', stores: storesInput(buckets), key: 'images/{sha256}{ext}' }, { cwd: workspace(files), env: credentialEnv() });
     expect(errors(run)).toEqual([]);
     expect(run.code).toBe(0);
@@ -355,8 +337,7 @@ describe('visibility follows the image, not only the key', () => {
   });
 
   test('key {stem}/disk.qcow2: private, and both the file name and the key\'s folder matched', async () => {
-    const bucket = await newBucket('new', 'stem-key');
-    made.push(['new', bucket]);
+    const bucket = await makeBucket('new', 'stem-key');
     const run = await runBundle('upload-image', { files: 'rhel-*.qcow2', stores: `${rgw('new').endpoint}/${bucket} credentials=env:NEW`, key: '{stem}/disk.qcow2' }, { cwd: workspace(files), env: credentialEnv() });
     expect(errors(run)).toEqual([]);
     expect(JSON.parse(run.outputs.results!)[0]).toMatchObject({ key: 'rhel-9.6-x86_64/disk.qcow2', visibility: 'private', decidedBy: 'both' });
@@ -366,12 +347,10 @@ describe('visibility follows the image, not only the key', () => {
 });
 
 describe('a private write is remembered by the object, for those that see only its key', () => {
-  const rhel = randomBytes(64 * 1024);
-  const fedora = randomBytes(32 * 1024);
-  const files = { 'rhel-9.6-x86_64.qcow2': rhel, 'fedora-42.qcow2': fedora };
+  const { rhel, fedora, files } = rhelAndFedora();
 
   test('uploaded under {sha256}, mirrored to the other provider private, audited as private, and a public copy is found exposed', async () => {
-    const buckets = await bucketPair('marker');
+    const buckets = await makeBucket.pair('marker');
     const up = await runBundle('upload-image', { files: '*.qcow2', stores: `${rgw('old').endpoint}/${buckets.old} credentials=env:OLD`, key: 'images/{sha256}{ext}' }, { cwd: workspace(files), env: credentialEnv() });
     expect(errors(up)).toEqual([]);
     const rhelKey = `images/${sha256(rhel)}.qcow2`;

@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { errors, NODE24, runBundle, type BundleRun } from '../helpers/bundle';
 import { startFakeGitHub, seedComments, type FakeGitHub } from '../helpers/fake-github';
 import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
-import { anonymousStatus, client, dropBucket, listKeys, newBucket, REPO, rgw } from '../helpers/rgw';
+import { anonymousStatus, client, credentialEnv, listKeys, REPO, rgw, useBuckets } from '../helpers/rgw';
 
 const TOKEN = 'ghs_fakeTokenValue0123456789abcdef';
 const SECRET = 'redact-me-9f8e7d6c5b4a';
@@ -21,6 +21,7 @@ const PR = 7;
 const HEAD = 'c0ffee'.padEnd(40, '1');
 const DEFAULT_BRANCH_SHA = 'deadbeef'.padEnd(40, '0');
 
+const makeBucket = useBuckets();
 let gh: FakeGitHub;
 let bucket: string;
 beforeAll(async () => {
@@ -28,12 +29,11 @@ beforeAll(async () => {
   gh.permissions.set('maintainer', { permission: 'write', role_name: 'maintain' });
   gh.permissions.set('reader', { permission: 'read', role_name: 'read' });
   gh.pulls.set(PR, HEAD);
-  bucket = await newBucket('old', 'logs');
+  bucket = await makeBucket('old', 'logs');
 });
 const scratch: string[] = [];
 afterAll(async () => {
   await gh?.close();
-  if (bucket) await dropBucket('old', bucket);
   for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -70,8 +70,7 @@ function commentEvent(login: string, body: string, action = 'created'): string {
 
 function env(event: string, over: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
-    OLD_ACCESS_KEY_ID: rgw('old').accessKey,
-    OLD_SECRET_ACCESS_KEY: rgw('old').secretKey,
+    ...credentialEnv(['old']),
     GITHUB_API_URL: gh.url,
     GITHUB_SERVER_URL: 'https://github.example',
     GITHUB_EVENT_NAME: 'issue_comment',
@@ -423,7 +422,7 @@ describe('private logs and a bucket policy that lets anyone read *.log under the
   const pushEnv = () => env('', { GITHUB_EVENT_NAME: 'push', GITHUB_EVENT_PATH: '' });
   const storeIn = (sub: string) => `${rgw('old').endpoint}/${policed}/${sub} credentials=env:OLD`;
   beforeAll(async () => {
-    policed = await newBucket('old', 'logs-policy');
+    policed = await makeBucket('old', 'logs-policy');
     await client('old').send(
       new PutBucketPolicyCommand({
         Bucket: policed,
@@ -433,9 +432,6 @@ describe('private logs and a bucket policy that lets anyone read *.log under the
         }),
       }),
     );
-  });
-  afterAll(async () => {
-    if (policed) await dropBucket('old', policed);
   });
 
   test('a private upload is refused before anything is written, naming the statement and journal.log', async () => {
@@ -477,7 +473,7 @@ test('outside GitHub Actions the default prefix has no value for {repo} and the 
   try {
     execFileSync(NODE24, [path.join(REPO, 'dist/cli/index.js'), 'upload-logs', '--path', 'logs', '--stores', store('cli-default')], {
       cwd: ws,
-      env: { PATH: process.env.PATH, OLD_ACCESS_KEY_ID: rgw('old').accessKey, OLD_SECRET_ACCESS_KEY: rgw('old').secretKey },
+      env: { PATH: process.env.PATH, ...credentialEnv(['old']) },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -494,7 +490,7 @@ test('the CLI runs the same operation outside GitHub Actions', () => {
   const ws = workspace({ 'cli.log': 'from the command line\n' });
   const out = execFileSync(NODE24, [path.join(REPO, 'dist/cli/index.js'), 'upload-logs', '--path', 'logs', '--stores', store('cli'), '--prefix', 'local/{timestamp}'], {
     cwd: ws,
-    env: { PATH: process.env.PATH, OLD_ACCESS_KEY_ID: rgw('old').accessKey, OLD_SECRET_ACCESS_KEY: rgw('old').secretKey },
+    env: { PATH: process.env.PATH, ...credentialEnv(['old']) },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -621,14 +617,14 @@ describe('a pull request from a fork: no credentials for any store', () => {
     expect(errors(half)).toEqual([expect.stringMatching(/^credentials=env:OLD needs OLD_SECRET_ACCESS_KEY in the environment/)]);
     const one = await runBundle('upload-logs', inputs('fork-one', { stores: `${store('fork-one')}\n${rgw('old').endpoint}/${bucket}/fork-one-b credentials=env:OTHER` }), {
       cwd: logs(),
-      env: forkEnv({ OLD_ACCESS_KEY_ID: rgw('old').accessKey, OLD_SECRET_ACCESS_KEY: rgw('old').secretKey }),
+      env: forkEnv(credentialEnv(['old'])),
     });
     expect(one.code).toBe(1);
     expect(errors(one)).toEqual([expect.stringMatching(/^credentials=env:OTHER needs OTHER_ACCESS_KEY_ID and OTHER_SECRET_ACCESS_KEY/)]);
     // Skipping would not have happened here either, so the error does not suggest it.
     const oneByDefault = await runBundle('upload-logs', { ...inputs('fork-one', { stores: `${store('fork-one')}\n${rgw('old').endpoint}/${bucket}/fork-one-b credentials=env:OTHER` }), 'if-no-credentials': '' }, {
       cwd: logs(),
-      env: forkEnv({ OLD_ACCESS_KEY_ID: rgw('old').accessKey, OLD_SECRET_ACCESS_KEY: rgw('old').secretKey }),
+      env: forkEnv(credentialEnv(['old'])),
     });
     expect(errors(oneByDefault)).toEqual([expect.stringMatching(/^credentials=env:OTHER needs OTHER_ACCESS_KEY_ID and OTHER_SECRET_ACCESS_KEY in the environment \(set them from secrets in the step's env:\), but they are empty or unset$/)]);
     for (const sub of ['fork-wrong/', 'fork-half/', 'fork-one/', 'fork-one-b/']) expect(await listKeys('old', bucket, sub)).toEqual([]);

@@ -3,11 +3,10 @@
  * addressing, its fallback to the SDK, and its answers (retries, error codes, ETag) from a local
  * HTTP server playing S3. That it is accepted by a real server is proven by the RGW suites.
  */
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { S3Bucket } from '../../src/s3/bucket';
 import { createS3Client } from '../../src/s3/client';
 import { requestAddress, type RequestTarget } from '../../src/s3/lean-address';
@@ -16,41 +15,23 @@ import type { SigningKeys } from '../../src/s3/lean-sign';
 import { parseListPage } from '../../src/s3/list-page';
 import { PROVIDERS } from '../../src/s3/providers';
 import { StoreError } from '../../src/errors';
-
-/** SHA-256 and HMAC-SHA256 in the shape the SDK signer takes (neither sha256-js nor hash-node is installed). */
-class NodeSha256 {
-  private readonly h: Hash | Hmac;
-  constructor(secret?: Bytes) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: Bytes): void {
-    this.h.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-}
-type Bytes = string | ArrayBuffer | ArrayBufferView;
-function bytes(d: Bytes): string | Buffer {
-  if (typeof d === 'string') return d;
-  return ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d);
-}
+import { authorizationBySdk } from '../helpers/sdk-signer';
 
 const KEYS: SigningKeys = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 const WHEN = new Date('2025-03-04T05:06:07.000Z');
 const body = Buffer.from('hello, world\n');
 const digest = createHash('sha256').update(body).digest();
 
-async function sdkAuthorization(target: RequestTarget, signed: { address: { protocol: string; hostname: string; port?: string; path: string }; headers: Record<string, string> }, keys: SigningKeys): Promise<string> {
-  const signer = new SignatureV4({ service: 's3', region: target.region, credentials: keys, sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
-  const headers = { ...signed.headers };
-  delete headers.authorization;
-  const r = await signer.sign(
-    { method: 'PUT', protocol: signed.address.protocol, hostname: signed.address.hostname, port: signed.address.port ? Number(signed.address.port) : undefined, path: signed.address.path, query: {}, headers },
-    { signingDate: WHEN },
+type Signed = { address: { protocol: string; hostname: string; port?: string; path: string }; headers: Record<string, string> };
+/** What the SDK's signer makes of a lean request built at WHEN. */
+const sdkSigned = (method: string, target: RequestTarget, signed: Signed, keys: SigningKeys) =>
+  authorizationBySdk(
+    { method, protocol: signed.address.protocol, hostname: signed.address.hostname, port: signed.address.port ? Number(signed.address.port) : undefined, path: signed.address.path, headers: signed.headers },
+    keys,
+    target.region,
+    WHEN,
   );
-  return (r.headers as Record<string, string>).authorization!;
-}
+const sdkAuthorization = (target: RequestTarget, signed: Signed, keys: SigningKeys) => sdkSigned('PUT', target, signed, keys);
 
 const generic: RequestTarget = { quirks: PROVIDERS.generic, endpoint: 'http://127.0.0.1:7480', region: 'us-east-1' };
 const aws: RequestTarget = { quirks: PROVIDERS.aws, endpoint: undefined, region: 'eu-central-1' };
@@ -231,16 +212,7 @@ describe('answers from a server playing S3', () => {
 });
 
 describe('lean GET: the same Authorization as @smithy/signature-v4', () => {
-  const sdkGet = async (target: RequestTarget, signed: { address: { protocol: string; hostname: string; port?: string; path: string }; headers: Record<string, string> }, keys: SigningKeys) => {
-    const signer = new SignatureV4({ service: 's3', region: target.region, credentials: keys, sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
-    const headers = { ...signed.headers };
-    delete headers.authorization;
-    const r = await signer.sign(
-      { method: 'GET', protocol: signed.address.protocol, hostname: signed.address.hostname, port: signed.address.port ? Number(signed.address.port) : undefined, path: signed.address.path, query: {}, headers },
-      { signingDate: WHEN },
-    );
-    return (r.headers as Record<string, string>).authorization!;
-  };
+  const sdkGet = (target: RequestTarget, signed: Signed, keys: SigningKeys) => sdkSigned('GET', target, signed, keys);
   for (const key of ['plain.txt', 'a b/c d.log', 'x+y=z', '100%/done', 'naïve/日本語.txt', 'deep//double/./dot/..']) {
     test(`${JSON.stringify(key)}`, async () => {
       for (const keys of [KEYS, { ...KEYS, sessionToken: 'FwoGZXIvYXdzEXAMPLETOKEN//+=' }]) {
@@ -261,12 +233,9 @@ describe('lean ListObjectsV2', () => {
       const get = (await buildList(generic, 'bucket-1', list, KEYS, WHEN))!;
       const [pathOnly, query] = get.address.path.split('?') as [string, string];
       expect(pathOnly).toBe('/bucket-1/');
-      const signer = new SignatureV4({ service: 's3', region: generic.region, credentials: KEYS, sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
-      const headers = { ...get.headers };
-      delete headers.authorization;
       const queryObject = Object.fromEntries(query.split('&').map((p) => p.split('=').map(decodeURIComponent) as [string, string]));
-      const r = await signer.sign({ method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port: 7480, path: pathOnly, query: queryObject, headers }, { signingDate: WHEN });
-      expect(get.headers.authorization).toBe((r.headers as Record<string, string>).authorization);
+      const authorization = await authorizationBySdk({ method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port: 7480, path: pathOnly, query: queryObject, headers: get.headers }, KEYS, generic.region, WHEN);
+      expect(get.headers.authorization).toBe(authorization);
       if (list.continuationToken) expect(query).not.toContain('start-after');
     }
   });

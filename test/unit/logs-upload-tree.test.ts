@@ -10,6 +10,7 @@ import { walkTree, type LogFile } from '../../src/logs/walk';
 import { LocalStore } from '../../src/storage/local-store';
 import { StoreError } from '../../src/errors';
 import type { ObjectStore } from '../../src/storage/object-store';
+import { readObject } from '../helpers/store-contract';
 
 const SECRET = 'sup3r-secret-token-value';
 
@@ -36,11 +37,7 @@ function options(files: readonly LogFile[], stores: { name: string; store: Objec
   return { files, prefix: 'run-1/', targets: stores, visibility: 'public', concurrency: 8, ...over };
 }
 
-async function read(store: LocalStore, key: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of await store.get(key)) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
+const read = readObject;
 
 describe('uploading a logs tree', () => {
   test('every file lands under the prefix with its type and encoding; every file is redacted, in the copy only', async () => {

@@ -194,33 +194,33 @@ test('private objects are not written where the bucket policy would expose them'
   expect(await keys(destination)).toEqual(['fedora.qcow2']);
 });
 
-test('an object found exposed after writing fails the run', async () => {
+/**
+ * Copies a private rhel image to an empty store whose objects have an anonymous address
+ * (http://store.invalid/KEY), checking private objects with a probe that answers `answer`.
+ */
+async function copyRhelProbed(answer: Awaited<ReturnType<NonNullable<MirrorOptions['probe']>>>) {
   const source = await store({ 'rhel-9.qcow2': 'secret' });
   const destination = await store({});
   const anonymous = Object.assign(Object.create(destination) as ObjectStore, { anonymousAddress: (k: string) => ({ protocol: 'http:', hostname: 'store.invalid', host: 'store.invalid', path: `/${k}` }) });
-  const { o } = options(source, anonymous, { mode: 'copy', verifyVisibility: 'private', probe: async () => ({ access: 'readable', status: 200 }) });
-  const r = await mirror(o);
+  const { o } = options(source, anonymous, { mode: 'copy', verifyVisibility: 'private', probe: async () => answer });
+  return mirror(o);
+}
+
+test('an object found exposed after writing fails the run', async () => {
+  const r = await copyRhelProbed({ access: 'readable', status: 200 });
   expect(r.counts.failed).toBe(1);
   expect(r.failures[0]!.reason).toMatch(/EXPOSED/);
 });
 
 test('a 404 to the anonymous check of a private object just written fails the copy: it proves nothing', async () => {
-  const source = await store({ 'rhel-9.qcow2': 'secret' });
-  const destination = await store({});
-  const anonymous = Object.assign(Object.create(destination) as ObjectStore, { anonymousAddress: (k: string) => ({ protocol: 'http:', hostname: 'store.invalid', host: 'store.invalid', path: `/${k}` }) });
-  const { o } = options(source, anonymous, { mode: 'copy', verifyVisibility: 'private', probe: async () => ({ access: 'missing', status: 404 }) });
-  const r = await mirror(o);
+  const r = await copyRhelProbed({ access: 'missing', status: 404 });
   expect(r.counts).toMatchObject({ copied: 0, failed: 1 });
   expect(r.complete).toBe(false);
   expect(r.failures[0]!.reason).toMatch(/answered HTTP 404, yet a signed HEAD finds the object: .*not shown private/);
 });
 
 test('a failed anonymous check of a private object just written fails the copy', async () => {
-  const source = await store({ 'rhel-9.qcow2': 'secret' });
-  const destination = await store({});
-  const anonymous = Object.assign(Object.create(destination) as ObjectStore, { anonymousAddress: (k: string) => ({ protocol: 'http:', hostname: 'store.invalid', host: 'store.invalid', path: `/${k}` }) });
-  const { o } = options(source, anonymous, { mode: 'copy', verifyVisibility: 'private', probe: async () => ({ access: 'error', reason: 'ECONNRESET' }) });
-  const r = await mirror(o);
+  const r = await copyRhelProbed({ access: 'error', reason: 'ECONNRESET' });
   expect(r.counts.failed).toBe(1);
   expect(r.failures[0]!.reason).toMatch(/anonymous check failed \(ECONNRESET\): not shown private/);
 });

@@ -2,15 +2,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseVisibilityRules, DEFAULT_RULES_TEXT } from '../../src/acl/visibility';
 import { LocalStore } from '../../src/storage/local-store';
 import { StoreError } from '../../src/errors';
 import type { MultipartWrite, ObjectStore } from '../../src/storage/object-store';
 import { expandFiles } from '../../src/upload/files';
-import { hashFile, readChunks } from '../../src/upload/file-chunks';
+import { hashFile } from '../../src/upload/file-chunks';
 import { MIB } from '../../src/config/size';
 import { parseKeyTemplate, parseRequirement } from '../../src/upload/plan';
-import { ContentMismatchError, uploadImages, type UploadImagesOptions, type UploadTarget } from '../../src/upload/upload-images';
+import { ContentMismatchError, uploadImages } from '../../src/upload/upload-images';
+import { readObject } from '../helpers/store-contract';
+import { uploadImagesOptions } from '../helpers/upload-options';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'upload-'));
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -109,31 +110,9 @@ class RecordingStore extends FlakyStore {
   }
 }
 
-function options(files: UploadImagesOptions['files'], targets: UploadTarget[], over: Partial<UploadImagesOptions> = {}): UploadImagesOptions {
-  const log: string[] = [];
-  return {
-    files,
-    targets,
-    keyTemplate: parseKeyTemplate('{name}'),
-    rules: parseVisibilityRules(DEFAULT_RULES_TEXT),
-    requirement: parseRequirement('all', targets.length),
-    partSize: 5 * MIB,
-    concurrency: 3,
-    contentType: 'application/octet-stream',
-    dryRun: false,
-    readChunks,
-    hashFile,
-    probe: async () => ({ access: 'error', reason: 'no network in unit tests' }),
-    events: { info: (m) => log.push(m), debug: () => undefined, warning: (m) => log.push(`warning: ${m}`), progress: () => undefined },
-    ...over,
-  };
-}
+const options = uploadImagesOptions;
 
-async function read(store: ObjectStore, key: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of await store.get(key)) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
+const read = readObject;
 
 describe('uploadImages on folder stores', () => {
   test('dual-write: each store gets the same verified content and sha256 metadata; a re-run skips', async () => {
