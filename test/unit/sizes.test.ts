@@ -1,5 +1,5 @@
 // The size rules of eslint.config.js: no file of src/ over 300 lines, no function over 60; the
-// files listed as exceptions may not grow past what they hold, and each is still over a default
+// files listed as exceptions (one today, src/s3/xml.ts, held at its longest function) may not grow past what they hold, and each is still over a default
 // limit (an entry that is no longer needed must go, so the list only shrinks).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -34,19 +34,13 @@ test('a new file of 301 lines fails', async () => {
   expect(await sizeMessages('src/sync/some-new-file.ts', source)).toEqual([expect.stringMatching(/^max-lines: File has too many lines \(301\)\. Maximum allowed is 300\./)]);
 });
 
-test('a listed file may not grow: one more line in its longest function fails, and one more line in a file held at its length', async () => {
-  const file = 'src/storage/store-spec.ts';
+test('a listed file may not grow: one more line in its longest function fails', async () => {
+  const file = 'src/s3/xml.ts';
   const source = fs.readFileSync(path.join(repoRoot, file), 'utf8');
   expect(await sizeMessages(file, source)).toEqual([]);
-  const grown = source.replace(/(export function parseStoreSpec)([^{]*\{)/, '$1$2\n  void 0;');
+  const grown = source.replace(/(export function readXml)([^{]*\{)/, '$1$2\n  void 0;');
   expect(grown).not.toBe(source);
-  expect(await sizeMessages(file, grown)).toEqual([expect.stringMatching(/^max-lines-per-function: .*parseStoreSpec/)]);
-  const long = 'src/storage/local-store.ts';
-  const longSource = fs.readFileSync(path.join(repoRoot, long), 'utf8');
-  expect(await sizeMessages(long, longSource)).toEqual([]);
-  const longer = longSource.replace(/(export class LocalStore[^{]*\{)/, '$1\n  private readonly grown = 0;');
-  expect(longer).not.toBe(longSource);
-  expect(await sizeMessages(long, longer)).toEqual([expect.stringMatching(/^max-lines: File has too many lines/)]);
+  expect(await sizeMessages(file, grown)).toEqual([expect.stringMatching(/^max-lines-per-function: .*readXml/)]);
 });
 
 test.each(exceptions)('%s is still over a default limit (else take it off the list)', async (file) => {
