@@ -21,7 +21,7 @@ import { ConfigurationError, quote } from '../config/configuration-error';
 import { mayCarryUserinfo } from '../config/userinfo';
 import { PROVIDERS, type ProviderId } from '../s3/providers';
 import type { VisibilityMode } from './object-store';
-import { locateS3Store } from './store-address';
+import { locateS3Store, type S3Address } from './store-address';
 import { decodeOrRefuse, readStoreUrl } from './store-url';
 
 /** Where a store's credentials come from. Never holds a secret itself. */
@@ -40,17 +40,9 @@ interface SpecBase {
   readonly url: string;
 }
 
-export interface S3StoreSpec extends SpecBase {
+/** An S3 store: where it is ({@link S3Address}), how it is reached and how it shows objects. */
+export interface S3StoreSpec extends SpecBase, S3Address {
   readonly kind: 's3';
-  readonly provider: ProviderId;
-  /** The SDK endpoint; `undefined` for AWS's own. */
-  readonly endpoint?: string;
-  readonly region: string;
-  readonly bucket: string;
-  /** '' or a prefix that ends with '/'. */
-  readonly prefix: string;
-  /** The host the credentials are looked up by in a key folder. */
-  readonly credentialHost: string;
   readonly credentials: CredentialSource;
   readonly visibility: VisibilityMode;
   /** `ca=`: absolute path of a PEM bundle that alone decides which certificates this store's TLS accepts. */
