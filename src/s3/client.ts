@@ -62,7 +62,7 @@ export function wireFromEnv(env: NodeJS.ProcessEnv = process.env): Wire {
 
 /**
  * What a client was made with, for code in `src/s3/` that talks HTTP itself on the client's own
- * socket pool (the lean single PUT): the same agents, timeouts, attempts, endpoint and keys.
+ * socket pool (the lean client's PUT, GET and LIST): the same agents, timeouts, attempts, endpoint and keys.
  */
 export interface ClientWiring {
   readonly quirks: ProviderQuirks;
@@ -110,7 +110,7 @@ export function createS3Client(options: ClientOptions): S3Client {
     responseChecksumValidation: quirks.checksums,
     maxAttempts: wiring.maxAttempts,
     retryMode: 'standard',
-    // The same agents serve the lean PUT, so `destroy()` closes every socket of the store.
+    // The same agents serve the lean client, so `destroy()` closes every socket of the store.
     requestHandler: new NodeHttpHandler({
       httpAgent: agents.http,
       httpsAgent: agents.https,

@@ -51,7 +51,7 @@ const FORMS = {
   // Linode: the bucket in the host; requests go path-style to the regional host (both wires).
   linode: (bucket: string) => `https://${bucket}.us-east-1.linodeobjects.com:${rgw('old').tlsPort}`,
   // AWS: the bucket in the host, and on the wire too (virtual-hosted). The lean path does not
-  // address a custom endpoint virtual-hosted (putAddress answers undefined): the SDK sends all.
+  // address a custom endpoint virtual-hosted (requestAddress answers undefined): the SDK sends all.
   aws: (bucket: string) => `https://${bucket}.s3.us-east-1.amazonaws.com:${rgw('old').tlsPort}`,
 } as const;
 
