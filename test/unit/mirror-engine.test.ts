@@ -5,13 +5,13 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseVisibilityRules, DEFAULT_RULES_TEXT } from '../../src/acl/visibility';
 import { LocalStore } from '../../src/storage/local-store';
 import type { ObjectInfo, ObjectStore, WriteOptions } from '../../src/storage/object-store';
 import type { KeyRange } from '../../src/storage/key-range';
 import { ManifestReader, ManifestWriter } from '../../src/sync/manifest';
 import { march } from '../../src/sync/march';
-import { mirror, type Mark, type MirrorOptions } from '../../src/sync/mirror';
+import { mirror, type MirrorOptions } from '../../src/sync/mirror';
+import { mirrorOptions } from '../helpers/mirror-options';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest();
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-'));
@@ -35,29 +35,7 @@ function failingList(s: ObjectStore, after: number): ObjectStore {
   });
 }
 
-function options(source: ObjectStore, destination: ObjectStore, extra: Partial<MirrorOptions> = {}) {
-  const lines: [Mark, string][] = [];
-  const o: MirrorOptions = {
-    source,
-    destination,
-    mode: 'sync',
-    dryRun: false,
-    filter: () => true,
-    range: {},
-    rules: parseVisibilityRules(DEFAULT_RULES_TEXT),
-    compare: 'checksum',
-    transfers: 4,
-    checkers: 4,
-    partSize: 5 * 1024 * 1024,
-    partsInFlight: 2,
-    memory: 64 * 1024 * 1024,
-    verifyVisibility: 'none',
-    probe: async () => ({ access: 'denied', status: 403 }),
-    events: { info: () => undefined, debug: () => undefined, warning: () => undefined, line: (m, k) => lines.push([m, k]) },
-    ...extra,
-  };
-  return { o, lines };
-}
+const options = mirrorOptions;
 
 const keys = async (s: ObjectStore) => {
   const out: string[] = [];

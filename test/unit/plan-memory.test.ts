@@ -5,9 +5,9 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { parseVisibilityRules, DEFAULT_RULES_TEXT } from '../../src/acl/visibility';
 import type { ObjectInfo, ObjectStore } from '../../src/storage/object-store';
 import { mirror } from '../../src/sync/mirror';
+import { mirrorOptions } from '../helpers/mirror-options';
 
 const PAGES = 60;
 const PAGE = 500;
@@ -60,22 +60,10 @@ test('a sync plan holds the entries of a few pages at once, and the extra keys i
   let most = 0;
   let checks = 0;
   let batches = 0;
-  const report = await mirror({
-    source: generated('source', watched),
-    destination: generated('destination', watched),
-    mode: 'sync',
+  const { o } = mirrorOptions(generated('source', watched), generated('destination', watched), {
     dryRun: true,
-    filter: () => true,
-    range: {},
-    rules: parseVisibilityRules(DEFAULT_RULES_TEXT),
-    compare: 'checksum',
     transfers: 8,
     checkers: 8,
-    partSize: 5 * 1024 * 1024,
-    partsInFlight: 2,
-    memory: 64 * 1024 * 1024,
-    verifyVisibility: 'none',
-    probe: async () => ({ access: 'denied', status: 403 }),
     events: {
       info: () => undefined,
       debug: () => undefined,
@@ -90,6 +78,7 @@ test('a sync plan holds the entries of a few pages at once, and the extra keys i
       },
     },
   });
+  const report = await mirror(o);
   expect(report.keys).toBe(PAGES * PAGE);
   expect(report.counts.deleted).toBe(PAGES * (PAGE / 50));
   expect(checks).toBeGreaterThan(10);
