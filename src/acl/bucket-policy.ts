@@ -8,7 +8,12 @@
  * is not, never the reverse. An Allow counts when it **may** apply to the stranger, a Deny only when
  * it **must**:
  *
- * - Condition: a conditional Allow counts (some request meets it); a conditional Deny never protects.
+ * - Condition: a conditional Allow counts (some request meets it); a conditional Deny never makes a
+ *   key private. Which requests a condition lets in is the third answer, `strangerReadAccess`:
+ *   `public` (a plain request gets in, see policy-conditions.ts), `restricted` (only requests that
+ *   meet a condition do: an address range, a VPC endpoint, a Referer), or `private`. There a
+ *   conditional Deny holds plain requests back only when a plain request certainly meets it
+ *   (`NotIpAddress`), so an Allow for everyone with such a Deny is restricted, not private.
  * - Principal: `"*"` and `{"AWS": "*"}` (alone or in a list) are everyone, for certain. Entries whose
  *   reach is not documented count for an Allow and not for a Deny: `{"CanonicalUser": "*"}` (everyone),
  *   and, for account holders, any wildcard in an AWS, CanonicalUser or Service value and any
@@ -29,8 +34,9 @@
  */
 import { parseBucketPolicy, type ParsedPolicy, type PolicyStatement, type PrincipalEntry } from './policy-document';
 import { compilePattern, matchesEveryExtension, matchesSomeExtension, matchTokens, type CompiledPattern } from './iam-pattern';
+import { describeConditions, plainMayMeet, plainMustMeet } from './policy-conditions';
 
-export { parseBucketPolicy, type ParsedPolicy, type PolicyStatement, type PrincipalEntry };
+export { parseBucketPolicy, describeConditions, type ParsedPolicy, type PolicyStatement, type PrincipalEntry };
 
 /** Who asks: an unsigned request, or any account holder the policy does not name. */
 type Who = 'anonymous' | 'stranger';
@@ -158,12 +164,21 @@ export interface AnonymousReadVerdict {
   readonly statement?: PolicyStatement;
 }
 
-function evaluate(policy: ParsedPolicy, who: Who, action: string, arn: string): AnonymousReadVerdict {
+/**
+ * The verdict for `who` asking `action` on `arn`: for some request (`any`), or for a plain request
+ * (`plain`: an Allow counts only if a plain request may meet its condition, and a conditional Deny
+ * protects when a plain request must meet it).
+ */
+function evaluate(policy: ParsedPolicy, who: Who, action: string, arn: string, request: 'any' | 'plain' = 'any'): AnonymousReadVerdict {
+  const denyHolds = (s: PolicyStatement) => (request === 'any' ? !s.conditional : plainMustMeet(s));
+  const allowHolds = (s: PolicyStatement) => request === 'any' || plainMayMeet(s);
   const deny = policy.statements.find(
-    (s) => s.effect === 'Deny' && !s.conditional && principalApplies(s, who, 'must') && coversAction(s, action) && coversResource(policy, s, arn, 'must'),
+    (s) => s.effect === 'Deny' && denyHolds(s) && principalApplies(s, who, 'must') && coversAction(s, action) && coversResource(policy, s, arn, 'must'),
   );
   if (deny) return { readable: false, statement: deny };
-  const allow = policy.statements.find((s) => s.effect === 'Allow' && principalApplies(s, who, 'may') && coversAction(s, action) && coversResource(policy, s, arn, 'may'));
+  const allow = policy.statements.find(
+    (s) => s.effect === 'Allow' && allowHolds(s) && principalApplies(s, who, 'may') && coversAction(s, action) && coversResource(policy, s, arn, 'may'),
+  );
   return allow ? { readable: true, statement: allow } : { readable: false };
 }
 
@@ -178,6 +193,11 @@ export function describeStatement(s: PolicyStatement): string {
   return s.sid ? `statement "${s.sid}"` : `an ${s.effect} statement for ${scope === 'authenticated' ? 'any account holder' : scope === 'everyone' ? 'everyone' : 'named principals'}`;
 }
 
+/** A statement by its Sid, or its position: `statement "PublicRead"`, `statement 2`. */
+export function statementName(s: PolicyStatement): string {
+  return s.sid ? `statement "${s.sid}"` : `statement ${s.index}`;
+}
+
 /** May a stranger, anonymous or any account holder, read `key`? Authenticated-only grants count: anyone can open an account. */
 export function strangerReadAllowed(policy: ParsedPolicy, bucket: string, key: string): AnonymousReadVerdict & { readonly who?: 'everyone' | 'authenticated' } {
   const arn = `arn:aws:s3:::${bucket}/${key}`;
@@ -185,6 +205,50 @@ export function strangerReadAllowed(policy: ParsedPolicy, bucket: string, key: s
   if (anonymous.readable) return { ...anonymous, who: 'everyone' };
   const holder = evaluate(policy, 'stranger', 's3:GetObject', arn);
   return holder.readable ? { ...holder, who: 'authenticated' } : holder;
+}
+
+/** How far strangers may read a key: without condition, only under one, or not at all. */
+export type ReadAccess = 'public' | 'restricted' | 'private';
+
+export interface StrangerReadAccess {
+  readonly access: ReadAccess;
+  /** Whom the widest access reaches: anyone (anonymous included) or any account holder. */
+  readonly who?: 'everyone' | 'authenticated';
+  /** The Allow that grants it. */
+  readonly statement?: PolicyStatement;
+  /** For `restricted`: the condition a request must meet, in words (operator, key, values). */
+  readonly condition?: string;
+}
+
+/**
+ * How far a stranger may read `key`: `public` when a plain request (anonymous, or of any account
+ * holder) may get in, `restricted` when only a request that meets a condition may, `private` when
+ * none may. Never less than the truth: `restricted` needs every Allow that may reach a plain request
+ * to be held back, and `private` is `strangerReadAllowed` saying no.
+ */
+export function strangerReadAccess(policy: ParsedPolicy, bucket: string, key: string): StrangerReadAccess {
+  const arn = `arn:aws:s3:::${bucket}/${key}`;
+  const held: PolicyStatement[] = [];
+  for (const [who, as] of [['anonymous', 'everyone'], ['stranger', 'authenticated']] as const) {
+    const v = evaluate(policy, who, 's3:GetObject', arn, 'plain');
+    if (v.readable) return { access: 'public', who: as, statement: v.statement };
+    if (v.statement) held.push(v.statement);
+  }
+  const any = strangerReadAllowed(policy, bucket, key);
+  if (!any.readable) return { access: 'private' };
+  // Every Allow that may let some request in, each with what a request must meet.
+  const who: Who = any.who === 'everyone' ? 'anonymous' : 'stranger';
+  const allows = policy.statements.filter(
+    (s) => s.effect === 'Allow' && principalApplies(s, who, 'may') && coversAction(s, 's3:GetObject') && coversResource(policy, s, arn, 'may'),
+  );
+  const ways = allows.map((s) => {
+    const name = statementName(s);
+    if (!plainMayMeet(s)) return `${describeConditions(s.conditions)} (${name})`;
+    // Met by a plain request, so a conditional Deny holds it back: a request gets in where that Deny's condition fails.
+    const deny = held.find((d) => d.conditional);
+    return deny ? `not ${describeConditions(deny.conditions)} (${name}, held back by Deny ${statementName(deny)})` : `(${name})`;
+  });
+  return { access: 'restricted', who: any.who, statement: any.statement, condition: ways.join(' or ') };
 }
 
 /** Something a statement lets strangers do. */
@@ -197,6 +261,8 @@ export interface PolicyExposure {
   /** Which keys, in words: `keys matching arn:...`, or `every key except ...` for NotResource. */
   readonly scope: string;
   readonly conditional: boolean;
+  /** The condition in words, when a plain request does not meet it (only requests that meet it get in). */
+  readonly condition?: string;
 }
 
 const OBJECT_WRITES = ['s3:PutObject', 's3:DeleteObject', 's3:PutObjectAcl'];
@@ -218,7 +284,8 @@ export function policyExposures(policy: ParsedPolicy, bucket: string): PolicyExp
     const who = principalScope(s);
     if (who === 'named') continue;
     const scope = s.notResources.length > 0 ? `every key except ${s.notResources.join(', ')}` : `keys matching ${s.resources.join(', ')}`;
-    const base = { statement: s, index: s.index, who, scope, conditional: s.conditional } as const;
+    const condition = plainMayMeet(s) ? undefined : describeConditions(s.conditions);
+    const base = { statement: s, index: s.index, who, scope, conditional: s.conditional, condition } as const;
     const objects = coversSomeObject(policy, s, bucket);
     const theBucket = coversResource(policy, s, bucketArn, 'may');
     if (objects && coversAction(s, 's3:GetObject')) out.push({ ...base, access: 'read' });

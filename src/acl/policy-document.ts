@@ -29,6 +29,16 @@ export interface PolicyStatement {
   readonly notResources: readonly string[];
   /** True when a Condition names at least one operator: whether it holds depends on the request. */
   readonly conditional: boolean;
+  /** The Condition, one entry per operator and key (all must hold); empty without one. */
+  readonly conditions: readonly PolicyCondition[];
+}
+
+/** One operator and key of a Condition: `{"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}` gives `{ operator: 'IpAddress', key: 'aws:SourceIp', values: ['10.0.0.0/8'] }`. */
+export interface PolicyCondition {
+  readonly operator: string;
+  readonly key: string;
+  /** The values as written; numbers and booleans as their JSON text. Any one of them may match. */
+  readonly values: readonly string[];
 }
 
 export interface ParsedPolicy {
@@ -85,6 +95,7 @@ function parseStatement(s: unknown, index: number): PolicyStatement {
   const resourceKey = one('Resource', 'NotResource');
   const actions = strings(s[actionKey], `${where}: ${actionKey}`).map((a) => checkAction(a, `${where}: ${actionKey}`));
   const resources = strings(s[resourceKey], `${where}: ${resourceKey}`).map((r) => checkResource(r, `${where}: ${resourceKey}`));
+  const conditions = parseCondition(s.Condition, `${where}: Condition`);
   return {
     sid: s.Sid,
     effect,
@@ -95,7 +106,9 @@ function parseStatement(s: unknown, index: number): PolicyStatement {
     notActions: actionKey === 'NotAction' ? actions : [],
     resources: resourceKey === 'Resource' ? resources : [],
     notResources: resourceKey === 'NotResource' ? resources : [],
-    conditional: parseCondition(s.Condition, `${where}: Condition`),
+    // An operator without keys is still a condition: it says nothing a reader could check.
+    conditional: s.Condition !== undefined && Object.keys(s.Condition as object).length > 0,
+    conditions,
   };
 }
 
@@ -133,12 +146,25 @@ function checkResource(r: string, where: string): string {
   return r;
 }
 
-/** Whether a Condition makes the statement depend on the request. An empty Condition does not. */
-function parseCondition(v: unknown, where: string): boolean {
-  if (v === undefined) return false;
+/**
+ * A Condition, as its operator and key pairs (an operator without keys adds none, though it makes
+ * the statement conditional). Operators and keys are not checked
+ * against a list: one this reader does not know is still a condition, never dropped.
+ */
+function parseCondition(v: unknown, where: string): PolicyCondition[] {
+  if (v === undefined) return [];
   if (!isObject(v)) throw new ConfigurationError(`${where} must be an object of operators`);
-  for (const [op, body] of Object.entries(v)) {
-    if (!isObject(body)) throw new ConfigurationError(`${where}: ${quote(op)} must be an object of condition keys`);
+  return Object.entries(v).flatMap(([operator, body]) => {
+    if (!isObject(body)) throw new ConfigurationError(`${where}: ${quote(operator)} must be an object of condition keys`);
+    return Object.entries(body).map(([key, value]) => ({ operator, key, values: conditionValues(value, `${where}: ${operator}: ${key}`) }));
+  });
+}
+
+/** A condition value: a string, number or boolean, or a list of them. */
+function conditionValues(v: unknown, where: string): string[] {
+  const list = Array.isArray(v) ? v : [v];
+  if (!list.every((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean')) {
+    throw new ConfigurationError(`${where} must be a string, number or boolean, or a list of them`);
   }
-  return Object.keys(v).length > 0;
+  return list.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
 }

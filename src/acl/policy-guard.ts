@@ -1,10 +1,12 @@
 /**
  * The check before a private object is written: a bucket policy that lets strangers read its key
  * would expose it the moment it exists, whatever its ACL says. Strangers are anonymous readers and
- * any account holder of the provider (anyone can open an account), as the audit counts them.
+ * any account holder of the provider (anyone can open an account), as the audit counts them. A
+ * read allowed only under a condition (an address range, a VPC endpoint, a Referer) refuses too:
+ * restricted is not private.
  */
 import type { ObjectStore } from '../storage/object-store';
-import { describeStatement, parseBucketPolicy, strangerReadAllowed } from './bucket-policy';
+import { describeStatement, parseBucketPolicy, strangerReadAccess } from './bucket-policy';
 
 export type PolicyGuard =
   /** Nothing in the policy lets strangers read the key, or there is no policy. */
@@ -23,13 +25,14 @@ export async function guardPrivateWrite(store: ObjectStore, key: string): Promis
   if (state.kind === 'unknown') return { verdict: 'unknown', reason: state.reason };
   let verdict;
   try {
-    verdict = strangerReadAllowed(parseBucketPolicy(state.text), where.bucket, where.key);
+    verdict = strangerReadAccess(parseBucketPolicy(state.text), where.bucket, where.key);
   } catch (e) {
     return { verdict: 'refuse', reason: `not written: ${(e as Error).message}, so it cannot be shown to keep this private object private` };
   }
-  if (!verdict.readable) return { verdict: 'safe' };
+  if (verdict.access === 'private') return { verdict: 'safe' };
+  const condition = verdict.condition !== undefined ? ` under a condition (${verdict.condition})` : '';
   return {
     verdict: 'refuse',
-    reason: `not written: the bucket policy (${describeStatement(verdict.statement!)}) lets ${verdict.who === 'authenticated' ? 'any account holder' : 'anyone'} read ${where.key}; exclude it (for example NotResource "arn:aws:s3:::${where.bucket}/rhel*")`,
+    reason: `not written: the bucket policy (${describeStatement(verdict.statement!)}) lets ${verdict.who === 'authenticated' ? 'any account holder' : 'anyone'} read ${where.key}${condition}; exclude it (for example NotResource "arn:aws:s3:::${where.bucket}/rhel*")`,
   };
 }

@@ -17,6 +17,11 @@
  *   (CanonicalUser `*`; for account holders, wildcards, Federated), conditions (an Allow's may hold,
  *   a Deny's may not), ARN readings (segments or one string; prefix case) and policy variables
  *   (anything for an Allow, never certain for a Deny) all resolve towards "readable".
+ *
+ * `refReadAccess` asks both semantics a third question, how far a stranger may read: `public` when a
+ * *plain* request gets in (one that carries none of a condition's keys, so each condition is judged
+ * as AWS documents a missing key), `restricted` when some request may (an Allow's condition may be
+ * met, a Deny's may be avoided), `private` when none may.
  */
 
 /** The raw statement shape the generators produce (a valid policy). */
@@ -29,7 +34,7 @@ export interface RawStatement {
   NotAction?: string | string[];
   Resource?: string | string[];
   NotResource?: string | string[];
-  Condition?: Record<string, Record<string, string>>;
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 export interface RawPolicy {
@@ -173,12 +178,22 @@ export function holdsWithoutKey(operator: string, value: string): boolean {
   return /Not/.test(operator);
 }
 
-function conditionHolds(s: RawStatement, how: How): boolean {
+/** Whether every operator and key of the condition holds for a request that carries none of its keys. */
+function holdsForPlainRequest(s: RawStatement): boolean {
+  return Object.entries(s.Condition ?? {}).every(([op, body]) => Object.values(body).every((v) => list(v).some((x) => holdsWithoutKey(op, x))));
+}
+
+/**
+ * Whether the statement's condition holds. `request`: `plain` (the request carries no condition
+ * key) or `any` (some request: an Allow's condition may be met, a Deny's may be avoided).
+ */
+function conditionHolds(s: RawStatement, how: How, request: 'plain' | 'any' = 'plain'): boolean {
   const ops = Object.entries(s.Condition ?? {});
   if (ops.length === 0) return true;
+  if (request === 'any') return s.Effect === 'Allow';
   if (how === 'may') return true;
   if (how === 'must') return false;
-  return ops.every(([op, body]) => Object.values(body).every((v) => holdsWithoutKey(op, v)));
+  return holdsForPlainRequest(s);
 }
 
 function resourceCovered(s: RawStatement, arn: string, variables: boolean, how: How): boolean {
@@ -195,6 +210,31 @@ function resourceCovered(s: RawStatement, arn: string, variables: boolean, how: 
 /** Whether `statement` applies to `who` asking `action` on `arn`, as an Allow (`may`) or a Deny (`must`) or exactly. */
 export function statementApplies(s: RawStatement, who: RefWho, action: string, arn: string, variables: boolean, how: How): boolean {
   return principalApplies(s, who, how) && actionCovered(s, action) && resourceCovered(s, arn, variables, how) && conditionHolds(s, how);
+}
+
+export type RefAccess = 'public' | 'restricted' | 'private';
+/** The order of `RefAccess` by how far strangers read: private 0, restricted 1, public 2. */
+export const accessRank = (a: RefAccess): number => ['private', 'restricted', 'public'].indexOf(a);
+
+/** Whether `who` may read `arn` by a plain request or by some request, in the given semantics. */
+function readFor(policy: RawPolicy, who: RefWho, arn: string, semantics: Semantics, request: 'plain' | 'any'): boolean {
+  const variables = policy.Version === '2012-10-17';
+  const st = statementsOf(policy);
+  const [allowHow, denyHow]: How[] = semantics === 'exact' ? ['exact', 'exact'] : ['may', 'must'];
+  const applies = (s: RawStatement, how: How) => {
+    if (!(principalApplies(s, who, how) && actionCovered(s, 's3:GetObject') && resourceCovered(s, arn, variables, how))) return false;
+    if (request === 'any') return conditionHolds(s, how, 'any');
+    // A plain request: conditions judged for a request without their keys, whatever the mode.
+    return Object.keys(s.Condition ?? {}).length === 0 || holdsForPlainRequest(s);
+  };
+  if (st.some((s) => s.Effect === 'Deny' && applies(s, denyHow))) return false;
+  return st.some((s) => s.Effect === 'Allow' && applies(s, allowHow));
+}
+
+/** How far `who` may read `arn`: public (a plain request gets in), restricted (only some requests do), or private. */
+export function refReadAccess(policy: RawPolicy, who: RefWho, arn: string, semantics: Semantics): RefAccess {
+  if (readFor(policy, who, arn, semantics, 'plain')) return 'public';
+  return readFor(policy, who, arn, semantics, 'any') ? 'restricted' : 'private';
 }
 
 /** May `who` do `action` on `arn` under `policy`? */

@@ -21,3 +21,20 @@ test('a policy for named accounts, or for other keys, is safe; none is safe; an 
   expect(await guardPrivateWrite(storeWith({ kind: 'unknown', reason: 'AccessDenied' }), 'rhel-9.qcow2')).toEqual({ verdict: 'unknown', reason: 'AccessDenied' });
   expect((await guardPrivateWrite(storeWith({ kind: 'document', text: '{not json' }), 'rhel-9.qcow2')).verdict).toBe('refuse');
 });
+
+test('a read allowed only under a condition refuses the private write and names the condition; a conditional Deny does not make it safe', async () => {
+  const allow = { Sid: 'Ec2Only', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::bkt/*' };
+  const conditions = [
+    [{ IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } }, 'IpAddress aws:SourceIp 10.0.0.0/8'],
+    [{ StringEquals: { 'aws:SourceVpce': ['vpce-1', 'vpce-2'] } }, 'StringEquals aws:SourceVpce [vpce-1, vpce-2]'],
+    [{ StringLike: { 'aws:Referer': 'https://ci.example/*' } }, 'StringLike aws:Referer https://ci.example/*'],
+    [{ StringEquals: { 's3:ExistingObjectTag/mirror': 'yes' } }, 'StringEquals s3:ExistingObjectTag/mirror yes'],
+  ] as const;
+  for (const [Condition, words] of conditions) {
+    const guard = await guardPrivateWrite(storeWith(doc({ ...allow, Condition })), 'rhel-9.qcow2');
+    expect(guard).toEqual({ verdict: 'refuse', reason: expect.stringContaining(`lets anyone read images/rhel-9.qcow2 under a condition (${words} (statement "Ec2Only"))`) });
+  }
+  const denyOutside = { Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::bkt/images/rhel*', Condition: { NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } };
+  const policy: BucketPolicyState = { kind: 'document', text: JSON.stringify({ Version: '2012-10-17', Statement: [{ ...allow, Sid: 'Public' }, denyOutside] }) };
+  expect(await guardPrivateWrite(storeWith(policy), 'rhel-9.qcow2')).toEqual({ verdict: 'refuse', reason: expect.stringMatching(/lets anyone read images\/rhel-9\.qcow2 under a condition \(not NotIpAddress aws:SourceIp 10\.0\.0\.0\/8/) });
+});

@@ -27,9 +27,9 @@
  */
 import fc from 'fast-check';
 import { anonymousPrincipal, runSimulation } from '@cloud-copilot/iam-simulate';
-import { anonymousReadAllowed, parseBucketPolicy, policyExposures, strangerReadAllowed } from '../../src/acl/bucket-policy';
+import { anonymousReadAllowed, parseBucketPolicy, policyExposures, strangerReadAccess, strangerReadAllowed } from '../../src/acl/bucket-policy';
 import { checkProperty } from '../helpers/property';
-import { arnMatches, refAllowed, statementApplies, statementsOf, witnessKey, type RawPolicy, type RawStatement, type RefWho } from '../helpers/iam-reference';
+import { accessRank, arnMatches, refAllowed, refReadAccess, statementApplies, statementsOf, witnessKey, type RawPolicy, type RawStatement, type RefAccess, type RefWho } from '../helpers/iam-reference';
 
 const BUCKET = 'images';
 const OWNER = '111111111111';
@@ -103,9 +103,30 @@ const CONDITIONS: Record<string, Record<string, string>>[] = [
   { 'ForAnyValue:StringEquals': { 'aws:CalledVia': 'x' } },
   { StringNotEquals: { 'aws:SourceVpce': 'vpce-1' }, Null: { 'aws:SourceVpce': 'false' } },
 ];
+/**
+ * Conditions of every kind for the restricted-access property (not asked of the simulator): the
+ * documented ones above, lists of values, numbers and booleans as JSON writes them, keys and
+ * operators no list here knows, and a condition on the key a plain request always carries.
+ */
+const WIDE_CONDITIONS: Record<string, Record<string, string | string[]>>[] = [
+  ...CONDITIONS,
+  { IpAddress: { 'aws:SourceIp': ['10.0.0.0/8', '192.168.0.0/16'] } },
+  { StringEquals: { 'aws:SourceVpce': 'vpce-1a2b' } },
+  { StringEquals: { 'aws:SourceVpc': 'vpc-1' }, IpAddress: { 'aws:VpcSourceIp': '10.0.0.0/8' } },
+  { StringLike: { 'aws:Referer': ['https://a.example/*', 'https://b.example/*'] } },
+  { StringEquals: { 's3:ExistingObjectTag/mirror': 'yes' } },
+  { StringEquals: { 'example:UnknownKey': 'x' } },
+  { NotAnOperator: { 'aws:SourceIp': '10.0.0.0/8' } },
+  { SomethingNotDocumented: { 'aws:Referer': 'x' } },
+  { 'ForAnyValue:StringNotLike': { 'aws:TagKeys': 'x' } },
+  { Null: { 'aws:Referer': ['false', 'true'] } },
+  { NumericLessThan: { 's3:max-keys': '10' } },
+  { DateGreaterThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } },
+  { IpAddressIfExists: { 'aws:SourceIp': '10.0.0.0/8' } },
+];
 const oneOrMany = <T>(a: fc.Arbitrary<T>) => fc.oneof(a, fc.array(a, { minLength: 1, maxLength: 3 }));
 
-const statement = (seeds: readonly string[]): fc.Arbitrary<RawStatement> =>
+const statement = (seeds: readonly string[], conditions: readonly NonNullable<RawStatement['Condition']>[] = CONDITIONS): fc.Arbitrary<RawStatement> =>
   fc
     .record({
       effect: fc.constantFrom<'Allow' | 'Deny'>('Allow', 'Allow', 'Deny'),
@@ -116,7 +137,7 @@ const statement = (seeds: readonly string[]): fc.Arbitrary<RawStatement> =>
       actions: oneOrMany(action),
       notResource: fc.constantFrom(false, false, true),
       resources: oneOrMany(resource(seeds)),
-      condition: fc.option(fc.constantFrom(...CONDITIONS), { freq: 4 }),
+      condition: fc.option(fc.constantFrom(...conditions), { freq: 4 }),
       sid: fc.option(fc.constantFrom('A', 'PublicRead', 'DenyRhel'), { freq: 2 }),
     })
     .map((r) => {
@@ -348,4 +369,31 @@ test('the reference itself: its ARN readings agree on plain patterns, so the fai
     }),
     200,
   );
+});
+
+test('conditional access: how far strangers read (public, restricted, private) is the reference\'s fail-closed answer and never laxer than its exact one', async () => {
+  const seen = new Map<string, number>();
+  const wide = fc.array(key, { minLength: 1, maxLength: 3 }).chain((keys) => fc.tuple(policyFor(keys, fc.array(statement(keys, WIDE_CONDITIONS), { minLength: 1, maxLength: 4 })), fc.constant(keys)));
+  const widest = (a: RefAccess, b: RefAccess) => (accessRank(a) >= accessRank(b) ? a : b);
+  await checkProperty(
+    'bucket policy: read access under conditions vs the reference',
+    fc.property(wide, ([p, keys]) => {
+      const parsed = parseBucketPolicy(JSON.stringify(p));
+      for (const k of keys) {
+        const prod = strangerReadAccess(parsed, BUCKET, k);
+        const failClosed = widest(refReadAccess(p, 'anonymous', arn(k), 'failClosed'), refReadAccess(p, 'stranger', arn(k), 'failClosed'));
+        const exact = widest(refReadAccess(p, 'anonymous', arn(k), 'exact'), refReadAccess(p, 'stranger', arn(k), 'exact'));
+        count(seen, `${prod.access} (exact ${exact})`);
+        expect([k, prod.access]).toEqual([k, failClosed]);
+        // public >= restricted >= private: never laxer than what AWS documents.
+        expect([k, 'exact', exact, accessRank(prod.access) >= accessRank(exact)]).toEqual([k, 'exact', exact, true]);
+        // A restricted verdict names a condition; the others name none.
+        expect([k, prod.condition !== undefined]).toEqual([k, prod.access === 'restricted']);
+        // The old yes/no question is the same answer: readable exactly when not private.
+        expect([k, strangerReadAllowed(parsed, BUCKET, k).readable]).toEqual([k, prod.access !== 'private']);
+      }
+    }),
+    400,
+  );
+  console.log(`[policy oracle] read access: ${[...seen].sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
 });
