@@ -20,10 +20,16 @@ import { ConfigurationError, quote } from '../config/configuration-error';
 import type { Visibility } from '../storage/object-store';
 import { globToRegExp } from './glob';
 
+/**
+ * What a rule declares. `restricted` (audit-acl only): strangers may read only under a condition of
+ * the bucket policy (an address range, a VPC endpoint), never without one. Writers refuse it.
+ */
+export type RuleVisibility = Visibility | 'restricted';
+
 export interface VisibilityRule {
   /** The glob as written. */
   readonly glob: string;
-  readonly visibility: Visibility;
+  readonly visibility: RuleVisibility;
   /** 1-based line in the rules text, for messages. */
   readonly line: number;
   readonly wholeKey: boolean;
@@ -34,15 +40,20 @@ export interface VisibilityRule {
 /** Cockpit's policy: RHEL images are never public; everything else is. */
 export const DEFAULT_RULES_TEXT = 'rhel* private\n* public';
 
-/** Parses rules text; blank lines and lines starting with '#' are skipped. */
-export function parseVisibilityRules(text: string): readonly VisibilityRule[] {
+/**
+ * Parses rules text; blank lines and lines starting with '#' are skipped. `restricted` rules are
+ * allowed only with `options.restricted` (the audit): a writer cannot make an object restricted.
+ */
+export function parseVisibilityRules(text: string, options: { readonly restricted?: boolean } = {}): readonly VisibilityRule[] {
   const rules: VisibilityRule[] = [];
+  const values = options.restricted ? ['public', 'private', 'restricted'] : ['public', 'private'];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
     const words = line.split(/\s+/);
-    if (words.length !== 2 || (words[1] !== 'public' && words[1] !== 'private')) {
-      throw new ConfigurationError(`rule ${i + 1} ${quote(line)} is not "GLOB public" or "GLOB private"`);
+    if (words.length !== 2 || !values.includes(words[1]!)) {
+      const hint = words[1] === 'restricted' ? ' ("restricted" is a rule of audit-acl only: access under a bucket policy condition is checked, never written)' : '';
+      throw new ConfigurationError(`rule ${i + 1} ${quote(line)} is not ${values.map((v) => `"GLOB ${v}"`).join(' or ')}${hint}`);
     }
     const glob = words[0]!;
     let regexp: RegExp;
@@ -51,7 +62,7 @@ export function parseVisibilityRules(text: string): readonly VisibilityRule[] {
     } catch (e) {
       throw e instanceof ConfigurationError ? e.within(`rule ${i + 1}`) : e;
     }
-    rules.push({ glob, visibility: words[1], line: i + 1, wholeKey: glob.includes('/'), regexp });
+    rules.push({ glob, visibility: words[1] as RuleVisibility, line: i + 1, wholeKey: glob.includes('/'), regexp });
   });
   if (rules.length === 0) throw new ConfigurationError('no rules given; every object would be private. Write at least one "GLOB public|private" line');
   return rules;
@@ -94,34 +105,45 @@ function firstMatch(rules: readonly VisibilityRule[], text: string): VisibilityR
   return rules.find((rule) => rule.regexp.test(rule.wholeKey ? text : name));
 }
 
-/** What the rules say about one text: its NFC form decides; its NFKC form can only make it private. */
-function judge(rules: readonly VisibilityRule[], subject: MatchSubject, text: string): { match?: VisibilityMatch; privateMatch?: VisibilityMatch } {
+/**
+ * What the rules say about one text: its NFC form decides; its NFKC form can only make it stricter.
+ * `strict` lists the values that count as stricter than public (`private`, and `restricted` where
+ * it is allowed).
+ */
+function judge(rules: readonly VisibilityRule[], subject: MatchSubject, text: string, strict: readonly RuleVisibility[]): { match?: VisibilityMatch; privateMatch?: VisibilityMatch } {
   const canonical = text.normalize('NFC');
   const rule = firstMatch(rules, canonical);
   const match = rule ? { subject, text, rule } : undefined;
-  if (rule?.visibility === 'private') return { match, privateMatch: match };
+  if (rule && strict.includes(rule.visibility)) return { match, privateMatch: match };
   const compatible = text.normalize('NFKC');
   if (compatible !== canonical) {
     const other = firstMatch(rules, compatible);
-    if (other?.visibility === 'private') return { match, privateMatch: { subject, text, compatibilityForm: compatible, rule: other } };
+    if (other && strict.includes(other.visibility)) return { match, privateMatch: { subject, text, compatibilityForm: compatible, rule: other } };
   }
   return { match };
 }
 
-/**
- * Decides the visibility of an object from its key and, when it is written from a file, that
- * file's name. Never throws: anything unmatched is private.
- */
-export function decideObjectVisibility(rules: readonly VisibilityRule[], key: string, fileName?: string): ObjectVisibilityDecision {
-  const ofKey = judge(rules, 'key', key);
+/** The matches of a key and its folders (and a file name) that are stricter than public, by `strict`. */
+function strictMatches(rules: readonly VisibilityRule[], key: string, fileName: string | undefined, strict: readonly RuleVisibility[]) {
+  const ofKey = judge(rules, 'key', key, strict);
   const folders = key
     .split('/')
     .slice(0, -1)
     .filter((f) => f !== '')
-    .map((f) => judge(rules, 'key folder', f));
-  const ofName = fileName !== undefined ? judge(rules, 'file name', fileName) : {};
+    .map((f) => judge(rules, 'key folder', f, strict));
+  const ofName = fileName !== undefined ? judge(rules, 'file name', fileName, strict) : {};
   const byKey = [ofKey, ...folders].flatMap((j) => (j.privateMatch ? [j.privateMatch] : []));
   const byName = ofName.privateMatch ? [ofName.privateMatch] : [];
+  return { ofKey, ofName, byKey, byName };
+}
+
+/**
+ * Decides the visibility of an object from its key and, when it is written from a file, that
+ * file's name. Never throws: anything unmatched is private. A writer never makes an object
+ * restricted: a `restricted` rule decides `private` here (the access comes from the bucket policy).
+ */
+export function decideObjectVisibility(rules: readonly VisibilityRule[], key: string, fileName?: string): ObjectVisibilityDecision {
+  const { ofKey, ofName, byKey, byName } = strictMatches(rules, key, fileName, ['private', 'restricted']);
   if (byKey.length > 0 || byName.length > 0) {
     const matches = [...byKey, ...byName];
     return {
@@ -138,6 +160,25 @@ export function decideObjectVisibility(rules: readonly VisibilityRule[], key: st
     decidedBy: ofName.match ? 'both' : 'key',
     matches: ofName.match ? [ofKey.match, ofName.match] : [ofKey.match],
   };
+}
+
+/** What the audit expects of a key: as `decideVisibility`, with `restricted` kept. */
+export interface AuditVisibilityDecision {
+  readonly visibility: RuleVisibility;
+  readonly rule?: VisibilityRule;
+}
+
+/**
+ * The audit's expectation for a key: `private` when the key or a folder of it matches a private
+ * rule (as for writers), else `restricted` when one of them matches a restricted rule (the stricter
+ * wins, as a private folder does), else what the key's first rule says; private when none matches.
+ */
+export function decideAuditVisibility(rules: readonly VisibilityRule[], key: string): AuditVisibilityDecision {
+  const writer = decideObjectVisibility(rules, key);
+  if (writer.visibility === 'public' || writer.decidedBy === 'default') return { visibility: writer.visibility, rule: writer.rule };
+  const { byKey } = strictMatches(rules, key, undefined, ['private']);
+  if (byKey.length > 0) return { visibility: 'private', rule: byKey[0]!.rule };
+  return { visibility: 'restricted', rule: writer.rule };
 }
 
 /** Decides the visibility of a key (an object not written from a file). Never throws: anything unmatched is private. */

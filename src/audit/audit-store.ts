@@ -4,8 +4,8 @@
  * and, if asked, applies fixes. No I/O of its own: the store, its audit capability, the anonymous
  * probe and a rate limiter come in.
  */
-import { strangerReadAllowed, describeStatement } from '../acl/bucket-policy';
-import { decideVisibility, type VisibilityDecision, type VisibilityRule } from '../acl/visibility';
+import { strangerReadAccess, describeStatement } from '../acl/bucket-policy';
+import { decideAuditVisibility, type AuditVisibilityDecision, type VisibilityRule } from '../acl/visibility';
 import type { AnonymousProbe } from '../operations/verify-visibility';
 import type { AnonymousAccess, PublicAddress } from '../storage/anonymous';
 import type { AuditCapability } from '../storage/audit-capability';
@@ -122,7 +122,7 @@ class ObjectAudit {
   }
 
   async checkOne(key: string): Promise<void> {
-    const decision = decideVisibility(this.options.rules, key);
+    const decision = decideAuditVisibility(this.options.rules, key);
     const address = this.store.anonymousAddress(key);
     const [anon, grants] = await Promise.all([
       address === undefined ? Promise.resolve<AnonymousAccess>({ access: 'error', reason: 'the store has no anonymous address' }) : this.options.throttle().then(() => this.options.probe(address)),
@@ -135,7 +135,8 @@ class ObjectAudit {
     // gone too (RGW answers 403, not 404, for a missing key under a GetObject-only policy).
     // A public object that is denied may also be one written private on purpose (from its file
     // name: a rhel image under a content-addressed key), which its private marker tells.
-    const ask = anon.access === 'missing' || grants === 'missing' || (anon.access === 'denied' && decision.visibility === 'public');
+    // A restricted object denied here is asked the same (gone, or marked private?).
+    const ask = anon.access === 'missing' || grants === 'missing' || (anon.access === 'denied' && decision.visibility !== 'private');
     const signed = ask ? await this.stillThere(key) : undefined;
     const facts = this.objectFacts(key, decision, anon, grants, signed);
     const verdict = judgeObject(facts, this.context, this.severity);
@@ -148,15 +149,15 @@ class ObjectAudit {
       this.fixes.push({ key, kind: verdict.finding.kind, plan: verdict.fix, result: 'failed', detail: 'a signed HEAD could not show that it carries no private marker, so it was not made public' });
       return;
     }
-    this.fixes.push(await this.applyFix(key, verdict.finding, verdict.fix, address, facts.expected));
+    this.fixes.push(await this.applyFix(key, verdict.finding, verdict.fix, address, facts.expected === 'public' ? 'public' : 'private'));
   }
 
-  private objectFacts(key: string, decision: VisibilityDecision, anon: AnonymousAccess, grants: ObjectFacts['grants'] | 'missing', signed: SignedHead | undefined): ObjectFacts {
+  private objectFacts(key: string, decision: AuditVisibilityDecision, anon: AnonymousAccess, grants: ObjectFacts['grants'] | 'missing', signed: SignedHead | undefined): ObjectFacts {
     const located = this.store.locate(key);
     const { policy, policyKnown } = this.bucketCheck;
-    const policyVerdict = policy && located ? strangerReadAllowed(policy, located.bucket, located.key) : undefined;
+    const policyVerdict = policy && located ? strangerReadAccess(policy, located.bucket, located.key) : undefined;
     // The marker only ever makes an object more private than its key says, never less.
-    const marked = decision.visibility === 'public' && ((anon.access === 'readable' && anon.markedPrivate === true) || signed?.marked === true);
+    const marked = decision.visibility !== 'private' && ((anon.access === 'readable' && anon.markedPrivate === true) || signed?.marked === true);
     return {
       key,
       expected: marked ? 'private' : decision.visibility,
@@ -166,7 +167,10 @@ class ObjectAudit {
       anonymous: anon.access,
       anonymousDetail: anon.access === 'error' ? anon.reason : String(anon.status),
       grants: grants === 'missing' ? undefined : grants,
-      policyRead: policyVerdict?.readable && policyVerdict.statement ? { statement: describeStatement(policyVerdict.statement), who: policyVerdict.who ?? 'everyone' } : undefined,
+      policyRead:
+        policyVerdict && policyVerdict.access !== 'private' && policyVerdict.statement
+          ? { statement: describeStatement(policyVerdict.statement), who: policyVerdict.who ?? 'everyone', condition: policyVerdict.condition }
+          : undefined,
       policyKnown,
     };
   }

@@ -25,7 +25,8 @@ export interface BucketFacts {
   readonly lifecycle?: readonly LifecycleRule[];
   readonly bucketAcl?: readonly AclGrant[];
   readonly policy: 'none' | 'document' | 'unreadable' | 'malformed';
-  readonly policyExposures: readonly { statement: string; who: string; access: string; scope: string; conditional: boolean }[];
+  /** `condition`: in words, when only requests that meet it get in (restricted access). */
+  readonly policyExposures: readonly { statement: string; who: string; access: string; scope: string; conditional: boolean; condition?: string }[];
 }
 
 export interface BucketCheck {
@@ -69,6 +70,7 @@ export async function checkBucket(cap: AuditCapability | undefined, bucket: stri
         access: exposure.access,
         scope: exposure.scope,
         conditional: exposure.conditional,
+        ...(exposure.condition !== undefined ? { condition: exposure.condition } : {}),
       })),
     },
     findings,
@@ -99,7 +101,7 @@ function reportExposures(exposures: ReturnType<typeof policyExposures>, add: Add
   for (const exposure of exposures) {
     const who = exposure.who === 'everyone' ? 'anyone (anonymous included)' : 'any account holder';
     const name = exposure.statement.sid ? describeStatement(exposure.statement) : `statement ${exposure.index}`;
-    const condition = exposure.conditional ? ', under a condition' : '';
+    const condition = exposure.condition !== undefined ? `, only under a condition: ${exposure.condition}` : exposure.conditional ? ', under a condition any plain request meets' : '';
     if (exposure.access === 'write') add('public-write', `bucket policy ${name} lets ${who} write or change the bucket (${exposure.scope})${condition}`);
     if (exposure.access === 'list') add('public-list', `bucket policy ${name} lets ${who} list the bucket${condition}`);
   }

@@ -10,10 +10,16 @@ export const FINDING_KINDS = {
   exposed: 'error',
   /** A private object that any account holder of the provider can read (authenticated-read grant or policy). */
   'exposed-authenticated': 'error',
+  /** A private object strangers may read under a bucket policy condition (an address range, a VPC endpoint, a Referer): restricted is not private. */
+  'exposed-restricted': 'error',
+  /** An object a restricted rule covers that strangers may read without any condition. */
+  unrestricted: 'error',
   /** A public grant on a private object that is dormant now (BucketOwnerEnforced, IgnorePublicAcls): one setting away from exposure. */
   'latent-public-grant': 'warning',
   /** A public object (by the rules) that an anonymous request cannot read. */
   'not-readable': 'warning',
+  /** An object strangers may read only under a bucket policy condition, as its restricted rule declares (the condition named). */
+  restricted: 'notice',
   /** An object that could not be checked (probe or ACL read failed after retries). */
   'check-failed': 'warning',
   /** Strangers may write to the bucket or change its settings (bucket ACL or policy). */

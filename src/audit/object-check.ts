@@ -3,7 +3,7 @@
  * request) and what the grants say, with the fix that would make it right. Pure: every fact comes in.
  */
 import type { AclGrant, CannedAcl, Ownership, PublicAccessBlock } from '../storage/audit-capability';
-import type { Visibility } from '../storage/object-store';
+import type { RuleVisibility } from '../acl/visibility';
 import { PRIVATE_MARKER } from '../storage/private-marker';
 import type { Finding, FindingKind } from './findings';
 
@@ -22,7 +22,7 @@ export interface BucketContext {
 
 export interface ObjectFacts {
   readonly key: string;
-  readonly expected: Visibility;
+  readonly expected: RuleVisibility;
   /** The rule that decided, for messages (`undefined`: none matched, private by default). */
   readonly rule?: string;
   /** Private because the object carries the private marker, though its key's rule says public. */
@@ -36,8 +36,12 @@ export interface ObjectFacts {
   readonly present?: 'yes' | 'gone' | 'unknown';
   /** The grants, or `undefined` when not read (ACL checks skipped or not permitted). */
   readonly grants?: readonly AclGrant[];
-  /** The bucket policy statement that lets strangers read this key, if any, and whom it reaches. */
-  readonly policyRead?: { readonly statement: string; readonly who: 'everyone' | 'authenticated' };
+  /**
+   * The bucket policy statement that lets strangers read this key, if any, and whom it reaches;
+   * `condition` (in words) when only requests meeting it get in (restricted), absent when a plain
+   * request does (public).
+   */
+  readonly policyRead?: { readonly statement: string; readonly who: 'everyone' | 'authenticated'; readonly condition?: string };
   /** Whether the policy could be evaluated at all. */
   readonly policyKnown: boolean;
 }
@@ -77,7 +81,7 @@ export function judgeObject(o: ObjectFacts, b: BucketContext, severity: (k: Find
   const dormant = b.ownership === 'BucketOwnerEnforced' ? 'BucketOwnerEnforced' : b.accessBlock?.ignorePublicAcls ? 'IgnorePublicAcls' : undefined;
   const aclPublic = grantsRead(o.grants, 'all-users');
   const aclAuth = grantsRead(o.grants, 'authenticated-users');
-  const because = o.markedPrivate ? `its ${PRIVATE_MARKER.header}: ${PRIVATE_MARKER.value} marker (written private; the key's rule says public)` : o.rule ? `rule "${o.rule}"` : 'no rule matched';
+  const because = o.markedPrivate ? `its ${PRIVATE_MARKER.header}: ${PRIVATE_MARKER.value} marker (written private; the key's rule says ${o.rule?.endsWith(' restricted') ? 'restricted' : 'public'})` : o.rule ? `rule "${o.rule}"` : 'no rule matched';
   const finding = (kind: FindingKind, message: string, causes?: string[]): Finding => ({ kind, severity: severity(kind), key: o.key, message, causes });
   const aclFixable = b.mode === 'acl' && b.ownership !== 'BucketOwnerEnforced';
 
@@ -95,10 +99,17 @@ export function judgeObject(o: ObjectFacts, b: BucketContext, severity: (k: Find
       return { finding: finding('exposed', msg, causes), fix: fixPrivate(causes, o, aclFixable) };
     }
     // Denied to an anonymous request, yet any account holder gets in: authenticated-read, or a policy for any account.
-    const authCauses = [...(aclAuth && !dormant ? ['acl'] : []), ...(o.policyRead?.who === 'authenticated' ? ['policy'] : [])];
+    const restricted = o.policyRead?.condition !== undefined;
+    const authCauses = [...(aclAuth && !dormant ? ['acl'] : []), ...(o.policyRead?.who === 'authenticated' && !restricted ? ['policy'] : [])];
     if (authCauses.length > 0) {
       const msg = `private by ${because}, anonymous read denied, but any account holder can read${describeCauses(o)}`;
       return { finding: finding('exposed-authenticated', msg, authCauses), fix: fixPrivate(authCauses, o, aclFixable) };
+    }
+    if (restricted) {
+      // Fail closed: a request that meets the condition reads it, so it is not private.
+      const who = o.policyRead!.who === 'authenticated' ? 'any account holder' : 'anyone';
+      const msg = `private by ${because}, anonymous read denied here, but bucket policy ${o.policyRead!.statement} lets ${who} read it under a condition: ${o.policyRead!.condition}`;
+      return { finding: finding('exposed-restricted', msg, ['policy']), fix: fixPrivate(['policy'], o, aclFixable) };
     }
     if (o.policyRead) {
       // The policy allows everyone, yet the request was denied: something (an access block) holds it back for now.
@@ -115,20 +126,73 @@ export function judgeObject(o: ObjectFacts, b: BucketContext, severity: (k: Find
     return {};
   }
 
-  // Expected public.
+  if (o.expected === 'restricted') return judgeRestricted(o, { aclPublic, aclAuth, dormant, because, aclFixable }, finding);
+
+  return judgePublic(o, b, { aclPublic, aclAuth, dormant, because, aclFixable }, finding);
+}
+
+/** An object the rules call public: an anonymous request must read it. */
+function judgePublic(o: ObjectFacts, b: BucketContext, g: GrantFacts, finding: (kind: FindingKind, message: string, causes?: string[]) => Finding): ObjectVerdict {
   if (o.anonymous === 'readable') return {};
   const causes: string[] = [];
   if (b.accessBlock?.restrictPublicBuckets || b.accessBlock?.ignorePublicAcls) causes.push('access-block');
-  if (o.grants !== undefined && !aclPublic) causes.push('acl');
-  const msg = `public by ${because}, but an anonymous request is denied (HTTP ${o.anonymousDetail ?? '403'})`;
-  return { finding: finding('not-readable', msg, causes.length ? causes : ['unknown']), fix: fixPublic(b, aclFixable) };
+  if (o.grants !== undefined && !g.aclPublic) causes.push('acl');
+  const only = o.policyRead?.condition !== undefined ? `; bucket policy ${o.policyRead.statement} lets strangers read it only under a condition: ${o.policyRead.condition}` : '';
+  const msg = `public by ${g.because}, but an anonymous request is denied (HTTP ${o.anonymousDetail ?? '403'})${only}`;
+  return { finding: finding('not-readable', msg, causes.length ? causes : ['unknown']), fix: fixPublic(b, g.aclFixable) };
+}
+
+/** What the object-level judgement found of its grants, and how to word and fix a finding. */
+interface GrantFacts {
+  readonly aclPublic: boolean;
+  readonly aclAuth: boolean;
+  readonly dormant?: string;
+  readonly because: string;
+  readonly aclFixable: boolean;
+}
+
+/**
+ * An object a restricted rule covers: strangers may read it only under a bucket policy condition.
+ * Read without condition (a policy statement a plain request meets, a live ACL grant to strangers,
+ * or an anonymous read nothing but such a grant explains) is an error; a private object, which no
+ * condition opens, is a warning (nothing is exposed, but the readers the rule declares are shut
+ * out); as declared, a notice naming the condition.
+ */
+function judgeRestricted(o: ObjectFacts, g: GrantFacts, finding: (kind: FindingKind, message: string, causes?: string[]) => Finding): ObjectVerdict {
+  const rule = `restricted by ${g.because}`;
+  const condition = o.policyRead?.condition;
+  const causes = [...((g.aclPublic || g.aclAuth) && !g.dormant ? ['acl'] : []), ...(o.policyRead && condition === undefined ? ['policy'] : [])];
+  if (causes.length > 0) {
+    const fix: FixPlan = causes.includes('policy')
+      ? { action: 'policy-change', advice: `bucket policy ${o.policyRead!.statement} lets strangers read this key without condition: add the intended condition (such as IpAddress aws:SourceIp) to it, or narrow its Resource` }
+      : fixPrivate(causes, o, g.aclFixable);
+    return { finding: finding('unrestricted', `${rule}, but strangers read it without any condition${describeCauses(o)}`, causes), fix };
+  }
+  if (condition !== undefined) {
+    if (o.anonymous === 'readable' && o.grants === undefined && !g.dormant) {
+      return { finding: finding('check-failed', `${rule}: readable from here, which the policy's condition may explain (${condition}), but the ACLs were not read, so a grant to everyone cannot be ruled out`) };
+    }
+    const here = o.anonymous === 'readable' ? ' (this runner meets it)' : '';
+    return { finding: finding('restricted', `${rule}: bucket policy ${o.policyRead!.statement} lets ${o.policyRead!.who === 'authenticated' ? 'any account holder' : 'anyone'} read it only under a condition${here}: ${condition}`, ['policy']) };
+  }
+  if (!o.policyKnown) {
+    return { finding: finding('check-failed', `${rule}, but the bucket policy could not be read, so a condition cannot be told from an unconditional grant (anonymous request: ${o.anonymous})`) };
+  }
+  if (o.anonymous === 'readable') {
+    return { finding: finding('unrestricted', `${rule}, but readable anonymously and no bucket policy condition explains it`, ['unknown']), fix: fixPrivate(['unknown'], o, g.aclFixable) };
+  }
+  const advice = 'the bucket policy must allow s3:GetObject on this key for Principal "*" under the intended condition (such as IpAddress aws:SourceIp)';
+  return { finding: finding('not-readable', `${rule}, but no bucket policy statement lets strangers read it under any condition: it is private`, ['policy']), fix: { action: 'policy-change', advice } };
 }
 
 function describeCauses(o: ObjectFacts): string {
   const parts: string[] = [];
   if (grantsRead(o.grants, 'all-users')) parts.push('an ACL grant to AllUsers');
   if (grantsRead(o.grants, 'authenticated-users')) parts.push('an ACL grant to AuthenticatedUsers (any account holder)');
-  if (o.policyRead) parts.push(`bucket policy ${o.policyRead.statement}${o.policyRead.who === 'authenticated' ? ' (any account holder)' : ''}`);
+  if (o.policyRead) {
+    const condition = o.policyRead.condition !== undefined ? `, under a condition: ${o.policyRead.condition}` : '';
+    parts.push(`bucket policy ${o.policyRead.statement}${o.policyRead.who === 'authenticated' ? ' (any account holder)' : ''}${condition}`);
+  }
   return parts.length ? ` through ${parts.join(' and ')}` : '';
 }
 

@@ -42,7 +42,7 @@ export function readAuditAclInputs(host: Host, given?: readonly StoreSpec[]): Au
   }
   return {
     stores,
-    rules: parseInput(host, 'visibility-rules', parseVisibilityRules, DEFAULT_RULES_TEXT),
+    rules: parseInput(host, 'visibility-rules', (text) => parseVisibilityRules(text, { restricted: true }), DEFAULT_RULES_TEXT),
     lifecycle: parseInput(host, 'expect-lifecycle', parseLifecycleExpectations, ''),
     versioning: parseInput(host, 'expect-versioning', parseVersioningExpectation, 'any'),
     settingSeverity: parseInput(host, 'setting-severity', parseChoice(['warning', 'error'] as const), 'warning'),

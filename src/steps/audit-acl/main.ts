@@ -222,7 +222,10 @@ function settingRows(audit: StoreAudit): string[][] {
     ['public access block', block],
     ['ownership controls', facts.ownership === 'unknown' ? 'unknown (no valid ownership-controls answer)' : facts.ownership],
     ['bucket policy', facts.policy],
-    ['policy lets strangers', facts.policyExposures.map((exposure) => `${exposure.access} (${exposure.who}, ${exposure.statement}: ${exposure.scope})`).join('; ') || 'nothing'],
+    [
+      'policy lets strangers',
+      facts.policyExposures.map((exposure) => `${exposure.access} (${exposure.who}, ${exposure.statement}: ${exposure.scope}${exposure.condition !== undefined ? `, only if ${exposure.condition}` : ''})`).join('; ') || 'nothing',
+    ],
     ['versioning', facts.versioning ?? 'unreadable'],
     ['lifecycle rules', facts.lifecycle === undefined ? 'not read' : String(facts.lifecycle.length)],
   ];
