@@ -63,6 +63,7 @@ export class S3Store implements ObjectStore {
     const client = createS3Client({
       provider: spec.provider,
       endpoint: spec.endpoint,
+      sdkEndpoint: spec.sdkEndpoint,
       region: spec.region,
       credentials,
       maxSockets: Math.max(4, options.concurrency),
