@@ -8,6 +8,7 @@ import { compareKeys, inRange, listStartAfter, pastRange, type KeyRange } from '
 import { S3Bucket, type ObjectHeaders } from '../s3/bucket';
 import { createS3Client, type Wire } from '../s3/client';
 import { publicObjectAddress } from '../s3/anonymous';
+import { leanTarget, requestAddress, type LeanEndpoint } from '../s3/lean-address';
 import { S3BucketAudit } from '../s3/bucket-audit';
 import type { AuditCapability } from './audit-capability';
 import { caBundle } from './ca-bundle';
@@ -50,6 +51,12 @@ export class S3Store implements ObjectStore {
   private auditCalls?: AuditCapability;
   /** The CAs this store's TLS trusts, when not Node's own (`ca=` or AWS_CA_BUNDLE). */
   private readonly ca?: string;
+  /**
+   * The bucket's endpoint as the SDK resolves it for this store's requests (read in preflight),
+   * so that anonymous probes and links go where every other request of the store goes, also
+   * when the SDK's settings (`AWS_ENDPOINT_URL_S3`, a profile, FIPS) chose it.
+   */
+  private endpoint?: LeanEndpoint;
 
   constructor(
     readonly spec: S3StoreSpec,
@@ -99,6 +106,7 @@ export class S3Store implements ObjectStore {
 
   async preflight(): Promise<void> {
     await this.wire.headBucket();
+    this.endpoint = (await leanTarget(this.wire.client, this.spec.bucket))?.endpoint;
     try {
       const text = await this.wire.policy();
       this.policyState = text === undefined ? { kind: 'none' } : { kind: 'document', text };
@@ -250,7 +258,9 @@ export class S3Store implements ObjectStore {
   }
 
   anonymousAddress(key: string): PublicAddress {
-    const address = publicObjectAddress(this.spec.provider, this.spec.endpoint, this.spec.region, this.spec.bucket, this.full(key));
+    const address = this.endpoint
+      ? requestAddress(this.endpoint, this.full(key))
+      : publicObjectAddress(this.spec.provider, this.spec.endpoint, this.spec.region, this.spec.bucket, this.full(key));
     return this.ca === undefined ? address : { ...address, ca: this.ca };
   }
 
