@@ -59,13 +59,25 @@ export function leanEndpoint(resolved: BucketEndpoint, region: string): LeanEndp
   };
 }
 
+// One resolution per client and bucket, shared by the lean client and the store's anonymous address.
+const TARGETS = new WeakMap<S3Client, Map<string, Promise<RequestTarget | undefined>>>();
+
 /**
  * The request target of `bucket` through a client made by `createS3Client`, or `undefined` when the
  * SDK must send its requests (see {@link leanEndpoint}; also when resolution fails: the SDK's own
- * request then fails with the SDK's error). The SDK keys its own endpoint cache on the bucket and
- * client settings only, never the key or prefix: one answer serves every request of the store.
+ * request then fails with the SDK's error). Asked once per client and bucket: the SDK keys its own
+ * endpoint cache on the bucket and client settings only, never the key or prefix, so one answer
+ * serves every request of the store.
  */
-export async function leanTarget(client: S3Client, bucket: string): Promise<RequestTarget | undefined> {
+export function leanTarget(client: S3Client, bucket: string): Promise<RequestTarget | undefined> {
+  let byBucket = TARGETS.get(client);
+  if (byBucket === undefined) TARGETS.set(client, (byBucket = new Map()));
+  let target = byBucket.get(bucket);
+  if (target === undefined) byBucket.set(bucket, (target = resolveTarget(client, bucket)));
+  return target;
+}
+
+async function resolveTarget(client: S3Client, bucket: string): Promise<RequestTarget | undefined> {
   const wiring = clientWiring(client);
   if (wiring === undefined) return undefined;
   let resolved: BucketEndpoint;

@@ -23,9 +23,6 @@ import { clockOffset, credentialProvider, retryStrategy, setClockOffset } from '
 
 /** The lean requests for one bucket of a client made by `createS3Client`. */
 export class LeanClient {
-  /** The bucket's endpoint, asked of the SDK once per store (`undefined`: the SDK sends everything). */
-  private target?: Promise<RequestTarget | undefined>;
-
   private constructor(
     private readonly client: S3Client,
     private readonly wiring: ClientWiring,
@@ -86,7 +83,7 @@ export class LeanClient {
     done: (res: http.IncomingMessage) => Promise<T>,
     body?: Buffer,
   ): Promise<T | undefined> {
-    const target = await (this.target ??= leanTarget(this.client, this.bucket));
+    const target = await leanTarget(this.client, this.bucket);
     if (target === undefined) return undefined;
     const strategy = await retryStrategy(this.client);
     let token = await strategy.acquireInitialRetryToken('');
