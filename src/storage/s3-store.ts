@@ -9,6 +9,7 @@ import { S3Bucket, type ObjectHeaders } from '../s3/bucket';
 import { createS3Client, type Wire } from '../s3/client';
 import { publicObjectAddress } from '../s3/anonymous';
 import { leanTarget, requestAddress, type LeanEndpoint } from '../s3/lean-address';
+import { readSdkSettings } from '../s3/sdk-settings';
 import { S3BucketAudit } from '../s3/bucket-audit';
 import type { AuditCapability } from './audit-capability';
 import { caBundle } from './ca-bundle';
@@ -63,7 +64,9 @@ export class S3Store implements ObjectStore {
     credentials: ResolvedCredentials,
     private readonly options: S3StoreOptions,
   ) {
-    const where = spec.endpoint ?? `AWS ${spec.region}`;
+    // A store left to the SDK's settings is named by the endpoint variable that moves it, if any.
+    const variable = spec.sdkEndpoint ? readSdkSettings().endpointVariable : undefined;
+    const where = spec.endpoint ?? (variable ? `${process.env[variable]} (${variable})` : `AWS ${spec.region}`);
     this.display = `s3://${spec.bucket}/${spec.prefix} at ${where}`;
     this.mode = spec.visibility;
     this.ca = caBundle(spec);

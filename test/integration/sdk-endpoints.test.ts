@@ -122,6 +122,8 @@ for (const run of RUNS) {
         expect(sent.put).toBeGreaterThan(5);
         if (run.leanReads) expect(Math.min(sent.get, sent.list)).toBeGreaterThan(0);
       }
+      // Messages name the endpoint the variable moved the store to.
+      if (run.endpointUrl) expect(last!.display).toBe(`s3://${bucket}/${last!.spec.prefix} at ${run.endpointUrl(port)} (AWS_ENDPOINT_URL_S3)`);
       const address = last!.anonymousAddress('x/y z');
       expect({ protocol: address.protocol, host: address.host }).toEqual({ protocol: 'https:', host });
       expect(address.path.endsWith('/x/y%20z')).toBe(true);
