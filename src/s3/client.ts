@@ -12,6 +12,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ConfigurationError, quote } from '../config/configuration-error';
 import { PROVIDERS, type ProviderId, type ProviderQuirks } from './providers';
 import { credentialProvider } from './sdk-config';
+import { checkEndpointChoice, readSdkSettings } from './sdk-settings';
 
 /** Static keys for one store. */
 export interface StaticCredentials {
@@ -27,11 +28,18 @@ export interface ClientOptions {
   readonly provider: ProviderId;
   /** `undefined` for AWS's own endpoint. */
   readonly endpoint?: string;
+  /**
+   * The store line names no endpoint (`s3://BUCKET` without `endpoint=`): the SDK's endpoint
+   * settings choose it (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, a profile's `endpoint_url` or
+   * `services` section, FIPS and dual-stack). Otherwise the endpoint is the store's, and those are
+   * not read. Only with no `endpoint`.
+   */
+  readonly sdkEndpoint?: boolean;
   readonly region: string;
   readonly credentials: ResolvedCredentials;
   /** Requests this client may have in flight; the socket pool is sized to it. */
   readonly maxSockets: number;
-  /** Attempts per request, the first included. */
+  /** Attempts per request, the first included; default `AWS_MAX_ATTEMPTS`, else 6. */
   readonly maxAttempts?: number;
   /** A socket that carries no byte for this long fails the request (which is then retried). */
   readonly idleTimeoutMs?: number;
@@ -88,6 +96,10 @@ export function clientWiring(client: S3Client): ClientWiring | undefined {
 /** Creates an S3 client for one store. Call `destroy()` on it when done to close its sockets. */
 export function createS3Client(options: ClientOptions): S3Client {
   const quirks = PROVIDERS[options.provider];
+  // Checked for every client, so that a bad value fails the run before any request.
+  const settings = readSdkSettings();
+  const sdkEndpoint = options.sdkEndpoint === true && options.endpoint === undefined;
+  if (sdkEndpoint) checkEndpointChoice(settings);
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets };
   const agents = { http: new http.Agent(agentOptions), https: new https.Agent(options.ca === undefined ? agentOptions : { ...agentOptions, ca: options.ca }) };
   const wiring: ClientWiring = {
@@ -96,7 +108,7 @@ export function createS3Client(options: ClientOptions): S3Client {
     region: options.region,
     credentials: options.credentials,
     agents,
-    maxAttempts: options.maxAttempts ?? 6,
+    maxAttempts: options.maxAttempts ?? settings.maxAttempts ?? 6,
     connectTimeoutMs: 10_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 120_000,
     wire: options.wire ?? wireFromEnv(),
@@ -108,8 +120,14 @@ export function createS3Client(options: ClientOptions): S3Client {
     credentials: options.credentials === 'default' ? undefined : options.credentials,
     requestChecksumCalculation: quirks.checksums,
     responseChecksumValidation: quirks.checksums,
+    // One retry strategy per client, which the lean client drives too (sdk-config.ts).
     maxAttempts: wiring.maxAttempts,
-    retryMode: 'standard',
+    retryMode: settings.retryMode ?? 'standard',
+    // Where the store line names the endpoint, nothing else may move it. Otherwise FIPS and
+    // dual-stack from the variables, else the SDK reads them (and the profile's) itself.
+    ...(sdkEndpoint
+      ? { useFipsEndpoint: settings.useFips, useDualstackEndpoint: settings.useDualstack }
+      : { useFipsEndpoint: false, useDualstackEndpoint: false, ignoreConfiguredEndpointUrls: true }),
     // The same agents serve the lean client, so `destroy()` closes every socket of the store.
     requestHandler: new NodeHttpHandler({
       httpAgent: agents.http,

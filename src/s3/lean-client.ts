@@ -13,6 +13,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { isClockSkewError } from '@smithy/core/retry';
 import { clientWiring, type ClientWiring } from './client';
 import { retryErrorType, serviceError } from './lean-errors';
+import { leanTarget, type RequestTarget } from './lean-address';
 import { buildGet, buildList, buildPut, type ListRequest } from './lean-requests';
 import type { SignedRequest, SigningKeys } from './lean-sign';
 import { MAX_LIST_BODY, readBody, readText, sendOnce } from './lean-transport';
@@ -42,7 +43,7 @@ export class LeanClient {
    */
   put(key: string, body: Buffer, sha256: Buffer, headers: ObjectHeaders): Promise<{ etag?: string } | undefined> {
     return this.attempts(
-      (keys, now) => buildPut(this.wiring, this.bucket, key, body, sha256, headers, keys, now),
+      (target, keys, now) => buildPut(target, key, body, sha256, headers, keys, now),
       async (res) => {
         await readText(res, 65_536);
         const etag = res.headers.etag;
@@ -59,7 +60,7 @@ export class LeanClient {
    */
   read(key: string): Promise<{ headers: http.IncomingHttpHeaders; body: http.IncomingMessage } | undefined> {
     return this.attempts(
-      (keys, now) => buildGet(this.wiring, this.bucket, key, keys, now),
+      (target, keys, now) => buildGet(target, key, keys, now),
       async (res) => ({ headers: res.headers, body: res }),
     );
   }
@@ -67,7 +68,7 @@ export class LeanClient {
   /** One ListObjectsV2 page, or `undefined` when the SDK must send it. Attempts and errors as for `put`. */
   list(request: ListRequest): Promise<ListPage | undefined> {
     return this.attempts(
-      (keys, now) => buildList(this.wiring, this.bucket, request, keys, now),
+      (target, keys, now) => buildList(target, request, keys, now),
       async (res) => parseListPage(await readBody(res, MAX_LIST_BODY)),
     );
   }
@@ -77,12 +78,18 @@ export class LeanClient {
    * the SDK must send it), `done` turns a 2xx answer into the result. After a failure the client's
    * retry strategy decides, as for the SDK's own requests, whether and when to send it again.
    */
-  private async attempts<T>(build: (keys: SigningKeys, now: Date) => SignedRequest | undefined, done: (res: http.IncomingMessage) => Promise<T>, body?: Buffer): Promise<T | undefined> {
+  private async attempts<T>(
+    build: (target: RequestTarget, keys: SigningKeys, now: Date) => SignedRequest | undefined,
+    done: (res: http.IncomingMessage) => Promise<T>,
+    body?: Buffer,
+  ): Promise<T | undefined> {
+    const target = await leanTarget(this.client, this.bucket);
+    if (target === undefined) return undefined;
     const strategy = await retryStrategy(this.client);
     let token = await strategy.acquireInitialRetryToken('');
     for (;;) {
       const keys = await this.keys();
-      const signed = build(keys, new Date(Date.now() + clockOffset(this.client)));
+      const signed = build(target, keys, new Date(Date.now() + clockOffset(this.client)));
       if (signed === undefined) return undefined;
       try {
         const result = await this.once(signed, done, body);

@@ -30,7 +30,6 @@ function allSafe(headers: Readonly<Record<string, string>>, keys: SigningKeys): 
  */
 export function buildPut(
   target: RequestTarget,
-  bucket: string,
   key: string,
   body: Buffer,
   sha256: Buffer,
@@ -38,8 +37,7 @@ export function buildPut(
   keys: SigningKeys,
   now: Date,
 ): SignedRequest | undefined {
-  const address = requestAddress(target, bucket, key);
-  if (address === undefined) return undefined;
+  const address = requestAddress(target.endpoint, key);
   const signed: Record<string, string> = {
     host: address.host,
     'content-length': String(body.length),
@@ -69,20 +67,19 @@ export function buildPut(
   // The SDK's signer never signs cache-control; it is sent unsigned here too.
   if (headers.cacheControl) signed['cache-control'] = headers.cacheControl;
   if (!allSafe(signed, keys)) return undefined;
-  return signRequest({ method: 'PUT', address, headers: signed }, target.region, keys, now);
+  return signRequest({ method: 'PUT', address, headers: signed }, target.endpoint.signingRegion, keys, now);
 }
 
 /**
  * Builds and signs a GetObject of the whole of `key`, or `undefined` when the SDK must send it
  * (AWS's own endpoints, where the SDK asks for and validates a response checksum).
  */
-export function buildGet(target: RequestTarget, bucket: string, key: string, keys: SigningKeys, now: Date): SignedRequest | undefined {
+export function buildGet(target: RequestTarget, key: string, keys: SigningKeys, now: Date): SignedRequest | undefined {
   if (target.quirks.checksums === 'WHEN_SUPPORTED') return undefined;
-  const address = requestAddress(target, bucket, key);
-  if (address === undefined) return undefined;
+  const address = requestAddress(target.endpoint, key);
   const signed = { host: address.host, 'x-amz-content-sha256': EMPTY_SHA256 };
   if (!allSafe(signed, keys)) return undefined;
-  return signRequest({ method: 'GET', address, headers: signed }, target.region, keys, now);
+  return signRequest({ method: 'GET', address, headers: signed }, target.endpoint.signingRegion, keys, now);
 }
 
 /** Encodes a query name or value as SigV4 wants it: every byte but A-Z a-z 0-9 - _ . ~. */
@@ -98,14 +95,13 @@ export interface ListRequest {
 }
 
 /**
- * Builds and signs a ListObjectsV2 of `bucket`, or `undefined` where the SDK must send it (as for
+ * Builds and signs a ListObjectsV2 of the target's bucket, or `undefined` where the SDK must send it (as for
  * {@link buildGet}). The address path carries the query string.
  */
-export function buildList(target: RequestTarget, bucket: string, list: ListRequest, keys: SigningKeys, now: Date): SignedRequest | undefined {
+export function buildList(target: RequestTarget, list: ListRequest, keys: SigningKeys, now: Date): SignedRequest | undefined {
   if (target.quirks.checksums === 'WHEN_SUPPORTED') return undefined;
   // The bucket itself: path style ends in "/BUCKET/" (the key is empty), as the SDK sends it.
-  const base = requestAddress(target, bucket, '');
-  if (base === undefined) return undefined;
+  const base = requestAddress(target.endpoint, '');
   // encoding-type=url: keys come back percent-encoded, so that every key S3 can hold (control
   // characters, CR, whitespace-only names) survives XML byte for byte; list-page.ts decodes them.
   const query: Record<string, string> = { 'list-type': '2', 'encoding-type': 'url' };
@@ -120,6 +116,6 @@ export function buildList(target: RequestTarget, bucket: string, list: ListReque
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .map(([n, v]) => `${n}=${v}`)
     .join('&');
-  const request = signRequest({ method: 'GET', address: base, headers: signed, query: queryString }, target.region, keys, now);
+  const request = signRequest({ method: 'GET', address: base, headers: signed, query: queryString }, target.endpoint.signingRegion, keys, now);
   return { address: { ...base, path: `${base.path}?${queryString}` }, headers: request.headers };
 }

@@ -7,12 +7,17 @@
  * - `config.systemClockOffset`: the clock correction the SDK's signer adds to the signing time, and
  *   which it updates from the server's Date after a skewed answer;
  * - `config.retryStrategy`: the client's one retry strategy (attempts, backoff, retry quota), which
- *   the SDK's retry middleware asks before each new attempt.
+ *   the SDK's retry middleware asks before each new attempt;
+ * - the SDK's endpoint resolution (`getEndpointFromInstructions`, what its endpoint middleware
+ *   runs for every request): the URL and signing scope of a bucket, with the client's endpoint,
+ *   path style, region, FIPS and dual-stack settings, and the configured endpoint
+ *   (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, a profile's `endpoint_url` or `services` section).
  *
  * These are typed fields of the SDK's config, but what they mean is the SDK's business and may
  * change: `test/unit/sdk-config.test.ts` holds each assumption to the real SDK objects.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getEndpointFromInstructions } from '@smithy/core/endpoints';
 import type { RetryErrorType } from './lean-errors';
 import type { SigningKeys } from './lean-sign';
 
@@ -53,4 +58,41 @@ export async function retryStrategy(client: S3Client): Promise<RetryStrategy> {
     throw new Error('the S3 client has a retry strategy of the older kind (no retry tokens), which this code cannot share');
   }
   return strategy as RetryStrategy;
+}
+
+/** The operations the lean client sends, by the SDK command that sends the same request. */
+export type LeanOperation = 'PutObject' | 'GetObject' | 'ListObjectsV2';
+
+const COMMANDS = { PutObject: PutObjectCommand, GetObject: GetObjectCommand, ListObjectsV2: ListObjectsV2Command } as const;
+
+/** Where the SDK sends an operation on a bucket, and how it signs it. */
+export interface BucketEndpoint {
+  /** The bucket's URL: `https://BUCKET.HOST/` (virtual-hosted) or `https://HOST/BUCKET` (path style); the key's path follows. */
+  readonly url: URL;
+  /** The auth scheme the SDK picks (`sigv4`, `sigv4-s3express`, `sigv4a`, ...). */
+  readonly scheme: string;
+  readonly signingName?: string;
+  readonly signingRegion?: string;
+  /** Headers the endpoint adds to every request (none for S3 today). */
+  readonly headers: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * Asks the client's own endpoint resolution where it would send `operation` on `bucket` (and
+ * `key`, which S3's rules take as a parameter): the same function, on a copy of the same config,
+ * that the SDK's endpoint middleware runs for its own requests. Rejects as the SDK's request would
+ * (a `services` section that is missing, a FIPS region that has none).
+ */
+export async function bucketEndpoint(client: S3Client, operation: LeanOperation, bucket: string, key = ''): Promise<BucketEndpoint> {
+  const input = operation === 'ListObjectsV2' ? { Bucket: bucket } : { Bucket: bucket, Key: key };
+  // A copy, as the middleware passes one: resolution writes the configured endpoint into it.
+  const endpoint = await getEndpointFromInstructions(input, COMMANDS[operation], { ...client.config });
+  const auth = (endpoint.properties?.authSchemes as { name?: string; signingName?: string; signingRegion?: string }[] | undefined)?.[0];
+  return {
+    url: endpoint.url,
+    scheme: auth?.name ?? 'sigv4',
+    signingName: auth?.signingName,
+    signingRegion: auth?.signingRegion,
+    headers: endpoint.headers ?? {},
+  };
 }

@@ -8,6 +8,8 @@ import { compareKeys, inRange, listStartAfter, pastRange, type KeyRange } from '
 import { S3Bucket, type ObjectHeaders } from '../s3/bucket';
 import { createS3Client, type Wire } from '../s3/client';
 import { publicObjectAddress } from '../s3/anonymous';
+import { leanTarget, requestAddress, type LeanEndpoint } from '../s3/lean-address';
+import { readSdkSettings } from '../s3/sdk-settings';
 import { S3BucketAudit } from '../s3/bucket-audit';
 import type { AuditCapability } from './audit-capability';
 import { caBundle } from './ca-bundle';
@@ -50,19 +52,28 @@ export class S3Store implements ObjectStore {
   private auditCalls?: AuditCapability;
   /** The CAs this store's TLS trusts, when not Node's own (`ca=` or AWS_CA_BUNDLE). */
   private readonly ca?: string;
+  /**
+   * The bucket's endpoint as the SDK resolves it for this store's requests (read in preflight),
+   * so that anonymous probes and links go where every other request of the store goes, also
+   * when the SDK's settings (`AWS_ENDPOINT_URL_S3`, a profile, FIPS) chose it.
+   */
+  private endpoint?: LeanEndpoint;
 
   constructor(
     readonly spec: S3StoreSpec,
     credentials: ResolvedCredentials,
     private readonly options: S3StoreOptions,
   ) {
-    const where = spec.endpoint ?? `AWS ${spec.region}`;
+    // A store left to the SDK's settings is named by the endpoint variable that moves it, if any.
+    const variable = spec.sdkEndpoint ? readSdkSettings().endpointVariable : undefined;
+    const where = spec.endpoint ?? (variable ? `${process.env[variable]} (${variable})` : `AWS ${spec.region}`);
     this.display = `s3://${spec.bucket}/${spec.prefix} at ${where}`;
     this.mode = spec.visibility;
     this.ca = caBundle(spec);
     const client = createS3Client({
       provider: spec.provider,
       endpoint: spec.endpoint,
+      sdkEndpoint: spec.sdkEndpoint,
       region: spec.region,
       credentials,
       maxSockets: Math.max(4, options.concurrency),
@@ -98,6 +109,7 @@ export class S3Store implements ObjectStore {
 
   async preflight(): Promise<void> {
     await this.wire.headBucket();
+    this.endpoint = (await leanTarget(this.wire.client, this.spec.bucket))?.endpoint;
     try {
       const text = await this.wire.policy();
       this.policyState = text === undefined ? { kind: 'none' } : { kind: 'document', text };
@@ -249,7 +261,9 @@ export class S3Store implements ObjectStore {
   }
 
   anonymousAddress(key: string): PublicAddress {
-    const address = publicObjectAddress(this.spec.provider, this.spec.endpoint, this.spec.region, this.spec.bucket, this.full(key));
+    const address = this.endpoint
+      ? requestAddress(this.endpoint, this.full(key))
+      : publicObjectAddress(this.spec.provider, this.spec.endpoint, this.spec.region, this.spec.bucket, this.full(key));
     return this.ca === undefined ? address : { ...address, ca: this.ca };
   }
 

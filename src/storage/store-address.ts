@@ -13,6 +13,12 @@ export interface S3Address {
   readonly provider: ProviderId;
   /** The SDK endpoint; `undefined` for AWS's own. */
   readonly endpoint?: string;
+  /**
+   * The store line names no endpoint (`s3://BUCKET` without `endpoint=`): the AWS SDK's own settings
+   * choose it (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, a profile's `endpoint_url`, FIPS, dual-stack).
+   * Absent, the endpoint is the one the line names, whatever those settings say.
+   */
+  readonly sdkEndpoint?: true;
   readonly region: string;
   readonly bucket: string;
   /** '' or a prefix that ends with '/'. */
@@ -30,6 +36,7 @@ export interface AddressOptions {
 interface Located {
   provider: ProviderId;
   endpoint?: string;
+  sdkEndpoint?: true;
   region?: string;
   bucket?: string;
   prefixSegments: string[];
@@ -64,6 +71,7 @@ export function locateS3Store(url: string, storeUrl: StoreUrl, options: AddressO
   return {
     provider: located.provider,
     endpoint: located.endpoint,
+    ...(located.sdkEndpoint ? { sdkEndpoint: true as const } : {}),
     region,
     bucket,
     prefix: prefixSegments.length === 0 ? '' : `${prefixSegments.join('/')}/`,
@@ -71,13 +79,13 @@ export function locateS3Store(url: string, storeUrl: StoreUrl, options: AddressO
   };
 }
 
-/** `s3://BUCKET/PREFIX`: the endpoint from `endpoint=`, else AWS. */
+/** `s3://BUCKET/PREFIX`: the endpoint from `endpoint=`, else the one the AWS SDK's settings choose (AWS's own by default). */
 function locateS3Scheme(url: string, storeUrl: StoreUrl, options: AddressOptions, defaultRegion: string | undefined): Located {
   // The bucket as written: the parser would drop a ':PORT' from it.
   const bucket = decodeOrRefuse(storeUrl.rawAuthority, url, 'the bucket');
   const prefixSegments = storeUrl.pathSegments;
   if (options.endpoint === undefined) {
-    return { provider: 'aws', region: options.region ?? defaultRegion, bucket, prefixSegments, credentialHost: 's3.amazonaws.com' };
+    return { provider: 'aws', sdkEndpoint: true, region: options.region ?? defaultRegion, bucket, prefixSegments, credentialHost: 's3.amazonaws.com' };
   }
   const endpoint = parseEndpoint(options.endpoint);
   const host = matchHost(endpoint.hostname);

@@ -115,6 +115,7 @@ export function parseStoreSpec(line: string, defaults: StoreSpecDefaults): Store
     url,
     provider: address.provider,
     endpoint: address.endpoint,
+    ...(address.sdkEndpoint ? { sdkEndpoint: true as const } : {}),
     region: address.region,
     bucket: address.bucket,
     prefix: address.prefix,

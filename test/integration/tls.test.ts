@@ -50,13 +50,12 @@ function open(line: string, wire: Wire): S3Store {
 const FORMS = {
   // Linode: the bucket in the host; requests go path-style to the regional host (both wires).
   linode: (bucket: string) => `https://${bucket}.us-east-1.linodeobjects.com:${rgw('old').tlsPort}`,
-  // AWS: the bucket in the host, and on the wire too (virtual-hosted). The lean path does not
-  // address a custom endpoint virtual-hosted (requestAddress answers undefined): the SDK sends all.
+  // AWS: the bucket in the host, and on the wire too (virtual-hosted), where the SDK's endpoint
+  // resolution puts it for either wire (sdk-endpoints.test.ts runs it on both).
   aws: (bucket: string) => `https://${bucket}.s3.us-east-1.amazonaws.com:${rgw('old').tlsPort}`,
 } as const;
 
-// The Linode form on both wires; the AWS form on the wire CI_STORES_WIRE names (lean by default),
-// which sends the same requests either way today.
+// The Linode form on both wires; the AWS form on the wire CI_STORES_WIRE names (lean by default).
 const RUNS: [keyof typeof FORMS, Wire][] = [['linode', 'lean'], ['linode', 'sdk'], ['aws', wireFromEnv()]];
 for (const [form, wire] of RUNS) {
   describeStoreContract(`S3 on Ceph RGW over HTTPS, ${form} URL form, ${wire} wire`, async () => {

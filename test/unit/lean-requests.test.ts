@@ -9,11 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3Bucket } from '../../src/s3/bucket';
 import { createS3Client } from '../../src/s3/client';
-import { requestAddress, type RequestTarget } from '../../src/s3/lean-address';
+import { leanTarget, requestAddress, type RequestTarget } from '../../src/s3/lean-address';
 import { buildGet, buildList, buildPut } from '../../src/s3/lean-requests';
 import type { SigningKeys } from '../../src/s3/lean-sign';
 import { parseListPage } from '../../src/s3/list-page';
-import { PROVIDERS } from '../../src/s3/providers';
+import type { ProviderId } from '../../src/s3/providers';
 import { StoreError } from '../../src/errors';
 import { authorizationBySdk } from '../helpers/sdk-signer';
 
@@ -24,24 +24,51 @@ const digest = createHash('sha256').update(body).digest();
 
 type Signed = { address: { protocol: string; hostname: string; port?: string; path: string }; headers: Record<string, string> };
 /** What the SDK's signer makes of a lean request built at WHEN. */
-const sdkSigned = (method: string, target: RequestTarget, signed: Signed, keys: SigningKeys) =>
+const sdkSigned = (method: string, target: Spec, signed: Signed, keys: SigningKeys) =>
   authorizationBySdk(
     { method, protocol: signed.address.protocol, hostname: signed.address.hostname, port: signed.address.port ? Number(signed.address.port) : undefined, path: signed.address.path, headers: signed.headers },
     keys,
     target.region,
     WHEN,
   );
-const sdkAuthorization = (target: RequestTarget, signed: Signed, keys: SigningKeys) => sdkSigned('PUT', target, signed, keys);
+const sdkAuthorization = (target: Spec, signed: Signed, keys: SigningKeys) => sdkSigned('PUT', target, signed, keys);
 
-const generic: RequestTarget = { quirks: PROVIDERS.generic, endpoint: 'http://127.0.0.1:7480', region: 'us-east-1' };
-const aws: RequestTarget = { quirks: PROVIDERS.aws, endpoint: undefined, region: 'eu-central-1' };
+/** A store as the client is made for it; the SDK's settings choose the endpoint where it has none. */
+interface Spec {
+  readonly provider: ProviderId;
+  readonly endpoint?: string;
+  readonly region: string;
+}
+const generic: Spec = { provider: 'generic', endpoint: 'http://127.0.0.1:7480', region: 'us-east-1' };
+const aws: Spec = { provider: 'aws', region: 'eu-central-1' };
+
+/** What the lean client resolves for `bucket` of a store at `spec`, or `undefined` where the SDK sends. */
+async function resolve(spec: Spec, bucket: string): Promise<RequestTarget | undefined> {
+  const client = createS3Client({ ...spec, sdkEndpoint: spec.endpoint === undefined, credentials: KEYS, maxSockets: 1 });
+  try {
+    return await leanTarget(client, bucket);
+  } finally {
+    client.destroy();
+  }
+}
+/** As {@link resolve}, for a store the lean client sends to. */
+async function at(spec: Spec, bucket: string): Promise<RequestTarget> {
+  const target = await resolve(spec, bucket);
+  if (target === undefined) throw new Error(`no lean target for ${bucket}`);
+  return target;
+}
+/** The lean address of `key` in `bucket`, or `undefined` where the SDK sends. */
+const addressOf = async (spec: Spec, bucket: string, key: string) => {
+  const target = await resolve(spec, bucket);
+  return target && requestAddress(target.endpoint, key);
+};
 
 describe('signature: the same Authorization as @smithy/signature-v4', () => {
   const keys = ['plain.txt', 'a b/c d.log', 'x+y=z', '100%/done', 'issue#12', 'naïve/日本語.txt', 'tilde~star*quote\'', 'paren(1)!', 'deep//double/./dot/..'];
   for (const key of keys) {
     for (const target of [generic, aws]) {
-      test(`${JSON.stringify(key)} on ${target.quirks.id}`, async () => {
-        const put = (await buildPut(target, 'logs-bucket', key, body, digest, { contentType: 'text/plain; charset=utf-8', contentEncoding: 'gzip', cacheControl: 'max-age=60', contentDisposition: 'inline; filename="a b.txt"', acl: 'public-read', metadata: { SHA256: digest.toString('hex'), Empty: '', 'x-Spaces': '  a   b  ' } }, KEYS, WHEN))!;
+      test(`${JSON.stringify(key)} on ${target.provider}`, async () => {
+        const put = (await buildPut(await at(target, 'logs-bucket'), key, body, digest, { contentType: 'text/plain; charset=utf-8', contentEncoding: 'gzip', cacheControl: 'max-age=60', contentDisposition: 'inline; filename="a b.txt"', acl: 'public-read', metadata: { SHA256: digest.toString('hex'), Empty: '', 'x-Spaces': '  a   b  ' } }, KEYS, WHEN))!;
         expect(put).toBeDefined();
         expect(put.headers.authorization).toBe(await sdkAuthorization(target, put, KEYS));
         expect(put.headers['x-amz-meta-sha256']).toBe(digest.toString('hex'));
@@ -51,45 +78,61 @@ describe('signature: the same Authorization as @smithy/signature-v4', () => {
 
   test('a session token is sent and signed', async () => {
     const keys = { ...KEYS, sessionToken: 'FwoGZXIvYXdzEBYaDH+/token==' };
-    const put = (await buildPut(generic, 'b', 'k', body, digest, {}, keys, WHEN))!;
+    const put = (await buildPut(await at(generic, 'b'), 'k', body, digest, {}, keys, WHEN))!;
     expect(put.headers['x-amz-security-token']).toBe(keys.sessionToken);
     expect(put.headers.authorization).toContain('x-amz-security-token');
     expect(put.headers.authorization).toBe(await sdkAuthorization(generic, put, keys));
   });
 
   test('a non-default port is part of the signed host', async () => {
-    const put = (await buildPut({ ...generic, endpoint: 'https://s3.example.com:8443/' }, 'b', 'k', body, digest, {}, KEYS, WHEN))!;
+    const put = (await buildPut(await at({ ...generic, endpoint: 'https://s3.example.com:8443/' }, 'b'), 'k', body, digest, {}, KEYS, WHEN))!;
     expect(put.headers.host).toBe('s3.example.com:8443');
     expect(put.headers.authorization).toBe(await sdkAuthorization(generic, put, KEYS));
   });
 
   test('without a type the SDK default is sent; no ACL header without an ACL; AWS gets the CRC32 the SDK adds', async () => {
-    const put = (await buildPut(aws, 'b-1', 'k', Buffer.from('hello'), createHash('sha256').update('hello').digest(), {}, KEYS, WHEN))!;
+    const put = (await buildPut(await at(aws, 'b-1'), 'k', Buffer.from('hello'), createHash('sha256').update('hello').digest(), {}, KEYS, WHEN))!;
     expect(put.headers['content-type']).toBe('application/octet-stream');
     expect(put.headers['x-amz-acl']).toBeUndefined();
     // The value the SDK sent for the same body.
     expect(put.headers['x-amz-checksum-crc32']).toBe('NhCmhg==');
-    expect((await buildPut(generic, 'b', 'k', body, digest, {}, KEYS, WHEN))!.headers['x-amz-checksum-crc32']).toBeUndefined();
+    expect((await buildPut(await at(generic, 'b'), 'k', body, digest, {}, KEYS, WHEN))!.headers['x-amz-checksum-crc32']).toBeUndefined();
   });
 });
 
 describe('addressing, as the SDK addresses', () => {
-  test('keys are encoded per RFC 3986 once, slashes kept', () => {
-    expect(requestAddress(generic, 'b', "a b/+%#~*'é")!.path).toBe('/b/a%20b/%2B%25%23~%2A%27%C3%A9');
+  test('keys are encoded per RFC 3986 once, slashes kept', async () => {
+    expect((await addressOf(generic, 'b', "a b/+%#~*'é"))!.path).toBe('/b/a%20b/%2B%25%23~%2A%27%C3%A9');
   });
-  test('AWS: virtual host for plain names, path style for dotted ones', () => {
-    expect(requestAddress(aws, 'cockpit-images', 'k')).toMatchObject({ host: 'cockpit-images.s3.eu-central-1.amazonaws.com', path: '/k' });
-    expect(requestAddress(aws, 'images.cockpit', 'k')).toMatchObject({ host: 's3.eu-central-1.amazonaws.com', path: '/images.cockpit/k' });
+  test('AWS: virtual host for plain names, path style for dotted ones', async () => {
+    expect(await addressOf(aws, 'cockpit-images', 'k')).toMatchObject({ host: 'cockpit-images.s3.eu-central-1.amazonaws.com', path: '/k' });
+    expect(await addressOf(aws, 'images.cockpit', 'k')).toMatchObject({ host: 's3.eu-central-1.amazonaws.com', path: '/images.cockpit/k' });
   });
-  test('what it cannot address for sure is left to the SDK', () => {
-    expect(requestAddress({ ...aws, region: 'cn-north-1' }, 'b-1', 'k')).toBeUndefined();
-    expect(requestAddress(aws, 'b-1', 'k', { AWS_USE_FIPS_ENDPOINT: 'true' })).toBeUndefined();
-    expect(requestAddress({ ...aws, endpoint: 'https://minio.example.com' }, 'b-1', 'k')).toBeUndefined();
+  describe('endpoints the SDK resolves are sent to, as the SDK sends (they were left to the SDK before)', () => {
+    const saved = { ...process.env };
+    afterEach(() => {
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
+    });
+    test('China, FIPS, dual-stack, a custom endpoint virtual-hosted', async () => {
+      expect(await addressOf({ ...aws, region: 'cn-north-1' }, 'b-1', 'k')).toMatchObject({ host: 'b-1.s3.cn-north-1.amazonaws.com.cn', path: '/k' });
+      expect(await addressOf({ ...aws, provider: 'aws', endpoint: 'https://minio.example.com' }, 'b-1', 'k')).toMatchObject({ host: 'b-1.minio.example.com', path: '/k' });
+      process.env.AWS_USE_FIPS_ENDPOINT = 'true';
+      expect(await addressOf(aws, 'b-1', 'k')).toMatchObject({ host: 'b-1.s3-fips.eu-central-1.amazonaws.com', path: '/k' });
+      process.env.AWS_USE_FIPS_ENDPOINT = 'false';
+      process.env.AWS_USE_DUALSTACK_ENDPOINT = 'true';
+      expect(await addressOf(aws, 'b-1', 'k')).toMatchObject({ host: 'b-1.s3.dualstack.eu-central-1.amazonaws.com', path: '/k' });
+      // A store whose line names its endpoint is not moved by them.
+      expect(await addressOf(generic, 'b-1', 'k')).toMatchObject({ host: '127.0.0.1:7480', path: '/b-1/k' });
+    });
+    test('what it cannot sign as the SDK does is left to the SDK: S3 Express session auth', async () => {
+      expect(await resolve(aws, 'images--euc1-az1--x-s3')).toBeUndefined();
+    });
   });
   test('headers that are not printable ASCII are left to the SDK', async () => {
-    expect(await buildPut(generic, 'b', 'k', body, digest, { metadata: { name: 'café' } }, KEYS, WHEN)).toBeUndefined();
-    expect(await buildPut(generic, 'b', 'k', body, digest, { contentDisposition: 'attachment; filename="ü"' }, KEYS, WHEN)).toBeUndefined();
-    expect(await buildPut(generic, 'b', 'k', body, digest, { metadata: { A: '1', a: '2' } }, KEYS, WHEN)).toBeUndefined();
+    expect(await buildPut(await at(generic, 'b'), 'k', body, digest, { metadata: { name: 'café' } }, KEYS, WHEN)).toBeUndefined();
+    expect(await buildPut(await at(generic, 'b'), 'k', body, digest, { contentDisposition: 'attachment; filename="ü"' }, KEYS, WHEN)).toBeUndefined();
+    expect(await buildPut(await at(generic, 'b'), 'k', body, digest, { metadata: { A: '1', a: '2' } }, KEYS, WHEN)).toBeUndefined();
   });
 });
 
@@ -212,25 +255,25 @@ describe('answers from a server playing S3', () => {
 });
 
 describe('lean GET: the same Authorization as @smithy/signature-v4', () => {
-  const sdkGet = (target: RequestTarget, signed: Signed, keys: SigningKeys) => sdkSigned('GET', target, signed, keys);
+  const sdkGet = (target: Spec, signed: Signed, keys: SigningKeys) => sdkSigned('GET', target, signed, keys);
   for (const key of ['plain.txt', 'a b/c d.log', 'x+y=z', '100%/done', 'naïve/日本語.txt', 'deep//double/./dot/..']) {
     test(`${JSON.stringify(key)}`, async () => {
       for (const keys of [KEYS, { ...KEYS, sessionToken: 'FwoGZXIvYXdzEXAMPLETOKEN//+=' }]) {
-        const get = (await buildGet(generic, 'logs-bucket', key, keys, WHEN))!;
+        const get = (await buildGet(await at(generic, 'logs-bucket'), key, keys, WHEN))!;
         expect(get.headers['x-amz-content-sha256']).toBe(createHash('sha256').update('').digest('hex'));
         expect(get.headers.authorization).toBe(await sdkGet(generic, get, keys));
       }
     });
   }
   test('AWS endpoints go through the SDK, which validates response checksums there', async () => {
-    expect(await buildGet(aws, 'b-1', 'k', KEYS, WHEN)).toBeUndefined();
+    expect(await buildGet(await at(aws, 'b-1'), 'k', KEYS, WHEN)).toBeUndefined();
   });
 });
 
 describe('lean ListObjectsV2', () => {
   test('signed with its query as @smithy/signature-v4 signs it', async () => {
     for (const list of [{}, { prefix: 'a b/ü+%' }, { prefix: 'logs/', startAfter: 'logs/x~y*z' }, { continuationToken: '1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=', startAfter: 'ignored' }]) {
-      const get = (await buildList(generic, 'bucket-1', list, KEYS, WHEN))!;
+      const get = (await buildList(await at(generic, 'bucket-1'), list, KEYS, WHEN))!;
       const [pathOnly, query] = get.address.path.split('?') as [string, string];
       expect(pathOnly).toBe('/bucket-1/');
       const queryObject = Object.fromEntries(query.split('&').map((p) => p.split('=').map(decodeURIComponent) as [string, string]));

@@ -9,14 +9,19 @@
  *   the correction it takes from a skewed answer;
  * - `config.retryStrategy` is the one strategy the SDK's retry middleware asks (the retry quota
  *   the lean client spends is the SDK's), and the lean client classes each failure as that
- *   middleware classes the same answer.
+ *   middleware classes the same answer;
+ * - the endpoint resolution the adapter runs is the one the SDK's endpoint middleware runs for its
+ *   own requests (settings, profile, FIPS, dual-stack), independent of the key, on a copy of the
+ *   config, and `ignoreConfiguredEndpointUrls` keeps a named endpoint from being moved.
  */
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import * as path from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/s3/client';
 import { retryErrorType, serviceError } from '../../src/s3/lean-errors';
-import { clockOffset, credentialProvider, retryStrategy, setClockOffset } from '../../src/s3/sdk-config';
+import { bucketEndpoint, clockOffset, credentialProvider, retryStrategy, setClockOffset } from '../../src/s3/sdk-config';
 import { S3Bucket } from '../../src/s3/bucket';
 import { useEmptyAwsEnvironment } from '../helpers/aws-env';
 
@@ -172,5 +177,75 @@ describe('retryStrategy', () => {
     // The SDK's class, then the lean client's, for the same answer.
     expect(told[1]).toBe(told[0]);
     if (!a.reset) expect(retryErrorType(serviceError(a.status, a.body ?? ''))).toBe(told[0]);
+  });
+});
+
+describe('bucketEndpoint: the SDK`s own endpoint resolution', () => {
+  const home = useEmptyAwsEnvironment('sdk-config-endpoint');
+  const made: S3Client[] = [];
+  afterEach(() => made.splice(0).forEach((c) => c.destroy()));
+  /** A client for AWS whose endpoint the SDK's settings choose, recording the endpoint its middleware resolves for each request. */
+  function awsClient(): { c: S3Client; resolved: string[] } {
+    const c = createS3Client({ provider: 'aws', sdkEndpoint: true, region: 'eu-central-1', credentials: KEYS, maxSockets: 1, maxAttempts: 1, wire: 'sdk' });
+    made.push(c);
+    const resolved: string[] = [];
+    const record = (_next: unknown, context: { endpointV2?: { url: URL } }) => async () => {
+      resolved.push(context.endpointV2!.url.href);
+      throw Object.assign(new Error('recorded, not sent'), { name: 'Recorded' });
+    };
+    c.middlewareStack.addRelativeTo(record as never, { relation: 'after', toMiddleware: 'endpointV2Middleware', name: 'recordEndpoint' });
+    return { c, resolved };
+  }
+  const sendAll = async (c: S3Client, bucket: string, key: string) => {
+    for (const command of [new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x' }), new GetObjectCommand({ Bucket: bucket, Key: key }), new ListObjectsV2Command({ Bucket: bucket, Prefix: key })]) {
+      await expect(c.send(command as never)).rejects.toMatchObject({ name: 'Recorded' });
+    }
+  };
+
+  test('answers the endpoint the SDK`s endpoint middleware resolves for its own PUT, GET and LIST, whatever the key or prefix', async () => {
+    for (const settings of [{}, { AWS_USE_FIPS_ENDPOINT: 'true' }, { AWS_USE_DUALSTACK_ENDPOINT: 'true' }, { AWS_ENDPOINT_URL_S3: 'https://objects.example.test:7722' }, { AWS_ENDPOINT_URL: 'http://objects.example.test:9000' }]) {
+      for (const name of Object.keys(process.env)) if (/^AWS_(USE_|ENDPOINT_URL)/.test(name)) delete process.env[name];
+      Object.assign(process.env, settings);
+      for (const bucket of ['cockpit-images', 'images.cockpit']) {
+        const { c, resolved } = awsClient();
+        for (const key of ['k', 'a b/ü', '']) await sendAll(c, bucket, key);
+        const ours = await Promise.all((['PutObject', 'GetObject', 'ListObjectsV2'] as const).map((op) => bucketEndpoint(c, op, bucket, 'other/key')));
+        expect(new Set(resolved)).toEqual(new Set([ours[0]!.url.href]));
+        expect(ours.map((o) => o.url.href)).toEqual([ours[0]!.url.href, ours[0]!.url.href, ours[0]!.url.href]);
+        expect(ours[0]).toMatchObject({ scheme: 'sigv4', signingName: 's3', signingRegion: 'eu-central-1', headers: {} });
+      }
+    }
+  });
+
+  test('reads the profile`s endpoint_url and services section, as the SDK does, and leaves the client config as it was', async () => {
+    fs.writeFileSync(path.join(home(), 'config'), '[default]\nservices = local\n\n[services local]\ns3 =\n  endpoint_url = http://services.example.test:8080\n');
+    const { c, resolved } = awsClient();
+    await sendAll(c, 'cockpit-images', 'k');
+    expect((await bucketEndpoint(c, 'PutObject', 'cockpit-images')).url.href).toBe('http://cockpit-images.services.example.test:8080/');
+    expect(resolved[0]).toBe('http://cockpit-images.services.example.test:8080/');
+    // The SDK's middleware resolves on a copy of the config; so does the adapter.
+    expect(c.config.isCustomEndpoint).toBe(false);
+  });
+
+  test('a store that names its endpoint ignores the configured ones (ignoreConfiguredEndpointUrls)', async () => {
+    process.env.AWS_ENDPOINT_URL_S3 = 'https://objects.example.test:7722';
+    const c = createS3Client({ provider: 'aws', region: 'eu-central-1', credentials: KEYS, maxSockets: 1 });
+    made.push(c);
+    expect((await bucketEndpoint(c, 'PutObject', 'cockpit-images')).url.href).toBe('https://cockpit-images.s3.eu-central-1.amazonaws.com/');
+  });
+
+  test('S3 Express buckets get their own auth scheme (which the lean client leaves to the SDK)', async () => {
+    const { c } = awsClient();
+    expect((await bucketEndpoint(c, 'PutObject', 'fast--euc1-az1--x-s3')).scheme).toBe('sigv4-s3express');
+  });
+
+  test('a profile naming a services section that is missing: the adapter resolves what the SDK`s request resolves', async () => {
+    // Written before any client reads it: the SDK caches the shared files by path.
+    fs.writeFileSync(path.join(home(), 'config'), '[default]\nservices = nowhere\n');
+    const { c, resolved } = awsClient();
+    await sendAll(c, 'cockpit-images', 'k');
+    // The SDK reads the missing section as no configured endpoint at all.
+    expect(resolved[0]).toBe('https://cockpit-images.s3.eu-central-1.amazonaws.com/');
+    expect((await bucketEndpoint(c, 'PutObject', 'cockpit-images')).url.href).toBe(resolved[0]);
   });
 });
