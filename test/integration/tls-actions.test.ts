@@ -8,7 +8,7 @@
  *
  * An upload-image dual-write (a rhel image kept private, checked by anonymous requests), an
  * upload-logs run and a mirror from one cluster to the other, each trusting the clusters' CAs through
- * `ca=` and through AWS_CA_BUNDLE; then each action with no CA and with the wrong CA: the run fails in
+ * `ca=` (on the lean wire) and through AWS_CA_BUNDLE (on the SDK wire); then each action with no CA and with the wrong CA: the run fails in
  * preflight with one error naming the store, the host and the problem, and nothing is written.
  */
 import * as fs from 'node:fs';
@@ -29,7 +29,11 @@ const aws = (id: ClusterId, b: string, prefix: string) => `https://${b}.s3.us-ea
 
 /** How a run trusts the clusters: `ca=` on each store, or one AWS_CA_BUNDLE holding both CAs. */
 type Trust = 'ca=' | 'AWS_CA_BUNDLE';
-const TRUSTS: Trust[] = ['ca=', 'AWS_CA_BUNDLE'];
+/** Each way of trusting on one wire (CI_STORES_WIRE): the hand-signed path, and the SDK for every request. */
+const TRUSTS: [Trust, 'lean' | 'sdk'][] = [
+  ['ca=', 'lean'],
+  ['AWS_CA_BUNDLE', 'sdk'],
+];
 let bothCas: string;
 beforeAll(() => {
   bothCas = path.join(scratch, 'both-cas.pem');
@@ -66,14 +70,15 @@ function workspace(files: Record<string, Buffer | string>): string {
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-describe.each(TRUSTS)('trusting the clusters through %s', (trust) => {
+describe.each(TRUSTS)('trusting the clusters through %s, %s wire', (trust, wire) => {
+  const wireEnv = { CI_STORES_WIRE: wire };
   test('upload-image: a dual-write to a Linode-form and an AWS-form store; the rhel image is private on both, the other public', async () => {
     const b = await bucket.pair('tls-img');
     const rhel = randomBytes(6 * 1024 * 1024 + 17);
     const rhelName = `rhel-9-6-${sha256(rhel)}.qcow2`;
     const ws = workspace({ 'fedora-42.qcow2': randomBytes(300 * 1024), [rhelName]: rhel });
     const stores = `${store(linode('old', b.old, 'images'), 'old', 'old', trust)}\n${store(aws('new', b.new, 'images'), 'new', 'new', trust)}`;
-    const r = await run('upload-image', { files: '*.qcow2', stores, 'visibility-rules': 'rhel* private\n* public', 'part-size': '5MiB' }, ws, trust);
+    const r = await run('upload-image', { files: '*.qcow2', stores, 'visibility-rules': 'rhel* private\n* public', 'part-size': '5MiB' }, ws, trust, wireEnv);
     expect(errors(r)).toEqual([]);
     expect(r.code).toBe(0);
     expect(r.outputs).toMatchObject({ uploaded: '4', failed: '0' });
@@ -88,7 +93,7 @@ describe.each(TRUSTS)('trusting the clusters through %s', (trust) => {
   test('upload-logs: a tree of logs to a Linode-form store', async () => {
     const b = await bucket('old', 'tls-logs');
     const ws = workspace({ 'logs/test.log': 'ok\n', 'logs/sub/journal.txt': 'journal\n', 'logs/sub/screenshot.png': randomBytes(2048) });
-    const r = await run('upload-logs', { path: 'logs', stores: store(linode('old', b, ''), 'old', 'logs', trust), prefix: 'ci/{run-id}', 'github-token': '' }, ws, trust);
+    const r = await run('upload-logs', { path: 'logs', stores: store(linode('old', b, ''), 'old', 'logs', trust), prefix: 'ci/{run-id}', 'github-token': '' }, ws, trust, wireEnv);
     expect(errors(r)).toEqual([]);
     expect(r.code).toBe(0);
     const keys = await listKeys('old', b);
@@ -101,11 +106,11 @@ describe.each(TRUSTS)('trusting the clusters through %s', (trust) => {
     // The source's objects, written by a first upload over HTTPS as well.
     const ws = workspace({ 'a/one.txt': 'one', 'a/two.txt': 'two', 'b/three.bin': randomBytes(4096) });
     const src = store(linode('old', b.old, 'src/'), 'old', 'src', trust);
-    const put = await run('upload-logs', { path: '.', stores: src, prefix: 'tree', 'github-token': '' }, ws, trust);
+    const put = await run('upload-logs', { path: '.', stores: src, prefix: 'tree', 'github-token': '' }, ws, trust, wireEnv);
     expect(errors(put)).toEqual([]);
     const source = (await listKeys('old', b.old)).filter((k) => k.startsWith('src/'));
     expect(source.length).toBeGreaterThanOrEqual(3);
-    const r = await run('mirror-bucket', { source: src, destination: store(aws('new', b.new, 'dst/'), 'new', 'dst', trust), mode: 'sync' }, ws, trust);
+    const r = await run('mirror-bucket', { source: src, destination: store(aws('new', b.new, 'dst/'), 'new', 'dst', trust), mode: 'sync' }, ws, trust, wireEnv);
     expect(errors(r)).toEqual([]);
     expect(r.code).toBe(0);
     expect((await listKeys('new', b.new)).sort()).toEqual(source.map((k) => k.replace(/^src\//, 'dst/')).sort());
