@@ -18,11 +18,17 @@ const { formatTable } = require('./lib/table');
 
 const WORK_DIR = path.join(rgw.REPO, '.bench');
 const SUITES_DIR = path.join(__dirname, 'suites');
-// CI_STORES_BENCH_PORT moves both clusters, so benchmarks of two checkouts can run side by side.
+// CI_STORES_BENCH_PORT moves both clusters (their plain ports, and the HTTPS ones 2 above), so
+// benchmarks of two checkouts can run side by side; CI_STORES_BENCH_CLUSTERS=NAME names them
+// NAME-old and NAME-new.
 const BENCH_PORT = Number(process.env.CI_STORES_BENCH_PORT || 7500);
-const CLUSTERS = { old: { name: 'bench-old', port: BENCH_PORT }, new: { name: 'bench-new', port: BENCH_PORT + 1 } };
+const BENCH_STEM = process.env.CI_STORES_BENCH_CLUSTERS || 'bench';
+const CLUSTERS = {
+  old: { name: `${BENCH_STEM}-old`, port: BENCH_PORT, tlsPort: BENCH_PORT + 2 },
+  new: { name: `${BENCH_STEM}-new`, port: BENCH_PORT + 1, tlsPort: BENCH_PORT + 3 },
+};
 const CLUSTER_STORE = { store: 'bluestore', sizeGiB: 24 };
-const PACKAGES = ['awscli', 'rclone', 'time'];
+const PACKAGES = ['awscli', 'rclone', 'time', 'openssl'];
 const USAGE = `usage: node bench/run.js [--only SUITE[,SUITE]] [--repeat N] [--keep] [--OPTION VALUE]...
   --only    suites to run (default: all in bench/suites/)
   --repeat  runs per measurement; tables show the median (default 1)
@@ -162,7 +168,7 @@ async function main() {
     await phase('install', () => rgw.install(PACKAGES));
     // Both at once; wait for both even if one fails, so that `finally` stops a finished one.
     const started = await phase('start clusters', () =>
-      Promise.allSettled(Object.values(CLUSTERS).map((c) => rgw.start(c.name, c.port, CLUSTER_STORE))),
+      Promise.allSettled(Object.values(CLUSTERS).map((c) => rgw.start(c.name, c.port, { ...CLUSTER_STORE, tlsPort: c.tlsPort }))),
     );
     const failedStart = started.find((r) => r.status === 'rejected');
     if (failedStart) throw failedStart.reason;

@@ -1,13 +1,16 @@
 // The demo's run: buckets on both local providers, one image-refresh step through the bundled
 // action (INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, as a runner does it),
 // then a table of who can read each object: a stranger, the uploader, another account.
+// Everything goes over HTTPS, trusting each provider's throwaway CA and nothing else.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const https = require('node:https');
 const os = require('node:os');
 const path = require('node:path');
 const { S3Client, CreateBucketCommand, GetObjectCommand } = require('@aws-sdk/client-s3');
+const { NodeHttpHandler } = require('@smithy/node-http-handler');
 
 const root = path.resolve(__dirname, '..');
 const readEnv = (name) =>
@@ -17,10 +20,17 @@ const readEnv = (name) =>
       return [l.slice(0, i).replace(/^export\s+/, ''), l.slice(i + 1).replace(/^['"]|['"]$/g, '')];
     }),
   );
-const providers = { old: readEnv('demo-old'), new: readEnv('demo-new') };
+const providers = { old: readEnv(process.env.CI_STORES_DEMO_OLD || 'demo-old'), new: readEnv(process.env.CI_STORES_DEMO_NEW || 'demo-new') };
+for (const p of Object.values(providers)) {
+  if (!p.RGW_TLS_ENDPOINT) throw new Error(`${p.RGW_NAME} has no HTTPS endpoint: start it with scripts/rgw start ... --tls PORT`);
+  p.ca = fs.readFileSync(p.RGW_CA_FILE);
+  // No keep-alive: the upload takes minutes, and a socket left idle that long is closed by the server.
+  p.agent = new https.Agent({ ca: p.ca, keepAlive: false });
+}
 const client = (p, user = 'ci') =>
   new S3Client({
-    endpoint: p.RGW_ENDPOINT,
+    endpoint: p.RGW_TLS_ENDPOINT,
+    requestHandler: new NodeHttpHandler({ httpsAgent: p.agent }),
     region: 'us-east-1',
     forcePathStyle: true,
     requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -43,14 +53,14 @@ async function main() {
   fs.writeFileSync(outputFile, '');
   fs.writeFileSync(summaryFile, '');
 
-  console.log('== upload-image: dual-write to the old and the new provider');
+  console.log('== upload-image: dual-write to the old and the new provider, over HTTPS (each trusted through its own CA, ca=)');
   const env = {
     PATH: process.env.PATH,
     GITHUB_WORKSPACE: ws,
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     INPUT_FILES: '*.qcow2',
-    INPUT_STORES: `${providers.old.RGW_ENDPOINT}/${bucket}/images credentials=env:OLD name=old-provider\n${providers.new.RGW_ENDPOINT}/${bucket}/images credentials=env:NEW name=new-provider`,
+    INPUT_STORES: `${providers.old.RGW_TLS_ENDPOINT}/${bucket}/images credentials=env:OLD name=old-provider ca=${providers.old.RGW_CA_FILE}\n${providers.new.RGW_TLS_ENDPOINT}/${bucket}/images credentials=env:NEW name=new-provider ca=${providers.new.RGW_CA_FILE}`,
     'INPUT_VISIBILITY-RULES': 'rhel* private\n* public',
     INPUT_REQUIRE: 'all',
     OLD_ACCESS_KEY_ID: providers.old.RGW_ACCESS_KEY,
@@ -81,7 +91,7 @@ async function main() {
   const rows = [['provider', 'object', 'stranger (no credentials)', 'uploader', 'another account']];
   for (const [name, p] of Object.entries(providers)) {
     for (const key of ['images/fedora-42.qcow2', `images/${rhelName}`]) {
-      const anon = await fetch(`${p.RGW_ENDPOINT}/${bucket}/${key}`, { method: 'HEAD' }).then((r) => r.status);
+      const anon = await anonymousHead(p, `/${bucket}/${key}`);
       const signed = async (user) => {
         try {
           const r = await client(p, user).send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: 'bytes=0-0' }));
@@ -100,6 +110,20 @@ async function main() {
   console.log(leaks.length === 0 ? '\nThe RHEL image is private on both providers; the Fedora image is public on both.' : '\nLEAK: a RHEL image is readable by strangers!');
   if (leaks.length > 0) process.exitCode = 1;
   execFileSync('rm', ['-rf', ws]);
+  for (const p of Object.values(providers)) p.agent.destroy();
+}
+
+/** The status of an unsigned HEAD over HTTPS (trusting only the provider's CA), as a stranger's browser would send it. */
+function anonymousHead(p, target) {
+  const { hostname, port } = new URL(p.RGW_TLS_ENDPOINT);
+  return new Promise((resolve, reject) => {
+    const req = https.request({ hostname, port, path: target, method: 'HEAD', ca: p.ca, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 main().catch((e) => {

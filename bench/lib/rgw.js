@@ -39,10 +39,11 @@ function install(packages) {
 
 /**
  * Starts a throwaway cluster and resolves to its description:
- * { name, endpoint, region, accessKey, secretKey, conf }.
+ * { name, endpoint, region, accessKey, secretKey, conf }, and with `tlsPort` its HTTPS endpoint
+ * (`tlsEndpoint`) and the PEM file of the CA that signed its certificate (`caFile`).
  */
-async function start(name, port, { store = 'bluestore', sizeGiB = 24 } = {}) {
-  await runDetached(SCRIPT, ['start', name, String(port), '--store', store, '--size', String(sizeGiB)]);
+async function start(name, port, { store = 'bluestore', sizeGiB = 24, tlsPort } = {}) {
+  await runDetached(SCRIPT, ['start', name, String(port), '--store', store, '--size', String(sizeGiB), ...(tlsPort ? ['--tls', String(tlsPort)] : [])]);
   return describe(name);
 }
 
@@ -94,6 +95,8 @@ function describe(name) {
     accessKey: vars.RGW_ACCESS_KEY,
     secretKey: vars.RGW_SECRET_KEY,
     conf: vars.RGW_CEPH_CONF,
+    tlsEndpoint: vars.RGW_TLS_ENDPOINT,
+    caFile: vars.RGW_CA_FILE,
   };
 }
 

@@ -14,6 +14,9 @@
  *
  * Goals: full mirror <= 0.8x rclone's time; no-op re-run <= 0.8x rclone --checksum's time with no
  * pair compared by size alone; planning 1,000,000 keys under 150 MiB of RSS.
+ * The mirrors run over HTTP and over HTTPS (`--transport`, lib/transport.js), both stores on the
+ * same transport, side by side, with the client CPU TLS added. For a quick run: `--small N` objects
+ * of 4 KiB, `--big N` of 256 MiB, `--plan-keys N` (0: no planning memory rows).
  */
 const { spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
@@ -26,13 +29,16 @@ const { client, createBucket, dropBucket, listObjects } = require('../lib/s3');
 const { REPO } = require('../lib/rgw');
 const { summarize } = require('../lib/stats');
 const { NODE24, RCLONE, childEnv, parseOutputs, rcloneEnv, snapshotBundle } = require('../lib/tools');
+const { TRANSPORT_OPTION, addTlsCost, over, rcloneCaArgs, storeCaOption, transportsOf } = require('../lib/transport');
 
-const SMALL = 10_000;
+const SIZES = { small: 10_000, big: 4, 'plan-keys': 1_000_000 };
+// Set from --small, --big and --plan-keys when a run starts (module state: the suite runs once per bench process).
+let SMALL = SIZES.small;
 const SMALL_BYTES = 4096;
-const BIG = 4;
+let BIG = SIZES.big;
 const BIG_BYTES = 256 * 1024 * 1024;
 const SEED_PART = 16 * 1024 * 1024;
-const PLAN_KEYS = 1_000_000;
+let PLAN_KEYS = SIZES['plan-keys'];
 const GOALS = { full: 0.8, noop: 0.8, planMiB: 150 };
 
 module.exports = {
@@ -41,11 +47,23 @@ module.exports = {
   options: {
     transfers: "ours: the transfers input (default 64, as rclone's)",
     checkers: "ours: the checkers input (default 64, as rclone's)",
+    small: `objects of 4 KiB in the source (default ${SIZES.small})`,
+    big: `objects of 256 MiB in the source (default ${SIZES.big})`,
+    'plan-keys': `keys of the planning memory rows (default ${SIZES['plan-keys']}; 0: none)`,
+    ...TRANSPORT_OPTION,
   },
   run,
 };
 
 async function run(ctx) {
+  for (const [name, fallback] of Object.entries(SIZES)) {
+    const n = Number(ctx.options[name] ?? fallback);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number >= 0, got ${JSON.stringify(ctx.options[name])}`);
+    if (name === 'small') SMALL = n;
+    else if (name === 'big') BIG = n;
+    else PLAN_KEYS = n;
+  }
+  const transports = transportsOf(ctx.options);
   const { old: from, new: to } = ctx.clusters;
   const bundle = await snapshotBundle(ctx, 'mirror-bucket');
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-mirror-'));
@@ -60,45 +78,56 @@ async function run(ctx) {
     ctx.log(`seeding ${source}: ${SMALL} x ${SMALL_BYTES} B and ${BIG} x ${BIG_BYTES / 1048576} MiB`);
     const expected = await seed(from, source);
     for (let r = 1; r <= ctx.repeat; r++) {
-      // ours
-      const ours = await createBucket(to, 'bench-mirror-ours');
-      const manifest = path.join(scratch, `manifest-${r}.gz`);
-      try {
-        ctx.log(`round ${r}/${ctx.repeat}: ours, full mirror (transfers ${transfers}, checkers ${checkers})`);
-        const full = await runOurs(bundle, from, to, source, ours, manifest, transfers, checkers, scratch, env);
-        ctx.log(`  ${full.measured.wallSeconds} s wall, ${full.measured.cpuSeconds} s CPU, ${full.measured.peakRssMiB} MiB; copied ${full.outputs.copied}`);
-        await check(to, ours, expected);
-        add('ours-full', full.measured);
-        ctx.log(`round ${r}/${ctx.repeat}: ours, no-op re-run with the manifest`);
-        const noop = await runOurs(bundle, from, to, source, ours, manifest, transfers, checkers, scratch, env);
-        if (noop.outputs.copied !== '0' || noop.outputs.updated !== '0') throw new Error(`ours no-op copied ${noop.outputs.copied}, updated ${noop.outputs.updated}`);
-        methods.push(noop.outputs.methods);
-        ctx.log(`  ${noop.measured.wallSeconds} s wall; compared by ${noop.outputs.methods}`);
-        add('ours-noop', noop.measured);
-      } finally {
-        await dropBucket(to, ours);
-      }
-      // rclone
-      const theirs = await createBucket(to, 'bench-mirror-rclone');
-      try {
-        ctx.log(`round ${r}/${ctx.repeat}: rclone sync, full mirror`);
-        const full = await runRclone(from, to, source, theirs, [], scratch, env);
-        ctx.log(`  ${full.wallSeconds} s wall, ${full.cpuSeconds} s CPU`);
-        await check(to, theirs, expected);
-        add('rclone-full', full);
-        for (const [id, flags] of [['rclone-noop', []], ['rclone-noop-fast-list', ['--fast-list']], ['rclone-noop-checksum', ['--checksum']]]) {
-          ctx.log(`round ${r}/${ctx.repeat}: rclone sync ${flags.join(' ')} no-op`);
-          const m = await runRclone(from, to, source, theirs, flags, scratch, env);
-          ctx.log(`  ${m.wallSeconds} s wall`);
-          add(id, m);
+      for (const t of transports) {
+        // The tools reach both clusters over t; the bench reads them back over plain HTTP.
+        const [f, d] = [over(from, t), over(to, t)];
+        // ours
+        const ours = await createBucket(to, 'bench-mirror-ours');
+        const manifest = path.join(scratch, `manifest-${r}-${t}.gz`);
+        try {
+          ctx.log(`round ${r}/${ctx.repeat}, ${t}: ours, full mirror (transfers ${transfers}, checkers ${checkers})`);
+          const full = await runOurs(bundle, f, d, source, ours, manifest, transfers, checkers, scratch, env);
+          ctx.log(`  ${full.measured.wallSeconds} s wall, ${full.measured.cpuSeconds} s CPU, ${full.measured.peakRssMiB} MiB; copied ${full.outputs.copied}`);
+          await check(to, ours, expected);
+          add(`ours-full-${t}`, full.measured);
+          ctx.log(`round ${r}/${ctx.repeat}, ${t}: ours, no-op re-run with the manifest`);
+          const noop = await runOurs(bundle, f, d, source, ours, manifest, transfers, checkers, scratch, env);
+          if (noop.outputs.copied !== '0' || noop.outputs.updated !== '0') throw new Error(`ours no-op copied ${noop.outputs.copied}, updated ${noop.outputs.updated}`);
+          methods.push(`${t}: ${noop.outputs.methods}`);
+          ctx.log(`  ${noop.measured.wallSeconds} s wall; compared by ${noop.outputs.methods}`);
+          add(`ours-noop-${t}`, noop.measured);
+        } finally {
+          await dropBucket(to, ours);
         }
-      } finally {
-        await dropBucket(to, theirs);
+        // rclone
+        const theirs = await createBucket(to, 'bench-mirror-rclone');
+        try {
+          ctx.log(`round ${r}/${ctx.repeat}, ${t}: rclone sync, full mirror`);
+          const full = await runRclone(f, d, source, theirs, [], scratch, env);
+          ctx.log(`  ${full.wallSeconds} s wall, ${full.cpuSeconds} s CPU`);
+          await check(to, theirs, expected);
+          add(`rclone-full-${t}`, full);
+          for (const [id, flags] of [['rclone-noop', []], ['rclone-noop-fast-list', ['--fast-list']], ['rclone-noop-checksum', ['--checksum']]]) {
+            ctx.log(`round ${r}/${ctx.repeat}, ${t}: rclone sync ${flags.join(' ')} no-op`);
+            const m = await runRclone(f, d, source, theirs, flags, scratch, env);
+            ctx.log(`  ${m.wallSeconds} s wall`);
+            add(`${id}-${t}`, m);
+          }
+        } finally {
+          await dropBucket(to, theirs);
+        }
       }
     }
-    ctx.log(`planning memory: the engine, then the bundle, over two generated listings of ${PLAN_KEYS} keys`);
-    const plan = await planMemory(ctx, bundle);
-    return tabulate(ctx, samples, methods, plan);
+
+    let plan;
+    if (PLAN_KEYS > 0) {
+      ctx.log(`planning memory: the engine, then the bundle, over two generated listings of ${PLAN_KEYS} keys`);
+      plan = await planMemory(ctx, bundle);
+    }
+    const rows = transports.flatMap((t) => tabulate(ctx, samples, methods, t));
+    if (plan) notePlan(ctx, plan);
+    if (ctx.repeat > 1) ctx.note(`figures are medians of ${ctx.repeat} runs`);
+    return addTlsCost(rows);
   } finally {
     await dropBucket(from, source).catch((e) => ctx.log(`could not drop ${source}: ${e.message}`));
     fs.rmSync(scratch, { recursive: true, force: true });
@@ -161,8 +190,8 @@ async function runOurs(bundle, from, to, source, destination, manifest, transfer
   fs.writeFileSync(output, '');
   fs.writeFileSync(summary, '');
   const inputs = {
-    source: `${from.endpoint}/${source} credentials=env:OLD`,
-    destination: `${to.endpoint}/${destination} credentials=env:NEW`,
+    source: `${from.endpoint}/${source} credentials=env:OLD${storeCaOption(from)}`,
+    destination: `${to.endpoint}/${destination} credentials=env:NEW${storeCaOption(to)}`,
     mode: 'copy',
     manifest,
     transfers,
@@ -193,7 +222,7 @@ async function runOurs(bundle, from, to, source, destination, manifest, transfer
 async function runRclone(from, to, source, destination, flags, scratch, baseEnv) {
   const env = rcloneEnv({ OLD: from, NEW: to }, scratch, baseEnv);
   // rclone 1.60 fails while AWS_CA_BUNDLE is set (as it is on these machines).
-  const m = await timed('env', ['-u', 'AWS_CA_BUNDLE', RCLONE, 'sync', `old:${source}`, `new:${destination}`, '--transfers', '64', '--checkers', '64', ...flags], { env });
+  const m = await timed('env', ['-u', 'AWS_CA_BUNDLE', RCLONE, 'sync', `old:${source}`, `new:${destination}`, '--transfers', '64', '--checkers', '64', ...flags, ...rcloneCaArgs([from, to], scratch)], { env });
   if (m.code !== 0) throw new Error(`rclone sync ${flags.join(' ')} failed (${m.signal ?? `exit ${m.code}`}):\n${m.stderr.slice(-4000)}`);
   return m;
 }
@@ -225,18 +254,20 @@ async function planMemory(ctx, bundle) {
   return out;
 }
 
-function tabulate(ctx, samples, methods, plan) {
-  const row = (id, tool, settings) => {
-    const ms = samples[id];
+function tabulate(ctx, samples, methods, transport) {
+  const row = (tool, label, settings) => {
+    const ms = samples[`${tool}-${transport}`];
     const { wall, cpu, rss, runs } = summarize(ms);
     return {
-      tool,
+      tool: label,
+      transport,
       'wall s': round(wall, 2),
       'cpu s': round(cpu, 2),
       'peak RSS MiB': round(rss, 1),
       ...(ctx.repeat > 1 ? { 'wall s, each run': ms.map((m) => m.wallSeconds.toFixed(2)) } : {}),
       settings,
-      _case: id,
+      _case: `${tool}-${transport}`,
+      _tool: tool,
       _runs: runs,
     };
   };
@@ -248,13 +279,20 @@ function tabulate(ctx, samples, methods, plan) {
     row('rclone-noop-fast-list', 'rclone sync, no-op', '--fast-list'),
     row('rclone-noop-checksum', 'rclone sync, no-op', '--checksum (listings only; size only where no MD5)'),
   ];
-  const by = (id) => rows.find((r) => r._case === id);
+  const by = (tool) => rows.find((r) => r._tool === tool);
   const full = by('ours-full')['wall s'] / by('rclone-full')['wall s'];
   const noop = by('ours-noop')['wall s'] / by('rclone-noop-checksum')['wall s'];
-  const verdict = (ok) => (ok ? 'MET' : 'NOT MET');
-  ctx.note(`goal: full mirror <= ${GOALS.full}x rclone's time: ${full.toFixed(2)}x -> ${verdict(full <= GOALS.full)}`);
-  ctx.note(`goal: no-op <= ${GOALS.noop}x rclone --checksum's time: ${noop.toFixed(2)}x -> ${verdict(noop <= GOALS.noop)}; ours compared by ${methods.join(' / ')}`);
-  ctx.note(`ours vs rclone no-op plain: ${(by('ours-noop')['wall s'] / by('rclone-noop')['wall s']).toFixed(2)}x, vs --fast-list: ${(by('ours-noop')['wall s'] / by('rclone-noop-fast-list')['wall s']).toFixed(2)}x`);
+  const note = (text) => ctx.note(`${transport}: ${text}`);
+  note(`goal: full mirror <= ${GOALS.full}x rclone's time: ${full.toFixed(2)}x -> ${verdict(full <= GOALS.full)}`);
+  note(`goal: no-op <= ${GOALS.noop}x rclone --checksum's time: ${noop.toFixed(2)}x -> ${verdict(noop <= GOALS.noop)}; ours compared by ${methods.filter((m) => m.startsWith(`${transport}:`)).join(' / ')}`);
+  note(`ours vs rclone no-op plain: ${(by('ours-noop')['wall s'] / by('rclone-noop')['wall s']).toFixed(2)}x, vs --fast-list: ${(by('ours-noop')['wall s'] / by('rclone-noop-fast-list')['wall s']).toFixed(2)}x`);
+  return rows;
+}
+
+const verdict = (ok) => (ok ? 'MET' : 'NOT MET');
+
+/** The planning memory rows' figures, as notes (they do not depend on the transport). */
+function notePlan(ctx, plan) {
   const p = plan.default;
   const b = plan.bundle;
   ctx.note(
@@ -262,6 +300,4 @@ function tabulate(ctx, samples, methods, plan) {
       `${plan.bundleSemi16.peakRssMiB} MiB with --max-semi-space-size=16; goal < ${GOALS.planMiB} MiB -> ${verdict(b.peakRssMiB < GOALS.planMiB)} (default), ${verdict(plan.bundleSemi16.peakRssMiB < GOALS.planMiB)} (16 MiB semi-space)`,
   );
   ctx.note(`planning, the engine alone over pages handed to it in process: ${p.wallSeconds} s, peak RSS ${p.peakRssMiB} MiB (default), ${plan.semi16.peakRssMiB} MiB (16 MiB semi-space)`);
-  if (ctx.repeat > 1) ctx.note(`figures are medians of ${ctx.repeat} runs`);
-  return rows;
 }

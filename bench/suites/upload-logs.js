@@ -8,6 +8,8 @@
  * Each run goes to a fresh empty bucket, is checked from outside (every key under its prefix), and
  * the bucket is dropped afterwards. Goals: ours >= 1.2x rclone's and >= 2x the AWS CLI's (defaults)
  * objects per second, and no more client CPU per object than rclone.
+ * Every tool runs over HTTP and over HTTPS (`--transport`, lib/transport.js), side by side, with the
+ * client CPU TLS added; `--folders N` writes N folders of 100 files instead of 100, for a quick run.
  */
 const { spawnSync } = require('node:child_process');
 const { createHash, randomBytes } = require('node:crypto');
@@ -19,10 +21,13 @@ const { createBucket, dropBucket, listObjects } = require('../lib/s3');
 const { REPO } = require('../lib/rgw');
 const { summarize } = require('../lib/stats');
 const { NODE24, AWS, RCLONE, awsCliEnv, childEnv, parseOutputs, rcloneEnv, snapshotBundle } = require('../lib/tools');
+const { TRANSPORT_OPTION, addTlsCost, awsCaArgs, over, rcloneCaArgs, storeCaOption, transportsOf } = require('../lib/transport');
 
-const FOLDERS = 100;
+const FOLDERS_DEFAULT = 100;
 const FILES_PER_FOLDER = 100;
-const FILE_COUNT = FOLDERS * FILES_PER_FOLDER;
+// Set from --folders when a run starts (module state: the suite runs once per bench process).
+let FOLDERS = FOLDERS_DEFAULT;
+let FILE_COUNT = FOLDERS * FILES_PER_FOLDER;
 const FILE_BYTES = 4096;
 const ACTION_YML = path.join(REPO, 'actions', 'upload-logs', 'action.yml');
 const PREFIX = 'logs'; // where the other tools write, in their fresh bucket
@@ -30,16 +35,22 @@ const GOALS = { vsRclone: 1.2, vsAws: 2 };
 
 module.exports = {
   name: 'upload-logs',
-  description: `a tree of ${FILE_COUNT} files of ${FILE_BYTES / 1024} KiB to one store: ours vs AWS CLI (defaults, 64 requests) and rclone (64 transfers)`,
+  description: `a tree of ${FILE_COUNT} files of ${FILE_BYTES / 1024} KiB to one store: ours vs AWS CLI (defaults, 64 requests) and rclone (64 transfers), over HTTP and HTTPS`,
   options: {
     'files-in-flight': "the action's files-in-flight input (default: action.yml's)",
+    folders: `folders of ${FILES_PER_FOLDER} files in the tree (default ${FOLDERS_DEFAULT}); fewer for a quick run`,
+    ...TRANSPORT_OPTION,
   },
   run,
 };
 
 async function run(ctx) {
   const store = ctx.clusters.old;
-  const tree = path.join(ctx.workDir, 'logs-tree');
+  FOLDERS = Number(ctx.options.folders ?? FOLDERS_DEFAULT);
+  if (!Number.isInteger(FOLDERS) || FOLDERS < 1) throw new Error(`--folders must be a whole number >= 1, got ${JSON.stringify(ctx.options.folders)}`);
+  FILE_COUNT = FOLDERS * FILES_PER_FOLDER;
+  const transports = transportsOf(ctx.options);
+  const tree = path.join(ctx.workDir, FOLDERS === FOLDERS_DEFAULT ? 'logs-tree' : `logs-tree-${FOLDERS}`);
   const rels = ensureTree(tree, ctx.log);
   const bundle = await snapshotBundle(ctx, 'upload-logs');
   const defaults = actionDefaults();
@@ -49,23 +60,27 @@ async function run(ctx) {
   const awsConfig = path.join(scratch, 'aws-config');
   fs.writeFileSync(awsConfig, '[default]\ns3 =\n  max_concurrent_requests = 64\n');
 
-  const cases = [
-    {
-      id: 'ours',
-      label: 'ours',
-      settings: `files-in-flight ${filesInFlight ?? `${defaults['files-in-flight']} (default)`}, visibility public, redact true`,
-      run: (bucket) => runOurs(bundle, tree, store, bucket, defaults, filesInFlight, scratch, env),
-    },
-    { id: 'aws', label: 'aws s3 cp --recursive', settings: 'defaults: 10 requests', run: (bucket) => runAws(tree, store, bucket, '/dev/null', env) },
-    { id: 'aws-64', label: 'aws s3 cp --recursive', settings: 'max_concurrent_requests 64', run: (bucket) => runAws(tree, store, bucket, awsConfig, env) },
-    { id: 'rclone', label: 'rclone copy', settings: '--transfers 64 --checkers 64', run: (bucket) => runRclone(tree, store, bucket, scratch, env) },
-  ];
+  // Each tool over each transport; `s` is the store as the tool reaches it, `store` the one the bench reads back.
+  const cases = transports.flatMap((t) => {
+    const s = over(store, t);
+    return [
+      {
+        tool: 'ours',
+        label: 'ours',
+        settings: `files-in-flight ${filesInFlight ?? `${defaults['files-in-flight']} (default)`}, visibility public, redact true`,
+        run: (bucket) => runOurs(bundle, tree, s, bucket, defaults, filesInFlight, scratch, env),
+      },
+      { tool: 'aws', label: 'aws s3 cp --recursive', settings: 'defaults: 10 requests', run: (bucket) => runAws(tree, s, bucket, '/dev/null', env) },
+      { tool: 'aws-64', label: 'aws s3 cp --recursive', settings: 'max_concurrent_requests 64', run: (bucket) => runAws(tree, s, bucket, awsConfig, env) },
+      { tool: 'rclone', label: 'rclone copy', settings: '--transfers 64 --checkers 64', run: (bucket) => runRclone(tree, s, bucket, scratch, env) },
+    ].map((c) => ({ ...c, id: `${c.tool}-${t}`, transport: t }));
+  });
 
   const samples = Object.fromEntries(cases.map((c) => [c.id, []]));
   try {
     for (let round = 1; round <= ctx.repeat; round++) {
       for (const c of cases) {
-        ctx.log(`round ${round}/${ctx.repeat}: ${c.label} (${c.settings})`);
+        ctx.log(`round ${round}/${ctx.repeat}: ${c.label} over ${c.transport} (${c.settings})`);
         const bucket = await createBucket(store, `bench-logs-${c.id}`);
         try {
           const { measured, prefix, extra } = await c.run(bucket);
@@ -82,15 +97,21 @@ async function run(ctx) {
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
-  return tabulate(ctx, cases, samples);
+  const rows = transports.flatMap((t) => tabulate(ctx, cases.filter((c) => c.transport === t), samples, t));
+  ctx.note(`ours also writes index.html under its prefix (${FILE_COUNT + 1} objects); the others write the ${FILE_COUNT} files only`);
+  if (ctx.repeat > 1) ctx.note(`figures are medians of ${ctx.repeat} runs`);
+  ctx.note(`versions: ${toolVersions()}`);
+  return addTlsCost(rows);
 }
 
-function tabulate(ctx, cases, samples) {
+/** The rows of one transport, its ratios and its goals' verdicts (notes prefixed with the transport). */
+function tabulate(ctx, cases, samples, transport) {
   const rows = cases.map((c) => {
     const ms = samples[c.id];
     const { wall, cpu, rss, runs } = summarize(ms);
     return {
       tool: c.label,
+      transport,
       'wall s': round(wall, 2),
       'cpu s': round(cpu, 2),
       'objects/s': round(FILE_COUNT / wall, 1),
@@ -99,10 +120,11 @@ function tabulate(ctx, cases, samples) {
       ...(ctx.repeat > 1 ? { 'wall s, each run': ms.map((m) => m.wallSeconds.toFixed(2)) } : {}),
       settings: c.settings,
       _case: c.id,
+      _tool: c.tool,
       _runs: runs,
     };
   });
-  const by = (id) => rows.find((r) => r._case === id);
+  const by = (tool) => rows.find((r) => r._tool === tool);
   const ours = by('ours');
   const vsRclone = ours['objects/s'] / by('rclone')['objects/s'];
   const vsAws = ours['objects/s'] / by('aws')['objects/s'];
@@ -117,15 +139,13 @@ function tabulate(ctx, cases, samples) {
     }
   }
   const verdict = (ok) => (ok ? 'MET' : 'NOT MET');
-  ctx.note(`goal: ours >= ${GOALS.vsRclone}x rclone objects/s: ${vsRclone.toFixed(2)}x -> ${verdict(vsRclone >= GOALS.vsRclone)}`);
-  ctx.note(`goal: ours >= ${GOALS.vsAws}x aws (defaults) objects/s: ${vsAws.toFixed(2)}x -> ${verdict(vsAws >= GOALS.vsAws)}`);
+  const note = (text) => ctx.note(`${transport}: ${text}`);
+  note(`goal: ours >= ${GOALS.vsRclone}x rclone objects/s: ${vsRclone.toFixed(2)}x -> ${verdict(vsRclone >= GOALS.vsRclone)}`);
+  note(`goal: ours >= ${GOALS.vsAws}x aws (defaults) objects/s: ${vsAws.toFixed(2)}x -> ${verdict(vsAws >= GOALS.vsAws)}`);
   const cpuOurs = ours['cpu ms/object'];
   const cpuRclone = by('rclone')['cpu ms/object'];
-  ctx.note(`goal: ours CPU per object <= rclone's: ${cpuOurs.toFixed(3)} vs ${cpuRclone.toFixed(3)} ms -> ${verdict(cpuOurs <= cpuRclone)}`);
-  ctx.note(`for context: ours vs aws (64 requests) objects/s: ${vsAws64.toFixed(2)}x`);
-  ctx.note(`ours also writes index.html under its prefix (${FILE_COUNT + 1} objects); the others write the ${FILE_COUNT} files only`);
-  if (ctx.repeat > 1) ctx.note(`figures are medians of ${ctx.repeat} runs`);
-  ctx.note(`versions: ${toolVersions()}`);
+  note(`goal: ours CPU per object <= rclone's: ${cpuOurs.toFixed(3)} vs ${cpuRclone.toFixed(3)} ms -> ${verdict(cpuOurs <= cpuRclone)}`);
+  note(`for context: ours vs aws (64 requests) objects/s: ${vsAws64.toFixed(2)}x`);
   return rows;
 }
 
@@ -231,7 +251,7 @@ async function runOurs(bundle, tree, store, bucket, defaults, filesInFlight, scr
     ...defaults,
     'github-token': '', // the runner would pass ${{ github.token }}: none here, so no API calls
     path: path.basename(tree),
-    stores: `${store.endpoint}/${bucket} credentials=env:OLD`,
+    stores: `${store.endpoint}/${bucket} credentials=env:OLD${storeCaOption(store)}`,
     ...(filesInFlight !== undefined ? { 'files-in-flight': filesInFlight } : {}),
   };
   const runId = String(Date.now());
@@ -273,7 +293,7 @@ async function runOurs(bundle, tree, store, bucket, defaults, filesInFlight, scr
 /** `aws s3 cp --recursive`, with the config file given (/dev/null: the defaults). */
 async function runAws(tree, store, bucket, configFile, baseEnv) {
   const env = awsCliEnv(store, baseEnv, configFile);
-  const m = await timed(AWS, ['s3', 'cp', tree, `s3://${bucket}/${PREFIX}`, '--recursive', '--only-show-errors', '--endpoint-url', store.endpoint], { env });
+  const m = await timed(AWS, ['s3', 'cp', tree, `s3://${bucket}/${PREFIX}`, '--recursive', '--only-show-errors', '--endpoint-url', store.endpoint, ...awsCaArgs(store)], { env });
   if (m.code !== 0) throw new Error(`aws s3 cp --recursive to ${store.name} failed (${m.signal ?? `exit ${m.code}`}):\n${m.stderr.slice(-4000)}`);
   return { measured: m, prefix: `${PREFIX}/` };
 }
@@ -282,7 +302,7 @@ async function runAws(tree, store, bucket, configFile, baseEnv) {
 async function runRclone(tree, store, bucket, scratch, baseEnv) {
   const env = rcloneEnv({ OLD: store }, scratch, baseEnv);
   // rclone 1.60 fails while AWS_CA_BUNDLE is set (as it is on these machines).
-  const m = await timed('env', ['-u', 'AWS_CA_BUNDLE', RCLONE, 'copy', tree, `old:${bucket}/${PREFIX}`, '--transfers', '64', '--checkers', '64'], { env });
+  const m = await timed('env', ['-u', 'AWS_CA_BUNDLE', RCLONE, 'copy', tree, `old:${bucket}/${PREFIX}`, '--transfers', '64', '--checkers', '64', ...rcloneCaArgs(store)], { env });
   if (m.code !== 0) throw new Error(`rclone copy to ${store.name} failed (${m.signal ?? `exit ${m.code}`}):\n${m.stderr.slice(-4000)}`);
   return { measured: m, prefix: `${PREFIX}/` };
 }

@@ -70,7 +70,8 @@ export function toStoreError(error: unknown, what: string): StoreError {
   const e = (error ?? {}) as SdkLikeError;
   const code = errorCode(error);
   const status = e.$metadata?.httpStatusCode;
-  let kind: StoreErrorKind = BY_CODE[code] ?? 'unknown';
+  // Own entries only: a code such as `toString` names nothing here.
+  let kind: StoreErrorKind = (Object.hasOwn(BY_CODE, code) ? BY_CODE[code] : undefined) ?? 'unknown';
   if (kind === 'unknown' && status !== undefined) {
     if (status === 404) kind = 'not-found';
     else if (status === 403 || status === 401) kind = 'access-denied';
@@ -103,26 +104,15 @@ const CERTIFICATE_PROBLEMS: Readonly<Record<string, string>> = {
 };
 
 /**
- * OpenSSL's and Node's texts for those codes. The SDK keeps Node's error as it is, unless it comes
- * from another realm than the SDK's `Error` (as under jest's VM contexts): it then wraps it in a
- * new Error whose message holds only the text ("AWS SDK error wrapper for Error: ...").
+ * The certificate code of one error of the chain: Node's TLS socket rejects with an Error whose
+ * `code` names the problem (`UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `ERR_TLS_CERT_ALTNAME_INVALID`, ...),
+ * and both wires hand that error on as it is (the SDK's handler rejects with it, its retry
+ * middleware keeps any `Error`). Read from the code only, never from message text: a server's
+ * answer (which has a status) is never a refused certificate, whatever it says.
  */
-const CERTIFICATE_TEXTS: readonly [RegExp, string][] = [
-  [/unable to verify the first certificate/, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
-  [/unable to get local issuer certificate/, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'],
-  [/self[- ]signed certificate in certificate chain/, 'SELF_SIGNED_CERT_IN_CHAIN'],
-  [/self[- ]signed certificate/, 'DEPTH_ZERO_SELF_SIGNED_CERT'],
-  [/Hostname\/IP does not match certificate's altnames/, 'ERR_TLS_CERT_ALTNAME_INVALID'],
-  [/certificate has expired/, 'CERT_HAS_EXPIRED'],
-  [/certificate is not yet valid/, 'CERT_NOT_YET_VALID'],
-];
-
-function certificateCode(e: { code?: unknown; message?: unknown; $metadata?: { httpStatusCode?: number } }): string | undefined {
-  if (typeof e.code === 'string') return e.code in CERTIFICATE_PROBLEMS ? e.code : undefined;
-  // A server's answer (which has a status) is never a refused certificate, whatever its text says.
+function certificateCode(e: { code?: unknown; $metadata?: { httpStatusCode?: number } }): string | undefined {
   if (e.$metadata?.httpStatusCode !== undefined) return undefined;
-  const text = typeof e.message === 'string' ? e.message : '';
-  return CERTIFICATE_TEXTS.find(([re]) => re.test(text))?.[1];
+  return typeof e.code === 'string' && Object.hasOwn(CERTIFICATE_PROBLEMS, e.code) ? e.code : undefined;
 }
 
 /**
@@ -130,12 +120,12 @@ function certificateCode(e: { code?: unknown; message?: unknown; $metadata?: { h
  * the problem and the fix; `undefined` for any other error. Looked for on the error and its causes.
  */
 function certificateRefused(error: unknown, what: string): StoreError | undefined {
-  let e = error as { code?: unknown; message?: unknown; host?: unknown; cause?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
+  let e = error as { code?: unknown; host?: unknown; cause?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
   for (let depth = 0; e && depth < 5; depth++, e = e.cause as typeof e) {
     const code = certificateCode(e);
     if (code === undefined) continue;
-    const mismatch = typeof e.message === 'string' ? /Host: (\S+?)\.? is not in the cert's altnames/.exec(e.message)?.[1] : undefined;
-    const host = typeof e.host === 'string' ? ` of ${e.host}` : mismatch ? ` of ${mismatch}` : '';
+    // Node names the host on a name mismatch (`host`); for the other problems the endpoint in `what` names it.
+    const host = typeof e.host === 'string' ? ` of ${e.host}` : '';
     return new StoreError(
       'certificate',
       `${what}: the server's TLS certificate${host} was refused: ${CERTIFICATE_PROBLEMS[code]} (${code}). ` +

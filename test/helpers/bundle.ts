@@ -13,6 +13,12 @@ import { REPO } from './rgw';
 const CRASH_MONITOR = path.join(__dirname, 'crash-monitor.js');
 const CRASH_MARKER = '[crash-monitor]';
 
+/**
+ * Where the bundles are: `dist/`, or the folder CI_STORES_TEST_DIST names (bundles built from the
+ * working tree into a scratch folder, to try a source change through them without touching `dist/`).
+ */
+export const DIST = process.env.CI_STORES_TEST_DIST ? path.resolve(process.env.CI_STORES_TEST_DIST) : path.join(REPO, 'dist');
+
 /** The Node 24 binary from the `node` package in devDependencies. */
 export const NODE24 = path.join(REPO, 'node_modules', 'node', 'bin', 'node');
 
@@ -68,7 +74,7 @@ export async function runBundle(action: string, inputs: Record<string, string>, 
     ...o.env,
   };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
-  const child = spawn(NODE24, ['--require', CRASH_MONITOR, path.join(REPO, 'dist', action, 'index.js')], { env, cwd: o.cwd ?? dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(NODE24, ['--require', CRASH_MONITOR, path.join(DIST, action, 'index.js')], { env, cwd: o.cwd ?? dir, stdio: ['ignore', 'pipe', 'pipe'] });
   const done = collect(child);
   o.onSpawn?.(child);
   const { code, signal, stdout, stderr } = await done;
@@ -106,7 +112,7 @@ function collect(child: ChildProcess): Promise<Finished> {
 }
 
 /** The CLI bundle, `dist/cli/index.js`. */
-export const CLI = path.join(REPO, 'dist', 'cli', 'index.js');
+export const CLI = path.join(DIST, 'cli', 'index.js');
 
 /** Runs the CLI bundle under Node 24 with `args`, in `cwd`, with exactly the environment `env`. */
 export function runCli(args: readonly string[], o: { env: NodeJS.ProcessEnv; cwd: string }): Promise<Finished> {

@@ -23,12 +23,14 @@ export const RGW_ROOT = process.env.RGW_ROOT ?? path.join(REPO, '.rgw');
 
 /**
  * The clusters the global setup starts: name, port and the port of their HTTPS endpoint
- * (CI_STORES_TEST_PORT moves all four, e.g. for a second checkout: it takes that port and the three above).
+ * (CI_STORES_TEST_PORT moves all four, e.g. for a second checkout: it takes that port and the three above;
+ * CI_STORES_TEST_CLUSTERS=NAME names them NAME-old and NAME-new instead of test-old and test-new).
  */
 const BASE_PORT = Number(process.env.CI_STORES_TEST_PORT ?? 7480);
+const CLUSTER_STEM = process.env.CI_STORES_TEST_CLUSTERS || 'test';
 export const CLUSTERS = {
-  old: { name: 'test-old', port: BASE_PORT, tlsPort: BASE_PORT + 2 },
-  new: { name: 'test-new', port: BASE_PORT + 1, tlsPort: BASE_PORT + 3 },
+  old: { name: `${CLUSTER_STEM}-old`, port: BASE_PORT, tlsPort: BASE_PORT + 2 },
+  new: { name: `${CLUSTER_STEM}-new`, port: BASE_PORT + 1, tlsPort: BASE_PORT + 3 },
 } as const;
 export type ClusterId = keyof typeof CLUSTERS;
 

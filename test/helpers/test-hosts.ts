@@ -6,6 +6,7 @@
  * names resolve as usual. `lookups` records every name asked for while installed.
  */
 import dns from 'node:dns';
+import * as path from 'node:path';
 
 /** Host names that resolve to 127.0.0.1 while installed: `.test` (RFC 2606) and the provider domains the tests use. */
 export const TEST_DOMAINS = ['test', 'linodeobjects.com', 'amazonaws.com'] as const;
@@ -47,4 +48,16 @@ export function resolveTestHosts(): TestHosts {
     },
   };
   return installed;
+}
+
+/** The preload that installs the same names in a child process (plain JavaScript, as Node loads it there). */
+export const TEST_HOSTS_PRELOAD = path.join(__dirname, 'test-hosts-preload.js');
+
+/**
+ * The environment that gives a child process (an action's bundle) the test host names:
+ * NODE_OPTIONS requiring the preload, which appends every name the child looks up to `logFile`.
+ * Any name outside the test domains (but `localhost` and IP literals) fails to resolve there.
+ */
+export function testHostsEnv(logFile: string): NodeJS.ProcessEnv {
+  return { NODE_OPTIONS: `--require ${JSON.stringify(TEST_HOSTS_PRELOAD)}`, CI_STORES_TEST_HOSTS_LOG: logFile };
 }

@@ -1,4 +1,6 @@
 /**
+ * @jest-environment ./test/helpers/host-realm-errors.js
+ *
  * The S3 store over HTTPS against the clusters' TLS endpoints (`scripts/rgw start --tls`), with the
  * store URLs real providers use, the host names resolved to the local cluster inside this process
  * only (helpers/test-hosts.ts): the store contract on both wires; a missing or wrong CA and a name

@@ -1,4 +1,6 @@
 /**
+ * @jest-environment ./test/helpers/host-realm-errors.js
+ *
  * Private CAs per store: the `ca=` option and AWS_CA_BUNDLE reach the https agent that both wires
  * send through, and a refused certificate (unknown CA, name mismatch, expired) is a `certificate`
  * StoreError naming the endpoint, the host and the problem, raised by the first request (preflight)
@@ -7,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { ConfigurationError } from '../../src/config/configuration-error';
@@ -121,10 +124,19 @@ describe('refused certificates are classified as certificate problems, not passi
     expect(toStoreError(answer, 'x').kind).toBe('access-denied');
   });
 
-  test('read from the text of an error the SDK wrapped without its code', () => {
+  test('read from the code only: text that reads like a refused certificate, with no code, is not one', () => {
     const wrapped = new Error('AWS SDK error wrapper for Error: certificate has expired');
-    expect(toStoreError(wrapped, 'x')).toMatchObject({ kind: 'certificate', code: 'CERT_HAS_EXPIRED' });
+    expect(toStoreError(wrapped, 'x').kind).toBe('unknown');
+    // A code that only an object's prototype has is no certificate code either.
+    expect(toStoreError(Object.assign(new Error('x'), { code: 'toString' }), 'x').kind).toBe('unknown');
   });
+});
+
+test('this file runs where Node`s own errors are errors of the code under test (as in a bundle); TypeError stays TypeError', async () => {
+  const refused = await new Promise<unknown>((resolve) => net.connect(1, '127.0.0.1').on('error', resolve));
+  expect(refused instanceof Error).toBe(true);
+  expect(refused instanceof TypeError).toBe(false);
+  expect(new TypeError('x') instanceof Error).toBe(true);
 });
 
 describe('over TLS to a local server', () => {

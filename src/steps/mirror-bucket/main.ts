@@ -19,6 +19,7 @@ import { globToRegExp } from '../../acl/glob';
 import { ShardPlanner } from '../../sync/shard';
 import { fmtBytes } from '../../config/size';
 import { readMirrorBucketInputs, type MirrorBucketInputs } from './inputs';
+import { preflightOf } from './preflight';
 import { reportWriter, type ReportWriter } from './report-file';
 
 /** Raised when the stores do not agree (check mode) or some objects failed. */
@@ -45,7 +46,7 @@ export async function runMirrorBucket({ host, summary, onInterrupt }: ActionCont
   try {
     await host.group('Preflight: buckets and credentials', async () => {
       // Planning shards reads the source only.
-      await Promise.all([source.preflight(), inputs.mode === 'plan-shards' ? undefined : destination.preflight()]);
+      await Promise.all([preflightOf('source', source), inputs.mode === 'plan-shards' ? undefined : preflightOf('destination', destination)]);
       host.info(`source: ${source.display}`);
       host.info(`destination: ${destination.display} (visibility mode ${destination.visibilityMode})`);
       if (inputs.shard.count > 1) host.info(`shard ${inputs.shard.index}/${inputs.shard.count}: keys ${describeRange(inputs.shard)}`);
