@@ -12,6 +12,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ConfigurationError, quote } from '../config/configuration-error';
 import { PROVIDERS, type ProviderId, type ProviderQuirks } from './providers';
 import { credentialProvider } from './sdk-config';
+import { createStoreAgents } from './agents';
 
 /** Static keys for one store. */
 export interface StaticCredentials {
@@ -88,8 +89,8 @@ export function clientWiring(client: S3Client): ClientWiring | undefined {
 /** Creates an S3 client for one store. Call `destroy()` on it when done to close its sockets. */
 export function createS3Client(options: ClientOptions): S3Client {
   const quirks = PROVIDERS[options.provider];
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets };
-  const agents = { http: new http.Agent(agentOptions), https: new https.Agent(options.ca === undefined ? agentOptions : { ...agentOptions, ca: options.ca }) };
+  // Proxied as HTTPS_PROXY / HTTP_PROXY / NO_PROXY say, with the store's CAs for the origin.
+  const agents = createStoreAgents({ maxSockets: options.maxSockets, ca: options.ca });
   const wiring: ClientWiring = {
     quirks,
     endpoint: options.endpoint,
