@@ -97,3 +97,24 @@ export function proxyFor(settings: ProxySettings, protocol: string, hostname: st
 export function proxyLabel(proxy: URL): string {
   return `${proxy.protocol}//${proxy.host}`;
 }
+
+/**
+ * The passwords of the proxy variables in `env` (decoded, and as written when that differs), for
+ * the caller to mask and redact; a variable that is not a URL gives none (reading it fails later).
+ */
+export function proxySecrets(env: NodeJS.ProcessEnv): string[] {
+  const out = new Set<string>();
+  for (const name of ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY']) {
+    const v = env[name]?.trim();
+    if (!v) continue;
+    const written = /^(?:[a-z][a-z0-9+.-]*:\/\/)?[^/@]*?:([^/@]*)@/i.exec(v)?.[1];
+    if (written === undefined || written === '') continue;
+    out.add(written);
+    try {
+      out.add(decodeURIComponent(written));
+    } catch {
+      // Not percent-encoded validly: the text as written is what a log would show.
+    }
+  }
+  return [...out];
+}
