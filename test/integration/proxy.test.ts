@@ -19,6 +19,7 @@ import type { ActionContext } from '../../src/runtime/run-action';
 import { Summary } from '../../src/runtime/summary';
 import { actionsCache } from '../../src/runtime/actions-cache';
 import type { Wire } from '../../src/s3/client';
+import { probeAnonymous } from '../../src/storage/anonymous';
 import { S3Store } from '../../src/storage/s3-store';
 import { parseStoreSpec, type S3StoreSpec } from '../../src/storage/store-spec';
 import { errors, runBundle, type BundleRun } from '../helpers/bundle';
@@ -91,6 +92,18 @@ test('the contract went through the proxy only, as tunnels: no key, signature or
   const seen = proxy.received().toString('latin1');
   for (const secret of [rgw('old').secretKey, rgw('old').accessKey, 'AWS4-HMAC-SHA256', 'x-amz-content-sha256']) expect(seen).not.toContain(secret);
   expect(new Set(proxy.authorizations)).toEqual(new Set([`Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`]));
+});
+
+test('the anonymous probe goes through the proxy too, with the store`s CA on the origin', async () => {
+  const s = open('old', await bucketOn('old', 'proxy-anon'), 'lean');
+  const body = Buffer.from('public');
+  await s.put('pub.txt', body, createHash('sha256').update(body).digest(), { visibility: 'public' });
+  await s.put('priv.txt', body, createHash('sha256').update(body).digest(), { visibility: 'private' });
+  const before = proxy.carried.length;
+  expect(await probeAnonymous(s.anonymousAddress('pub.txt'))).toMatchObject({ access: 'readable', status: 200 });
+  expect(await probeAnonymous(s.anonymousAddress('priv.txt'))).toMatchObject({ access: 'denied', status: 403 });
+  expect(proxy.carried.length).toBeGreaterThan(before);
+  expect(new Set(proxy.carried.slice(before))).toEqual(new Set([`s3.test:${rgw('old').tlsPort}`]));
 });
 
 test('NO_PROXY: a host it names is reached directly (resolved here), others still through the proxy', async () => {
