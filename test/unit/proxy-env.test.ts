@@ -10,7 +10,9 @@
  */
 import fc from 'fast-check';
 import { checkBypass } from '@actions/http-client/lib/proxy';
-import { bypassesProxy, proxyFor, proxyLabel, proxySettings } from '../../src/s3/proxy-env';
+import { bypassesProxy, proxyFor, proxyLabel, proxySecrets, proxySettings } from '../../src/s3/proxy-env';
+import { openStore } from '../../src/storage/open-store';
+import { parseStoreSpec } from '../../src/storage/store-spec';
 import { ConfigurationError } from '../../src/config/configuration-error';
 import { checkProperty } from '../helpers/property';
 
@@ -155,5 +157,20 @@ describe('the proxy variables', () => {
     expect(caught).toBeInstanceOf(ConfigurationError);
     expect((caught as Error).message).toMatch(message);
     expect((caught as Error).message).not.toContain('s3cr3t-pw');
+  });
+});
+
+describe('the proxy password is a secret', () => {
+  test('proxySecrets gives it as written and decoded, from each variable; none without userinfo', () => {
+    expect(proxySecrets({ HTTPS_PROXY: 'http://u:p%24ss@proxy:3128', http_proxy: 'https://v:plain@proxy' }).sort()).toEqual(['p$ss', 'p%24ss', 'plain']);
+    expect(proxySecrets({ HTTPS_PROXY: 'proxy.internal:3128', HTTP_PROXY: 'http://proxy:3128/' })).toEqual([]);
+  });
+
+  test('opening a store hands it to onSecret (masked on the runner, redacted from uploaded logs)', () => {
+    const seen: string[] = [];
+    const spec = parseStoreSpec('https://s3.test/bucket/ credentials=env:K', { credentials: { type: 'default' }, visibility: 'auto', cwd: '/' });
+    const env = { K_ACCESS_KEY_ID: 'AKIDEXAMPLE', K_SECRET_ACCESS_KEY: 'secret-example', HTTPS_PROXY: 'http://ci:pr0xy-S3cret@proxy.test:3128' };
+    openStore(spec, { env, onSecret: (v) => seen.push(v), concurrency: 1 }).close();
+    expect(seen).toContain('pr0xy-S3cret');
   });
 });
