@@ -15,6 +15,8 @@ import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { uploadImage } from '../../src/actions/upload-image/main';
+import { uploadLogs } from '../../src/actions/upload-logs/main';
+import { mirrorBucket } from '../../src/steps/mirror-bucket/main';
 import type { ActionContext } from '../../src/runtime/run-action';
 import { Summary } from '../../src/runtime/summary';
 import { actionsCache } from '../../src/runtime/actions-cache';
@@ -232,6 +234,31 @@ describe('the GitHub API and the Actions cache go through the proxy (@actions/ht
     expect(await cache!.restore(path.join(os.tmpdir(), 'manifest'), 'mirror-')).toBeUndefined();
     expect(cacheCalls.some((c) => c.startsWith(`results.test:${port} /twirp/`))).toBe(true);
     expect(proxy.carried.slice(before)).toContain(`results.test:${port}`);
+  });
+});
+
+describe('the actions in process through the proxy (the same runs as the bundle runs below, on the source)', () => {
+  let ws: string;
+  beforeAll(() => {
+    ws = fs.mkdtempSync(path.join(os.tmpdir(), 'proxy-main-'));
+    fs.writeFileSync(path.join(ws, 'fedora-42.qcow2'), randomBytes(64 * 1024));
+    fs.mkdirSync(path.join(ws, 'logs'));
+    for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(ws, 'logs', `t${i}.log`), `line ${i}\n`);
+  });
+  const line = (id: 'old' | 'new', bucket: string, sub: string) => `${viaName(id)}/${bucket}/${sub} credentials=env:${id.toUpperCase()} name=${id} ca=${rgw(id).caFile}`;
+  const run = (main: (ctx: ActionContext) => Promise<void>, inputs: Record<string, string>) =>
+    main({ host: quietHost(inputs, { env: { ...credentialEnv(), GITHUB_EVENT_NAME: 'push', GITHUB_REPOSITORY: 'cockpit-project/bots', GITHUB_SHA: 'c0ffee'.padEnd(40, '0'), GITHUB_RUN_ID: '86', GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'proxy' }, cwd: ws }), summary: new Summary('test'), onInterrupt: () => () => undefined });
+
+  test('upload-image dual-write, upload-logs and mirror-bucket', async () => {
+    const [o, n] = [await bucketOn('old', 'proxy-main'), await bucketOn('new', 'proxy-main')];
+    const before = proxy.carried.length;
+    await run(uploadImage, { files: 'fedora-42.qcow2', stores: `${line('old', o, 'img')}\n${line('new', n, 'img')}` });
+    await run(uploadLogs, { path: 'logs', stores: line('old', o, 'logs'), prefix: 'ci/{run-id}' });
+    await run(mirrorBucket, { source: line('old', o, 'logs'), destination: line('new', n, 'copy') });
+    expect(await listKeys('old', o)).toEqual(expect.arrayContaining(['img/fedora-42.qcow2', 'logs/ci/86/t0.log']));
+    expect((await listKeys('new', n)).filter((k) => k.endsWith('.log'))).toHaveLength(20);
+    expect(await listKeys('new', n)).toContain('img/fedora-42.qcow2');
+    expect(new Set(proxy.carried.slice(before))).toEqual(new Set([`s3.test:${rgw('old').tlsPort}`, `s3.test:${rgw('new').tlsPort}`]));
   });
 });
 
