@@ -189,8 +189,9 @@ describe('the GitHub API and the Actions cache go through the proxy (@actions/ht
   let gh: FakeGitHub;
   let results: http.Server;
   const cacheCalls: string[] = [];
-  const saveEnv = { ...process.env };
+  let saveEnv: NodeJS.ProcessEnv;
   beforeAll(async () => {
+    saveEnv = { ...process.env };
     gh = await startFakeGitHub('gh-token');
     results = http.createServer((req, res) => {
       cacheCalls.push(`${req.headers.host} ${req.url}`);
