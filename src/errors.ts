@@ -16,6 +16,8 @@ export type StoreErrorKind =
   | 'invalid-request'
   /** The server's TLS certificate was refused (unknown CA, wrong host name, expired): configuration, never retried. */
   | 'certificate'
+  /** The proxy (HTTPS_PROXY / HTTP_PROXY) refused to carry the request: configuration, never retried. */
+  | 'proxy'
   /**
    * The store holds something under that name that cannot be an object (a folder's file whose
    * name is not valid UTF-8, a symbolic link, a FIFO); a listing that met one throws this after
@@ -43,7 +45,7 @@ export class StoreError extends Error {
   /** True for kinds that are a user's configuration, not a passing fault. */
   get isConfiguration(): boolean {
     return (
-      this.kind === 'no-such-bucket' || this.kind === 'access-denied' || this.kind === 'no-credentials' || this.kind === 'certificate'
+      this.kind === 'no-such-bucket' || this.kind === 'access-denied' || this.kind === 'no-credentials' || this.kind === 'certificate' || this.kind === 'proxy'
     );
   }
 }

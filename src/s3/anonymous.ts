@@ -12,6 +12,7 @@ import * as https from 'node:https';
 import { isPrivateMarker, PRIVATE_MARKER } from './private-marker';
 import type { PublicAddress } from './public-address';
 import { ProviderId } from './providers';
+import { createStoreAgents, type StoreAgents } from './agents';
 
 /**
  * What an anonymous reader gets: `readable`, `denied`, `missing`, or `error` with the reason. A
@@ -22,10 +23,12 @@ export type AnonymousAccess =
   | { readonly access: 'denied' | 'missing'; readonly status: number }
   | { readonly access: 'error'; readonly status?: number; readonly reason: string };
 
-const agents = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }),
-};
+// Made on the first probe, from the environment then (proxies included), and shared by every probe.
+let shared: StoreAgents | undefined;
+function agentFor(protocol: 'http:' | 'https:'): http.Agent {
+  shared ??= createStoreAgents({ maxSockets: 64 });
+  return protocol === 'https:' ? shared.https : shared.http;
+}
 
 /** Percent-encodes every byte of `text` but RFC 3986's unreserved characters: A-Z a-z 0-9 - _ . ~ */
 export function encodeRfc3986(text: string): string {
@@ -89,7 +92,7 @@ function headOnce(a: PublicAddress): Promise<AnonymousAccess> {
       path: a.path,
       method: 'HEAD',
       headers: { host: a.host },
-      agent: agents[a.protocol],
+      agent: agentFor(a.protocol),
       timeout: 30_000,
       // The agent keeps sockets made with other CAs apart.
       ...(a.ca !== undefined ? { ca: a.ca } : {}),

@@ -13,6 +13,7 @@ import { ConfigurationError, quote } from '../config/configuration-error';
 import { PROVIDERS, type ProviderId, type ProviderQuirks } from './providers';
 import { credentialProvider } from './sdk-config';
 import { checkEndpointChoice, readSdkSettings } from './sdk-settings';
+import { createStoreAgents } from './agents';
 
 /** Static keys for one store. */
 export interface StaticCredentials {
@@ -100,8 +101,8 @@ export function createS3Client(options: ClientOptions): S3Client {
   const settings = readSdkSettings();
   const sdkEndpoint = options.sdkEndpoint === true && options.endpoint === undefined;
   if (sdkEndpoint) checkEndpointChoice(settings);
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets };
-  const agents = { http: new http.Agent(agentOptions), https: new https.Agent(options.ca === undefined ? agentOptions : { ...agentOptions, ca: options.ca }) };
+  // Proxied as HTTPS_PROXY / HTTP_PROXY / NO_PROXY say, with the store's CAs for the origin.
+  const agents = createStoreAgents({ maxSockets: options.maxSockets, ca: options.ca });
   const wiring: ClientWiring = {
     quirks,
     endpoint: options.endpoint,

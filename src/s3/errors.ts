@@ -65,7 +65,7 @@ export function errorCode(error: unknown): string {
 export function toStoreError(error: unknown, what: string): StoreError {
   if (error instanceof StoreError) return error;
   if (error instanceof ListPageError) return new StoreError('bad-answer', `${what}: ${error.message}`, 'BadAnswer', { cause: error });
-  const refused = certificateRefused(error, what);
+  const refused = certificateRefused(error, what) ?? proxyRefused(error, what);
   if (refused) return refused;
   const e = (error ?? {}) as SdkLikeError;
   const code = errorCode(error);
@@ -143,3 +143,15 @@ const HINTS: Partial<Record<StoreErrorKind, string>> = {
   'no-credentials': 'no credentials found for this store (set credentials=env:NAME, a key folder, or AWS credentials)',
   'acl-not-supported': 'the bucket has ACLs disabled (BucketOwnerEnforced); use visibility=policy',
 };
+
+/**
+ * A CONNECT the proxy refused (`ProxyRefusedError` of `agents.ts`, wherever in the cause chain the
+ * SDK put it) as a `proxy` StoreError: the proxy by host and port, the origin and the status.
+ */
+function proxyRefused(error: unknown, what: string): StoreError | undefined {
+  for (let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.code !== 'ProxyRefused') continue;
+    return new StoreError('proxy', `${what}: ${String(e.message)}; check HTTPS_PROXY, HTTP_PROXY and NO_PROXY`, 'ProxyRefused', { cause: error });
+  }
+  return undefined;
+}

@@ -3,6 +3,7 @@ import { resolveCredentials, type CredentialContext } from './credentials';
 import { LocalStore } from './local-store';
 import type { ObjectStore } from './object-store';
 import { S3Store } from './s3-store';
+import { proxySecrets } from '../s3/proxy-env';
 import type { StoreSpec } from './store-spec';
 
 export interface OpenOptions extends CredentialContext {
@@ -14,5 +15,7 @@ export interface OpenOptions extends CredentialContext {
 export function openStore(spec: StoreSpec, options: OpenOptions): ObjectStore & { close(): void } {
   if (spec.kind === 'file') return Object.assign(new LocalStore(spec.root), { close() {} });
   const credentials = resolveCredentials(spec.credentials, spec.credentialHost, options);
+  // A password in HTTPS_PROXY / HTTP_PROXY is a credential too: masked and redacted like the keys.
+  for (const v of proxySecrets(options.env)) options.onSecret(v);
   return new S3Store(spec, credentials, { concurrency: options.concurrency });
 }
