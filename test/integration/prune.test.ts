@@ -49,8 +49,11 @@ describe('prune over the old and the new provider', () => {
     }
     await put('old', old, image(1, 'aarch64'));
     await put('old', old, 'README.txt');
-    // The mirror copied v2 to v4 to the new store later; v5 was uploaded there only, last of all.
-    for (const v of [2, 3, 4]) await put('new', neu, image(v));
+    // The mirror copied v4, then v2 and v3, to the new store later (so there v2 and v3 look newer
+    // than v4); v5 was uploaded there only, last of all.
+    await put('new', neu, image(4));
+    await sleep(1100);
+    for (const v of [2, 3]) await put('new', neu, image(v));
     await sleep(1100);
     await put('new', neu, image(5));
   }, 60_000);
@@ -59,7 +62,7 @@ describe('prune over the old and the new provider', () => {
     const r = await run({ 'keep-newest': '2' });
     expect(errors(r)).toEqual([]);
     expect(r.code).toBe(0);
-    // Kept: v5 and v4 (x86_64), v1 (aarch64). v4's copy in the new store is younger than v3's first upload, but v4 was first uploaded after v3.
+    // Kept: v5 and v4 (x86_64), v1 (aarch64): v4 was first uploaded after v2 and v3, whatever the new store's copies say.
     expect(r.outputs).toMatchObject({ planned: '5', deleted: '0', kept: '3', drift: '2', unmatched: '1', failed: '0' });
     expect(JSON.parse(r.outputs.stores!)).toEqual([
       { store: 'old', listed: 6, unmatched: 1, kept: 2, drift: 1, planned: 3, deleted: 0, failed: 0 },
