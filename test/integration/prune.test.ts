@@ -5,13 +5,12 @@
  * both stores by the earliest upload of each key.
  */
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { errors, NODE24, runBundle } from '../helpers/bundle';
-import { anonymousStatus, client, credentialEnv, listKeys, rgw, useBuckets, REPO, type ClusterId } from '../helpers/rgw';
+import { errors, runBundle, runCli } from '../helpers/bundle';
+import { anonymousStatus, client, credentialEnv, listKeys, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
 
 const bucket = useBuckets();
 const hex = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -115,17 +114,8 @@ describe('prune over the old and the new provider', () => {
 
   test('the CLI with a keep list: deletes what the list does not name among the matched keys', async () => {
     fs.writeFileSync(path.join(dir, 'keep.txt'), `# referenced by a branch\n${image(5)}\nfedora-42-aarch64-*.qcow2\n`);
-    const cli = path.join(REPO, 'dist', 'cli-prune', 'index.js');
     const args = ['prune', '--stores', stores().split('\n')[0]!, '--stores', stores().split('\n')[1]!, '--match', '[^/]+\\.qcow2', '--keep-list', 'keep.txt', '--dry-run', 'false'];
-    const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(NODE24, [cli, ...args], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...credentialEnv() }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const out = await runCli(args, { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...credentialEnv() } });
     expect(out.stderr).not.toMatch(/^(error|ci-stores:)/m);
     expect(out.code).toBe(0);
     expect(out.stdout).toContain('deleted=2\n');
