@@ -6,7 +6,7 @@ const tseslint = require('typescript-eslint');
 // ---- Layers ---------------------------------------------------------------------------------------
 // Each folder of src/ may import itself and the folders listed for it, nothing else of src/.
 // errors (src/errors.ts) and config are leaves every layer may import.
-const ENGINES = ['upload', 'logs', 'sync', 'audit', 'download'];
+const ENGINES = ['upload', 'logs', 'sync', 'audit', 'download', 'prune'];
 const LEAVES = ['errors', 'config'];
 const LAYERS = {
   config: [],

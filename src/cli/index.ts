@@ -13,6 +13,7 @@ import { uploadLogs } from '../actions/upload-logs/main';
 import { mirrorBucket } from '../steps/mirror-bucket/main';
 import { auditAcl } from '../steps/audit-acl/main';
 import { reconcile } from '../actions/reconcile/main';
+import { pruneAction } from '../actions/prune/main';
 import { loadActionSpec, packageVersion, withDefaults, type ActionSpec } from './action-metadata';
 import { parseArgs, UsageError } from './args';
 import { commandHelp, usage } from './help';
@@ -24,6 +25,7 @@ export const COMMANDS: Record<string, { run: (ctx: ActionContext) => Promise<voi
   'audit-acl': { run: auditAcl, about: 'check bucket settings and every object\'s effective visibility; optionally fix' },
   reconcile: { run: reconcile, about: 'the nightly reconciliation: mirror-bucket, then audit-acl on both stores' },
   'download-image': { run: downloadImageAction, about: 'fetch an image from the first store that has it, resumed, sha256-verified' },
+  prune: { run: pruneAction, about: 'image retention in every store at once: keep the newest N per group or a keep list, delete the rest' },
 };
 
 export interface CliIo {

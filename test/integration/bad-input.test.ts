@@ -13,6 +13,7 @@ import { mirrorBucket } from '../../src/steps/mirror-bucket/main';
 import { reconcile } from '../../src/actions/reconcile/main';
 import { uploadImage } from '../../src/actions/upload-image/main';
 import { uploadLogs } from '../../src/actions/upload-logs/main';
+import { pruneAction } from '../../src/actions/prune/main';
 import { quietHost } from '../helpers/quiet-host';
 import type { ActionContext } from '../../src/runtime/run-action';
 import { Summary } from '../../src/runtime/summary';
@@ -77,7 +78,7 @@ function runEnv(event?: string): NodeJS.ProcessEnv {
 
 type ErrorClass = 'ConfigurationError' | 'RefusedError' | 'ContentMismatchError';
 interface Case {
-  readonly action: 'upload-image' | 'upload-logs' | 'mirror-bucket' | 'audit-acl' | 'download-image' | 'reconcile';
+  readonly action: 'upload-image' | 'upload-logs' | 'mirror-bucket' | 'audit-acl' | 'download-image' | 'reconcile' | 'prune';
   readonly inputs: () => Record<string, string>;
   readonly env?: () => NodeJS.ProcessEnv;
   readonly error: ErrorClass;
@@ -98,6 +99,7 @@ const mirror = (over: Over) => () => ({ source: OLD(), destination: NEW(), ...la
 const audit = (over: Over) => () => ({ stores: `${OLD()}\n${NEW()}`, ...lazy(over) });
 const nightly = (over: Over) => () => ({ source: OLD(), destination: NEW(), ...lazy(over) });
 const download = (over: Over) => () => ({ 'object-key': 'fedora-42.qcow2', stores: `${OLD()}\n${NEW()}`, 'save-to': 'dl/', ...lazy(over) });
+const pruned = (over: Over) => () => ({ stores: `${OLD()}\n${NEW()}`, match: '(?<group>fedora-\\d+)-[0-9a-f]{64}\\.qcow2', 'keep-newest': '7', 'dry-run': 'false', ...lazy(over) });
 const comment = (login: string, body: string, action?: string) => () => runEnv(commentEvent(login, body, action));
 
 const CASES: Record<string, Case> = {
@@ -276,10 +278,20 @@ const CASES: Record<string, Case> = {
   'download: bad sha256': { action: 'download-image', inputs: download({ sha256: 'abc' }), error: 'ConfigurationError', message: /^input "sha256": "abc" is not allowed; allowed: empty, or a sha256 of 64 hex digits$/ },
   'download: retries 21': { action: 'download-image', inputs: download({ retries: '21' }), error: 'ConfigurationError', message: /^input "retries": "21" is not allowed; allowed: a whole number from 0 to 20$/ },
   'download: key with ..': { action: 'download-image', inputs: download({ 'object-key': '../etc/passwd' }), error: 'ConfigurationError', message: /^input "object-key": key "\.\.\/etc\/passwd" from "input" has an empty, '\.' or '\.\.' segment$/ },
+  // prune
+  'prune: neither keep rule': { action: 'prune', inputs: pruned({ 'keep-newest': '' }), error: 'ConfigurationError', message: /^inputs "keep-newest" and "keep-list": neither was given; allowed: keep-newest \(a number of objects to keep per group\) or keep-list \(a file naming the keys to keep\), one of the two$/ },
+  'prune: both keep rules': { action: 'prune', inputs: pruned({ 'keep-list': 'logs/test.log' }), error: 'ConfigurationError', message: /^inputs "keep-newest" and "keep-list": both were given \("7" and "logs\/test\.log"\); allowed: one of the two$/ },
+  'prune: keep-newest 0': { action: 'prune', inputs: pruned({ 'keep-newest': '0' }), error: 'ConfigurationError', message: /^input "keep-newest": "0" is not allowed; allowed: a whole number from 1 to 100000$/ },
+  'prune: keep-newest without match': { action: 'prune', inputs: pruned({ match: '' }), error: 'ConfigurationError', message: /^input "match": empty, but keep-newest needs it to group the keys; allowed: a regular expression/ },
+  'prune: match not a regex': { action: 'prune', inputs: pruned({ match: 'fedora-(\\d+' }), error: 'ConfigurationError', message: /^input "match": "fedora-\(\\\\d\+" is not a regular expression \(.*\); allowed: a JavaScript regular expression matched against the whole key/ },
+  'prune: keep-list missing': { action: 'prune', inputs: pruned({ 'keep-newest': '', 'keep-list': 'no-such-list.txt' }), error: 'ConfigurationError', message: /^input "keep-list": "no-such-list\.txt" cannot be read \(ENOENT\); allowed: the path of a file, relative to the workspace, naming one key or glob a line$/ },
+  'prune: dry-run yes': { action: 'prune', inputs: pruned({ 'dry-run': 'yes' }), error: 'ConfigurationError', message: /^input "dry-run": "yes" is not allowed; allowed: true, false$/ },
+  'prune: max-delete -1': { action: 'prune', inputs: pruned({ 'max-delete': '-1' }), error: 'ConfigurationError', message: /^input "max-delete": "-1" is not allowed; allowed: a whole number of objects \(0 or more\), or none for no limit$/ },
+  'prune: backup-prefix ..': { action: 'prune', inputs: pruned({ 'backup-prefix': 'a/../b' }), error: 'ConfigurationError', message: /^input "backup-prefix": "a\/\.\.\/b" is not allowed; allowed: a key prefix relative to each store, such as pruned\/2026-11-22\/$/ },
 };
 
 
-const MAINS = { 'upload-image': uploadImage, 'upload-logs': uploadLogs, 'mirror-bucket': mirrorBucket, 'audit-acl': auditAcl, 'download-image': downloadImageAction, reconcile } as const;
+const MAINS = { 'upload-image': uploadImage, 'upload-logs': uploadLogs, 'mirror-bucket': mirrorBucket, 'audit-acl': auditAcl, 'download-image': downloadImageAction, reconcile, prune: pruneAction } as const;
 const tally = { cases: 0, runs: 0 };
 afterAll(() => console.log(`[bad-input] ${tally.cases} case(s), ${tally.runs} run(s) (in process and bundle); stores empty after each`));
 

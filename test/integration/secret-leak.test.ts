@@ -160,6 +160,10 @@ test('no secret reaches a log, an output, a summary, a report or an uploaded obj
   record('reconcile wrong key', await runBundle('reconcile', { source: store('images'), destination: store('nightly2'), ...both('nightly2') }, { cwd: ws, env: env({ OLD_SECRET_ACCESS_KEY: WRONG }) }));
   record('download-image ok', await runBundle('download-image', { 'object-key': 'fedora-42.qcow2', stores: store('images'), 'save-to': 'dl/' }, { cwd: ws, env: env() }));
   record('download-image wrong key', await runBundle('download-image', { 'object-key': 'fedora-42.qcow2', stores: store('images'), 'save-to': 'dl2/' }, { cwd: ws, env: env({ OLD_SECRET_ACCESS_KEY: WRONG }) }));
+  // prune (report file): a dry run over what the runs above wrote, and a refused secret key.
+  const pruneInputs = { stores: store('images'), match: '(?<group>[a-z]+)-.*', 'keep-newest': '1' };
+  record('prune ok', await runBundle('prune', { ...pruneInputs, ...rep('prune') }, { cwd: ws, env: env() }));
+  record('prune wrong key', await runBundle('prune', { ...pruneInputs, ...rep('prune2') }, { cwd: ws, env: env({ OLD_SECRET_ACCESS_KEY: WRONG }) }));
 
   // upload-logs: success with a status and redaction, a refused comment, a bad input after secrets were read.
   const logsInputs = { path: 'logs', stores: store('logs'), prefix: 'ci/{run-id}', 'github-token': TOKEN, 'redact-values': REDACT, 'redact-env': 'MY_SECRET PASTED_SECRET', 'status-context': 'logs' };
@@ -213,6 +217,8 @@ test('no secret reaches a log, an output, a summary, a report or an uploaded obj
     'reconcile wrong key': 1,
     'download-image ok': 0,
     'download-image wrong key': 1,
+    'prune ok': 0,
+    'prune wrong key': 1,
     'upload-logs ok': 0,
     'upload-logs refused': 1,
     'upload-logs bad input': 1,

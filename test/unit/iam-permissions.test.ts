@@ -89,6 +89,11 @@ const REQUESTS_BY_ACTION: Record<string, { readonly requests: readonly string[];
   'audit-acl': { requests: [...AUDIT, 'PutObjectAclCommand'] },
   // HEAD per store, then a ranged GET; ListBucket makes a missing key answer 404 rather than 403
   'download-image': { requests: ['HeadObjectCommand', 'GetObjectCommand'], extra: [bucket('s3:ListBucket')] },
+  // preflight, the listing of every store, DeleteObject; with backup-prefix, the copy to it (inside
+  // the provider, or streamed) and the HEAD that checks it
+  prune: {
+    requests: [...PREFLIGHT, 'ListObjectsV2Command', 'lean:List', 'DeleteObjectCommand', 'HeadObjectCommand', 'GetObjectCommand', 'lean:Get', 'CopyObjectCommand', 'UploadPartCopyCommand', ...WRITE.filter((r) => r !== 'ListMultipartUploadsCommand')],
+  },
   // mirror-bucket in copy mode, then audit-acl with fix: dry-run
   reconcile: { requests: [...MIRROR_COPY, ...AUDIT] },
 };

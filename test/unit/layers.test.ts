@@ -49,6 +49,24 @@ const violations: Violation[] = [
     expect: ['An engine may not import another engine'],
   },
   {
+    name: 'the prune engine importing another engine (sync)',
+    filePath: 'src/prune/some-new-file.ts',
+    source: "export { deleteExtra } from '../sync/delete-extra';\n",
+    expect: ['An engine may not import another engine'],
+  },
+  {
+    name: 'another engine importing the prune engine',
+    filePath: 'src/sync/some-new-file.ts',
+    source: "export { planPrune } from '../prune/plan';\n",
+    expect: ['An engine may not import another engine'],
+  },
+  {
+    name: 'the prune engine importing the runtime',
+    filePath: 'src/prune/some-new-file.ts',
+    source: "export { Progress } from '../runtime/progress';\n",
+    expect: ['src/prune may import only src/errors, src/config, src/flow, src/storage, src/acl, src/operations'],
+  },
+  {
     name: 'an engine importing the wire',
     filePath: 'src/audit/some-new-file.ts',
     source: "import { probeAnonymous } from '../s3/anonymous';\nexport const probe = probeAnonymous;\n",
@@ -180,6 +198,8 @@ describe('allowed imports give no message', () => {
     ['storage importing s3', 'src/storage/some-new-file.ts', "import { S3Bucket } from '../s3/bucket';\nimport type { ObjectStore } from './object-store';\nexport type Both = [S3Bucket, ObjectStore];\n"],
     ['s3 importing errors, config, flow and the AWS SDK', 'src/s3/some-new-file.ts', "export { StoreError } from '../errors';\nexport { quote } from '../config/configuration-error';\nexport { Semaphore } from '../flow/semaphore';\nexport { S3Client } from '@aws-sdk/client-s3';\nexport * as https from 'node:https';\n"],
     ['an engine importing operations, acl, storage and flow', 'src/sync/some-new-file.ts', "export { checkWritten } from '../operations/verify-visibility';\nexport { decideVisibility } from '../acl/visibility';\nexport { probeAnonymous } from '../storage/anonymous';\nexport { ByteBudget } from '../flow/byte-budget';\n"],
+    ['the prune engine importing operations, acl, storage and flow', 'src/prune/some-new-file.ts', "export { transfer } from '../operations/copy-object';\nexport { globToRegExp } from '../acl/glob';\nexport { compareKeys } from '../storage/key-range';\nexport { forEachLimit } from '../flow/pool';\n"],
+    ['an action importing the prune engine', 'src/actions/prune/some-new-file.ts', "export { prune } from '../../prune/prune';\nexport { readPruneInputs } from './inputs';\n"],
     ['runtime importing @actions/core and storage', 'src/runtime/some-new-file.ts', "export * as core from '@actions/core';\nexport { openStore } from '../storage/open-store';\n"],
     ['an action importing engines, runtime and its own files', 'src/actions/upload-image/some-new-file.ts', "export { uploadImages } from '../../upload/upload-images';\nexport { mirror } from '../../sync/mirror';\nexport { runAction } from '../../runtime/run-action';\nexport { readUploadImageInputs } from './inputs';\n"],
     ['an action importing steps, runtime and its own files', 'src/actions/reconcile/some-new-file.ts', "export { runMirrorBucket } from '../../steps/mirror-bucket/main';\nexport { runAuditAcl } from '../../steps/audit-acl/main';\nexport { partHost } from '../../runtime/part-host';\nexport { readReconcileInputs } from './inputs';\n"],

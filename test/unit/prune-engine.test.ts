@@ -1,0 +1,221 @@
+/**
+ * The prune engine on examples: the match and keep list, the decision over the union of stores, and
+ * the run against in-memory stores (dry run, deletions, drift, backups, max-delete, failed listings,
+ * failed deletions). The properties are in prune-properties.test.ts.
+ */
+import { ConfigurationError } from '../../src/config/configuration-error';
+import { compileMatch, parseKeepList, named } from '../../src/prune/keep-rule';
+import { planPrune } from '../../src/prune/plan';
+import { prune, type PruneOptions } from '../../src/prune/prune';
+import { readPruneInputs } from '../../src/actions/prune/inputs';
+import { quietHost } from '../helpers/quiet-host';
+import { MemoryStore, type MemoryObject } from '../helpers/prune-stores';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const day = (n: number) => new Date(Date.UTC(2026, 10, n));
+const obj = (n: number, size = 10): MemoryObject => ({ size, lastModified: day(n) });
+const IMAGE = '(?<group>fedora-\\d+)-[0-9a-f]+\\.qcow2';
+
+function run(stores: MemoryStore[], o: Partial<PruneOptions> = {}) {
+  const lines: string[] = [];
+  const warnings: string[] = [];
+  const options: PruneOptions = {
+    targets: stores.map((s) => ({ name: s.name, store: s.store })),
+    match: compileMatch(IMAGE),
+    rule: { kind: 'newest', count: 2 },
+    dryRun: false,
+    concurrency: 3,
+    partSize: 8 * 1024 * 1024,
+    events: { info: () => undefined, debug: () => undefined, warning: (m) => void warnings.push(m), line: (s, m, k) => void lines.push(`${m} ${s} ${k}`), progress: () => undefined },
+    ...o,
+  };
+  return prune(options).then((report) => ({ report, lines, warnings }));
+}
+
+describe('match', () => {
+  test('the named group, else the first capture group, else one group; the whole key must match', () => {
+    expect(compileMatch(IMAGE).groupOf('fedora-42-ab12.qcow2')).toBe('fedora-42');
+    expect(compileMatch(IMAGE).groupOf('old/fedora-42-ab12.qcow2')).toBeUndefined();
+    expect(compileMatch(IMAGE).groupOf('fedora-42-ab12.qcow2.sig')).toBeUndefined();
+    expect(compileMatch('(x)-(\\w+)').groupOf('x-y')).toBe('x');
+    expect(compileMatch('(?:a|b)\\.img').groupOf('a.img')).toBe('');
+    expect(compileMatch('').groupOf('anything/at all')).toBe('');
+  });
+
+  test('a bad expression is a ConfigurationError naming the value and what is allowed', () => {
+    expect(() => compileMatch('fedora-(\\d+')).toThrow(ConfigurationError);
+    expect(() => compileMatch('fedora-(\\d+')).toThrow(/"fedora-\(\\\\d\+" is not a regular expression .*allowed: a JavaScript regular expression/);
+  });
+});
+
+describe('keep list', () => {
+  test('exact keys and globs; comments and blank lines skipped', () => {
+    const list = parseKeepList('# kept by branch main\nfedora-42-aa.qcow2\n\n  rhel-*.qcow2  \nnested/**/x?.img\n');
+    expect(list.entries).toBe(3);
+    expect(named(list, 'fedora-42-aa.qcow2')).toBe(true);
+    expect(named(list, 'fedora-42-ab.qcow2')).toBe(false);
+    expect(named(list, 'rhel-9.qcow2')).toBe(true);
+    expect(named(list, 'sub/rhel-9.qcow2')).toBe(false);
+    expect(named(list, 'nested/a/b/x1.img')).toBe(true);
+  });
+
+  test('an empty list is refused: it would delete everything', () => {
+    expect(() => parseKeepList('# nothing\n\n')).toThrow(/names nothing/);
+  });
+});
+
+describe('the decision over the union', () => {
+  test('newest by the earliest LastModified among copies, so a mirror copy does not make an image newer', () => {
+    const plan = planPrune(
+      [
+        // The old store holds what was uploaded first; the new one got copies later, all on day 20.
+        { store: 'old', objects: [{ key: 'fedora-42-01.qcow2', size: 1, lastModified: day(1) }, { key: 'fedora-42-02.qcow2', size: 1, lastModified: day(2) }, { key: 'fedora-42-03.qcow2', size: 1, lastModified: day(3) }] },
+        { store: 'new', objects: [{ key: 'fedora-42-01.qcow2', size: 1, lastModified: day(20) }, { key: 'fedora-42-03.qcow2', size: 1, lastModified: day(20) }, { key: 'fedora-42-04.qcow2', size: 1, lastModified: day(4) }] },
+      ],
+      { match: compileMatch(IMAGE), rule: { kind: 'newest', count: 2 } },
+    );
+    expect([...plan.keep].sort()).toEqual(['fedora-42-03.qcow2', 'fedora-42-04.qcow2']);
+    expect(plan.stores.map((s) => [s.store, s.deletions.map((d) => d.key), s.drift])).toEqual([
+      ['old', ['fedora-42-01.qcow2', 'fedora-42-02.qcow2'], ['fedora-42-04.qcow2']],
+      ['new', ['fedora-42-01.qcow2'], []],
+    ]);
+  });
+
+  test('equal times: the greater key counts as newer', () => {
+    const objects = ['a-1.qcow2', 'a-3.qcow2', 'a-2.qcow2'].map((key) => ({ key, size: 1, lastModified: day(1) }));
+    const plan = planPrune([{ store: 's', objects }], { match: compileMatch('(a)-\\d\\.qcow2'), rule: { kind: 'newest', count: 1 } });
+    expect([...plan.keep]).toEqual(['a-3.qcow2']);
+  });
+
+  test('keys the match does not take are counted and never deleted', () => {
+    const objects = [{ key: 'fedora-42-01.qcow2', size: 1, lastModified: day(1) }, { key: 'README', size: 1, lastModified: day(1) }, { key: 'fedora-42-02.qcow2', size: 1, lastModified: day(2) }];
+    const plan = planPrune([{ store: 's', objects }], { match: compileMatch(IMAGE), rule: { kind: 'newest', count: 1 } });
+    expect(plan.stores[0]).toMatchObject({ listed: 3, unmatched: 1, kept: 1, deletions: [objects[0]] });
+  });
+
+  test('a keep list keeps what it names in every store; names no store holds are reported', () => {
+    const list = parseKeepList('fedora-42-01.qcow2\nfedora-43-*.qcow2\nfedora-44-ff.qcow2\n');
+    const plan = planPrune(
+      [
+        { store: 'old', objects: [{ key: 'fedora-42-01.qcow2', size: 1 }, { key: 'fedora-42-02.qcow2', size: 1 }, { key: 'fedora-43-0a.qcow2', size: 1 }] },
+        { store: 'new', objects: [{ key: 'fedora-42-02.qcow2', size: 1 }, { key: 'notes.txt', size: 1 }] },
+      ],
+      { match: compileMatch(IMAGE), rule: { kind: 'list', list } },
+    );
+    expect(plan.stores.map((s) => [s.store, s.deletions.map((d) => d.key), s.drift, s.unmatched])).toEqual([
+      ['old', ['fedora-42-02.qcow2'], [], 0],
+      ['new', ['fedora-42-02.qcow2'], ['fedora-42-01.qcow2', 'fedora-43-0a.qcow2'], 1],
+    ]);
+    expect(plan.namedMissing).toEqual(['fedora-44-ff.qcow2']);
+  });
+});
+
+describe('the run', () => {
+  const stores = (o: { failListingAt?: number; failDelete?: Set<string>; failPut?: Set<string> } = {}) => [
+    new MemoryStore('old', { 'fedora-42-01.qcow2': obj(1), 'fedora-42-02.qcow2': obj(2), 'fedora-42-03.qcow2': obj(3), 'fedora-41-01.qcow2': obj(1), keep: obj(1) }, { failDelete: o.failDelete, failPut: o.failPut }),
+    new MemoryStore('new', { 'fedora-42-02.qcow2': obj(9), 'fedora-42-03.qcow2': obj(9), 'fedora-42-04.qcow2': obj(4) }, { failListingAt: o.failListingAt }),
+  ];
+
+  test('deletes outside the keep set in every store and reports drift', async () => {
+    const s = stores();
+    const { report, lines } = await run(s);
+    expect(s[0]!.deleted.sort()).toEqual(['fedora-42-01.qcow2', 'fedora-42-02.qcow2']);
+    expect(s[1]!.deleted).toEqual(['fedora-42-02.qcow2']);
+    expect(report.stores.map((r) => [r.store, r.due, r.deleted, r.kept, r.drift, r.unmatched])).toEqual([
+      ['old', 2, 2, 2, 1, 1],
+      ['new', 1, 1, 2, 1, 0],
+    ]);
+    expect(lines).toContain('? old fedora-42-04.qcow2');
+    expect(lines).toContain('? new fedora-41-01.qcow2');
+  });
+
+  test('a dry run deletes nothing and lists what it would', async () => {
+    const s = stores();
+    const { report, lines } = await run(s, { dryRun: true });
+    expect(s.flatMap((x) => x.deleted)).toEqual([]);
+    expect(report.stores.map((r) => r.due)).toEqual([2, 1]);
+    expect(lines.filter((l) => l.startsWith('-')).sort()).toEqual(['- new fedora-42-02.qcow2', '- old fedora-42-01.qcow2', '- old fedora-42-02.qcow2']);
+  });
+
+  test.each([0, 1, 2])('a listing that fails at page %i deletes nothing in any store', async (page) => {
+    const s = stores({ failListingAt: page });
+    const { report } = await run(s);
+    expect(s.flatMap((x) => x.deleted)).toEqual([]);
+    expect(report.withheld).toMatch(/no object deleted in any store: the listing of new failed/);
+    expect(report.stores[1]!.listingError).toMatch(/listing page/);
+  });
+
+  test('a listing without LastModified for a candidate fails closed', async () => {
+    const s = [new MemoryStore('a', { 'fedora-42-01.qcow2': obj(1), 'fedora-42-02.qcow2': { size: 1 } })];
+    const { report } = await run(s, { rule: { kind: 'newest', count: 1 } });
+    expect(s[0]!.deleted).toEqual([]);
+    expect(report.stores[0]!.listingError).toMatch(/no LastModified for "fedora-42-02.qcow2"/);
+  });
+
+  test('more due than max-delete: nothing deleted; exactly max-delete: done', async () => {
+    let s = stores();
+    const over = await run(s, { maxDelete: 2 });
+    expect(s.flatMap((x) => x.deleted)).toEqual([]);
+    expect(over.report.withheld).toBe('no object deleted: 3 deletion(s) are due, more than max-delete (2)');
+    s = stores();
+    await run(s, { maxDelete: 3 });
+    expect(s.flatMap((x) => x.deleted)).toHaveLength(3);
+  });
+
+  test('backups: copied privately to the prefix, checked, then deleted; backups are never pruned; a failed copy keeps the object', async () => {
+    const s = stores({ failPut: new Set(['pruned/fedora-42-02.qcow2']) });
+    s[0]!.objects.set('pruned/fedora-42-00.qcow2', obj(0));
+    const { report } = await run(s, { backupPrefix: 'pruned/' });
+    expect(s[0]!.deleted).toEqual(['fedora-42-01.qcow2']);
+    expect([...s[0]!.objects.keys()].filter((k) => k.startsWith('pruned/')).sort()).toEqual(['pruned/fedora-42-00.qcow2', 'pruned/fedora-42-01.qcow2']);
+    expect(s[0]!.objects.has('fedora-42-02.qcow2')).toBe(true);
+    expect(report.failures).toEqual([{ store: 'old', key: 'fedora-42-02.qcow2', reason: 'pruned/fedora-42-02.qcow2: PUT failed' }]);
+    expect(report.stores[0]!.unmatched).toBe(2);
+  });
+
+  test('a failed deletion is reported; the others go on', async () => {
+    const s = stores({ failDelete: new Set(['fedora-42-01.qcow2']) });
+    const { report } = await run(s);
+    expect(s[0]!.deleted).toEqual(['fedora-42-02.qcow2']);
+    expect(report.stores[0]).toMatchObject({ deleted: 1, failed: 1 });
+  });
+
+  test('an interrupt before the deletions withholds them all', async () => {
+    const s = stores();
+    const { report } = await run(s, { stopped: () => true });
+    expect(s.flatMap((x) => x.deleted)).toEqual([]);
+    expect(report.withheld).toMatch(/interrupted/);
+  });
+});
+
+describe('inputs', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prune-inputs-'));
+  fs.writeFileSync(path.join(dir, 'keep.txt'), 'fedora-42-01.qcow2\n');
+  fs.writeFileSync(path.join(dir, 'empty.txt'), '# nothing\n');
+  const read = (inputs: Record<string, string>) => readPruneInputs(quietHost({ stores: 's3://images/fedora/', ...inputs }, { cwd: dir }));
+
+  test('defaults: a dry run, max-delete 1000, no backup', () => {
+    const i = read({ 'keep-newest': '7', match: IMAGE });
+    expect(i).toMatchObject({ dryRun: true, maxDelete: 1000, backupPrefix: undefined, rule: { kind: 'newest', count: 7 } });
+    expect(read({ 'keep-list': 'keep.txt', 'max-delete': 'none', 'backup-prefix': 'pruned' })).toMatchObject({ maxDelete: undefined, backupPrefix: 'pruned/', rule: { kind: 'list' } });
+  });
+
+  test.each([
+    [{}, /^inputs "keep-newest" and "keep-list": neither was given; allowed: /],
+    [{ 'keep-newest': '7', 'keep-list': 'keep.txt', match: IMAGE }, /^inputs "keep-newest" and "keep-list": both were given \("7" and "keep.txt"\); allowed: one of the two$/],
+    [{ 'keep-newest': '7' }, /^input "match": empty, but keep-newest needs it/],
+    [{ 'keep-newest': '0', match: IMAGE }, /^input "keep-newest": "0" is not allowed; allowed: a whole number from 1 to 100000$/],
+    [{ 'keep-newest': 'seven', match: IMAGE }, /^input "keep-newest": "seven" is not allowed/],
+    [{ 'keep-newest': '7', match: '(' }, /^input "match": "\(" is not a regular expression/],
+    [{ 'keep-list': 'missing.txt' }, /^input "keep-list": "missing.txt" cannot be read \(ENOENT\); allowed: /],
+    [{ 'keep-list': 'empty.txt' }, /^input "keep-list": file "empty.txt": the keep list names nothing/],
+    [{ 'keep-list': 'keep.txt', 'dry-run': 'yes' }, /^input "dry-run": "yes" is not allowed; allowed: true, false$/],
+    [{ 'keep-list': 'keep.txt', 'max-delete': '-1' }, /^input "max-delete": "-1" is not allowed; allowed: a whole number/],
+    [{ 'keep-list': 'keep.txt', 'backup-prefix': '../x' }, /^input "backup-prefix": "..\/x" is not allowed; allowed: a key prefix/],
+  ])('%j is refused, naming the input, the value and what is allowed', (inputs, message) => {
+    expect(() => read(inputs)).toThrow(ConfigurationError);
+    expect(() => read(inputs)).toThrow(message);
+  });
+});
