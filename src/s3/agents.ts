@@ -26,6 +26,12 @@ export interface StoreAgentOptions {
   readonly ca?: string;
   /** Where the proxy variables are read (default: the process environment, when the agents are made). */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Through a proxy, how long the tunnel (the proxy's connection, its answer to CONNECT and the
+   * origin's TLS) may take before the request fails as a timeout (retried). Neither wire's own
+   * connect timer covers it: a request gets its socket only once the tunnel stands. Default 10 s.
+   */
+  readonly connectTimeoutMs?: number;
 }
 
 /** A pair of agents, one per scheme. */
@@ -56,9 +62,10 @@ export function createStoreAgents(o: StoreAgentOptions): StoreAgents {
   const base = { keepAlive: true, maxSockets: o.maxSockets, maxFreeSockets: o.maxSockets };
   const direct = { http: new http.Agent(base), https: new https.Agent(o.ca === undefined ? base : { ...base, ca: o.ca }) };
   const settings = proxySettings(o.env ?? process.env);
+  const deadline = o.connectTimeoutMs ?? 10_000;
   return {
-    http: settings.http === undefined ? direct.http : (new RoutingAgent(settings, direct.http, {}, base) as unknown as http.Agent),
-    https: settings.https === undefined ? direct.https : (new RoutingAgent(settings, direct.https, o.ca === undefined ? {} : { ca: o.ca }, base) as unknown as https.Agent),
+    http: settings.http === undefined ? direct.http : (new RoutingAgent(settings, direct.http, {}, base, deadline) as unknown as http.Agent),
+    https: settings.https === undefined ? direct.https : (new RoutingAgent(settings, direct.https, o.ca === undefined ? {} : { ca: o.ca }, base, deadline) as unknown as https.Agent),
   };
 }
 
@@ -67,13 +74,12 @@ export function createStoreAgents(o: StoreAgentOptions): StoreAgents {
  * own pool); to any other, through a tunnel of the proxy, with the origin's TLS options.
  */
 class RoutingAgent extends RoutingBase {
-  private readonly tunnels = new Map<string, HttpsProxyAgent<string>>();
-
   constructor(
     private readonly settings: ProxySettings,
     private readonly direct: http.Agent,
     private readonly originTls: { ca?: string },
     options: http.AgentOptions,
+    private readonly deadlineMs: number,
   ) {
     super(options);
   }
@@ -89,7 +95,12 @@ class RoutingAgent extends RoutingBase {
     req.once('proxyConnect', (answer: { statusCode: number; statusText: string }) => {
       if (answer.statusCode !== 200) refused = answer;
     });
-    const socket: net.Socket = await this.tunnel(proxy).connect(req, { ...opts, ...this.originTls } as AgentConnectOpts);
+    // One tunnel agent per connection, so that its socket to the proxy can be closed at the deadline
+    // (the agent keeps no socket: the pooling is this agent's).
+    const abort = new AbortController();
+    const tunnel = new HttpsProxyAgent(proxy, { keepAlive: true, signal: abort.signal } as ConstructorParameters<typeof HttpsProxyAgent>[1]);
+    const connecting = tunnel.connect(req, { ...opts, ...this.originTls } as AgentConnectOpts);
+    const socket = await beforeDeadline(connecting, this.deadlineMs, abort, `no tunnel through the proxy ${label} to ${host}:${port} within ${this.deadlineMs} ms`);
     if (refused !== undefined) {
       socket.destroy();
       throw new ProxyRefusedError(label, `${host}:${port}`, refused.statusCode, refused.statusText);
@@ -97,20 +108,35 @@ class RoutingAgent extends RoutingBase {
     return socket;
   }
 
-  private tunnel(proxy: URL): HttpsProxyAgent<string> {
-    const key = proxy.href;
-    let agent = this.tunnels.get(key);
-    if (agent === undefined) {
-      // keepAlive here only sets `Proxy-Connection`; the pooling is this agent's.
-      agent = new HttpsProxyAgent(proxy, { keepAlive: true });
-      this.tunnels.set(key, agent);
-    }
-    return agent;
-  }
-
   override destroy(): void {
     super.destroy();
     this.direct.destroy();
-    for (const t of this.tunnels.values()) t.destroy();
   }
+}
+
+/**
+ * `tunnel`'s socket, or a timeout error (`TimeoutError`, `ETIMEDOUT`: what both wires retry) once
+ * `ms` pass first; then the connection to the proxy is aborted, and a socket the tunnel hands over
+ * after that is closed.
+ */
+function beforeDeadline(tunnel: Promise<net.Socket>, ms: number, abort: AbortController, message: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      abort.abort();
+      reject(Object.assign(new Error(message), { name: 'TimeoutError', code: 'ETIMEDOUT' }));
+    }, ms);
+    tunnel.then(
+      (socket) => {
+        clearTimeout(timer);
+        if (late) socket.destroy();
+        else resolve(socket);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        if (!late) reject(e as Error);
+      },
+    );
+  });
 }

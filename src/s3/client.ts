@@ -102,7 +102,8 @@ export function createS3Client(options: ClientOptions): S3Client {
   const sdkEndpoint = options.sdkEndpoint === true && options.endpoint === undefined;
   if (sdkEndpoint) checkEndpointChoice(settings);
   // Proxied as HTTPS_PROXY / HTTP_PROXY / NO_PROXY say, with the store's CAs for the origin.
-  const agents = createStoreAgents({ maxSockets: options.maxSockets, ca: options.ca });
+  const connectTimeoutMs = 10_000;
+  const agents = createStoreAgents({ maxSockets: options.maxSockets, ca: options.ca, connectTimeoutMs });
   const wiring: ClientWiring = {
     quirks,
     endpoint: options.endpoint,
@@ -110,7 +111,7 @@ export function createS3Client(options: ClientOptions): S3Client {
     credentials: options.credentials,
     agents,
     maxAttempts: options.maxAttempts ?? settings.maxAttempts ?? 6,
-    connectTimeoutMs: 10_000,
+    connectTimeoutMs,
     idleTimeoutMs: options.idleTimeoutMs ?? 120_000,
     wire: options.wire ?? wireFromEnv(),
   };
