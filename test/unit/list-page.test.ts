@@ -350,9 +350,12 @@ const fragment = fc.constantFrom(
   '&amp;', '&lt;', '&foo;', '&#13;', '&#0;', '&#x1F600;', '&#xD800;', '<a/>', '<a>', '</a>', '<b x="1" x="2">', '<b x="&bad;"/>', '\u0001', '\ufeff',
 );
 
-/** One change to a document: a fragment put in, a stretch taken out or doubled, a letter's case flipped, a stretch moved. */
+/** One change to a document: a fragment put in (anywhere, or between two tags), a stretch taken out or doubled, a letter's case flipped, a stretch moved. */
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fragment }),
+  // Most damage that matters sits between two tags: after the n-th '>'.
+  fc.record({ kind: fc.constant('insert-after-tag' as const), at: fc.nat(), text: fragment }),
+  fc.record({ kind: fc.constant('insert-after-tag' as const), at: fc.nat(), text: fragment }),
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 40 }) }),
   fc.record({ kind: fc.constant('double' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 80 }) }),
   fc.record({ kind: fc.constant('case' as const), at: fc.nat() }),
@@ -365,6 +368,11 @@ function mutate(xml: string, m: Mutation): string {
   switch (m.kind) {
     case 'insert':
       return xml.slice(0, at) + m.text + xml.slice(at);
+    case 'insert-after-tag': {
+      const ends = [...xml.matchAll(/>/g)].map((x) => x.index! + 1);
+      const after = ends.length === 0 ? at : ends[m.at % ends.length]!;
+      return xml.slice(0, after) + m.text + xml.slice(after);
+    }
     case 'delete':
       return xml.slice(0, at) + xml.slice(at + m.length);
     case 'double':
