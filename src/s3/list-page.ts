@@ -13,7 +13,7 @@ export interface ListPage {
 }
 
 /** Elements of the answer that may appear once at most; a second one makes the page ambiguous. */
-const SINGLE = ['Name', 'Prefix', 'KeyCount', 'MaxKeys', 'Delimiter', 'IsTruncated', 'ContinuationToken', 'NextContinuationToken', 'StartAfter', 'EncodingType'];
+const SINGLE: ReadonlySet<string> = new Set(['Name', 'Prefix', 'KeyCount', 'MaxKeys', 'Delimiter', 'IsTruncated', 'ContinuationToken', 'NextContinuationToken', 'StartAfter', 'EncodingType']);
 
 /** A listing answer that cannot be read exactly; the listing, and so the run, must fail. */
 export class ListPageError extends Error {
@@ -73,7 +73,21 @@ interface EntryText {
   problem?: string;
 }
 
-const ENTRY_FIELDS: Readonly<Record<string, keyof EntryText>> = { Key: 'key', Size: 'size', ETag: 'etag', LastModified: 'modified' };
+/** The field of an entry an element holds (a switch: names read from a page are new strings, slow to look up as keys). */
+function entryField(name: string): 'key' | 'size' | 'etag' | 'modified' | undefined {
+  switch (name) {
+    case 'Key':
+      return 'key';
+    case 'Size':
+      return 'size';
+    case 'ETag':
+      return 'etag';
+    case 'LastModified':
+      return 'modified';
+    default:
+      return undefined;
+  }
+}
 
 /**
  * Keeps what a page needs while the document is read: the root's name, its single fields, the text
@@ -105,8 +119,8 @@ class PageReader implements XmlVisitor {
     else if (depth === 2) {
       this.entry = undefined;
       if (name === 'Contents') this.entries.push((this.entry = {}));
-      else if (SINGLE.includes(name) || name === 'Code') this.keep(depth);
-    } else if (depth === 3 && this.entry !== undefined && ENTRY_FIELDS[name] !== undefined) this.keep(depth);
+      else if (SINGLE.has(name) || name === 'Code') this.keep(depth);
+    } else if (depth === 3 && this.entry !== undefined && entryField(name) !== undefined) this.keep(depth);
   }
 
   text(data: string, rawCr: boolean): void {
@@ -129,14 +143,17 @@ class PageReader implements XmlVisitor {
   }
 
   private rootChild(name: string, parent: boolean): void {
-    if (name === 'Contents') this.entry = undefined;
-    else if (name === 'CommonPrefixes') this.commonPrefixes++;
+    if (name === 'Contents') {
+      this.entry = undefined;
+      return;
+    }
+    if (name === 'CommonPrefixes') this.commonPrefixes++;
     else if (name === 'Error') this.problem ??= 'an <Error> inside the listing';
     else if (name === 'Code') {
       if (!this.codeSeen) this.code = parent ? undefined : this.value.slice(0, 64);
       this.codeSeen = true;
     }
-    if (!SINGLE.includes(name)) return;
+    if (!SINGLE.has(name)) return;
     if (this.single.has(name)) this.problem ??= `<${name}> twice`;
     else {
       const problem = this.leafProblem(name, parent);
@@ -148,7 +165,7 @@ class PageReader implements XmlVisitor {
   private entryChild(entry: EntryText, name: string, parent: boolean): void {
     if (entry.problem !== undefined) return;
     if (name === 'Error') entry.problem = 'an <Error> inside an entry';
-    const field = ENTRY_FIELDS[name];
+    const field = entryField(name);
     if (field === undefined) return;
     if (entry[field] !== undefined) entry.problem = `an entry with <${name}> twice`;
     else {
