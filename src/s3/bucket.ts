@@ -72,8 +72,15 @@ export class S3Bucket {
     return listPages({ client: this.client, bucket: this.bucket, lean: this.lean, what: this.what('ListObjectsV2', prefix) }, prefix, startAfter);
   }
 
+  /**
+   * HEAD: sent by {@link LeanClient} (a HEAD through the SDK allocates about 100 KB, which a mirror
+   * of a million keys pays tens of thousands of times), through the SDK where that cannot send it
+   * or when the caller may abort it.
+   */
   async head(key: string, signal?: AbortSignal): Promise<ObjectHead | undefined> {
     try {
+      const lean = signal === undefined ? await this.lean?.head(key) : undefined;
+      if (lean !== undefined) return headFromHeaders(key, lean);
       return headFromSdk(key, await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal }));
     } catch (e) {
       const err = toStoreError(e, this.what('HEAD', key));

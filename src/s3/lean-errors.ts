@@ -21,6 +21,18 @@ export function serviceError(status: number, text: string): S3ErrorShape {
   return e;
 }
 
+/**
+ * The error for a HEAD answer that is not 2xx, which has no body to name a code: as the SDK gives
+ * it, `NotFound` for 404 and `Unknown` otherwise, with the message `UnknownError`.
+ */
+export function headError(status: number): S3ErrorShape {
+  const e = new Error('UnknownError') as Error & { $fault: 'client' | 'server'; $metadata: { httpStatusCode: number; clockSkewCorrected?: true } };
+  e.name = status === 404 ? 'NotFound' : 'Unknown';
+  e.$fault = status >= 500 ? 'server' : 'client';
+  e.$metadata = { httpStatusCode: status };
+  return e;
+}
+
 function xmlField(text: string, name: string): string | undefined {
   const m = new RegExp(`<${name}>([^<]*)</${name}>`).exec(text);
   return m?.[1] || undefined;

@@ -1,6 +1,6 @@
 /**
  * The requests the lean client sends, built and signed as the AWS SDK would send them for the same
- * input: PutObject of a whole body, GetObject of a whole object, one ListObjectsV2 page. Each
+ * input: PutObject of a whole body, GetObject of a whole object, HeadObject, one ListObjectsV2 page. Each
  * builder answers `undefined` where it cannot send exactly what the SDK sends (the SDK then does).
  */
 import * as zlib from 'node:zlib';
@@ -75,11 +75,24 @@ export function buildPut(
  * (AWS's own endpoints, where the SDK asks for and validates a response checksum).
  */
 export function buildGet(target: RequestTarget, key: string, keys: SigningKeys, now: Date): SignedRequest | undefined {
+  return buildRead('GET', target, key, keys, now);
+}
+
+/**
+ * Builds and signs a HeadObject of `key`, or `undefined` where the SDK must send it (AWS's own
+ * endpoints, as for {@link buildGet}: what the SDK adds there is left to it).
+ */
+export function buildHead(target: RequestTarget, key: string, keys: SigningKeys, now: Date): SignedRequest | undefined {
+  return buildRead('HEAD', target, key, keys, now);
+}
+
+/** A GET or HEAD of `key`: no body, no header but the host and the empty payload's hash. */
+function buildRead(method: 'GET' | 'HEAD', target: RequestTarget, key: string, keys: SigningKeys, now: Date): SignedRequest | undefined {
   if (target.quirks.checksums === 'WHEN_SUPPORTED') return undefined;
   const address = requestAddress(target.endpoint, key);
   const signed = { host: address.host, 'x-amz-content-sha256': EMPTY_SHA256 };
   if (!allSafe(signed, keys)) return undefined;
-  return signRequest({ method: 'GET', address, headers: signed }, target.endpoint.signingRegion, keys, now);
+  return signRequest({ method, address, headers: signed }, target.endpoint.signingRegion, keys, now);
 }
 
 /** Encodes a query name or value as SigV4 wants it: every byte but A-Z a-z 0-9 - _ . ~. */
@@ -117,5 +130,5 @@ export function buildList(target: RequestTarget, list: ListRequest, keys: Signin
     .map(([n, v]) => `${n}=${v}`)
     .join('&');
   const request = signRequest({ method: 'GET', address: base, headers: signed, query: queryString }, target.endpoint.signingRegion, keys, now);
-  return { address: { ...base, path: `${base.path}?${queryString}` }, headers: request.headers };
+  return { method: 'GET', address: { ...base, path: `${base.path}?${queryString}` }, headers: request.headers };
 }

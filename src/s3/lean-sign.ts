@@ -15,15 +15,16 @@ export interface SigningKeys {
   readonly sessionToken?: string;
 }
 
-/** A request ready to send: its address and every header, `authorization` included. */
+/** A request ready to send: its method, address and every header, `authorization` included. */
 export interface SignedRequest {
+  readonly method: 'GET' | 'PUT' | 'HEAD';
   readonly address: RequestAddress;
   readonly headers: Record<string, string>;
 }
 
 /** A request to sign: header names lower case; `x-amz-content-sha256` holds the payload hash. */
 export interface UnsignedRequest {
-  readonly method: 'GET' | 'PUT';
+  readonly method: 'GET' | 'PUT' | 'HEAD';
   /** `path` is the canonical URI, already encoded (S3 does not encode it a second time), without the query. */
   readonly address: RequestAddress;
   readonly headers: Readonly<Record<string, string>>;
@@ -53,7 +54,7 @@ export function signRequest(request: UnsignedRequest, region: string, keys: Sign
   const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${crypto.createHash('sha256').update(canonicalRequest).digest('hex')}`;
   const signature = crypto.createHmac('sha256', signingKey(keys.secretAccessKey, date, region)).update(stringToSign).digest('hex');
   headers.authorization = `AWS4-HMAC-SHA256 Credential=${keys.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
-  return { address: request.address, headers };
+  return { method: request.method, address: request.address, headers };
 }
 
 // The key changes once a day per region and secret; deriving it is four HMACs per request otherwise.

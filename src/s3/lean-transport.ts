@@ -9,7 +9,7 @@ import type { SignedRequest } from './lean-sign';
 import { timeoutError } from './lean-errors';
 
 /**
- * Sends one request (a PUT with `body`, else a GET); resolves as soon as the answer's headers
+ * Sends one request (a PUT carries `body`); resolves as soon as the answer's headers
  * arrive, its body still to be read, and rejects on network faults and timeouts.
  */
 export function sendOnce(signed: SignedRequest, wiring: ClientWiring, body?: Buffer): Promise<http.IncomingMessage> {
@@ -18,7 +18,7 @@ export function sendOnce(signed: SignedRequest, wiring: ClientWiring, body?: Buf
     const mod = address.protocol === 'https:' ? https : http;
     const req = mod.request(
       {
-        method: body === undefined ? 'GET' : 'PUT',
+        method: signed.method,
         protocol: address.protocol,
         hostname: address.hostname,
         port: address.port,

@@ -4,7 +4,7 @@
  * whitespace-only key to '', drops unknown entities), so a key lists the same whichever path sent
  * the request, and a page that is not one complete, consistent answer fails the listing.
  */
-import { readXml, type XmlElement } from './xml';
+import { scanXml, type XmlVisitor } from './xml';
 
 /** One parsed ListObjectsV2 page. */
 export interface ListPage {
@@ -13,7 +13,7 @@ export interface ListPage {
 }
 
 /** Elements of the answer that may appear once at most; a second one makes the page ambiguous. */
-const SINGLE = ['Name', 'Prefix', 'KeyCount', 'MaxKeys', 'Delimiter', 'IsTruncated', 'ContinuationToken', 'NextContinuationToken', 'StartAfter', 'EncodingType'];
+const SINGLE: ReadonlySet<string> = new Set(['Name', 'Prefix', 'KeyCount', 'MaxKeys', 'Delimiter', 'IsTruncated', 'ContinuationToken', 'NextContinuationToken', 'StartAfter', 'EncodingType']);
 
 /** A listing answer that cannot be read exactly; the listing, and so the run, must fail. */
 export class ListPageError extends Error {
@@ -33,34 +33,23 @@ export class ListPageError extends Error {
  */
 export function parseListPage(body: string | Buffer): ListPage {
   const text = typeof body === 'string' ? body : decodeUtf8(body);
-  let root: XmlElement;
+  const page = new PageReader();
   try {
-    root = readXml(text);
+    scanXml(text, page);
   } catch (e) {
     throw new ListPageError(`a document that is not well-formed XML: ${(e as Error).message}`);
   }
-  if (root.name === 'Error') throw new ListPageError(`an error document (${leafText(root, 'Code') ?? 'no code'}) with a success status, not a ListBucketResult`);
-  if (root.name !== 'ListBucketResult') throw new ListPageError(`<${root.name}>, not a ListBucketResult`);
+  if (page.root === 'Error') throw new ListPageError(`an error document (${page.code ?? 'no code'}) with a success status, not a ListBucketResult`);
+  if (page.root !== 'ListBucketResult') throw new ListPageError(`<${page.root}>, not a ListBucketResult`);
+  if (page.problem !== undefined) throw new ListPageError(page.problem);
+  if (page.commonPrefixes > 0) throw new ListPageError('common prefixes to a listing that asked for none: their keys would be missing');
 
-  const single = new Map<string, string>();
-  const entries: XmlElement[] = [];
-  let commonPrefixes = 0;
-  for (const child of root.children) {
-    if (child.name === 'Contents') entries.push(child);
-    else if (child.name === 'CommonPrefixes') commonPrefixes++;
-    else if (child.name === 'Error') throw new ListPageError('an <Error> inside the listing');
-    else if (SINGLE.includes(child.name)) {
-      if (single.has(child.name)) throw new ListPageError(`<${child.name}> twice`);
-      single.set(child.name, leaf(child));
-    }
-  }
-  if (commonPrefixes > 0) throw new ListPageError('common prefixes to a listing that asked for none: their keys would be missing');
-
+  const { single } = page;
   const encoding = single.get('EncodingType');
   if (encoding !== undefined && encoding !== 'url') throw new ListPageError(`EncodingType ${JSON.stringify(encoding)}; this reader knows url`);
   const key = encoding === 'url' ? urlDecode : (k: string) => k;
 
-  const contents = entries.map((entry) => readEntry(entry, key));
+  const contents = page.entries.map((entry) => readEntry(entry, key));
 
   const keyCount = single.get('KeyCount');
   if (keyCount !== undefined && (!/^\d+$/.test(keyCount) || Number(keyCount) !== contents.length)) {
@@ -75,30 +64,128 @@ export function parseListPage(body: string | Buffer): ListPage {
   return { contents, nextContinuationToken: flag === 'true' ? token : undefined };
 }
 
-/** One `<Contents>` entry: its key (decoded by `key`), size, ETag and LastModified. */
-function readEntry(entry: XmlElement, key: (raw: string) => string): ListPage['contents'][number] {
-  let raw: string | undefined;
-  let size: string | undefined;
-  let etag: string | undefined;
-  let modified: string | undefined;
-  for (const child of entry.children) {
-    switch (child.name) {
-      case 'Key':
-        raw = once(raw, child);
-        break;
-      case 'Size':
-        size = once(size, child);
-        break;
-      case 'ETag':
-        etag = once(etag, child);
-        break;
-      case 'LastModified':
-        modified = once(modified, child);
-        break;
-      case 'Error':
-        throw new ListPageError('an <Error> inside an entry');
+/** One `<Contents>` entry as read: its fields' text, or the first thing wrong with it. */
+interface EntryText {
+  key?: string;
+  size?: string;
+  etag?: string;
+  modified?: string;
+  problem?: string;
+}
+
+/** The field of an entry an element holds (a switch: names read from a page are new strings, slow to look up as keys). */
+function entryField(name: string): 'key' | 'size' | 'etag' | 'modified' | undefined {
+  switch (name) {
+    case 'Key':
+      return 'key';
+    case 'Size':
+      return 'size';
+    case 'ETag':
+      return 'etag';
+    case 'LastModified':
+      return 'modified';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Keeps what a page needs while the document is read: the root's name, its single fields, the text
+ * of each entry's fields, and the first thing wrong among the root's children (in document order,
+ * the order in which a reader of the whole tree meets them). Only the values it keeps are
+ * collected; every other element is only counted or passed over. Nothing is decided here: the
+ * document may still turn out not to be well-formed, which comes first.
+ */
+class PageReader implements XmlVisitor {
+  root: string | undefined;
+  /** The text of the root's first `<Code>` (for an error document), cut to 64 characters. */
+  code: string | undefined;
+  private codeSeen = false;
+  readonly single = new Map<string, string>();
+  readonly entries: EntryText[] = [];
+  commonPrefixes = 0;
+  /** The first thing wrong among the root's children, as a message. */
+  problem: string | undefined;
+  private entry: EntryText | undefined;
+  /** The element whose text is being kept (at `valueDepth`; 0 for none), and that text. */
+  private valueDepth = 0;
+  private value = '';
+  private valueCr = false;
+  private depth = 0;
+
+  open(name: string, depth: number): void {
+    this.depth = depth;
+    if (depth === 1) this.root = name;
+    else if (depth === 2) {
+      this.entry = undefined;
+      if (name === 'Contents') this.entries.push((this.entry = {}));
+      else if (SINGLE.has(name) || name === 'Code') this.keep(depth);
+    } else if (depth === 3 && this.entry !== undefined && entryField(name) !== undefined) this.keep(depth);
+  }
+
+  text(data: string, rawCr: boolean): void {
+    if (this.depth !== this.valueDepth) return;
+    this.value = this.value === '' ? data : this.value + data;
+    if (rawCr) this.valueCr = true;
+  }
+
+  close(name: string, depth: number, parent: boolean): void {
+    this.depth = depth - 1;
+    if (depth === 2) this.rootChild(name, parent);
+    else if (depth === 3 && this.entry !== undefined) this.entryChild(this.entry, name, parent);
+    if (depth === this.valueDepth) this.valueDepth = 0;
+  }
+
+  private keep(depth: number): void {
+    this.valueDepth = depth;
+    this.value = '';
+    this.valueCr = false;
+  }
+
+  private rootChild(name: string, parent: boolean): void {
+    if (name === 'Contents') {
+      this.entry = undefined;
+      return;
+    }
+    if (name === 'CommonPrefixes') this.commonPrefixes++;
+    else if (name === 'Error') this.problem ??= 'an <Error> inside the listing';
+    else if (name === 'Code') {
+      if (!this.codeSeen) this.code = parent ? undefined : this.value.slice(0, 64);
+      this.codeSeen = true;
+    }
+    if (!SINGLE.has(name)) return;
+    if (this.single.has(name)) this.problem ??= `<${name}> twice`;
+    else {
+      const problem = this.leafProblem(name, parent);
+      if (problem !== undefined) this.problem ??= problem;
+      else this.single.set(name, this.value);
     }
   }
+
+  private entryChild(entry: EntryText, name: string, parent: boolean): void {
+    if (entry.problem !== undefined) return;
+    if (name === 'Error') entry.problem = 'an <Error> inside an entry';
+    const field = entryField(name);
+    if (field === undefined) return;
+    if (entry[field] !== undefined) entry.problem = `an entry with <${name}> twice`;
+    else {
+      entry.problem = this.leafProblem(name, parent);
+      if (entry.problem === undefined) entry[field] = this.value;
+    }
+  }
+
+  /** What is wrong with the element just ended as a leaf holding a value: elements inside, or a raw CR (XML would read it as LF). */
+  private leafProblem(name: string, parent: boolean): string | undefined {
+    if (parent) return `<${name}> holding elements where a value belongs`;
+    if (this.valueCr) return `<${name}> holding a raw carriage return, which XML reads as a line feed`;
+    return undefined;
+  }
+}
+
+/** One `<Contents>` entry: its key (decoded by `key`), size, ETag and LastModified. */
+function readEntry(entry: EntryText, key: (raw: string) => string): ListPage['contents'][number] {
+  if (entry.problem !== undefined) throw new ListPageError(entry.problem);
+  const { key: raw, size, etag, modified } = entry;
   if (raw === undefined || size === undefined) throw new ListPageError('an entry without Key or Size');
   const k = key(raw);
   if (k === '') throw new ListPageError('an entry with an empty key');
@@ -118,24 +205,6 @@ function readEntry(entry: XmlElement, key: (raw: string) => string): ListPage['c
  */
 function detached(s: string): string {
   return (' ' + s).slice(1);
-}
-
-/** The value of a field of an entry, which may appear once: `seen` is the value already read, if any. */
-function once(seen: string | undefined, e: XmlElement): string {
-  if (seen !== undefined) throw new ListPageError(`an entry with <${e.name}> twice`);
-  return leaf(e);
-}
-
-/** The character data of a leaf element; throws for an element with children or a raw CR (XML would read it as LF). */
-function leaf(e: XmlElement): string {
-  if (e.children.length > 0) throw new ListPageError(`<${e.name}> holding elements where a value belongs`);
-  if (e.rawCr) throw new ListPageError(`<${e.name}> holding a raw carriage return, which XML reads as a line feed`);
-  return e.text;
-}
-
-function leafText(root: XmlElement, name: string): string | undefined {
-  const e = root.children.find((c) => c.name === name);
-  return e && e.children.length === 0 ? e.text.slice(0, 64) : undefined;
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });

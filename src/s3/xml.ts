@@ -2,8 +2,14 @@
  * A strict reader for the small XML documents S3 answers with. It accepts well-formed XML 1.0
  * documents only and throws on anything else: a document cut short, a second root element (an
  * `<Error>` after a listing), a mismatched or unclosed tag, an unknown entity, a DOCTYPE, raw control
- * characters, text outside the root. Lax readers guess on such input; a listing read by a guess can
- * come out short, and a short listing leads a sync to delete what it did not see.
+ * characters, text outside the root, an element that mixes text and elements. Lax readers guess on
+ * such input; a listing read by a guess can come out short, and a short listing leads a sync to
+ * delete what it did not see.
+ *
+ * It builds nothing: it tells a {@link XmlVisitor} what it reads, in document order, so that a
+ * reader keeps only what it needs (a listing page of 1,000 entries would otherwise be a tree of some
+ * 8,000 elements, made and dropped for every page). A visitor sees a document that later turns
+ * out not to be well-formed: whatever it concludes must wait until `scanXml` returns.
  *
  * Comments and processing instructions are skipped; CDATA sections and character references are
  * read; attributes are checked for form and otherwise ignored (S3 documents carry data in elements).
@@ -11,14 +17,18 @@
  * control characters in keys that way (XML 1.1 style).
  */
 
-/** One element: its name, its child elements, and its character data (for a leaf). */
-export interface XmlElement {
-  readonly name: string;
-  readonly children: XmlElement[];
-  /** The character data, entities and CDATA resolved. Whitespace between child elements is dropped. */
-  text: string;
-  /** True when the character data held a raw carriage return, which XML reads as a line feed. */
-  rawCr: boolean;
+/** What a reader is told of a document, in document order. */
+export interface XmlVisitor {
+  /** A start tag (or an empty-element tag) of `name` at `depth`: 1 for the root element. */
+  open(name: string, depth: number): void;
+  /**
+   * Character data of the innermost open element, entities and CDATA resolved; an element's data
+   * may come in several pieces. `rawCr`: the piece held a raw carriage return, which XML reads as
+   * a line feed. Whitespace between child elements comes here too.
+   */
+  text(data: string, rawCr: boolean): void;
+  /** The end of the element opened last (at once for an empty-element tag); `parent`: it held elements. */
+  close(name: string, depth: number, parent: boolean): void;
 }
 
 /** Thrown for a document that is not well-formed: `offset` is where reading stopped. */
@@ -60,117 +70,169 @@ function nameEnd(s: string, at: number): number {
 
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
 
-/** Reads a whole document and returns its root element. Throws {@link XmlError} unless it is well-formed. */
-export function readXml(input: string): XmlElement {
-  let s = input;
-  if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+/**
+ * Reads a whole document, telling `visitor` what it holds. Throws {@link XmlError} unless it is
+ * well-formed; the visitor may have been told part of it by then.
+ */
+export function scanXml(input: string, visitor: XmlVisitor): void {
+  const s = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   const forbidden = FORBIDDEN.exec(s);
   if (forbidden) throw new XmlError(`a raw U+${forbidden[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()} character`, forbidden.index);
-  let i = 0;
-  if (s.startsWith('<?xml', 0) && isSpace(s.charCodeAt(5))) i = skipPi(s, 0);
-  let root: XmlElement | undefined;
-  const stack: XmlElement[] = [];
-  let top: XmlElement | undefined;
+  new Scanner(s, visitor).run();
+}
 
-  while (i < s.length) {
-    const lt = s.indexOf('<', i);
-    const end = lt < 0 ? s.length : lt;
-    if (end > i) {
-      const text = s.slice(i, end);
-      if (top === undefined) {
-        if (/\S/.test(text)) fail(root ? 'text after the root element' : 'text before the root element', i);
-      } else {
-        if (text.includes(']]>')) fail("']]>' in character data", i + text.indexOf(']]>'));
-        const decoded = text.includes('&') ? decodeText(text, i) : text;
-        top.text = top.text === '' ? decoded : top.text + decoded;
-        if (text.includes('\r')) top.rawCr = true;
-      }
-      i = end;
-    }
-    if (lt < 0) break;
+/** One reading of one document: where it is, and the elements open there. */
+class Scanner {
+  private i = 0;
+  /** Whether the root element has ended (anything but whitespace, comments and PIs must not follow). */
+  private rootEnded = false;
+  /** The open elements, outermost first; for each, whether it holds elements, and text that is not whitespace. */
+  private readonly names: string[] = [];
+  private readonly parents: boolean[] = [];
+  private readonly texts: boolean[] = [];
 
-    const next = s.charCodeAt(i + 1);
-    if (next === SLASH) {
-      const open = stack.pop();
-      if (open === undefined) fail('an end tag that closes no element', i);
-      let j = i + 2;
-      if (!s.startsWith(open!.name, j)) fail(`an end tag that does not close <${open!.name}>`, i);
-      j += open!.name.length;
-      // What follows the name must end it: '>' or blanks (a longer name is another element).
-      while (isSpace(s.charCodeAt(j))) j++;
-      if (s.charCodeAt(j) !== GT) fail(`a malformed end tag </${open!.name}>`, i);
-      if (open!.children.length > 0) {
-        if (/\S/.test(open!.text)) fail(`<${open!.name}> mixes text and elements`, i);
-        open!.text = '';
-      }
-      i = j + 1;
-      top = stack[stack.length - 1];
-      if (top === undefined) root = open;
-    } else if (next === BANG) {
-      if (s.startsWith('<!--', i)) {
-        const close = s.indexOf('-->', i + 4);
-        if (close < 0) fail('a comment without its end', i);
-        if (s.slice(i + 4, close).includes('--') || s.charCodeAt(close - 1) === 0x2d) fail("'--' inside a comment", i);
-        i = close + 3;
-      } else if (s.startsWith('<![CDATA[', i)) {
-        if (top === undefined) fail('a CDATA section outside the root element', i);
-        const close = s.indexOf(']]>', i + 9);
-        if (close < 0) fail('a CDATA section without its end', i);
-        const data = s.slice(i + 9, close);
-        top!.text += data;
-        if (data.includes('\r')) top!.rawCr = true;
-        i = close + 3;
-      } else fail('a DOCTYPE or other declaration, which S3 answers never hold', i);
-    } else if (next === QUESTION) {
-      if (/^<\?xml(?:\s|\?)/i.test(s.slice(i, i + 6))) fail('an XML declaration that is not at the start', i);
-      i = skipPi(s, i);
-    } else {
-      if (root !== undefined) fail('a second root element', i);
-      const nameAt = i + 1;
-      let j = nameEnd(s, nameAt);
-      if (j === nameAt) fail('a malformed start tag', i);
-      const element: XmlElement = { name: s.slice(nameAt, j), children: [], text: '', rawCr: false };
-      let selfClosing: boolean;
-      const c = s.charCodeAt(j);
-      if (c === GT) {
-        selfClosing = false;
-        j++;
-      } else if (c === SLASH && s.charCodeAt(j + 1) === GT) {
-        selfClosing = true;
-        j += 2;
-      } else {
-        let seen: Set<string> | undefined;
-        for (;;) {
-          ATTRIBUTE.lastIndex = j;
-          const a = ATTRIBUTE.exec(s);
-          if (!a) break;
-          seen ??= new Set();
-          if (seen.has(a[1]!)) fail(`attribute ${a[1]} given twice`, j);
-          seen.add(a[1]!);
-          const value = a[2] ?? a[3] ?? '';
-          if (value.includes('&')) decodeText(value, j);
-          j = ATTRIBUTE.lastIndex;
-        }
-        TAG_END.lastIndex = j;
-        const t = TAG_END.exec(s);
-        if (!t) fail(`a malformed start tag <${element.name}>`, j);
-        selfClosing = t![1] === '/';
-        j = TAG_END.lastIndex;
-      }
-      if (top) top.children.push(element);
-      i = j;
-      if (selfClosing) {
-        if (!top) root = element;
-      } else {
-        if (stack.length >= MAX_DEPTH) fail(`elements nested deeper than ${MAX_DEPTH}`, i);
-        stack.push(element);
-        top = element;
-      }
+  constructor(
+    private readonly s: string,
+    private readonly visitor: XmlVisitor,
+  ) {}
+
+  run(): void {
+    const { s } = this;
+    if (s.startsWith('<?xml', 0) && isSpace(s.charCodeAt(5))) this.i = skipPi(s, 0);
+    while (this.i < s.length) {
+      const lt = s.indexOf('<', this.i);
+      const end = lt < 0 ? s.length : lt;
+      if (end > this.i) this.characters(end);
+      if (lt < 0) break;
+      const next = s.charCodeAt(lt + 1);
+      if (next === SLASH) this.endTag();
+      else if (next === BANG) this.markup();
+      else if (next === QUESTION) this.instruction();
+      else this.startTag();
     }
+    if (this.names.length > 0) fail(`the document ends inside <${this.names[this.names.length - 1]}>`, this.i);
+    if (!this.rootEnded) fail('no root element', this.i);
   }
-  if (stack.length > 0) fail(`the document ends inside <${stack[stack.length - 1]!.name}>`, i);
-  if (root === undefined) fail('no root element', i);
-  return root!;
+
+  /** Character data from here to `end` (the next '<' or the end of the document). */
+  private characters(end: number): void {
+    const at = this.i;
+    const text = this.s.slice(at, end);
+    if (this.names.length === 0) {
+      if (/\S/.test(text)) fail(this.rootEnded ? 'text after the root element' : 'text before the root element', at);
+    } else {
+      const cdataEnd = text.indexOf(']]>');
+      if (cdataEnd >= 0) fail("']]>' in character data", at + cdataEnd);
+      this.data(text.includes('&') ? decodeText(text, at) : text, text.includes('\r'));
+    }
+    this.i = end;
+  }
+
+  /** A piece of the innermost open element's character data. */
+  private data(data: string, rawCr: boolean): void {
+    const top = this.names.length - 1;
+    if (!this.texts[top] && /\S/.test(data)) this.texts[top] = true;
+    this.visitor.text(data, rawCr);
+  }
+
+  private endTag(): void {
+    const { s } = this;
+    const at = this.i;
+    const name = this.names.pop();
+    if (name === undefined) fail('an end tag that closes no element', at);
+    let j = at + 2;
+    if (!s.startsWith(name, j)) fail(`an end tag that does not close <${name}>`, at);
+    j += name.length;
+    // What follows the name must end it: '>' or blanks (a longer name is another element).
+    while (isSpace(s.charCodeAt(j))) j++;
+    if (s.charCodeAt(j) !== GT) fail(`a malformed end tag </${name}>`, at);
+    const parent = this.parents.pop()!;
+    if (this.texts.pop()! && parent) fail(`<${name}> mixes text and elements`, at);
+    this.i = j + 1;
+    this.ended(name, parent);
+  }
+
+  /** The element `name`, the innermost, has ended (and is off the stack). */
+  private ended(name: string, parent: boolean): void {
+    const depth = this.names.length + 1;
+    if (depth === 1) this.rootEnded = true;
+    this.visitor.close(name, depth, parent);
+  }
+
+  /** A comment, a CDATA section, or a declaration (refused). */
+  private markup(): void {
+    const { s } = this;
+    const at = this.i;
+    if (s.startsWith('<!--', at)) {
+      const close = s.indexOf('-->', at + 4);
+      if (close < 0) fail('a comment without its end', at);
+      if (s.slice(at + 4, close).includes('--') || s.charCodeAt(close - 1) === 0x2d) fail("'--' inside a comment", at);
+      this.i = close + 3;
+    } else if (s.startsWith('<![CDATA[', at)) {
+      if (this.names.length === 0) fail('a CDATA section outside the root element', at);
+      const close = s.indexOf(']]>', at + 9);
+      if (close < 0) fail('a CDATA section without its end', at);
+      const data = s.slice(at + 9, close);
+      this.data(data, data.includes('\r'));
+      this.i = close + 3;
+    } else fail('a DOCTYPE or other declaration, which S3 answers never hold', at);
+  }
+
+  private instruction(): void {
+    const at = this.i;
+    if (/^<\?xml(?:\s|\?)/i.test(this.s.slice(at, at + 6))) fail('an XML declaration that is not at the start', at);
+    this.i = skipPi(this.s, at);
+  }
+
+  private startTag(): void {
+    const { s } = this;
+    const at = this.i;
+    if (this.rootEnded) fail('a second root element', at);
+    const nameAt = at + 1;
+    const j = nameEnd(s, nameAt);
+    if (j === nameAt) fail('a malformed start tag', at);
+    const name = s.slice(nameAt, j);
+    const c = s.charCodeAt(j);
+    let empty: boolean;
+    if (c === GT) {
+      empty = false;
+      this.i = j + 1;
+    } else if (c === SLASH && s.charCodeAt(j + 1) === GT) {
+      empty = true;
+      this.i = j + 2;
+    } else empty = this.attributes(j, name);
+    const depth = this.names.length + 1;
+    if (depth > 1) this.parents[depth - 2] = true;
+    this.visitor.open(name, depth);
+    if (empty) return this.ended(name, false);
+    if (depth > MAX_DEPTH) fail(`elements nested deeper than ${MAX_DEPTH}`, this.i);
+    this.names.push(name);
+    this.parents.push(false);
+    this.texts.push(false);
+  }
+
+  /** The attributes of a start tag from `at` on, and its end; true for an empty-element tag. */
+  private attributes(at: number, name: string): boolean {
+    const { s } = this;
+    let j = at;
+    let seen: Set<string> | undefined;
+    for (;;) {
+      ATTRIBUTE.lastIndex = j;
+      const a = ATTRIBUTE.exec(s);
+      if (!a) break;
+      seen ??= new Set();
+      if (seen.has(a[1]!)) fail(`attribute ${a[1]} given twice`, j);
+      seen.add(a[1]!);
+      const value = a[2] ?? a[3] ?? '';
+      if (value.includes('&')) decodeText(value, j);
+      j = ATTRIBUTE.lastIndex;
+    }
+    TAG_END.lastIndex = j;
+    const t = TAG_END.exec(s);
+    if (!t) fail(`a malformed start tag <${name}>`, j);
+    this.i = TAG_END.lastIndex;
+    return t[1] === '/';
+  }
 }
 
 function fail(message: string, at: number): never {

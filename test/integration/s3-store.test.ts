@@ -1,5 +1,6 @@
 /** The ObjectStore contract on a real S3 server (Ceph RGW 16), plus what only S3 has: visibility. */
 import { createHash, randomBytes } from 'node:crypto';
+import { S3Client } from '@aws-sdk/client-s3';
 import { probeAnonymous } from '../../src/s3/anonymous';
 import { S3Store } from '../../src/storage/s3-store';
 import { parseStoreSpec, type S3StoreSpec } from '../../src/storage/store-spec';
@@ -69,6 +70,29 @@ describe('keys of every class on both wire paths', () => {
     for (const key of written) await (key.startsWith('lean/') ? sdk : lean).delete(key);
     expect(await listAll(lean)).toEqual([]);
     expect(await listAll(sdk)).toEqual([]);
+  });
+
+  test('HEAD of each key class reads the same through both paths, the lean one sent without the SDK; a missing key is absent on both', async () => {
+    const bucket = await makeBucket('old', 'heads');
+    const lean = storeFor(bucket, 'h/', '', 'lean');
+    const sdk = storeFor(bucket, 'h/', '', 'sdk');
+    const metadata = { sha256: 'f'.repeat(64), 'Mixed-Case': 'a  b' };
+    for (const k of AWKWARD_KEYS) await sdk.put(k, Buffer.from(k), sha(Buffer.from(k)), { visibility: 'private', contentType: 'text/plain', cacheControl: 'max-age=60', metadata });
+    const send = jest.spyOn(S3Client.prototype, 'send');
+    try {
+      for (const k of [...AWKWARD_KEYS, 'missing/key']) {
+        const before = send.mock.calls.length;
+        const viaLean = await lean.head(k);
+        expect([k, send.mock.calls.length - before]).toEqual([k, 0]);
+        const viaSdk = await sdk.head(k);
+        expect([k, send.mock.calls.length - before]).toEqual([k, 1]);
+        expect(viaLean).toEqual(viaSdk);
+        if (k !== 'missing/key') expect(viaLean).toMatchObject({ key: k, size: Buffer.byteLength(k), metadata: { sha256: 'f'.repeat(64), 'mixed-case': 'a  b' }, cacheControl: 'max-age=60' });
+        else expect(viaLean).toBeUndefined();
+      }
+    } finally {
+      send.mockRestore();
+    }
   });
 
   test('a listing from each key in turn starts exactly there on both paths (StartAfter with awkward keys)', async () => {

@@ -53,6 +53,7 @@ const PERMISSIONS: Record<string, readonly Need[]> = {
   // The hand-signed requests of src/s3/lean-requests.ts (export function build<Name>).
   'lean:Put': [object('s3:PutObject')],
   'lean:Get': [object('s3:GetObject')],
+  'lean:Head': [object('s3:GetObject')],
   'lean:List': [bucket('s3:ListBucket')],
   // A canned ACL sent with the request that creates an object (acl and detect modes).
   'header:x-amz-acl': [object('s3:PutObjectAcl')],
@@ -65,13 +66,14 @@ const AUDIT = [
   'ListObjectsV2Command',
   'lean:List',
   'HeadObjectCommand',
+  'lean:Head',
   'GetBucketAclCommand',
   'GetPublicAccessBlockCommand',
   'GetBucketVersioningCommand',
   'GetBucketLifecycleConfigurationCommand',
   'GetObjectAclCommand',
 ];
-const MIRROR_COPY = [...PREFLIGHT, 'ListObjectsV2Command', 'lean:List', 'HeadObjectCommand', 'GetObjectCommand', 'lean:Get', 'CopyObjectCommand', 'UploadPartCopyCommand', ...WRITE];
+const MIRROR_COPY = [...PREFLIGHT, 'ListObjectsV2Command', 'lean:List', 'HeadObjectCommand', 'lean:Head', 'GetObjectCommand', 'lean:Get', 'CopyObjectCommand', 'UploadPartCopyCommand', ...WRITE];
 
 /**
  * The requests each action sends in the configuration its README's policy is written for (read from
@@ -80,14 +82,14 @@ const MIRROR_COPY = [...PREFLIGHT, 'ListObjectsV2Command', 'lean:List', 'HeadObj
  */
 const REQUESTS_BY_ACTION: Record<string, { readonly requests: readonly string[]; readonly extra?: readonly Need[] }> = {
   // preflight, HEAD (skip check, verification), dual-write, abort and stale-upload cleanup
-  'upload-image': { requests: [...PREFLIGHT, 'HeadObjectCommand', ...WRITE] },
+  'upload-image': { requests: [...PREFLIGHT, 'HeadObjectCommand', 'lean:Head', ...WRITE] },
   // preflight, a listing of the run's prefix, writes, a signed HEAD when the anonymous check answers 404
-  'upload-logs': { requests: [...PREFLIGHT, 'ListObjectsV2Command', 'lean:List', 'HeadObjectCommand', ...WRITE] },
+  'upload-logs': { requests: [...PREFLIGHT, 'ListObjectsV2Command', 'lean:List', 'HeadObjectCommand', 'lean:Head', ...WRITE] },
   // copy, update and sync (DeleteObject); check and plan-shards only read
   'mirror-bucket': { requests: [...MIRROR_COPY, 'DeleteObjectCommand'] },
   // the audit, and fix: true
   'audit-acl': { requests: [...AUDIT, 'PutObjectAclCommand'] },
-  // HEAD per store, then a ranged GET; ListBucket makes a missing key answer 404 rather than 403
+  // HEAD per store (through the SDK: the caller may abort it), then a ranged GET; ListBucket makes a missing key answer 404 rather than 403
   'download-image': { requests: ['HeadObjectCommand', 'GetObjectCommand'], extra: [bucket('s3:ListBucket')] },
   // preflight, the listing of every store, DeleteObject; with backup-prefix, the copy to it (inside
   // the provider, or streamed) and the HEAD that checks it

@@ -10,7 +10,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { S3Bucket } from '../../src/s3/bucket';
 import { createS3Client } from '../../src/s3/client';
 import { leanTarget, requestAddress, type RequestTarget } from '../../src/s3/lean-address';
-import { buildGet, buildList, buildPut } from '../../src/s3/lean-requests';
+import { buildGet, buildHead, buildList, buildPut } from '../../src/s3/lean-requests';
 import type { SigningKeys } from '../../src/s3/lean-sign';
 import { parseListPage } from '../../src/s3/list-page';
 import type { ProviderId } from '../../src/s3/providers';
@@ -251,6 +251,128 @@ describe('answers from a server playing S3', () => {
       process.off('unhandledRejection', onUnhandled);
       client.destroy();
     }
+  });
+});
+
+describe('lean HEAD: the same Authorization as @smithy/signature-v4, the SDK\'s answers', () => {
+  for (const key of ['plain.txt', 'a b/c d.log', 'x+y=z', '100%/done', 'naïve/日本語.txt', 'deep//double/./dot/..', 'ctl\u0001\r\n']) {
+    test(`${JSON.stringify(key)}`, async () => {
+      for (const keys of [KEYS, { ...KEYS, sessionToken: 'FwoGZXIvYXdzEXAMPLETOKEN//+=' }]) {
+        const head = buildHead(await at(generic, 'logs-bucket'), key, keys, WHEN)!;
+        expect(head.method).toBe('HEAD');
+        expect(head.headers['x-amz-content-sha256']).toBe(createHash('sha256').update('').digest('hex'));
+        expect(head.headers.authorization).toBe(await sdkSigned('HEAD', generic, head, keys));
+        // A GET of the same key signs differently: the method is signed.
+        expect(head.headers.authorization).not.toBe(buildGet(await at(generic, 'logs-bucket'), key, keys, WHEN)!.headers.authorization);
+      }
+    });
+  }
+  test('AWS endpoints go through the SDK, as GETs do', async () => {
+    expect(buildHead(await at(aws, 'b-1'), 'k', KEYS, WHEN)).toBeUndefined();
+  });
+
+  describe('answers from a server playing S3, on both wires', () => {
+    let server: http.Server;
+    let endpoint: string;
+    let reply: (n: number) => { status: number; headers?: Record<string, string | string[]> };
+    let seen: { method?: string; url?: string; headers: http.IncomingHttpHeaders }[];
+
+    beforeAll(async () => {
+      server = http.createServer((req, res) => {
+        req.resume();
+        seen.push({ method: req.method, url: req.url, headers: req.headers });
+        const r = reply(seen.length);
+        res.writeHead(r.status, r.headers ?? {});
+        res.end();
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise((r) => server.close(r)));
+    beforeEach(() => (seen = []));
+    afterEach(() => jest.restoreAllMocks());
+
+    /** HEAD of `key` on the lean and on the SDK wire: each one's result (or StoreError), and how it went. */
+    async function both(key: string, signal?: AbortSignal) {
+      const out: Record<string, { result: unknown; requests: number; sdkSends: number; method?: string }> = {};
+      for (const wire of ['lean', 'sdk'] as const) {
+        const client = createS3Client({ provider: 'generic', endpoint, region: 'us-east-1', credentials: KEYS, maxSockets: 4, maxAttempts: 3, wire });
+        const send = jest.spyOn(client, 'send');
+        seen = [];
+        const result = await new S3Bucket(client, 'b', 's3://b at test')
+          .head(key, signal)
+          .catch((e: unknown) => (e instanceof StoreError ? { kind: e.kind, code: e.code, message: e.message } : e));
+        out[wire] = { result, requests: seen.length, sdkSends: send.mock.calls.length, method: seen[0]?.method };
+        client.destroy();
+      }
+      return out;
+    }
+
+    const object = {
+      'content-length': '1234',
+      etag: '"0123456789abcdef0123456789abcdef-2"',
+      'last-modified': 'Mon, 30 Nov 2026 23:17:14 GMT',
+      'content-type': 'application/x-qemu-disk',
+      'content-encoding': 'gzip',
+      'cache-control': 'max-age=60',
+      'content-disposition': 'attachment; filename="a b.qcow2"',
+      'x-amz-meta-sha256': 'f'.repeat(64),
+      'x-amz-meta-Mixed-Case': 'v a l',
+      'x-amz-meta-empty': '',
+      'x-amz-request-id': 'tx0',
+    };
+
+    test('a found object: the same head on both wires (size, ETag, date, metadata, content headers), the lean one sent as a HEAD without the SDK', async () => {
+      reply = () => ({ status: 200, headers: object });
+      const r = await both('dir/a b+c.qcow2');
+      expect(r.lean!.result).toEqual(r.sdk!.result);
+      expect(r.lean!.result).toMatchObject({ key: 'dir/a b+c.qcow2', size: 1234, etag: '0123456789abcdef0123456789abcdef-2', metadata: { sha256: 'f'.repeat(64), 'mixed-case': 'v a l', empty: '' } });
+      expect(r.lean).toMatchObject({ requests: 1, sdkSends: 0, method: 'HEAD' });
+      expect(r.sdk).toMatchObject({ requests: 1, sdkSends: 1, method: 'HEAD' });
+    });
+
+    test('a bare answer (no ETag, no date, no metadata) reads the same on both wires', async () => {
+      reply = () => ({ status: 200, headers: { 'content-length': '0' } });
+      const r = await both('k');
+      expect(r.lean!.result).toEqual(r.sdk!.result);
+      expect(r.lean).toMatchObject({ requests: 1, sdkSends: 0 });
+    });
+
+    test.each([
+      [404, 'absent (undefined)'],
+      [403, 'access-denied'],
+      [301, 'a redirect error'],
+      [400, 'an invalid request'],
+      [412, 'changed'],
+    ])('HTTP %i with an empty body: %s, the same StoreError on both wires, not retried', async (status) => {
+      const headers: Record<string, string> = status === 301 ? { 'x-amz-bucket-region': 'eu-west-1' } : {};
+      reply = () => ({ status, headers });
+      const r = await both('k');
+      expect(r.lean!.result).toEqual(r.sdk!.result);
+      if (status === 404) expect(r.lean!.result).toBeUndefined();
+      else expect(r.lean!.result).toMatchObject({ kind: expect.any(String), message: expect.stringContaining(`(HTTP ${status})`) });
+      expect(r.lean).toMatchObject({ requests: 1, sdkSends: 0 });
+      expect(r.sdk).toMatchObject({ requests: 1, sdkSends: 1 });
+    });
+
+    test('503 is retried, then the head read, on both wires; after the attempts it is unavailable on both', async () => {
+      reply = (n) => (n === 1 ? { status: 503 } : { status: 200, headers: object });
+      const r = await both('k');
+      expect(r.lean!.result).toEqual(r.sdk!.result);
+      expect(r.lean).toMatchObject({ requests: 2, sdkSends: 0 });
+      reply = () => ({ status: 500 });
+      const failed = await both('k');
+      expect(failed.lean!.result).toEqual(failed.sdk!.result);
+      expect(failed.lean!.result).toMatchObject({ kind: 'unavailable' });
+      expect(failed.lean).toMatchObject({ requests: 3, sdkSends: 0 });
+    });
+
+    test('a HEAD the caller may abort goes through the SDK', async () => {
+      reply = () => ({ status: 200, headers: object });
+      const r = await both('k', new AbortController().signal);
+      expect(r.lean!.result).toEqual(r.sdk!.result);
+      expect(r.lean).toMatchObject({ requests: 1, sdkSends: 1 });
+    });
   });
 });
 

@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { parseListPage, type ListPage } from '../../src/s3/list-page';
 import { checkProperty } from '../helpers/property';
+import { treeParseListPage } from '../helpers/tree-list-page';
 
 // ---------------------------------------------------------------------------------------------
 // The SDK's reader, fed a canned answer.
@@ -329,6 +330,106 @@ describe('ListObjectsV2 answers: properties', () => {
         expect(() => parseListPage(damaged)).toThrow(/ListObjectsV2 answered/);
       }),
       300,
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The reader builds no tree; the one that did (kept in test/helpers/tree-list-page.ts) is the
+// reference for what must be refused: on any document, damaged or not, both read the same page or
+// fail with the same message.
+
+/** Pieces of XML a damaged or odd answer may hold where it should not. */
+const fragment = fc.constantFrom(
+  '<', '>', '/', '&', ';', '"', ' ', '\r', '\n', ']]>', '--', 'x', '%', '%zz', '+',
+  '<Key>', '</Key>', '<Key>k</Key>', '<Size>', '</Size>', '<Size>7</Size>', '<ETag>&quot;e&quot;</ETag>', '<LastModified>x</LastModified>',
+  '<Contents>', '</Contents>', '<Contents><Key>z</Key><Size>1</Size></Contents>', '<Contents/>', '<Error/>', '<Error><Code>SlowDown</Code></Error>',
+  '<Code>c</Code>', '<IsTruncated>true</IsTruncated>', '<IsTruncated>', '<KeyCount>0</KeyCount>', '<NextContinuationToken>t</NextContinuationToken>',
+  '<EncodingType>url</EncodingType>', '<EncodingType>x</EncodingType>', '<CommonPrefixes><Prefix>p/</Prefix></CommonPrefixes>', '<Name>n</Name>',
+  '<![CDATA[', '<![CDATA[x]]>', '<![CDATA[\r]]>', '<!-- c -->', '<!--', '-->', '<?pi x?>', '<?xml version="1.0"?>', '<!DOCTYPE x>',
+  '&amp;', '&lt;', '&foo;', '&#13;', '&#0;', '&#x1F600;', '&#xD800;', '<a/>', '<a>', '</a>', '<b x="1" x="2">', '<b x="&bad;"/>', '\u0001', '\ufeff',
+);
+
+/** One change to a document: a fragment put in (anywhere, or between two tags), a stretch taken out or doubled, a letter's case flipped, a stretch moved. */
+const mutation = fc.oneof(
+  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fragment }),
+  // Most damage that matters sits between two tags: after the n-th '>'.
+  fc.record({ kind: fc.constant('insert-after-tag' as const), at: fc.nat(), text: fragment }),
+  fc.record({ kind: fc.constant('insert-after-tag' as const), at: fc.nat(), text: fragment }),
+  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 40 }) }),
+  fc.record({ kind: fc.constant('double' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 80 }) }),
+  fc.record({ kind: fc.constant('case' as const), at: fc.nat() }),
+  fc.record({ kind: fc.constant('move' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 80 }), to: fc.nat() }),
+);
+type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
+
+function mutate(xml: string, m: Mutation): string {
+  const at = m.at % (xml.length + 1);
+  switch (m.kind) {
+    case 'insert':
+      return xml.slice(0, at) + m.text + xml.slice(at);
+    case 'insert-after-tag': {
+      const ends = [...xml.matchAll(/>/g)].map((x) => x.index! + 1);
+      const after = ends.length === 0 ? at : ends[m.at % ends.length]!;
+      return xml.slice(0, after) + m.text + xml.slice(after);
+    }
+    case 'delete':
+      return xml.slice(0, at) + xml.slice(at + m.length);
+    case 'double':
+      return xml.slice(0, at + m.length) + xml.slice(at, at + m.length) + xml.slice(at + m.length);
+    case 'case': {
+      const c = xml.charAt(at);
+      return xml.slice(0, at) + (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase()) + xml.slice(at + 1);
+    }
+    case 'move': {
+      const piece = xml.slice(at, at + m.length);
+      const rest = xml.slice(0, at) + xml.slice(at + m.length);
+      const to = m.to % (rest.length + 1);
+      return rest.slice(0, to) + piece + rest.slice(to);
+    }
+  }
+}
+
+/** What a reader made of a document: the page (dates as text), or its error's message. */
+function outcome(read: (xml: string) => ListPage, xml: string): string {
+  try {
+    return JSON.stringify(withoutDates(read(xml)));
+  } catch (e) {
+    return `${(e as Error).name}: ${(e as Error).message}`;
+  }
+}
+
+describe('ListObjectsV2 answers: the reader that built a tree is the reference', () => {
+  test('on damaged and odd pages both read the same page or fail with the same message', async () => {
+    let refused = 0;
+    let cases = 0;
+    await checkProperty(
+      'list page = tree reader on mutated pages',
+      fc.property(pageArb, styleArb, fc.boolean(), fc.array(mutation, { minLength: 1, maxLength: 3 }), (page, style, encoded, mutations) => {
+        fc.pre(encoded || page.entries.every((e) => !e.key.includes('\u0000')));
+        const xml = mutations.reduce(mutate, render(page, style, encoded));
+        const ours = outcome(parseListPage, xml);
+        expect(ours).toBe(outcome(treeParseListPage, xml));
+        cases++;
+        if (!ours.startsWith('{')) refused++;
+      }),
+      3000,
+    );
+    console.log(`[property] list page = tree reader on mutated pages: ${refused} of ${cases} refused by both`);
+    // Most damage is refused, but not all: both kinds of outcome are compared.
+    expect(refused).toBeGreaterThan(cases / 4);
+    expect(refused).toBeLessThan(cases);
+  });
+
+  test('on the generated pages themselves both read the same page', async () => {
+    await checkProperty(
+      'list page = tree reader on generated pages',
+      fc.property(pageArb, styleArb, fc.boolean(), (page, style, encoded) => {
+        fc.pre(encoded || page.entries.every((e) => !e.key.includes('\u0000')));
+        const xml = render(page, style, encoded);
+        expect(outcome(parseListPage, xml)).toBe(outcome(treeParseListPage, xml));
+      }),
+      500,
     );
   });
 });
