@@ -35,6 +35,8 @@ import { resolveTestHosts } from '../helpers/test-hosts';
 const USER = 'ci-proxy';
 const PASSWORD = 'pr0xy-pa$$w/rd';
 const PASSWORD_FORMS = [PASSWORD, encodeURIComponent(PASSWORD), Buffer.from(`${USER}:${PASSWORD}`).toString('base64')];
+/** What a run shows (the `::add-mask::` commands are how a value reaches the runner's masker, consumed, never shown). */
+const shown = (r: BundleRun) => [r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'), r.stderr, r.summary, JSON.stringify(r.outputs)].join('\n');
 const withPassword = (p: ConnectProxy) => `http://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${p.port}`;
 
 const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
@@ -222,7 +224,8 @@ describe('the GitHub API and the Actions cache go through the proxy (@actions/ht
     expect(r.code).toBe(0);
     expect(gh.statuses).toHaveLength(1);
     expect(proxy.carried.slice(before)).toEqual([`api.github.test:${new URL(gh.url).port}`]);
-    for (const form of PASSWORD_FORMS) expect(r.stdout + r.stderr + r.summary + JSON.stringify(r.outputs)).not.toContain(form);
+    expect(r.stdout).toContain(`::add-mask::${PASSWORD}`);
+    for (const form of PASSWORD_FORMS) expect(shown(r)).not.toContain(form);
   });
 
   test('the Actions cache service at a name only the proxy resolves is asked through HTTP_PROXY', async () => {
@@ -277,7 +280,10 @@ describe('the bundles with HTTPS_PROXY set (need dist/ rebuilt with the proxy su
   afterAll(async () => {
     await gh.close();
     // The proxy password is in no log, output or summary of any run.
-    for (const r of runs) for (const form of PASSWORD_FORMS) expect(r.stdout + r.stderr + r.summary + JSON.stringify(r.outputs)).not.toContain(form);
+    for (const r of runs) {
+      expect(r.stdout).toContain(`::add-mask::${PASSWORD}`);
+      for (const form of PASSWORD_FORMS) expect(shown(r)).not.toContain(form);
+    }
     runs = [];
   });
   const env = (): NodeJS.ProcessEnv => ({
