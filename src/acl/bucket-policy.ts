@@ -182,9 +182,29 @@ function evaluate(policy: ParsedPolicy, who: Who, action: string, arn: string, r
   return allow ? { readable: true, statement: allow } : { readable: false };
 }
 
-/** May an anonymous stranger read `key` in `bucket` under this policy? */
+/**
+ * The actions that read an object. A GET with a versionId (`null` reads any object of an unversioned
+ * bucket) is authorized by s3:GetObjectVersion alone, without s3:GetObject.
+ */
+export const READ_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion'] as const;
+
+const coversRead = (s: PolicyStatement) => READ_ACTIONS.some((a) => coversAction(s, a));
+
+/** The widest verdict over the read actions: readable when one is; else the first that a statement decided. */
+function evaluateRead(policy: ParsedPolicy, who: Who, arn: string, request: 'any' | 'plain' = 'any'): AnonymousReadVerdict & { readonly held: readonly PolicyStatement[] } {
+  const held: PolicyStatement[] = [];
+  for (const action of READ_ACTIONS) {
+    const v = evaluate(policy, who, action, arn, request);
+    if (v.readable) return { ...v, held };
+    if (v.statement) held.push(v.statement);
+  }
+  return held.length > 0 ? { readable: false, statement: held[0], held } : { readable: false, held };
+}
+
+/** May an anonymous stranger read `key` in `bucket` under this policy, by any read action? */
 export function anonymousReadAllowed(policy: ParsedPolicy, bucket: string, key: string): AnonymousReadVerdict {
-  return evaluate(policy, 'anonymous', 's3:GetObject', `arn:aws:s3:::${bucket}/${key}`);
+  const { readable, statement } = evaluateRead(policy, 'anonymous', `arn:aws:s3:::${bucket}/${key}`);
+  return statement ? { readable, statement } : { readable };
 }
 
 /** A short description of a statement for messages. */
@@ -201,10 +221,10 @@ export function statementName(s: PolicyStatement): string {
 /** May a stranger, anonymous or any account holder, read `key`? Authenticated-only grants count: anyone can open an account. */
 export function strangerReadAllowed(policy: ParsedPolicy, bucket: string, key: string): AnonymousReadVerdict & { readonly who?: 'everyone' | 'authenticated' } {
   const arn = `arn:aws:s3:::${bucket}/${key}`;
-  const anonymous = evaluate(policy, 'anonymous', 's3:GetObject', arn);
+  const anonymous = anonymousReadAllowed(policy, bucket, key);
   if (anonymous.readable) return { ...anonymous, who: 'everyone' };
-  const holder = evaluate(policy, 'stranger', 's3:GetObject', arn);
-  return holder.readable ? { ...holder, who: 'authenticated' } : holder;
+  const { readable, statement } = evaluateRead(policy, 'stranger', arn);
+  return { readable, ...(statement ? { statement } : {}), ...(readable ? { who: 'authenticated' as const } : {}) };
 }
 
 /** How far strangers may read a key: without condition, only under one, or not at all. */
@@ -230,16 +250,16 @@ export function strangerReadAccess(policy: ParsedPolicy, bucket: string, key: st
   const arn = `arn:aws:s3:::${bucket}/${key}`;
   const held: PolicyStatement[] = [];
   for (const [who, as] of [['anonymous', 'everyone'], ['stranger', 'authenticated']] as const) {
-    const v = evaluate(policy, who, 's3:GetObject', arn, 'plain');
+    const v = evaluateRead(policy, who, arn, 'plain');
     if (v.readable) return { access: 'public', who: as, statement: v.statement };
-    if (v.statement) held.push(v.statement);
+    held.push(...v.held);
   }
   const any = strangerReadAllowed(policy, bucket, key);
   if (!any.readable) return { access: 'private' };
   // Every Allow that may let some request in, each with what a request must meet.
   const who: Who = any.who === 'everyone' ? 'anonymous' : 'stranger';
   const allows = policy.statements.filter(
-    (s) => s.effect === 'Allow' && principalApplies(s, who, 'may') && coversAction(s, 's3:GetObject') && coversResource(policy, s, arn, 'may'),
+    (s) => s.effect === 'Allow' && principalApplies(s, who, 'may') && coversRead(s) && coversResource(policy, s, arn, 'may'),
   );
   const ways = allows.map((s) => {
     const name = statementName(s);
@@ -288,7 +308,7 @@ export function policyExposures(policy: ParsedPolicy, bucket: string): PolicyExp
     const base = { statement: s, index: s.index, who, scope, conditional: s.conditional, condition } as const;
     const objects = coversSomeObject(policy, s, bucket);
     const theBucket = coversResource(policy, s, bucketArn, 'may');
-    if (objects && coversAction(s, 's3:GetObject')) out.push({ ...base, access: 'read' });
+    if (objects && coversRead(s)) out.push({ ...base, access: 'read' });
     if (theBucket && coversAction(s, 's3:ListBucket')) out.push({ ...base, access: 'list', scope: `the listing of ${bucket}` });
     if ((objects && OBJECT_WRITES.some((a) => coversAction(s, a))) || (theBucket && BUCKET_WRITES.some((a) => coversAction(s, a)))) out.push({ ...base, access: 'write' });
   }

@@ -216,13 +216,29 @@ export type RefAccess = 'public' | 'restricted' | 'private';
 /** The order of `RefAccess` by how far strangers read: private 0, restricted 1, public 2. */
 export const accessRank = (a: RefAccess): number => ['private', 'restricted', 'public'].indexOf(a);
 
-/** Whether `who` may read `arn` by a plain request or by some request, in the given semantics. */
+/**
+ * The actions that read an object: a GET names s3:GetObject, and with a versionId (`null` for every
+ * object of an unversioned bucket) s3:GetObjectVersion instead (AWS GetObject reference: "The
+ * s3:GetObject permission is not required in this scenario").
+ */
+export const READ_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion'] as const;
+
+/** May `who` read `arn` by any read action? */
+export function refReadAllowed(policy: RawPolicy, who: RefWho, arn: string, semantics: Semantics): boolean {
+  return READ_ACTIONS.some((a) => refAllowed(policy, who, a, arn, semantics));
+}
+
+/** Whether `who` may read `arn` by a plain request or by some request, in the given semantics, with any read action. */
 function readFor(policy: RawPolicy, who: RefWho, arn: string, semantics: Semantics, request: 'plain' | 'any'): boolean {
+  return READ_ACTIONS.some((a) => readWith(policy, who, a, arn, semantics, request));
+}
+
+function readWith(policy: RawPolicy, who: RefWho, action: string, arn: string, semantics: Semantics, request: 'plain' | 'any'): boolean {
   const variables = policy.Version === '2012-10-17';
   const st = statementsOf(policy);
   const [allowHow, denyHow]: How[] = semantics === 'exact' ? ['exact', 'exact'] : ['may', 'must'];
   const applies = (s: RawStatement, how: How) => {
-    if (!(principalApplies(s, who, how) && actionCovered(s, 's3:GetObject') && resourceCovered(s, arn, variables, how))) return false;
+    if (!(principalApplies(s, who, how) && actionCovered(s, action) && resourceCovered(s, arn, variables, how))) return false;
     if (request === 'any') return conditionHolds(s, how, 'any');
     // A plain request: conditions judged for a request without their keys, whatever the mode.
     return Object.keys(s.Condition ?? {}).length === 0 || holdsForPlainRequest(s);

@@ -1,4 +1,4 @@
-import { anonymousReadAllowed, parseBucketPolicy } from '../../src/acl/bucket-policy';
+import { anonymousReadAllowed, parseBucketPolicy, policyExposures, strangerReadAccess, strangerReadAllowed } from '../../src/acl/bucket-policy';
 
 const policy = (...statements: object[]) => parseBucketPolicy(JSON.stringify({ Version: '2012-10-17', Statement: statements }));
 const read = (p: ReturnType<typeof policy>, key: string) => anonymousReadAllowed(p, 'images', key).readable;
@@ -186,5 +186,35 @@ describe('strict parsing: a document that is not a bucket policy is an error', (
     ['an unknown Version', text({ Version: '2020-01-01', Statement: [ok] }), /Version/],
   ])('%s', (_, doc, message) => {
     expect(() => parseBucketPolicy(doc)).toThrow(message);
+  });
+});
+
+describe('every read action counts: a GET with versionId needs s3:GetObjectVersion only', () => {
+  const grant = (action: object) => policy({ Sid: 'Versions', Effect: 'Allow', Principal: '*', ...action, Resource: 'arn:aws:s3:::images/*' });
+
+  test.each([
+    [{ Action: 's3:GetObjectVersion' }],
+    [{ Action: 's3:getobjectversion' }],
+    [{ Action: 's3:GetObjectV*' }],
+    [{ NotAction: 's3:GetObject' }],
+  ])('%j to everyone is public, and a read exposure', (action) => {
+    const p = grant(action);
+    expect(read(p, 'rhel-9.qcow2')).toBe(true);
+    expect(strangerReadAllowed(p, 'images', 'rhel-9.qcow2')).toMatchObject({ readable: true, who: 'everyone' });
+    expect(strangerReadAccess(p, 'images', 'rhel-9.qcow2')).toMatchObject({ access: 'public', who: 'everyone' });
+    expect(policyExposures(p, 'images').map((x) => x.access)).toContain('read');
+  });
+
+  test('a Deny of s3:GetObject alone leaves the version read open; a Deny of both closes it', () => {
+    const allow = { Effect: 'Allow', Principal: '*', Action: 's3:Get*', Resource: 'arn:aws:s3:::images/*' };
+    const deny = (Action: string | string[]) => ({ Effect: 'Deny', Principal: '*', Action, Resource: 'arn:aws:s3:::images/rhel*' });
+    expect(strangerReadAccess(policy(allow, deny('s3:GetObject')), 'images', 'rhel-9').access).toBe('public');
+    expect(strangerReadAccess(policy(allow, deny(['s3:GetObject', 's3:GetObjectVersion'])), 'images', 'rhel-9').access).toBe('private');
+    expect(strangerReadAccess(policy(allow, deny('s3:GetObject*')), 'images', 'rhel-9').access).toBe('private');
+  });
+
+  test('a conditional version grant is restricted, with its condition named', () => {
+    const p = policy({ Sid: 'Vpc', Effect: 'Allow', Principal: '*', Action: 's3:GetObjectVersion', Resource: 'arn:aws:s3:::images/*', Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-1' } } });
+    expect(strangerReadAccess(p, 'images', 'rhel-9')).toMatchObject({ access: 'restricted', condition: 'StringEquals aws:SourceVpce vpce-1 (statement "Vpc")' });
   });
 });

@@ -38,3 +38,8 @@ test('a read allowed only under a condition refuses the private write and names 
   const policy: BucketPolicyState = { kind: 'document', text: JSON.stringify({ Version: '2012-10-17', Statement: [{ ...allow, Sid: 'Public' }, denyOutside] }) };
   expect(await guardPrivateWrite(storeWith(policy), 'rhel-9.qcow2')).toEqual({ verdict: 'refuse', reason: expect.stringMatching(/lets anyone read images\/rhel-9\.qcow2 under a condition \(not NotIpAddress aws:SourceIp 10\.0\.0\.0\/8/) });
 });
+
+test('a grant of s3:GetObjectVersion to everyone refuses the private write: a GET with versionId needs no s3:GetObject', async () => {
+  const guard = await guardPrivateWrite(storeWith(doc({ Sid: 'Versions', Effect: 'Allow', Principal: '*', Action: 's3:GetObjectVersion', Resource: 'arn:aws:s3:::bkt/*' })), 'rhel-9.qcow2');
+  expect(guard).toEqual({ verdict: 'refuse', reason: expect.stringMatching(/^not written: the bucket policy \(statement "Versions"\) lets anyone read images\/rhel-9\.qcow2;/) });
+});

@@ -3,7 +3,7 @@
  *
  * (a) `@cloud-copilot/iam-simulate` (a test-only dependency): an anonymous request, and an IAM user of
  *     an account the policy does not name (whose own account allows it everything), asking
- *     s3:GetObject on arn:aws:s3:::BUCKET/KEY with an empty request context;
+ *     s3:GetObject and s3:GetObjectVersion (a GET with versionId) on arn:aws:s3:::BUCKET/KEY with an empty request context;
  * (b) the reference in `test/helpers/iam-reference.ts`, written from the IAM documentation, in its
  *     `exact` semantics (what AWS documents) and its `failClosed` semantics (the over-approximation
  *     src/acl/bucket-policy.ts promises).
@@ -29,7 +29,7 @@ import fc from 'fast-check';
 import { anonymousPrincipal, runSimulation } from '@cloud-copilot/iam-simulate';
 import { anonymousReadAllowed, parseBucketPolicy, policyExposures, strangerReadAccess, strangerReadAllowed } from '../../src/acl/bucket-policy';
 import { checkProperty } from '../helpers/property';
-import { accessRank, arnMatches, refAllowed, refReadAccess, statementApplies, statementsOf, witnessKey, type RawPolicy, type RawStatement, type RefAccess, type RefWho } from '../helpers/iam-reference';
+import { accessRank, arnMatches, READ_ACTIONS, refAllowed, refReadAccess, refReadAllowed, statementApplies, statementsOf, witnessKey, type RawPolicy, type RawStatement, type RefAccess, type RefWho } from '../helpers/iam-reference';
 
 const BUCKET = 'images';
 const OWNER = '111111111111';
@@ -67,10 +67,11 @@ const resource = (seeds: readonly string[]) =>
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...ARN_PREFIXES), fc.constantFrom(...BUCKET_PARTS)).map(([a, b]) => `${a}${b}`) },
     { weight: 1, arbitrary: fc.constantFrom('*', 'arn:aws:s3:*', 'arn:*', 'arn:aws:s3:::*', 'arn:aws:ec2:*', 'arn:aws:s3:::*/rhel*', 'arn:aws:s3:::*/*') },
   );
-/** Actions: two in three cover s3:GetObject, in every spelling (case, wildcards). */
+/** Actions: two in three cover a read action (s3:GetObject or s3:GetObjectVersion), in every spelling (case, wildcards). */
 const action = fc.oneof(
-  { weight: 2, arbitrary: fc.constantFrom(GET, 's3:getobject', 'S3:GetObject', 's3:Get*', 's3:*', '*', 's3:?etObject', 's3:*Object', 's3:G*t*') },
-  { weight: 1, arbitrary: fc.constantFrom('s3:GetObject?', 's3:PutObject', 's3:List*', 's3:ListBucket', 's3:GetObjectAcl', 'ec2:*', 's3:Delete*') },
+  { weight: 2, arbitrary: fc.constantFrom(GET, 's3:getobject', 'S3:GetObject', 's3:Get*', 's3:*', '*', 's3:?etObject', 's3:*Object', 's3:G*t*', 's3:GetObject*') },
+  { weight: 1, arbitrary: fc.constantFrom('s3:GetObjectVersion', 's3:getobjectversion', 's3:GetObjectV*', 's3:*Version') },
+  { weight: 1, arbitrary: fc.constantFrom('s3:GetObject?', 's3:PutObject', 's3:List*', 's3:ListBucket', 's3:GetObjectAcl', 'ec2:*', 's3:Delete*', 's3:GetObjectVersionAcl') },
 );
 /** Principals: everyone in every documented spelling, and the forms whose reach is narrower or undocumented. */
 const EVERYONE: unknown[] = ['*', { AWS: '*' }, { AWS: ['arn:aws:iam::222222222222:root', '*'] }];
@@ -190,10 +191,10 @@ function simulatorLimit(p: RawPolicy, k: string): string | undefined {
 
 const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 
-async function simulate(p: RawPolicy, who: RefWho, k: string): Promise<boolean> {
+async function simulate(p: RawPolicy, who: RefWho, k: string, action: string = GET): Promise<boolean> {
   const r = await runSimulation(
     {
-      request: { principal: who === 'anonymous' ? anonymousPrincipal : STRANGER, action: GET, resource: { resource: `arn:aws:s3:::${BUCKET}/${k}`, accountId: OWNER }, contextVariables: {} },
+      request: { principal: who === 'anonymous' ? anonymousPrincipal : STRANGER, action, resource: { resource: `arn:aws:s3:::${BUCKET}/${k}`, accountId: OWNER }, contextVariables: {} },
       // The stranger's own account lets it do anything: only the bucket policy stands in the way.
       identityPolicies: who === 'anonymous' ? [] : [{ name: 'own-account', policy: ALLOW_ALL }],
       serviceControlPolicies: [],
@@ -238,7 +239,7 @@ async function checkReads(p: RawPolicy, keys: readonly string[], askSimulator: r
   for (const k of keys) {
     const anonymous = anonymousReadAllowed(parsed, BUCKET, k).readable;
     const stranger = strangerReadAllowed(parsed, BUCKET, k);
-    const ref = (who: RefWho, s: 'exact' | 'failClosed') => refAllowed(p, who, GET, arn(k), s);
+    const ref = (who: RefWho, s: 'exact' | 'failClosed') => refReadAllowed(p, who, arn(k), s);
     // Production is the reference's fail-closed semantics, both ways: stricter than AWS only there.
     expect([k, 'anonymous', anonymous]).toEqual([k, 'anonymous', ref('anonymous', 'failClosed')]);
     expect([k, 'stranger', stranger.readable]).toEqual([k, 'stranger', ref('anonymous', 'failClosed') || ref('stranger', 'failClosed')]);
@@ -253,9 +254,13 @@ async function checkReads(p: RawPolicy, keys: readonly string[], askSimulator: r
     }
     for (const who of askSimulator) {
       tally.judged++;
-      const sim = await simulate(p, who, k);
-      // The reference's exact semantics are the simulator's answer; production is never laxer.
-      expect([k, who, 'exact reference', ref(who, 'exact')]).toEqual([k, who, 'exact reference', sim]);
+      let sim = false;
+      for (const a of READ_ACTIONS) {
+        const one = await simulate(p, who, k, a);
+        // The reference's exact semantics are the simulator's answer, action by action; production is never laxer.
+        expect([k, who, a, 'exact reference', refAllowed(p, who, a, arn(k), 'exact')]).toEqual([k, who, a, 'exact reference', one]);
+        sim ||= one;
+      }
       const prod = who === 'anonymous' ? anonymous : stranger.readable;
       if (sim) expect([k, who, 'production', prod]).toEqual([k, who, 'production', true]);
       if (prod && !sim) {
@@ -322,9 +327,9 @@ test('bucket level: a key the oracles call readable is always a read exposure; e
       const reads = new Set(exposures.filter((x) => x.access === 'read').map((x) => x.index));
       for (const k of keys) {
         const readable =
-          refAllowed(p, 'anonymous', GET, arn(k), 'failClosed') ||
-          refAllowed(p, 'stranger', GET, arn(k), 'failClosed') ||
-          (simulatorLimit(p, k) === undefined && ((await simulate(p, 'anonymous', k)) || (await simulate(p, 'stranger', k))));
+          refReadAllowed(p, 'anonymous', arn(k), 'failClosed') ||
+          refReadAllowed(p, 'stranger', arn(k), 'failClosed') ||
+          (simulatorLimit(p, k) === undefined && ((await simulate(p, 'anonymous', k)) || (await simulate(p, 'stranger', k)) || (await simulate(p, 'anonymous', k, READ_ACTIONS[1])) || (await simulate(p, 'stranger', k, READ_ACTIONS[1]))));
         if (readable) expect([k, reads.size > 0]).toEqual([k, true]);
       }
       // Statement by statement: a read exposure exactly when the reference finds a key of the bucket
@@ -332,13 +337,13 @@ test('bucket level: a key the oracles call readable is always a read exposure; e
       // report a statement whose patterns together exclude every key (a sufficient check).
       const variables = p.Version === '2012-10-17';
       statementsOf(p).forEach((s, i) => {
-        const reaches = (who: RefWho) => s.Effect === 'Allow' && statementApplies({ ...s, Resource: '*', NotResource: undefined }, who, GET, arn('x'), variables, 'may');
+        const reaches = (who: RefWho) => s.Effect === 'Allow' && READ_ACTIONS.some((a) => statementApplies({ ...s, Resource: '*', NotResource: undefined }, who, a, arn('x'), variables, 'may'));
         if (!reaches('anonymous') && !reaches('stranger')) {
           expect([i + 1, reads.has(i + 1)]).toEqual([i + 1, false]);
           return;
         }
         const candidates = s.Resource !== undefined ? [s.Resource].flat().map((r) => witnessKey(r, BUCKET, variables)) : ['x', 'zz', 'rhel-9\n', '😀', 'a/b', 'RHEL'];
-        const witness = candidates.find((w) => w !== undefined && statementApplies(s, 'stranger', GET, arn(w), variables, 'may'));
+        const witness = candidates.find((w) => w !== undefined && READ_ACTIONS.some((a) => statementApplies(s, 'stranger', a, arn(w), variables, 'may')));
         if (witness !== undefined) {
           witnessed++;
           expect([i + 1, witness, reads.has(i + 1)]).toEqual([i + 1, witness, true]);
