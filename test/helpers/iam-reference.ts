@@ -18,11 +18,13 @@
  *   a Deny's may not), ARN readings (segments or one string; prefix case) and policy variables
  *   (anything for an Allow, never certain for a Deny) all resolve towards "readable".
  *
- * `refReadAccess` asks both semantics a third question, how far a stranger may read: `public` when a
- * *plain* request gets in (one that carries none of a condition's keys, so each condition is judged
- * as AWS documents a missing key), `restricted` when some request may (an Allow's condition may be
- * met, a Deny's may be avoided), `private` when none may.
+ * `refReadAccess` asks both semantics a third question, how far a stranger may read, by any read
+ * action: `public` when a *plain* request gets in (what a stranger sends from the open internet: the
+ * keys every request carries, such as its address and whether it uses HTTPS, and none else; see
+ * iam-conditions.ts), `restricted` when some request may (an Allow's condition may be met, a Deny's
+ * may be avoided), `private` when none may.
  */
+import { plainConditionHolds } from './iam-conditions';
 
 /** The raw statement shape the generators produce (a valid policy). */
 export interface RawStatement {
@@ -240,8 +242,8 @@ function readWith(policy: RawPolicy, who: RefWho, action: string, arn: string, s
   const applies = (s: RawStatement, how: How) => {
     if (!(principalApplies(s, who, how) && actionCovered(s, action) && resourceCovered(s, arn, variables, how))) return false;
     if (request === 'any') return conditionHolds(s, how, 'any');
-    // A plain request: conditions judged for a request without their keys, whatever the mode.
-    return Object.keys(s.Condition ?? {}).length === 0 || holdsForPlainRequest(s);
+    // A plain request: conditions judged for what it carries (see iam-conditions.ts).
+    return plainConditionHolds(s.Condition, who, how);
   };
   if (st.some((s) => s.Effect === 'Deny' && applies(s, denyHow))) return false;
   return st.some((s) => s.Effect === 'Allow' && applies(s, allowHow));

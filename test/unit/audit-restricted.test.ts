@@ -64,8 +64,11 @@ describe('Fedora\'s mirror policy', () => {
     expect(p({ Null: { 'aws:SourceVpce': 'true' } })).toEqual(expect.objectContaining({ access: 'public' }));
     expect(p({ StringEqualsIfExists: { 'aws:Referer': 'x' } })).toEqual(expect.objectContaining({ access: 'public' }));
     expect(p({ StringEquals: { 'aws:Referer': 'x' } })).toEqual(expect.objectContaining({ access: 'restricted', condition: 'StringEquals aws:Referer x (statement 1)' }));
-    expect(p({ Bool: { 'aws:SecureTransport': true } })).toEqual(expect.objectContaining({ access: 'restricted', condition: 'Bool aws:SecureTransport true (statement 1)' }));
-    expect(p({ NoSuchOperator: { 'no:key': ['a', 'b'] } })).toEqual(expect.objectContaining({ access: 'restricted', condition: 'NoSuchOperator no:key [a, b] (statement 1)' }));
+    const words = (Condition: object) => [p(Condition).access, p(Condition).condition];
+    // Anyone can use HTTPS, and an operator AWS does not document is read as one a stranger may meet.
+    expect(words({ Bool: { 'aws:SecureTransport': true } })).toEqual(['public', undefined]);
+    expect(words({ IpAddress: { 'aws:SourceIp': ['0.0.0.0/0', '::/0'] } })).toEqual(['public', undefined]);
+    expect(words({ NoSuchOperator: { 'no:key': ['a', 'b'] } })).toEqual(['public', undefined]);
   });
 });
 
@@ -81,6 +84,15 @@ describe('judging an object under a restricted rule', () => {
         causes: ['policy'],
       });
       expect(v.fix).toBeUndefined();
+    }
+  });
+
+  test('a condition every internet request meets (HTTPS, every address) is no restriction: an error, not a notice', () => {
+    for (const Condition of [{ Bool: { 'aws:SecureTransport': 'true' } }, { IpAddress: { 'aws:SourceIp': ['0.0.0.0/0', '::/0'] } }, { DateGreaterThan: { 'aws:CurrentTime': '2000-01-01T00:00:00Z' } }]) {
+      const p = parseBucketPolicy(JSON.stringify({ Statement: [{ Sid: 'Tls', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*', Condition }] }));
+      const v = strangerReadAccess(p, 'b', 'fedora/42/repodata/repomd.xml');
+      const policyRead = { statement: 'statement "Tls"', who: v.who ?? 'everyone', condition: v.condition };
+      expect(judgeObject(facts({ policyRead }), ACL, sev).finding).toMatchObject({ kind: 'unrestricted', severity: 'error', causes: ['policy'] });
     }
   });
 

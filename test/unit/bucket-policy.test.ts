@@ -218,3 +218,92 @@ describe('every read action counts: a GET with versionId needs s3:GetObjectVersi
     expect(strangerReadAccess(p, 'images', 'rhel-9')).toMatchObject({ access: 'restricted', condition: 'StringEquals aws:SourceVpce vpce-1 (statement "Vpc")' });
   });
 });
+
+describe('conditions on what every request carries: public when any stranger may meet them', () => {
+  const access = (Condition: object, ...more: object[]) =>
+    strangerReadAccess(policy({ Sid: 'Read', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::images/*', Condition }, ...more), 'images', 'rhel-9').access;
+
+  test.each([
+    [{ Bool: { 'aws:SecureTransport': 'true' } }],
+    [{ Bool: { 'aws:SecureTransport': true } }],
+    [{ Bool: { 'AWS:SECURETRANSPORT': 'true' } }],
+    [{ NumericGreaterThanEquals: { 's3:TlsVersion': '1.2' } }],
+    [{ IpAddress: { 'aws:SourceIp': ['0.0.0.0/0', '::/0'] } }],
+    [{ IpAddress: { 'aws:SourceIp': '0.0.0.0/0' } }],
+    [{ IpAddress: { 'aws:SourceIp': '::/0' } }],
+    [{ IpAddress: { 'aws:SourceIp': ['0.0.0.0/1', '128.0.0.0/1'] } }],
+    [{ IpAddressIfExists: { 'aws:SourceIp': ['128.0.0.0/1', '0.0.0.0/1'] } }],
+    [{ IpAddress: { 'aws:SourceIp': 'not-an-address' } }],
+    [{ NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' } }],
+    [{ DateGreaterThan: { 'aws:CurrentTime': '2000-01-01T00:00:00Z' } }],
+    [{ DateLessThan: { 'aws:CurrentTime': '2000-01-01T00:00:00Z' } }],
+    [{ NumericGreaterThan: { 'aws:EpochTime': 0 } }],
+    [{ Null: { 'aws:SourceIp': 'false' } }],
+    [{ StringEquals: { 'aws:PrincipalType': 'Anonymous' } }],
+    [{ StringEquals: { 'aws:SourceIp': '203.0.113.7' } }],
+    [{ 'ForAnyValue:StringEquals': { 'aws:SecureTransport': 'true' } }],
+  ])('Allow under %j is public', (condition) => {
+    expect(access(condition)).toBe('public');
+  });
+
+  test.each([
+    [{ IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } }],
+    [{ IpAddress: { 'aws:SourceIp': '0.0.0.0/1' } }],
+    [{ IpAddress: { 'aws:SourceIp': ['0.0.0.0/0', '::/0'] }, StringEquals: { 'aws:SourceVpce': 'vpce-1' } }],
+    [{ Null: { 'aws:SourceIp': 'true' } }],
+    [{ StringLike: { 'aws:Referer': '*' } }],
+    [{ StringEquals: { 'aws:UserAgent': 'secret-agent' } }],
+  ])('Allow under %j is still restricted', (condition) => {
+    expect(access(condition)).toBe('restricted');
+  });
+
+  test('a Deny whose condition no request meets, or a stranger can avoid, holds nobody back', () => {
+    const deny = (Condition: object) => ({ Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::images/*', Condition });
+    const open = { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::images/*' };
+    const under = (Condition: object) => strangerReadAccess(policy(open, deny(Condition)), 'images', 'rhel-9').access;
+    expect(under({ NotIpAddress: { 'aws:SourceIp': ['0.0.0.0/0', '::/0'] } })).toBe('public');
+    expect(under({ NotIpAddress: { 'aws:SourceIp': '0.0.0.0/0' } })).toBe('public');
+    expect(under({ Bool: { 'aws:SecureTransport': 'false' } })).toBe('public');
+    expect(under({ NumericLessThan: { 's3:TlsVersion': '1.2' } })).toBe('public');
+    expect(under({ DateGreaterThan: { 'aws:CurrentTime': '2000-01-01T00:00:00Z' } })).toBe('public');
+    expect(under({ StringEquals: { 'aws:PrincipalType': 'Anonymous' } })).toBe('public');
+    // What a stranger from the open internet cannot avoid still holds it back.
+    expect(under({ NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' } })).toBe('restricted');
+    expect(under({ IpAddress: { 'aws:SourceIp': ['0.0.0.0/0', '::/0'] } })).toBe('restricted');
+    expect(under({ Null: { 'aws:SourceIp': 'false' } })).toBe('restricted');
+    expect(under({ StringNotEquals: { 'aws:SourceVpce': 'vpce-1' } })).toBe('restricted');
+  });
+});
+
+describe('operator spellings: only the documented ones are read by their rules', () => {
+  const access = (effect: 'Allow' | 'Deny', Condition: object) => {
+    const statements: object[] = [{ Effect: effect, Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::images/*', Condition }];
+    if (effect === 'Deny') statements.push({ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::images/*' });
+    return strangerReadAccess(policy(...statements), 'images', 'rhel-9').access;
+  };
+
+  test.each([
+    [{ null: { 'aws:Referer': 'true' } }],
+    [{ NULL: { 'aws:Referer': 'true' } }],
+    [{ Null: { 'aws:Referer': 'True' } }],
+    [{ Null: { 'aws:Referer': 'yes' } }],
+    [{ stringnotequals: { 'aws:SourceVpce': 'vpce-1' } }],
+    [{ stringequalsifexists: { 'aws:Referer': 'x' } }],
+    [{ 'forallvalues:StringEquals': { 'aws:CalledVia': 'x' } }],
+    [{ 'ForAnyValue:Null': { 'aws:Referer': 'false' } }],
+    [{ StringEqualsIfexists: { 'aws:Referer': 'x' } }],
+    [{ NoSuchOperator: { 'no:key': ['a', 'b'] } }],
+    [{ NotAnOperator: { 'aws:SourceVpce': 'x' } }],
+  ])('an unrecognised spelling %j: an Allow is public, a Deny holds nobody back', (condition) => {
+    expect(access('Allow', condition)).toBe('public');
+    expect(access('Deny', condition)).toBe('public');
+  });
+
+  test('the documented spellings keep their rules', () => {
+    expect(access('Allow', { Null: { 'aws:Referer': 'false' } })).toBe('restricted');
+    expect(access('Allow', { Null: { 'aws:Referer': true } })).toBe('public');
+    expect(access('Allow', { 'ForAnyValue:StringEquals': { 'aws:CalledVia': 'x' } })).toBe('restricted');
+    expect(access('Deny', { StringNotEquals: { 'aws:SourceVpce': 'vpce-1' } })).toBe('restricted');
+    expect(access('Deny', { StringNotEqualsIgnoreCase: { 'aws:SourceVpce': 'vpce-1' } })).toBe('restricted');
+  });
+});

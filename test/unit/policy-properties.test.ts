@@ -107,7 +107,9 @@ const CONDITIONS: Record<string, Record<string, string>>[] = [
 /**
  * Conditions of every kind for the restricted-access property (not asked of the simulator): the
  * documented ones above, lists of values, numbers and booleans as JSON writes them, keys and
- * operators no list here knows, and a condition on the key a plain request always carries.
+ * operators no list here knows, and conditions on the keys a plain request always carries (its
+ * address, HTTPS, the time, its principal type). Address ranges hold 198.51.100.7 or 2001:db8::7 (the
+ * reference's internet addresses) only where they hold a whole address family.
  */
 const WIDE_CONDITIONS: Record<string, Record<string, string | string[]>>[] = [
   ...CONDITIONS,
@@ -124,6 +126,34 @@ const WIDE_CONDITIONS: Record<string, Record<string, string | string[]>>[] = [
   { NumericLessThan: { 's3:max-keys': '10' } },
   { DateGreaterThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } },
   { IpAddressIfExists: { 'aws:SourceIp': '10.0.0.0/8' } },
+  // Keys every request carries, with values a stranger picks or cannot avoid.
+  { Bool: { 'aws:SecureTransport': 'true' } },
+  { Bool: { 'AWS:SecureTransport': 'true' } },
+  { NumericGreaterThanEquals: { 's3:TlsVersion': '1.2' } },
+  { NumericLessThan: { 's3:TlsVersion': '1.2' } },
+  { Null: { 's3:TlsVersion': 'false' } },
+  { IpAddress: { 'aws:SourceIp': ['0.0.0.0/0', '::/0'] } },
+  { IpAddress: { 'aws:SourceIp': '0.0.0.0/0' } },
+  { IpAddress: { 'aws:SourceIp': ['0.0.0.0/1', '128.0.0.0/1'] } },
+  { IpAddress: { 'aws:SourceIp': '0.0.0.0/1' } },
+  { NotIpAddress: { 'aws:SourceIp': ['0.0.0.0/0', '::/0'] } },
+  { NotIpAddress: { 'aws:SourceIp': '::/0' } },
+  { DateLessThan: { 'aws:CurrentTime': '2100-01-01T00:00:00Z' } },
+  { NumericGreaterThan: { 'aws:EpochTime': '0' } },
+  { Null: { 'aws:SourceIp': 'false' } },
+  { Null: { 'aws:SourceIp': 'true' } },
+  { StringEquals: { 'aws:PrincipalType': 'Anonymous' } },
+  { 'ForAnyValue:StringEquals': { 'aws:SecureTransport': 'true' } },
+  { StringEquals: { 'aws:SourceVpce': 'vpce-1' }, IpAddress: { 'aws:SourceIp': ['0.0.0.0/0', '::/0'] } },
+  // Headers the requester sets: restricted (the README warns), as a plain request sends none.
+  { StringEquals: { 'aws:UserAgent': 'secret-agent/1' } },
+  { StringNotLike: { 'aws:UserAgent': 'secret-agent/*' } },
+  // Spellings AWS does not document, and Null values other than true and false.
+  { null: { 'aws:Referer': 'true' } },
+  { stringnotequals: { 'aws:SourceVpce': 'vpce-1' } },
+  { stringequalsifexists: { 'aws:Referer': 'x' } },
+  { 'forallvalues:StringEquals': { 'aws:CalledVia': 'x' } },
+  { Null: { 'aws:Referer': 'True' } },
 ];
 const oneOrMany = <T>(a: fc.Arbitrary<T>) => fc.oneof(a, fc.array(a, { minLength: 1, maxLength: 3 }));
 
