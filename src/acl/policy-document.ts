@@ -1,8 +1,9 @@
 /**
  * Bucket policy documents, read strictly: a document that is not a policy (not JSON, an unknown or
  * missing element, a value of the wrong shape, an Effect other than exactly `Allow` or `Deny`) is a
- * `ConfigurationError`, never a policy that grants nothing. An element S3 would refuse, or read in a
- * way this reader does not, could otherwise hide a grant.
+ * `ConfigurationError`, never a policy that grants nothing; so is a key given twice in one object
+ * (which one a provider reads is not documented). An element S3 would refuse, or read in a way this
+ * reader does not, could otherwise hide a grant.
  */
 import { ConfigurationError, quote } from '../config/configuration-error';
 
@@ -63,6 +64,9 @@ export function parseBucketPolicy(text: string): ParsedPolicy {
     throw new ConfigurationError('the bucket policy is not valid JSON');
   }
   if (!isObject(doc)) throw new ConfigurationError('the bucket policy is not a JSON object');
+  const twice = duplicateKey(text);
+  // JSON.parse keeps the last; a provider may keep the first, and grant what this reader does not see.
+  if (twice !== undefined) throw new ConfigurationError(`the bucket policy has the key ${quote(twice)} twice in one object; each key may appear once`);
   for (const k of Object.keys(doc)) {
     if (!TOP.includes(k)) throw new ConfigurationError(`the bucket policy has an unknown element ${quote(k)}; allowed: ${TOP.join(', ')}`);
   }
@@ -75,6 +79,34 @@ export function parseBucketPolicy(text: string): ParsedPolicy {
   const list = Array.isArray(raw) ? raw : [raw];
   if (list.length === 0) throw new ConfigurationError('the bucket policy has an empty Statement list');
   return { statements: list.map((s, i) => parseStatement(s, i + 1)), variables: doc.Version === '2012-10-17' };
+}
+
+/** The first key that appears twice in one object of `text` (valid JSON), decoded, or `undefined`. */
+function duplicateKey(text: string): string | undefined {
+  const stack: (Set<string> | undefined)[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      const literal = text.slice(i, end + 1);
+      i = end + 1;
+      const keys = stack[stack.length - 1];
+      let next = i;
+      while (' \t\n\r'.includes(text[next] ?? '.')) next++;
+      if (keys !== undefined && text[next] === ':') {
+        const key = JSON.parse(literal) as string;
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      continue;
+    }
+    if (c === '{' || c === '[') stack.push(c === '{' ? new Set() : undefined);
+    else if (c === '}' || c === ']') stack.pop();
+    i++;
+  }
+  return undefined;
 }
 
 function parseStatement(s: unknown, index: number): PolicyStatement {

@@ -1,4 +1,5 @@
 import { anonymousReadAllowed, parseBucketPolicy, policyExposures, strangerReadAccess, strangerReadAllowed } from '../../src/acl/bucket-policy';
+import { ConfigurationError } from '../../src/config/configuration-error';
 
 const policy = (...statements: object[]) => parseBucketPolicy(JSON.stringify({ Version: '2012-10-17', Statement: statements }));
 const read = (p: ReturnType<typeof policy>, key: string) => anonymousReadAllowed(p, 'images', key).readable;
@@ -305,5 +306,24 @@ describe('operator spellings: only the documented ones are read by their rules',
     expect(access('Allow', { 'ForAnyValue:StringEquals': { 'aws:CalledVia': 'x' } })).toBe('restricted');
     expect(access('Deny', { StringNotEquals: { 'aws:SourceVpce': 'vpce-1' } })).toBe('restricted');
     expect(access('Deny', { StringNotEqualsIgnoreCase: { 'aws:SourceVpce': 'vpce-1' } })).toBe('restricted');
+  });
+});
+
+describe('a key given twice in one object: a provider may read either, so the policy is refused', () => {
+  const statement = '{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::images/public/*"';
+  test.each([
+    [`{"Version":"2012-10-17","Statement":[${statement},"Resource":"arn:aws:s3:::images/*"}]}`, 'Resource'],
+    [`{"Version":"2012-10-17","Statement":[${statement},"Effect":"Deny"}]}`, 'Effect'],
+    [`{"Version":"2012-10-17","Statement":[${statement},"Res\\u006furce":"arn:aws:s3:::images/*"}]}`, 'Resource'],
+    [`{"Statement":[${statement}}],"Statement":[${statement}}]}`, 'Statement'],
+    [`{"Statement":[${statement},"Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8","aws:SourceIp":"0.0.0.0/0"}}}]}`, 'aws:SourceIp'],
+  ])('%s', (text, key) => {
+    expect(() => parseBucketPolicy(text)).toThrow(ConfigurationError);
+    expect(() => parseBucketPolicy(text)).toThrow(`the bucket policy has the key "${key}" twice in one object; each key may appear once`);
+  });
+
+  test('the same key in different objects, and a key-like string as a value, are fine', () => {
+    const text = `{"Version":"2012-10-17","Statement":[${statement}},{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::images/rhel*","Condition":{"StringEquals":{"aws:Referer":"\\"Resource\\":"}}}]}`;
+    expect(parseBucketPolicy(text).statements).toHaveLength(2);
   });
 });
