@@ -6,6 +6,7 @@
  */
 import { ByteBudget } from '../flow/byte-budget';
 import { forEachLimit } from '../flow/pool';
+import { guardPrivateWrite } from '../acl/policy-guard';
 import { transfer } from '../operations/copy-object';
 import { StoreError } from '../errors';
 import type { ObjectStore } from '../storage/object-store';
@@ -173,13 +174,33 @@ async function deleteOne(o: PruneOptions, t: PruneTarget, d: Listed, result: Sto
   }
 }
 
+const policyWarned = new WeakSet<PruneEvents>();
+
 /**
- * Copies the object to the backup prefix of its own store, privately, and checks the copy is there
+ * Throws when the bucket policy would let strangers read `backupKey` (a private object must not be
+ * copied to where it is public, whatever its ACL); the object is then kept. A policy that cannot be
+ * read is warned about once a run.
+ */
+async function guardBackup(o: PruneOptions, t: PruneTarget, key: string, backupKey: string): Promise<void> {
+  const guard = await guardPrivateWrite(t.store, backupKey);
+  if (guard.verdict === 'refuse') {
+    throw new Error(`backup refused: ${guard.reason.replace(/^not written: /, '')}, or give a backup-prefix the exclusion covers; ${key} was kept`);
+  }
+  if (guard.verdict === 'unknown' && !policyWarned.has(o.events)) {
+    policyWarned.add(o.events);
+    o.events.warning(`${t.name}: cannot read the bucket policy (${guard.reason}); backups are written private, but whether the policy lets strangers read keys under ${o.backupPrefix} is not checked`);
+  }
+}
+
+/**
+ * Copies the object to the backup prefix of its own store, privately (refused where the bucket
+ * policy lets strangers read the backup key), and checks the copy is there
  * with the listed size. Resolves false when the object is gone already (nothing to keep or delete);
  * throws when the copy failed or does not check out, so the object is not deleted.
  */
 async function backUp(o: PruneOptions, t: PruneTarget, d: Listed, budget: ByteBudget): Promise<boolean> {
   const backupKey = `${o.backupPrefix}${d.key}`;
+  await guardBackup(o, t, d.key, backupKey);
   try {
     await transfer(t.store, t.store, d.key, backupKey, 'private', d.size, { partSize: o.partSize, budget, partsInFlight: 4 });
   } catch (e) {

@@ -175,6 +175,22 @@ describe('the run', () => {
     expect(report.stores[0]!.unmatched).toBe(2);
   });
 
+  test('a backup the bucket policy would let strangers read is refused: the object is kept and the run fails', async () => {
+    // The exclusion the project recommends covers the images, not their backups under pruned/.
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', NotResource: 'arn:aws:s3:::bkt/fedora*' }] });
+    const s = [new MemoryStore('old', { 'fedora-42-01.qcow2': obj(1), 'fedora-42-02.qcow2': obj(2), 'fedora-42-03.qcow2': obj(3) }, { policy })];
+    const { report } = await run(s, { backupPrefix: 'pruned/' });
+    expect(s[0]!.deleted).toEqual([]);
+    expect([...s[0]!.objects.keys()].filter((k) => k.startsWith('pruned/'))).toEqual([]);
+    expect(report.failures.map((f) => f.key)).toEqual(['fedora-42-01.qcow2']);
+    expect(report.failures[0]!.reason).toMatch(/^backup refused: the bucket policy .* lets anyone read pruned\/fedora-42-01\.qcow2; .*fedora-42-01\.qcow2 was kept/);
+    // A backup prefix the exclusion covers is written as before.
+    const covered = [new MemoryStore('old', { 'fedora-42-01.qcow2': obj(1), 'fedora-42-02.qcow2': obj(2), 'fedora-42-03.qcow2': obj(3) }, { policy })];
+    await run(covered, { backupPrefix: 'fedora-pruned/' });
+    expect(covered[0]!.deleted).toEqual(['fedora-42-01.qcow2']);
+    expect(covered[0]!.objects.has('fedora-pruned/fedora-42-01.qcow2')).toBe(true);
+  });
+
   test('a failed deletion is reported; the others go on', async () => {
     const s = stores({ failDelete: new Set(['fedora-42-01.qcow2']) });
     const { report } = await run(s);
