@@ -38,7 +38,7 @@ export interface PruneOptions {
   readonly dryRun: boolean;
   /** `undefined`: no limit. */
   readonly maxDelete?: number;
-  /** A key prefix (ending in `/`) to copy each object to, privately, before deleting it; its keys are never pruned. */
+  /** A key prefix (ending in `/`) to copy each object to, privately, before deleting it; no key under its top folder is pruned. */
   readonly backupPrefix?: string;
   /** Deletions (with their backups) in flight per store. */
   readonly concurrency: number;
@@ -112,9 +112,20 @@ async function listWhole(t: PruneTarget, o: PruneOptions): Promise<StoreListing 
   return { store: t.name, objects };
 }
 
+/**
+ * Keys never considered: everything under the backup prefix's top folder (`pruned/` for
+ * `pruned/<run>/`), so the backups of earlier runs, made under other run ids, are never candidates.
+ */
 function skipOf(o: PruneOptions): (key: string) => boolean {
-  const prefix = o.backupPrefix;
-  return prefix === undefined ? () => false : (key) => key.startsWith(prefix);
+  if (o.backupPrefix === undefined) return () => false;
+  const root = backupRoot(o.backupPrefix);
+  return (key) => key.startsWith(root);
+}
+
+/** The prefix up to and including its first `/`, or the whole prefix when it has none. */
+export function backupRoot(prefix: string): string {
+  const slash = prefix.indexOf('/');
+  return slash === -1 ? prefix : prefix.slice(0, slash + 1);
 }
 
 function listingFailed(o: PruneOptions, listings: readonly (StoreListing | { store: string; error: string })[], failed: readonly { store: string; error: string }[]): PruneReport {

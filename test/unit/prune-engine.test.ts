@@ -191,6 +191,28 @@ describe('the run', () => {
     expect(covered[0]!.objects.has('fedora-pruned/fedora-42-01.qcow2')).toBe(true);
   });
 
+  test("earlier runs' backups (under the backup prefix's top folder) are never candidates: keep-newest keeps the live images", async () => {
+    const s = [
+      new MemoryStore('old', {
+        'fedora-42-01.qcow2': obj(1),
+        'fedora-42-02.qcow2': obj(2),
+        'fedora-42-03.qcow2': obj(3),
+        'fedora-42-04.qcow2': obj(4),
+        // Backups an earlier run made: copied later, so newer than every live image.
+        'pruned/111/fedora-42-01.qcow2': obj(10),
+        'pruned/111/fedora-42-02.qcow2': obj(10),
+      }),
+    ];
+    const { report } = await run(s, { match: compileMatch('(?:.*/)?(?<group>fedora-42)-[0-9a-f]+\\.qcow2'), backupPrefix: 'pruned/222/' });
+    expect(s[0]!.deleted.sort()).toEqual(['fedora-42-01.qcow2', 'fedora-42-02.qcow2']);
+    expect([...s[0]!.objects.keys()].sort()).toEqual(['fedora-42-03.qcow2', 'fedora-42-04.qcow2', 'pruned/111/fedora-42-01.qcow2', 'pruned/111/fedora-42-02.qcow2', 'pruned/222/fedora-42-01.qcow2', 'pruned/222/fedora-42-02.qcow2']);
+    expect(report.stores[0]).toMatchObject({ kept: 2, unmatched: 2 });
+    // A prefix without a folder of its own: the whole prefix is the root.
+    const flat = [new MemoryStore('old', { 'fedora-42-01.qcow2': obj(1), 'fedora-42-02.qcow2': obj(2), 'fedora-42-03.qcow2': obj(3), 'old/fedora-42-09.qcow2': obj(9) })];
+    await run(flat, { match: compileMatch('(?:.*/)?(?<group>fedora-42)-[0-9a-f]+\\.qcow2'), backupPrefix: 'old/' });
+    expect(flat[0]!.deleted).toEqual(['fedora-42-01.qcow2']);
+  });
+
   test('a failed deletion is reported; the others go on', async () => {
     const s = stores({ failDelete: new Set(['fedora-42-01.qcow2']) });
     const { report } = await run(s);
