@@ -82,7 +82,8 @@ export async function prune(o: PruneOptions): Promise<PruneReport> {
   for (const s of plan.stores) for (const key of s.drift) o.events.line(s.store, '?', key, 'kept, but this store lacks it (drift)');
   const due = report.stores.reduce((n, s) => n + s.due, 0);
   let withheld: string | undefined;
-  if (o.maxDelete !== undefined && due > o.maxDelete) withheld = `${due} deletion(s) are due, more than max-delete (${o.maxDelete})`;
+  if (o.rule.kind === 'list' && plan.keep.size === 0 && plan.candidates > 0) withheld = keepsNothing(plan);
+  else if (o.maxDelete !== undefined && due > o.maxDelete) withheld = `${due} deletion(s) are due, more than max-delete (${o.maxDelete})`;
   else if (o.stopped?.()) withheld = 'the run was interrupted';
   if (withheld !== undefined) {
     report.withheld = `no object deleted: ${withheld}`;
@@ -91,6 +92,12 @@ export async function prune(o: PruneOptions): Promise<PruneReport> {
   }
   await deleteAll(o, plan, report, due);
   return report;
+}
+
+/** Why a keep list that keeps nothing refuses the run: it almost always names keys in another form. */
+function keepsNothing(plan: PrunePlan): string {
+  const missing = plan.namedMissing.length > 0 ? ` (${plan.namedMissing.length} of its exact keys are in no store, first: ${plan.namedMissing[0]}; keys are relative to each store's prefix)` : '';
+  return `the keep list keeps none of the ${plan.candidates} candidate key(s), so every one would be deleted${missing}`;
 }
 
 /** The whole listing of one store, or why there is none: a listing that throws or lacks a date keep-newest needs. */

@@ -213,6 +213,22 @@ describe('the run', () => {
     expect(flat[0]!.deleted).toEqual(['fedora-42-01.qcow2']);
   });
 
+  test('a keep list that keeps nothing while there are candidates refuses the run; its missing exact keys are reported whatever match says', async () => {
+    // Keys written relative to the bucket while the store has the prefix fedora/: the list names nothing here.
+    const list = parseKeepList('fedora/fedora-42-03.qcow2\nfedora/fedora-42-04.qcow2\n');
+    for (const dryRun of [false, true]) {
+      const s = stores();
+      const { report, lines } = await run(s, { rule: { kind: 'list', list }, dryRun });
+      expect(s.flatMap((x) => x.deleted)).toEqual([]);
+      expect(report.withheld).toBe('no object deleted: the keep list keeps none of the 5 candidate key(s), so every one would be deleted (2 of its exact keys are in no store, first: fedora/fedora-42-03.qcow2; keys are relative to each store\'s prefix)');
+      expect(lines.filter((l) => l.startsWith('-'))).toEqual([]);
+    }
+    const named = await run(stores(), { rule: { kind: 'list', list: parseKeepList('fedora-42-04.qcow2\nkeep\nold/fedora-42-01.qcow2\n') }, dryRun: true });
+    expect(named.report.withheld).toBeUndefined();
+    // keep is held (the match does not take it); old/fedora-42-01.qcow2 is in no store, though the match would not take it either.
+    expect(named.report.namedMissing).toEqual(['old/fedora-42-01.qcow2']);
+  });
+
   test('a failed deletion is reported; the others go on', async () => {
     const s = stores({ failDelete: new Set(['fedora-42-01.qcow2']) });
     const { report } = await run(s);
