@@ -257,6 +257,20 @@ describe('inputs', () => {
   });
 
   test.each([
+    ['s3://images/\ns3://images/fedora/', 's3://images/', 's3://images/fedora/'],
+    ['s3://images/fedora/ name=a\ns3://images/fedora/ name=b', 's3://images/fedora/', 's3://images/fedora/'],
+    ['https://images.s3.us-east-1.amazonaws.com/fedora/x/\ns3://images/fedora/ region=eu-west-1', 'https://images.s3.us-east-1.amazonaws.com/fedora/x/', 's3://images/fedora/'],
+    ['https://us-east-1.linodeobjects.com/images/\nhttps://images.us-east-1.linodeobjects.com/fedora/', 'https://us-east-1.linodeobjects.com/images/', 'https://images.us-east-1.linodeobjects.com/fedora/'],
+  ])('two stores in one bucket with one prefix inside the other are refused: %j', (stores, first, second) => {
+    expect(() => read({ stores, 'keep-newest': '7', match: IMAGE })).toThrow(ConfigurationError);
+    expect(() => read({ stores, 'keep-newest': '7', match: IMAGE })).toThrow(`input "stores": "${first}" and "${second}" are the same bucket with one prefix inside the other (or the same); allowed: each bucket and prefix once, with prefixes that do not contain one another`);
+  });
+
+  test('stores in different buckets, or in disjoint prefixes of one bucket, are fine', () => {
+    expect(read({ stores: 's3://images/fedora/\ns3://images/fedora-old/\ns3://other/fedora/\nhttps://images.us-east-1.linodeobjects.com/fedora/', 'keep-newest': '7', match: IMAGE }).stores).toHaveLength(4);
+  });
+
+  test.each([
     [{}, /^inputs "keep-newest" and "keep-list": neither was given; allowed: /],
     [{ 'keep-newest': '7', 'keep-list': 'keep.txt', match: IMAGE }, /^inputs "keep-newest" and "keep-list": both were given \("7" and "keep.txt"\); allowed: one of the two$/],
     [{ 'keep-newest': '7' }, /^input "match": empty, but keep-newest needs it/],

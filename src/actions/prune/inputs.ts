@@ -5,6 +5,7 @@ import { ConfigurationError, quote } from '../../config/configuration-error';
 import type { Host } from '../../runtime/host';
 import { parseBoolean, parseInput, parseIntInRange, parseReportPath } from '../../runtime/inputs';
 import { readStoreInputs } from '../../runtime/store-inputs';
+import { storesOverlap } from '../../storage/store-place';
 import type { StoreSpec } from '../../storage/store-spec';
 import { compileMatch, parseKeepList, type KeepRule, type KeyMatcher } from '../../prune/keep-rule';
 
@@ -26,6 +27,7 @@ export const MAX_KEEP = 100_000;
 
 export function readPruneInputs(host: Host): PruneInputs {
   const stores = readStoreInputs(host);
+  checkDisjoint(stores);
   const match = parseInput(host, 'match', compileMatch);
   const keepNewest = parseInput(host, 'keep-newest', (v) => (v === '' ? undefined : parseIntInRange(1, MAX_KEEP)(v)));
   const keepList = parseInput(host, 'keep-list', (v) => (v === '' ? undefined : readKeepList(v, host.cwd)));
@@ -49,6 +51,14 @@ export function readPruneInputs(host: Host): PruneInputs {
     backupPrefix: parseInput(host, 'backup-prefix', parseBackupPrefix),
     reportPath: parseInput(host, 'report-path', parseReportPath(host, 'prune-report.txt')),
   };
+}
+
+/** One bucket listed twice (or a prefix inside another): its objects would count twice and be deleted through both. */
+function checkDisjoint(stores: readonly StoreSpec[]): void {
+  stores.forEach((a, i) => {
+    const b = stores.slice(i + 1).find((other) => storesOverlap(a, other));
+    if (b) throw new ConfigurationError(`input "stores": ${quote(a.url)} and ${quote(b.url)} are the same bucket with one prefix inside the other (or the same); allowed: each bucket and prefix once, with prefixes that do not contain one another`);
+  });
 }
 
 function readKeepList(value: string, cwd: string) {
