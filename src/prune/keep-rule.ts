@@ -38,6 +38,8 @@ export function compileMatch(source: string): KeyMatcher {
   if (source === '') return { source, groupOf: () => '' };
   let re: RegExp;
   try {
+    // Alone first: an unbalanced ')' would otherwise close the wrapping group and escape the anchors.
+    new RegExp(source, 'su');
     re = new RegExp(`^(?:${source})$`, 'su');
   } catch (e) {
     throw new ConfigurationError(`${quote(source)} is not a regular expression (${(e as Error).message}); allowed: a JavaScript regular expression matched against the whole key, such as (?<group>fedora-\\d+)-[0-9a-f]{64}\\.qcow2`);

@@ -50,6 +50,13 @@ describe('match', () => {
   });
 });
 
+test('unbalanced parentheses cannot escape the whole-key anchoring: refused', () => {
+  for (const source of ['.*\\.qcow2)|(.*', 'a)|(?:b']) {
+    expect(() => compileMatch(source)).toThrow(ConfigurationError);
+    expect(() => compileMatch(source)).toThrow(`${JSON.stringify(source)} is not a regular expression`);
+  }
+});
+
 describe('keep list', () => {
   test('exact keys and globs; comments and blank lines skipped', () => {
     const list = parseKeepList('# kept by branch main\nfedora-42-aa.qcow2\n\n  rhel-*.qcow2  \nnested/**/x?.img\n');
