@@ -260,7 +260,7 @@ describe('inputs', () => {
   test('defaults: a dry run, max-delete 1000, no backup', () => {
     const i = read({ 'keep-newest': '7', match: IMAGE });
     expect(i).toMatchObject({ dryRun: true, maxDelete: 1000, backupPrefix: undefined, rule: { kind: 'newest', count: 7 } });
-    expect(read({ 'keep-list': 'keep.txt', 'max-delete': 'none', 'backup-prefix': 'pruned' })).toMatchObject({ maxDelete: undefined, backupPrefix: 'pruned/', rule: { kind: 'list' } });
+    expect(read({ 'keep-list': 'keep.txt', match: IMAGE, 'max-delete': 'none', 'backup-prefix': 'pruned' })).toMatchObject({ maxDelete: undefined, backupPrefix: 'pruned/', rule: { kind: 'list' } });
   });
 
   test.each([
@@ -281,14 +281,15 @@ describe('inputs', () => {
     [{}, /^inputs "keep-newest" and "keep-list": neither was given; allowed: /],
     [{ 'keep-newest': '7', 'keep-list': 'keep.txt', match: IMAGE }, /^inputs "keep-newest" and "keep-list": both were given \("7" and "keep.txt"\); allowed: one of the two$/],
     [{ 'keep-newest': '7' }, /^input "match": empty, but keep-newest needs it/],
+    [{ 'keep-list': 'keep.txt' }, /^input "match": empty, so every key of the stores would be a candidate and deleted unless the keep list names it; allowed: a regular expression for the keys that may be pruned, such as \[\^\/\]\+\\\.qcow2, or \.\* for every key$/],
     [{ 'keep-newest': '0', match: IMAGE }, /^input "keep-newest": "0" is not allowed; allowed: a whole number from 1 to 100000$/],
     [{ 'keep-newest': 'seven', match: IMAGE }, /^input "keep-newest": "seven" is not allowed/],
     [{ 'keep-newest': '7', match: '(' }, /^input "match": "\(" is not a regular expression/],
     [{ 'keep-list': 'missing.txt' }, /^input "keep-list": "missing.txt" cannot be read \(ENOENT\); allowed: /],
     [{ 'keep-list': 'empty.txt' }, /^input "keep-list": file "empty.txt": the keep list names nothing/],
-    [{ 'keep-list': 'keep.txt', 'dry-run': 'yes' }, /^input "dry-run": "yes" is not allowed; allowed: true, false$/],
-    [{ 'keep-list': 'keep.txt', 'max-delete': '-1' }, /^input "max-delete": "-1" is not allowed; allowed: a whole number/],
-    [{ 'keep-list': 'keep.txt', 'backup-prefix': '../x' }, /^input "backup-prefix": "..\/x" is not allowed; allowed: a key prefix/],
+    [{ 'keep-list': 'keep.txt', match: IMAGE, 'dry-run': 'yes' }, /^input "dry-run": "yes" is not allowed; allowed: true, false$/],
+    [{ 'keep-list': 'keep.txt', match: IMAGE, 'max-delete': '-1' }, /^input "max-delete": "-1" is not allowed; allowed: a whole number/],
+    [{ 'keep-list': 'keep.txt', match: IMAGE, 'backup-prefix': '../x' }, /^input "backup-prefix": "..\/x" is not allowed; allowed: a key prefix/],
   ])('%j is refused, naming the input, the value and what is allowed', (inputs, message) => {
     expect(() => read(inputs)).toThrow(ConfigurationError);
     expect(() => read(inputs)).toThrow(message);

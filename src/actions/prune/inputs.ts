@@ -40,6 +40,9 @@ export function readPruneInputs(host: Host): PruneInputs {
   if (keepNewest !== undefined && match.source === '') {
     throw new ConfigurationError('input "match": empty, but keep-newest needs it to group the keys; allowed: a regular expression whose named group "group" (or first capture group) is the image name, such as (?<group>fedora-\\d+-x86_64)-[0-9a-f]{64}\\.qcow2');
   }
+  if (keepList !== undefined && match.source === '') {
+    throw new ConfigurationError('input "match": empty, so every key of the stores would be a candidate and deleted unless the keep list names it; allowed: a regular expression for the keys that may be pruned, such as [^/]+\\.qcow2, or .* for every key');
+  }
   const rule: KeepRule = keepNewest !== undefined ? { kind: 'newest', count: keepNewest } : { kind: 'list', list: keepList!.list };
   return {
     stores,
