@@ -68,6 +68,14 @@ describe('keep list', () => {
     expect(named(list, 'nested/a/b/x1.img')).toBe(true);
   });
 
+  test('a glob line is also the exact key it spells: a key with brackets is kept as written', () => {
+    const list = parseKeepList('img[1].qcow2\nrhel-?.qcow2\n');
+    expect(named(list, 'img[1].qcow2')).toBe(true);
+    expect(named(list, 'img1.qcow2')).toBe(true);
+    expect(named(list, 'rhel-?.qcow2')).toBe(true);
+    expect(named(list, 'img2.qcow2')).toBe(false);
+  });
+
   test('an empty list is refused: it would delete everything', () => {
     expect(() => parseKeepList('# nothing\n\n')).toThrow(/names nothing/);
   });
