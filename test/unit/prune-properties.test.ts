@@ -11,12 +11,16 @@
  *   than max-delete, or it was a dry run; every deletion with a backup prefix left its backup.
  *   Backups of an earlier run (under pruned/111/ while this run's prefix is pruned/222/) are in the
  *   generated stores and the match takes keys in folders: they are never candidates, never deleted,
- *   and never outrank a live image; a keep list that keeps no candidate deletes nothing.
+ *   and never outrank a live image; a keep list that keeps no candidate deletes nothing;
+ * - a list of stores is refused exactly when two of them are one bucket (whatever the URL form; an
+ *   AWS bucket in any region) with one prefix inside the other.
  */
 import fc from 'fast-check';
 import { compileMatch, parseKeepList } from '../../src/prune/keep-rule';
 import { planPrune, type StoreListing } from '../../src/prune/plan';
 import { prune } from '../../src/prune/prune';
+import { readPruneInputs } from '../../src/actions/prune/inputs';
+import { quietHost } from '../helpers/quiet-host';
 import { checkProperty } from '../helpers/property';
 import { MemoryStore, type MemoryObject } from '../helpers/prune-stores';
 
@@ -163,4 +167,41 @@ test('safety: no key of the keep set is ever deleted from any store, whatever fa
   expect(tally.failedListing).toBeGreaterThan(60);
   expect(tally.earlierBackups).toBeGreaterThan(20);
   expect(tally.keepsNothing).toBeGreaterThan(10);
+});
+
+/** A store as the reference sees it: who serves it, the bucket, the prefix; and one URL form of it. */
+interface Place {
+  readonly service: 'aws' | 'linode';
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly form: number;
+}
+
+function urlOf(p: Place, i: number): string {
+  const forms = p.service === 'aws' ? [`s3://${p.bucket}/${p.prefix}`, `https://${p.bucket}.s3.us-east-1.amazonaws.com/${p.prefix}`, `s3://${p.bucket}/${p.prefix} region=eu-west-1`] : [`https://${p.bucket}.us-east-1.linodeobjects.com/${p.prefix}`, `https://us-east-1.linodeobjects.com/${p.bucket}/${p.prefix}`];
+  return `${forms[p.form % forms.length]} name=s${i}`;
+}
+
+const placeArb = fc.record({ service: fc.constantFrom('aws' as const, 'linode' as const), bucket: fc.constantFrom('imgs', 'other'), prefix: fc.constantFrom('', 'f/', 'f/g/', 'fo/'), form: fc.nat(5) });
+
+test('two stores in one bucket with one prefix inside the other are refused, and only those', async () => {
+  const tally = { refused: 0, accepted: 0 };
+  await checkProperty(
+    'prune stores overlap = same service, bucket and nested prefixes',
+    fc.property(fc.array(placeArb, { minLength: 2, maxLength: 3 }), (places) => {
+      const overlap = places.some((a, i) => places.some((b, j) => j > i && a.service === b.service && a.bucket === b.bucket && (a.prefix.startsWith(b.prefix) || b.prefix.startsWith(a.prefix))));
+      const read = () => readPruneInputs(quietHost({ stores: places.map(urlOf).join('\n'), match: MATCH, 'keep-newest': '2' }));
+      if (overlap) {
+        expect(read).toThrow(/^input "stores": .* are the same bucket with one prefix inside the other/);
+        tally.refused++;
+      } else {
+        expect(read().stores).toHaveLength(places.length);
+        tally.accepted++;
+      }
+    }),
+    300,
+  );
+  console.log(`[property] prune stores overlap: ${tally.refused} refused, ${tally.accepted} accepted`);
+  expect(tally.refused).toBeGreaterThan(50);
+  expect(tally.accepted).toBeGreaterThan(50);
 });
