@@ -17,10 +17,15 @@ export interface KeyMatcher {
 /** Keep the newest `count` of each group, or every key the list names. */
 export type KeepRule = { readonly kind: 'newest'; readonly count: number } | { readonly kind: 'list'; readonly list: KeepList };
 
-/** The keys a keep list names: exact keys, and globs for lines holding `*`, `?` or `[`. */
+/**
+ * The keys a keep list names: exact keys, and globs for lines holding `*`, `?` or `[`. A glob line
+ * also names the key it spells (a generated list writes `img[1].qcow2` verbatim).
+ */
 export interface KeepList {
   readonly exact: ReadonlySet<string>;
   readonly globs: readonly RegExp[];
+  /** The glob lines as written, each also kept as an exact key (not reported when missing). */
+  readonly globLines: ReadonlySet<string>;
   /** The number of lines (exact keys and globs) it holds. */
   readonly entries: number;
 }
@@ -38,6 +43,8 @@ export function compileMatch(source: string): KeyMatcher {
   if (source === '') return { source, groupOf: () => '' };
   let re: RegExp;
   try {
+    // Alone first: an unbalanced ')' would otherwise close the wrapping group and escape the anchors.
+    new RegExp(source, 'su');
     re = new RegExp(`^(?:${source})$`, 'su');
   } catch (e) {
     throw new ConfigurationError(`${quote(source)} is not a regular expression (${(e as Error).message}); allowed: a JavaScript regular expression matched against the whole key, such as (?<group>fedora-\\d+)-[0-9a-f]{64}\\.qcow2`);
@@ -58,6 +65,7 @@ export function compileMatch(source: string): KeyMatcher {
 export function parseKeepList(text: string): KeepList {
   const exact = new Set<string>();
   const globs: RegExp[] = [];
+  const globLines = new Set<string>();
   let entries = 0;
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
@@ -67,6 +75,7 @@ export function parseKeepList(text: string): KeepList {
       exact.add(line);
       return;
     }
+    globLines.add(line);
     try {
       globs.push(globToRegExp(line));
     } catch (e) {
@@ -74,10 +83,10 @@ export function parseKeepList(text: string): KeepList {
     }
   });
   if (entries === 0) throw new ConfigurationError('the keep list names nothing, so every matching object would be deleted; allowed: a file with at least one key or glob a line');
-  return { exact, globs, entries };
+  return { exact, globs, globLines, entries };
 }
 
 /** Whether a keep list names `key`. */
 export function named(list: KeepList, key: string): boolean {
-  return list.exact.has(key) || list.globs.some((g) => g.test(key));
+  return list.exact.has(key) || list.globLines.has(key) || list.globs.some((g) => g.test(key));
 }

@@ -40,8 +40,10 @@ export interface PrunePlan {
   /** Groups seen (keep-newest); 0 for a keep list. */
   readonly groups: number;
   readonly stores: readonly StorePlan[];
-  /** Exact keys of a keep list that no store holds. */
+  /** Exact keys of a keep list that no store holds (whether or not the match takes them). */
   readonly namedMissing: readonly string[];
+  /** Distinct candidate keys over every store. */
+  readonly candidates: number;
 }
 
 export interface PlanOptions {
@@ -72,8 +74,15 @@ export function planPrune(listings: readonly StoreListing[], o: PlanOptions): Pr
     }
   }
   const { keep, groups } = o.rule.kind === 'newest' ? newestOf(candidates, o.rule.count) : { keep: namedOf(candidates.keys(), o.rule.list), groups: 0 };
-  const namedMissing = o.rule.kind === 'list' ? [...o.rule.list.exact].filter((k) => !candidates.has(k) && o.match.groupOf(k) !== undefined && !o.skip?.(k)).sort(compareKeys) : [];
-  return { keep, groups, stores: listings.map((l) => storePlan(l, candidates, keep)), namedMissing };
+  const namedMissing = o.rule.kind === 'list' ? missingOf(o.rule.list.exact, listings) : [];
+  return { keep, groups, stores: listings.map((l) => storePlan(l, candidates, keep)), namedMissing, candidates: candidates.size };
+}
+
+/** The exact keys no store holds, in key order. */
+function missingOf(exact: ReadonlySet<string>, listings: readonly StoreListing[]): string[] {
+  const missing = new Set(exact);
+  for (const { objects } of listings) for (const { key } of objects) missing.delete(key);
+  return [...missing].sort(compareKeys);
 }
 
 function newestOf(candidates: ReadonlyMap<string, { group: string; time: number }>, count: number): { keep: Set<string>; groups: number } {

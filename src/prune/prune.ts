@@ -6,6 +6,7 @@
  */
 import { ByteBudget } from '../flow/byte-budget';
 import { forEachLimit } from '../flow/pool';
+import { guardPrivateWrite } from '../acl/policy-guard';
 import { transfer } from '../operations/copy-object';
 import { StoreError } from '../errors';
 import type { ObjectStore } from '../storage/object-store';
@@ -37,7 +38,7 @@ export interface PruneOptions {
   readonly dryRun: boolean;
   /** `undefined`: no limit. */
   readonly maxDelete?: number;
-  /** A key prefix (ending in `/`) to copy each object to, privately, before deleting it; its keys are never pruned. */
+  /** A key prefix (ending in `/`) to copy each object to, privately, before deleting it; no key under its top folder is pruned. */
   readonly backupPrefix?: string;
   /** Deletions (with their backups) in flight per store. */
   readonly concurrency: number;
@@ -81,7 +82,8 @@ export async function prune(o: PruneOptions): Promise<PruneReport> {
   for (const s of plan.stores) for (const key of s.drift) o.events.line(s.store, '?', key, 'kept, but this store lacks it (drift)');
   const due = report.stores.reduce((n, s) => n + s.due, 0);
   let withheld: string | undefined;
-  if (o.maxDelete !== undefined && due > o.maxDelete) withheld = `${due} deletion(s) are due, more than max-delete (${o.maxDelete})`;
+  if (o.rule.kind === 'list' && plan.keep.size === 0 && plan.candidates > 0) withheld = keepsNothing(plan);
+  else if (o.maxDelete !== undefined && due > o.maxDelete) withheld = `${due} deletion(s) are due, more than max-delete (${o.maxDelete})`;
   else if (o.stopped?.()) withheld = 'the run was interrupted';
   if (withheld !== undefined) {
     report.withheld = `no object deleted: ${withheld}`;
@@ -90,6 +92,12 @@ export async function prune(o: PruneOptions): Promise<PruneReport> {
   }
   await deleteAll(o, plan, report, due);
   return report;
+}
+
+/** Why a keep list that keeps nothing refuses the run: it almost always names keys in another form. */
+function keepsNothing(plan: PrunePlan): string {
+  const missing = plan.namedMissing.length > 0 ? ` (${plan.namedMissing.length} of its exact keys are in no store, first: ${plan.namedMissing[0]}; keys are relative to each store's prefix)` : '';
+  return `the keep list keeps none of the ${plan.candidates} candidate key(s), so every one would be deleted${missing}`;
 }
 
 /** The whole listing of one store, or why there is none: a listing that throws or lacks a date keep-newest needs. */
@@ -111,9 +119,20 @@ async function listWhole(t: PruneTarget, o: PruneOptions): Promise<StoreListing 
   return { store: t.name, objects };
 }
 
+/**
+ * Keys never considered: everything under the backup prefix's top folder (`pruned/` for
+ * `pruned/<run>/`), so the backups of earlier runs, made under other run ids, are never candidates.
+ */
 function skipOf(o: PruneOptions): (key: string) => boolean {
-  const prefix = o.backupPrefix;
-  return prefix === undefined ? () => false : (key) => key.startsWith(prefix);
+  if (o.backupPrefix === undefined) return () => false;
+  const root = backupRoot(o.backupPrefix);
+  return (key) => key.startsWith(root);
+}
+
+/** The prefix up to and including its first `/`, or the whole prefix when it has none. */
+export function backupRoot(prefix: string): string {
+  const slash = prefix.indexOf('/');
+  return slash === -1 ? prefix : prefix.slice(0, slash + 1);
 }
 
 function listingFailed(o: PruneOptions, listings: readonly (StoreListing | { store: string; error: string })[], failed: readonly { store: string; error: string }[]): PruneReport {
@@ -173,13 +192,33 @@ async function deleteOne(o: PruneOptions, t: PruneTarget, d: Listed, result: Sto
   }
 }
 
+const policyWarned = new WeakSet<PruneEvents>();
+
 /**
- * Copies the object to the backup prefix of its own store, privately, and checks the copy is there
+ * Throws when the bucket policy would let strangers read `backupKey` (a private object must not be
+ * copied to where it is public, whatever its ACL); the object is then kept. A policy that cannot be
+ * read is warned about once a run.
+ */
+async function guardBackup(o: PruneOptions, t: PruneTarget, key: string, backupKey: string): Promise<void> {
+  const guard = await guardPrivateWrite(t.store, backupKey);
+  if (guard.verdict === 'refuse') {
+    throw new Error(`backup refused: ${guard.reason.replace(/^not written: /, '')}, or give a backup-prefix the exclusion covers; ${key} was kept`);
+  }
+  if (guard.verdict === 'unknown' && !policyWarned.has(o.events)) {
+    policyWarned.add(o.events);
+    o.events.warning(`${t.name}: cannot read the bucket policy (${guard.reason}); backups are written private, but whether the policy lets strangers read keys under ${o.backupPrefix} is not checked`);
+  }
+}
+
+/**
+ * Copies the object to the backup prefix of its own store, privately (refused where the bucket
+ * policy lets strangers read the backup key), and checks the copy is there
  * with the listed size. Resolves false when the object is gone already (nothing to keep or delete);
  * throws when the copy failed or does not check out, so the object is not deleted.
  */
 async function backUp(o: PruneOptions, t: PruneTarget, d: Listed, budget: ByteBudget): Promise<boolean> {
   const backupKey = `${o.backupPrefix}${d.key}`;
+  await guardBackup(o, t, d.key, backupKey);
   try {
     await transfer(t.store, t.store, d.key, backupKey, 'private', d.size, { partSize: o.partSize, budget, partsInFlight: 4 });
   } catch (e) {

@@ -1,11 +1,11 @@
 /**
  * An in-memory store for the prune engine's suites: objects with sizes and dates, a listing that can
  * fail at a given page, deletions that can fail for given keys, and a record of every deletion made.
- * Only what the prune uses (listing, HEAD, read, PUT, DELETE) is implemented.
+ * Only what the prune uses (listing, HEAD, read, PUT, DELETE, the bucket policy) is implemented.
  */
 import { Readable } from 'node:stream';
 import { StoreError } from '../../src/errors';
-import type { ObjectHead, ObjectInfo, ObjectStore } from '../../src/storage/object-store';
+import type { BucketPolicyState, ObjectHead, ObjectInfo, ObjectStore } from '../../src/storage/object-store';
 
 export interface MemoryObject {
   readonly size: number;
@@ -22,6 +22,8 @@ export interface MemoryStoreOptions {
   readonly failDelete?: ReadonlySet<string>;
   /** Keys whose backup copy (a PUT) throws. */
   readonly failPut?: ReadonlySet<string>;
+  /** The bucket policy document the store answers with (none by default); keys are located in bucket `bkt`. */
+  readonly policy?: string;
 }
 
 export class MemoryStore implements Partial<ObjectStore> {
@@ -71,6 +73,14 @@ export class MemoryStore implements Partial<ObjectStore> {
     if (this.o.failDelete?.has(key)) throw new StoreError('unavailable', `${key}: DELETE failed`);
     this.deleted.push(key);
     this.objects.delete(key);
+  }
+
+  async policy(): Promise<BucketPolicyState> {
+    return this.o.policy === undefined ? { kind: 'none' } : { kind: 'document', text: this.o.policy };
+  }
+
+  locate(key: string): { bucket: string; key: string } {
+    return { bucket: 'bkt', key };
   }
 
   get store(): ObjectStore {

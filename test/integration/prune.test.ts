@@ -86,7 +86,7 @@ describe('prune over the old and the new provider', () => {
   test('a store that refuses the credentials: nothing deleted in any store', async () => {
     const r = await runBundle(
       'prune',
-      { stores: `${stores()}\n${rgw('old').endpoint}/${old}/images/ credentials=env:BROKEN name=broken`, match: MATCH, 'keep-newest': '2', 'dry-run': 'false' },
+      { stores: `${stores()}\n${rgw('old').endpoint}/${old}/elsewhere/ credentials=env:BROKEN name=broken`, match: MATCH, 'keep-newest': '2', 'dry-run': 'false' },
       { env: { ...credentialEnv(), BROKEN_ACCESS_KEY_ID: 'AKIANOTAKEY', BROKEN_SECRET_ACCESS_KEY: 'not-a-secret' }, cwd: dir },
     );
     expect(r.code).toBe(1);

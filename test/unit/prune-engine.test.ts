@@ -1,18 +1,13 @@
 /**
  * The prune engine on examples: the match and keep list, the decision over the union of stores, and
  * the run against in-memory stores (dry run, deletions, drift, backups, max-delete, failed listings,
- * failed deletions). The properties are in prune-properties.test.ts.
+ * failed deletions). The inputs are in prune-inputs.test.ts, the properties in prune-properties.test.ts.
  */
 import { ConfigurationError } from '../../src/config/configuration-error';
 import { compileMatch, parseKeepList, named } from '../../src/prune/keep-rule';
 import { planPrune } from '../../src/prune/plan';
 import { prune, type PruneOptions } from '../../src/prune/prune';
-import { readPruneInputs } from '../../src/actions/prune/inputs';
-import { quietHost } from '../helpers/quiet-host';
 import { MemoryStore, type MemoryObject } from '../helpers/prune-stores';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 
 const day = (n: number) => new Date(Date.UTC(2026, 10, n));
 const obj = (n: number, size = 10): MemoryObject => ({ size, lastModified: day(n) });
@@ -50,6 +45,13 @@ describe('match', () => {
   });
 });
 
+test('unbalanced parentheses cannot escape the whole-key anchoring: refused', () => {
+  for (const source of ['.*\\.qcow2)|(.*', 'a)|(?:b']) {
+    expect(() => compileMatch(source)).toThrow(ConfigurationError);
+    expect(() => compileMatch(source)).toThrow(`${JSON.stringify(source)} is not a regular expression`);
+  }
+});
+
 describe('keep list', () => {
   test('exact keys and globs; comments and blank lines skipped', () => {
     const list = parseKeepList('# kept by branch main\nfedora-42-aa.qcow2\n\n  rhel-*.qcow2  \nnested/**/x?.img\n');
@@ -59,6 +61,14 @@ describe('keep list', () => {
     expect(named(list, 'rhel-9.qcow2')).toBe(true);
     expect(named(list, 'sub/rhel-9.qcow2')).toBe(false);
     expect(named(list, 'nested/a/b/x1.img')).toBe(true);
+  });
+
+  test('a glob line is also the exact key it spells: a key with brackets is kept as written', () => {
+    const list = parseKeepList('img[1].qcow2\nrhel-?.qcow2\n');
+    expect(named(list, 'img[1].qcow2')).toBe(true);
+    expect(named(list, 'img1.qcow2')).toBe(true);
+    expect(named(list, 'rhel-?.qcow2')).toBe(true);
+    expect(named(list, 'img2.qcow2')).toBe(false);
   });
 
   test('an empty list is refused: it would delete everything', () => {
@@ -175,6 +185,60 @@ describe('the run', () => {
     expect(report.stores[0]!.unmatched).toBe(2);
   });
 
+  test('a backup the bucket policy would let strangers read is refused: the object is kept and the run fails', async () => {
+    // The exclusion the project recommends covers the images, not their backups under pruned/.
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', NotResource: 'arn:aws:s3:::bkt/fedora*' }] });
+    const s = [new MemoryStore('old', { 'fedora-42-01.qcow2': obj(1), 'fedora-42-02.qcow2': obj(2), 'fedora-42-03.qcow2': obj(3) }, { policy })];
+    const { report } = await run(s, { backupPrefix: 'pruned/' });
+    expect(s[0]!.deleted).toEqual([]);
+    expect([...s[0]!.objects.keys()].filter((k) => k.startsWith('pruned/'))).toEqual([]);
+    expect(report.failures.map((f) => f.key)).toEqual(['fedora-42-01.qcow2']);
+    expect(report.failures[0]!.reason).toMatch(/^backup refused: the bucket policy .* lets anyone read pruned\/fedora-42-01\.qcow2; .*fedora-42-01\.qcow2 was kept/);
+    // A backup prefix the exclusion covers is written as before.
+    const covered = [new MemoryStore('old', { 'fedora-42-01.qcow2': obj(1), 'fedora-42-02.qcow2': obj(2), 'fedora-42-03.qcow2': obj(3) }, { policy })];
+    await run(covered, { backupPrefix: 'fedora-pruned/' });
+    expect(covered[0]!.deleted).toEqual(['fedora-42-01.qcow2']);
+    expect(covered[0]!.objects.has('fedora-pruned/fedora-42-01.qcow2')).toBe(true);
+  });
+
+  test("earlier runs' backups (under the backup prefix's top folder) are never candidates: keep-newest keeps the live images", async () => {
+    const s = [
+      new MemoryStore('old', {
+        'fedora-42-01.qcow2': obj(1),
+        'fedora-42-02.qcow2': obj(2),
+        'fedora-42-03.qcow2': obj(3),
+        'fedora-42-04.qcow2': obj(4),
+        // Backups an earlier run made: copied later, so newer than every live image.
+        'pruned/111/fedora-42-01.qcow2': obj(10),
+        'pruned/111/fedora-42-02.qcow2': obj(10),
+      }),
+    ];
+    const { report } = await run(s, { match: compileMatch('(?:.*/)?(?<group>fedora-42)-[0-9a-f]+\\.qcow2'), backupPrefix: 'pruned/222/' });
+    expect(s[0]!.deleted.sort()).toEqual(['fedora-42-01.qcow2', 'fedora-42-02.qcow2']);
+    expect([...s[0]!.objects.keys()].sort()).toEqual(['fedora-42-03.qcow2', 'fedora-42-04.qcow2', 'pruned/111/fedora-42-01.qcow2', 'pruned/111/fedora-42-02.qcow2', 'pruned/222/fedora-42-01.qcow2', 'pruned/222/fedora-42-02.qcow2']);
+    expect(report.stores[0]).toMatchObject({ kept: 2, unmatched: 2 });
+    // A prefix without a folder of its own: the whole prefix is the root.
+    const flat = [new MemoryStore('old', { 'fedora-42-01.qcow2': obj(1), 'fedora-42-02.qcow2': obj(2), 'fedora-42-03.qcow2': obj(3), 'old/fedora-42-09.qcow2': obj(9) })];
+    await run(flat, { match: compileMatch('(?:.*/)?(?<group>fedora-42)-[0-9a-f]+\\.qcow2'), backupPrefix: 'old/' });
+    expect(flat[0]!.deleted).toEqual(['fedora-42-01.qcow2']);
+  });
+
+  test('a keep list that keeps nothing while there are candidates refuses the run; its missing exact keys are reported whatever match says', async () => {
+    // Keys written relative to the bucket while the store has the prefix fedora/: the list names nothing here.
+    const list = parseKeepList('fedora/fedora-42-03.qcow2\nfedora/fedora-42-04.qcow2\n');
+    for (const dryRun of [false, true]) {
+      const s = stores();
+      const { report, lines } = await run(s, { rule: { kind: 'list', list }, dryRun });
+      expect(s.flatMap((x) => x.deleted)).toEqual([]);
+      expect(report.withheld).toBe('no object deleted: the keep list keeps none of the 5 candidate key(s), so every one would be deleted (2 of its exact keys are in no store, first: fedora/fedora-42-03.qcow2; keys are relative to each store\'s prefix)');
+      expect(lines.filter((l) => l.startsWith('-'))).toEqual([]);
+    }
+    const named = await run(stores(), { rule: { kind: 'list', list: parseKeepList('fedora-42-04.qcow2\nkeep\nold/fedora-42-01.qcow2\n') }, dryRun: true });
+    expect(named.report.withheld).toBeUndefined();
+    // keep is held (the match does not take it); old/fedora-42-01.qcow2 is in no store, though the match would not take it either.
+    expect(named.report.namedMissing).toEqual(['old/fedora-42-01.qcow2']);
+  });
+
   test('a failed deletion is reported; the others go on', async () => {
     const s = stores({ failDelete: new Set(['fedora-42-01.qcow2']) });
     const { report } = await run(s);
@@ -187,35 +251,5 @@ describe('the run', () => {
     const { report } = await run(s, { stopped: () => true });
     expect(s.flatMap((x) => x.deleted)).toEqual([]);
     expect(report.withheld).toMatch(/interrupted/);
-  });
-});
-
-describe('inputs', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prune-inputs-'));
-  fs.writeFileSync(path.join(dir, 'keep.txt'), 'fedora-42-01.qcow2\n');
-  fs.writeFileSync(path.join(dir, 'empty.txt'), '# nothing\n');
-  const read = (inputs: Record<string, string>) => readPruneInputs(quietHost({ stores: 's3://images/fedora/', ...inputs }, { cwd: dir }));
-
-  test('defaults: a dry run, max-delete 1000, no backup', () => {
-    const i = read({ 'keep-newest': '7', match: IMAGE });
-    expect(i).toMatchObject({ dryRun: true, maxDelete: 1000, backupPrefix: undefined, rule: { kind: 'newest', count: 7 } });
-    expect(read({ 'keep-list': 'keep.txt', 'max-delete': 'none', 'backup-prefix': 'pruned' })).toMatchObject({ maxDelete: undefined, backupPrefix: 'pruned/', rule: { kind: 'list' } });
-  });
-
-  test.each([
-    [{}, /^inputs "keep-newest" and "keep-list": neither was given; allowed: /],
-    [{ 'keep-newest': '7', 'keep-list': 'keep.txt', match: IMAGE }, /^inputs "keep-newest" and "keep-list": both were given \("7" and "keep.txt"\); allowed: one of the two$/],
-    [{ 'keep-newest': '7' }, /^input "match": empty, but keep-newest needs it/],
-    [{ 'keep-newest': '0', match: IMAGE }, /^input "keep-newest": "0" is not allowed; allowed: a whole number from 1 to 100000$/],
-    [{ 'keep-newest': 'seven', match: IMAGE }, /^input "keep-newest": "seven" is not allowed/],
-    [{ 'keep-newest': '7', match: '(' }, /^input "match": "\(" is not a regular expression/],
-    [{ 'keep-list': 'missing.txt' }, /^input "keep-list": "missing.txt" cannot be read \(ENOENT\); allowed: /],
-    [{ 'keep-list': 'empty.txt' }, /^input "keep-list": file "empty.txt": the keep list names nothing/],
-    [{ 'keep-list': 'keep.txt', 'dry-run': 'yes' }, /^input "dry-run": "yes" is not allowed; allowed: true, false$/],
-    [{ 'keep-list': 'keep.txt', 'max-delete': '-1' }, /^input "max-delete": "-1" is not allowed; allowed: a whole number/],
-    [{ 'keep-list': 'keep.txt', 'backup-prefix': '../x' }, /^input "backup-prefix": "..\/x" is not allowed; allowed: a key prefix/],
-  ])('%j is refused, naming the input, the value and what is allowed', (inputs, message) => {
-    expect(() => read(inputs)).toThrow(ConfigurationError);
-    expect(() => read(inputs)).toThrow(message);
   });
 });

@@ -5,6 +5,7 @@ import { ConfigurationError, quote } from '../../config/configuration-error';
 import type { Host } from '../../runtime/host';
 import { parseBoolean, parseInput, parseIntInRange, parseReportPath } from '../../runtime/inputs';
 import { readStoreInputs } from '../../runtime/store-inputs';
+import { storesOverlap } from '../../storage/store-place';
 import type { StoreSpec } from '../../storage/store-spec';
 import { compileMatch, parseKeepList, type KeepRule, type KeyMatcher } from '../../prune/keep-rule';
 
@@ -26,6 +27,7 @@ export const MAX_KEEP = 100_000;
 
 export function readPruneInputs(host: Host): PruneInputs {
   const stores = readStoreInputs(host);
+  checkDisjoint(stores);
   const match = parseInput(host, 'match', compileMatch);
   const keepNewest = parseInput(host, 'keep-newest', (v) => (v === '' ? undefined : parseIntInRange(1, MAX_KEEP)(v)));
   const keepList = parseInput(host, 'keep-list', (v) => (v === '' ? undefined : readKeepList(v, host.cwd)));
@@ -38,6 +40,9 @@ export function readPruneInputs(host: Host): PruneInputs {
   if (keepNewest !== undefined && match.source === '') {
     throw new ConfigurationError('input "match": empty, but keep-newest needs it to group the keys; allowed: a regular expression whose named group "group" (or first capture group) is the image name, such as (?<group>fedora-\\d+-x86_64)-[0-9a-f]{64}\\.qcow2');
   }
+  if (keepList !== undefined && match.source === '') {
+    throw new ConfigurationError('input "match": empty, so every key of the stores would be a candidate and deleted unless the keep list names it; allowed: a regular expression for the keys that may be pruned, such as [^/]+\\.qcow2, or .* for every key');
+  }
   const rule: KeepRule = keepNewest !== undefined ? { kind: 'newest', count: keepNewest } : { kind: 'list', list: keepList!.list };
   return {
     stores,
@@ -49,6 +54,14 @@ export function readPruneInputs(host: Host): PruneInputs {
     backupPrefix: parseInput(host, 'backup-prefix', parseBackupPrefix),
     reportPath: parseInput(host, 'report-path', parseReportPath(host, 'prune-report.txt')),
   };
+}
+
+/** One bucket listed twice (or a prefix inside another): its objects would count twice and be deleted through both. */
+function checkDisjoint(stores: readonly StoreSpec[]): void {
+  stores.forEach((a, i) => {
+    const b = stores.slice(i + 1).find((other) => storesOverlap(a, other));
+    if (b) throw new ConfigurationError(`input "stores": ${quote(a.url)} and ${quote(b.url)} are the same bucket with one prefix inside the other (or the same); allowed: each bucket and prefix once, with prefixes that do not contain one another`);
+  });
 }
 
 function readKeepList(value: string, cwd: string) {

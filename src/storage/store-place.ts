@@ -1,0 +1,31 @@
+/**
+ * Whether two stores can see the same objects: the same bucket at one endpoint (or the same folder
+ * tree), with one prefix inside the other or equal. An AWS bucket is one bucket in every region
+ * (bucket names are global there). A store whose endpoint the SDK's own settings choose
+ * (`s3://BUCKET` without `endpoint=`) counts as AWS, the SDK's default; the same bucket reached
+ * through an endpoint variable and through its URL is not recognised.
+ */
+import type { StoreSpec } from './store-spec';
+
+interface Place {
+  readonly kind: 's3' | 'file';
+  /** Who serves the bucket: `aws`, or the endpoint URL. */
+  readonly endpoint: string;
+  readonly bucket: string;
+  /** Ends with '/' or is ''. */
+  readonly prefix: string;
+}
+
+function placeOf(spec: StoreSpec): Place {
+  if (spec.kind === 'file') return { kind: 'file', endpoint: 'file', bucket: '', prefix: `${spec.root.replace(/\/+$/, '')}/` };
+  const endpoint = spec.provider === 'aws' || spec.endpoint === undefined ? 'aws' : spec.endpoint.toLowerCase().replace(/\/+$/, '');
+  return { kind: 's3', endpoint, bucket: spec.bucket, prefix: spec.prefix };
+}
+
+/** True when `a` and `b` are the same bucket (or folder tree) and one's prefix is a prefix of the other's. */
+export function storesOverlap(a: StoreSpec, b: StoreSpec): boolean {
+  const p = placeOf(a);
+  const q = placeOf(b);
+  if (p.kind !== q.kind || p.endpoint !== q.endpoint || p.bucket !== q.bucket) return false;
+  return p.prefix.startsWith(q.prefix) || q.prefix.startsWith(p.prefix);
+}
