@@ -11,7 +11,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ConfigurationError, quote } from '../config/configuration-error';
 import { PROVIDERS, type ProviderId, type ProviderQuirks } from './providers';
-import { credentialProvider } from './sdk-config';
+import { credentialProvider, sendBodiesInSlices } from './sdk-config';
 import { checkEndpointChoice, readSdkSettings } from './sdk-settings';
 import { createStoreAgents } from './agents';
 
@@ -138,6 +138,8 @@ export function createS3Client(options: ClientOptions): S3Client {
       socketTimeout: wiring.idleTimeoutMs,
     }),
   });
+  // Parts and large PUTs reach the socket in slices, on every attempt (TLS costs far less CPU so).
+  sendBodiesInSlices(client);
   WIRING.set(client, wiring);
   return client;
 }

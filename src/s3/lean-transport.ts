@@ -7,9 +7,10 @@ import * as https from 'node:https';
 import type { ClientWiring } from './client';
 import type { SignedRequest } from './lean-sign';
 import { timeoutError } from './lean-errors';
+import { writeInSlices } from './body-slices';
 
 /**
- * Sends one request (a PUT carries `body`); resolves as soon as the answer's headers
+ * Sends one request (a PUT carries `body`, written in slices: `body-slices.ts`); resolves as soon as the answer's headers
  * arrive, its body still to be read, and rejects on network faults and timeouts.
  */
 export function sendOnce(signed: SignedRequest, wiring: ClientWiring, body?: Buffer): Promise<http.IncomingMessage> {
@@ -38,7 +39,8 @@ export function sendOnce(signed: SignedRequest, wiring: ClientWiring, body?: Buf
     // Also while the body streams: a stalled body fails its reader instead of hanging.
     req.on('timeout', () => req.destroy(timeoutError(`no byte for ${wiring.idleTimeoutMs} ms`)));
     req.on('error', reject);
-    req.end(body);
+    // A large body in slices with backpressure: one large write costs TLS several times the CPU.
+    writeInSlices(req, body);
   });
 }
 

@@ -11,13 +11,18 @@
  * - the SDK's endpoint resolution (`getEndpointFromInstructions`, what its endpoint middleware
  *   runs for every request): the URL and signing scope of a bucket, with the client's endpoint,
  *   path style, region, FIPS and dual-stack settings, and the configured endpoint
- *   (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, a profile's `endpoint_url` or `services` section).
+ *   (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, a profile's `endpoint_url` or `services` section);
+ * - the middleware stack's order: a middleware placed right after `httpSigningMiddleware` (which
+ *   comes after `retryMiddleware`) runs once per attempt, on the signed request, just before the
+ *   request handler writes it; that is where a large body is swapped for a stream of slices.
  *
  * These are typed fields of the SDK's config, but what they mean is the SDK's business and may
  * change: `test/unit/sdk-config.test.ts` holds each assumption to the real SDK objects.
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getEndpointFromInstructions } from '@smithy/core/endpoints';
+import { HttpRequest } from '@smithy/core/transport';
+import { sliceStream, SLICE_BYTES, wantsSlices } from './body-slices';
 import type { RetryErrorType } from './lean-errors';
 import type { SigningKeys } from './lean-sign';
 
@@ -95,4 +100,31 @@ export async function bucketEndpoint(client: S3Client, operation: LeanOperation,
     signingRegion: auth?.signingRegion,
     headers: endpoint.headers ?? {},
   };
+}
+
+/** The name of the middleware {@link sendBodiesInSlices} adds. */
+export const BODY_SLICES_MIDDLEWARE = 'ciStoresBodySlices';
+
+/**
+ * Makes every request of `client` with a large byte body (an UploadPart, a PutObject the SDK
+ * sends) hand its body to the request handler as a fresh stream of slices (`body-slices.ts`), on
+ * each attempt: the handler would otherwise write the whole Buffer to the socket at once. It runs
+ * after the retry and signing middleware, so the signer saw the bytes (and the payload hash is
+ * set as a header beforehand anyway), and the request the retry middleware resends keeps its
+ * Buffer: the next attempt gets a new stream from the start. The stream goes to a copy of the
+ * signed request; the original is not changed.
+ */
+export function sendBodiesInSlices(client: S3Client, slice = SLICE_BYTES): void {
+  type Args = { request: unknown };
+  const middleware = (next: (args: Args) => Promise<unknown>) => (args: Args) => {
+    const request = args.request;
+    if (!HttpRequest.isInstance(request) || !wantsSlices(request.body, slice)) return next(args);
+    return next({ ...args, request: new HttpRequest({ ...request, body: sliceStream(request.body, slice) }) });
+  };
+  client.middlewareStack.addRelativeTo(middleware as unknown as Parameters<S3Client['middlewareStack']['addRelativeTo']>[0], {
+    relation: 'after',
+    toMiddleware: 'httpSigningMiddleware',
+    name: BODY_SLICES_MIDDLEWARE,
+    override: true,
+  });
 }

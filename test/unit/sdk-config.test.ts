@@ -12,8 +12,12 @@
  *   middleware classes the same answer;
  * - the endpoint resolution the adapter runs is the one the SDK's endpoint middleware runs for its
  *   own requests (settings, profile, FIPS, dual-stack), independent of the key, on a copy of the
- *   config, and `ignoreConfiguredEndpointUrls` keeps a named endpoint from being moved.
+ *   config, and `ignoreConfiguredEndpointUrls` keeps a named endpoint from being moved;
+ * - a middleware placed after `httpSigningMiddleware` runs per attempt after retry and signing: the
+ *   signer hashed the Buffer, and the retry middleware, which refuses to retry a stream body,
+ *   still holds the Buffer and retries.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,7 +25,7 @@ import * as path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/s3/client';
 import { retryErrorType, serviceError } from '../../src/s3/lean-errors';
-import { bucketEndpoint, clockOffset, credentialProvider, retryStrategy, setClockOffset } from '../../src/s3/sdk-config';
+import { BODY_SLICES_MIDDLEWARE, bucketEndpoint, clockOffset, credentialProvider, retryStrategy, setClockOffset } from '../../src/s3/sdk-config';
 import { S3Bucket } from '../../src/s3/bucket';
 import { useEmptyAwsEnvironment } from '../helpers/aws-env';
 
@@ -41,12 +45,16 @@ let server: http.Server;
 let endpoint: string;
 let answer: (n: number) => Answer;
 let seen: http.IncomingHttpHeaders[];
+/** The SHA-256 (hex) of each request body the server read, in order. */
+let bodies: string[];
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
-    req.resume();
+    const hash = createHash('sha256');
+    req.on('data', (c: Buffer) => hash.update(c));
     req.on('end', () => {
       seen.push(req.headers);
+      bodies.push(hash.digest('hex'));
       const a = answer(seen.length);
       if (a.reset) {
         req.socket.destroy();
@@ -61,7 +69,10 @@ beforeAll(async () => {
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(() => new Promise((r) => server.close(r)));
-beforeEach(() => (seen = []));
+beforeEach(() => {
+  seen = [];
+  bodies = [];
+});
 
 const clients: S3Client[] = [];
 afterEach(() => clients.splice(0).forEach((c) => c.destroy()));
@@ -247,5 +258,26 @@ describe('bucketEndpoint: the SDK`s own endpoint resolution', () => {
     // The SDK reads the missing section as no configured endpoint at all.
     expect(resolved[0]).toBe('https://cockpit-images.s3.eu-central-1.amazonaws.com/');
     expect((await bucketEndpoint(c, 'PutObject', 'cockpit-images')).url.href).toBe(resolved[0]);
+  });
+});
+
+describe('the body-slices middleware', () => {
+  test('runs after the retry and the signing middleware, right after signing', () => {
+    const names = client().middlewareStack.identify();
+    const at = (name: string) => names.findIndex((n) => n.startsWith(`${name} `));
+    expect(at('retryMiddleware')).toBeGreaterThanOrEqual(0);
+    expect(at('httpSigningMiddleware')).toBeGreaterThan(at('retryMiddleware'));
+    expect(at(BODY_SLICES_MIDDLEWARE)).toBe(at('httpSigningMiddleware') + 1);
+  });
+
+  test('the SDK signs the Buffer`s own SHA-256 (no payload hash given), and retries the request with its whole body', async () => {
+    answer = (n) => (n === 1 ? { status: 500, body: errorXml('InternalError') } : { status: 200 });
+    const body = randomBytes(3 * 1024 * 1024 + 5);
+    const hex = createHash('sha256').update(body).digest('hex');
+    const c = client({ maxAttempts: 2 });
+    const r = await c.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'big', Body: body, ContentLength: body.length }));
+    expect(r.$metadata.attempts).toBe(2);
+    expect(seen.map((h) => h['x-amz-content-sha256'])).toEqual([hex, hex]);
+    expect(bodies).toEqual([hex, hex]);
   });
 });
