@@ -6,21 +6,24 @@
  *
  * - `AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE`: every store, both wires (the lean client drives the
  *   client's own retry strategy). `legacy` is `standard`: the JavaScript SDK has no legacy mode and
- *   reads every mode but `adaptive` as standard.
+ *   reads every mode but `adaptive` as standard. Where a variable is unset, the profile's
+ *   `max_attempts` / `retry_mode` (shared config or credentials file, `AWS_PROFILE`), as the SDK
+ *   reads them and checked the same way; the variable wins, as in the SDK.
  * - `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, `AWS_USE_FIPS_ENDPOINT`, `AWS_USE_DUALSTACK_ENDPOINT`:
  *   only stores whose line names no endpoint (`s3://BUCKET` without `endpoint=`); an endpoint the
  *   store line names always wins. The SDK reads the endpoint variables (and a profile's
  *   `endpoint_url` or `services` section) itself; they are checked here.
  */
 import { ConfigurationError, quote } from '../config/configuration-error';
+import { readProfileSettings, type ProfileSetting } from './shared-config';
 
 /** Retry modes the SDK has; `legacy` is read as `standard` (see above). */
 export type RetryMode = 'standard' | 'adaptive';
 
 export interface SdkSettings {
-  /** `AWS_MAX_ATTEMPTS`: attempts per request, the first included. */
+  /** `AWS_MAX_ATTEMPTS`, else the profile's `max_attempts`: attempts per request, the first included. */
   readonly maxAttempts?: number;
-  /** `AWS_RETRY_MODE`. */
+  /** `AWS_RETRY_MODE`, else the profile's `retry_mode`. */
   readonly retryMode?: RetryMode;
   /** `AWS_USE_FIPS_ENDPOINT`; `undefined` leaves it to the SDK's profile setting. */
   readonly useFips?: boolean;
@@ -38,10 +41,14 @@ const ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'] as const;
 /** Reads and checks the variables (an empty one counts as unset, as the SDK counts it). */
 export function readSdkSettings(env: NodeJS.ProcessEnv = process.env): SdkSettings {
   for (const name of ENDPOINT_VARIABLES) checkEndpointUrl(name, value(env, name));
+  const attempts = value(env, 'AWS_MAX_ATTEMPTS');
+  const mode = value(env, 'AWS_RETRY_MODE');
+  // The profile only where the variable leaves it open (the SDK does not read it otherwise).
+  const profile = attempts === undefined || mode === undefined ? readProfileSettings(['max_attempts', 'retry_mode'], env) : {};
   return {
     endpointVariable: ENDPOINT_VARIABLES.find((name) => value(env, name) !== undefined),
-    maxAttempts: maxAttempts(value(env, 'AWS_MAX_ATTEMPTS')),
-    retryMode: retryMode(value(env, 'AWS_RETRY_MODE')),
+    maxAttempts: attempts !== undefined ? maxAttempts(attempts, 'AWS_MAX_ATTEMPTS') : fromProfile(profile.max_attempts, maxAttempts),
+    retryMode: mode !== undefined ? retryMode(mode, 'AWS_RETRY_MODE') : fromProfile(profile.retry_mode, retryMode),
     useFips: flag('AWS_USE_FIPS_ENDPOINT', value(env, 'AWS_USE_FIPS_ENDPOINT')),
     useDualstack: flag('AWS_USE_DUALSTACK_ENDPOINT', value(env, 'AWS_USE_DUALSTACK_ENDPOINT')),
   };
@@ -52,20 +59,25 @@ function value(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
-function maxAttempts(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
+/** A profile setting read with the variable's rules; the message names the setting, the profile and the file. */
+function fromProfile<T>(setting: ProfileSetting | undefined, read: (v: string, label: string) => T): T | undefined {
+  if (setting === undefined) return undefined;
+  return read(setting.value, `${setting.name} of the profile ${quote(setting.profile)} in ${setting.file}:`);
+}
+
+/** `label` names where the value came from: the variable, or a profile's setting. */
+function maxAttempts(v: string, label: string): number {
   const n = /^[0-9]{1,3}$/.test(v) ? Number(v) : NaN;
   if (!(n >= 1 && n <= MAX_ATTEMPTS_LIMIT)) {
-    throw new ConfigurationError(`AWS_MAX_ATTEMPTS ${quote(v)} is not allowed; allowed: a whole number of attempts from 1 to ${MAX_ATTEMPTS_LIMIT}, the first attempt included`);
+    throw new ConfigurationError(`${label} ${quote(v)} is not allowed; allowed: a whole number of attempts from 1 to ${MAX_ATTEMPTS_LIMIT}, the first attempt included`);
   }
   return n;
 }
 
-function retryMode(v: string | undefined): RetryMode | undefined {
-  if (v === undefined) return undefined;
+function retryMode(v: string, label: string): RetryMode {
   if (v === 'standard' || v === 'legacy') return 'standard';
   if (v === 'adaptive') return 'adaptive';
-  throw new ConfigurationError(`AWS_RETRY_MODE ${quote(v)} is not allowed; allowed: standard, adaptive, legacy (the same as standard in the JavaScript SDK)`);
+  throw new ConfigurationError(`${label} ${quote(v)} is not allowed; allowed: standard, adaptive, legacy (the same as standard in the JavaScript SDK)`);
 }
 
 function flag(name: string, v: string | undefined): boolean | undefined {

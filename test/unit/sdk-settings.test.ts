@@ -2,9 +2,11 @@
  * The AWS SDK's own variables, read strictly (src/s3/sdk-settings.ts): a bad value fails as a
  * ConfigurationError naming the variable, the value and what is allowed, before any client is made;
  * good ones reach the SDK client's own config (its attempts and retry strategy, which the lean
- * client drives too). Where they send requests is in endpoint-differential.test.ts; how many
+ * client drives too); where a variable is unset, the profile's own setting, read as strictly. Where they send requests is in endpoint-differential.test.ts; how many
  * attempts each wire makes in sdk-retries.test.ts.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ConfigurationError } from '../../src/config/configuration-error';
 import { createS3Client } from '../../src/s3/client';
@@ -126,5 +128,60 @@ describe('createS3Client', () => {
     const named = make();
     expect(await named.config.useFipsEndpoint()).toBe(false);
     expect(await named.config.useDualstackEndpoint()).toBe(false);
+  });
+});
+
+describe('the profile`s max_attempts and retry_mode', () => {
+  const home = useEmptyAwsEnvironment('sdk-profile');
+  const clients: S3Client[] = [];
+  afterEach(() => clients.splice(0).forEach((c) => c.destroy()));
+  const make = () => {
+    const c = createS3Client({ provider: 'generic', endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: KEYS, maxSockets: 1 });
+    clients.push(c);
+    return c;
+  };
+  const mode = async (c: S3Client) => ((await c.config.retryStrategy()) as unknown as { mode: string }).mode;
+  const config = (text: string) => fs.writeFileSync(path.join(home(), 'config'), text);
+
+  test('are read from the profile AWS_PROFILE names (else default) when the variables are unset', async () => {
+    config('[default]\nmax_attempts = 4\n[profile ci]\nmax_attempts = 9\nretry_mode = adaptive\n');
+    expect(readSdkSettings()).toMatchObject({ maxAttempts: 4, retryMode: undefined });
+    expect(await make().config.maxAttempts()).toBe(4);
+    process.env.AWS_PROFILE = 'ci';
+    expect(readSdkSettings()).toMatchObject({ maxAttempts: 9, retryMode: 'adaptive' });
+    const c = make();
+    expect(await c.config.maxAttempts()).toBe(9);
+    expect(await mode(c)).toBe('adaptive');
+  });
+
+  test('the credentials file counts too, the config file winning per setting', () => {
+    fs.writeFileSync(path.join(home(), 'credentials'), '[default]\nmax_attempts = 5\nretry_mode = adaptive\n');
+    expect(readSdkSettings()).toMatchObject({ maxAttempts: 5, retryMode: 'adaptive' });
+    config('[default]\nretry_mode = legacy\n');
+    expect(readSdkSettings()).toMatchObject({ maxAttempts: 5, retryMode: 'standard' });
+  });
+
+  test('a variable wins over the profile, per setting (and the profile`s value is then not read)', async () => {
+    config('[default]\nmax_attempts = 9\nretry_mode = fast\n');
+    process.env.AWS_RETRY_MODE = 'standard';
+    expect(readSdkSettings()).toMatchObject({ maxAttempts: 9, retryMode: 'standard' });
+    process.env.AWS_MAX_ATTEMPTS = '2';
+    expect(readSdkSettings()).toMatchObject({ maxAttempts: 2, retryMode: 'standard' });
+    expect(await make().config.maxAttempts()).toBe(2);
+  });
+
+  test.each([
+    ['max_attempts', '3x', /from 1 to 20/],
+    ['max_attempts', '0', /from 1 to 20/],
+    ['max_attempts', '21', /from 1 to 20/],
+    ['retry_mode', 'Adaptive', /standard, adaptive, legacy/],
+  ])('a bad %s %j is a ConfigurationError naming the setting, the profile, the file and the value, before any client', (name, value, allowed) => {
+    config(`[profile ci]\n${name} = ${value}\n`);
+    process.env.AWS_PROFILE = 'ci';
+    const file = path.join(home(), 'config');
+    const expected = new RegExp(`^${name} of the profile "ci" in ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: ${JSON.stringify(value)} is not allowed; allowed: .*${allowed.source}`);
+    expect(() => readSdkSettings()).toThrow(ConfigurationError);
+    expect(() => readSdkSettings()).toThrow(expected);
+    expect(() => make()).toThrow(expected);
   });
 });
