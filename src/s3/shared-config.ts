@@ -23,7 +23,10 @@ export interface ProfileSetting {
 const PREFIXED = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/;
 const PREFIXES = ['profile', 'sso-session', 'services'];
 
-/** Top-level settings of each section of an INI text, by the section name the SDK gives it. */
+/**
+ * The settings of each section of an INI text, by the section name the SDK gives it; a nested
+ * setting is keyed `BLOCK.NAME` (`s3.endpoint_url`), as the SDK keys it.
+ */
 function parseSections(text: string): Map<string, Map<string, string>> {
   const sections = new Map<string, Map<string, string>>();
   let section: string | undefined;
@@ -46,10 +49,9 @@ function parseSections(text: string): Map<string, Map<string, string>> {
       continue;
     }
     if (nested !== undefined && raw.trimStart() === raw) nested = undefined;
-    if (nested !== undefined) continue;
     let entries = sections.get(section);
     if (!entries) sections.set(section, (entries = new Map()));
-    entries.set(key, value);
+    entries.set(nested !== undefined ? `${nested}.${key}` : key, value);
   }
   return sections;
 }
@@ -71,19 +73,56 @@ function read(file: string): string | undefined {
   }
 }
 
-/** The profile's own settings `names` as the SDK would read them (empty values count as unset). */
-export function readProfileSettings(names: readonly string[], env: NodeJS.ProcessEnv = process.env): Record<string, ProfileSetting | undefined> {
-  const profile = env.AWS_PROFILE || 'default';
+interface Profile {
+  readonly name: string;
+  readonly configFile: string;
+  readonly credentialsFile: string;
+  /** The config file's sections. */
+  readonly config: Map<string, Map<string, string>>;
+  /** The profile's settings, the config file's over the credentials file's. */
+  get(name: string): ProfileSetting | undefined;
+}
+
+function loadProfile(env: NodeJS.ProcessEnv): Profile {
+  const name = env.AWS_PROFILE || 'default';
   const configFile = filePath(env, 'AWS_CONFIG_FILE', 'config');
   const credentialsFile = filePath(env, 'AWS_SHARED_CREDENTIALS_FILE', 'credentials');
   const config = parseSections(read(configFile) ?? '');
   // In the config file, `[profile default]` stands for `[default]` and replaces it when both are there.
-  const fromConfig = (profile === 'default' ? (config.get('profile default') ?? config.get('default')) : config.get(`profile ${profile}`)) ?? new Map<string, string>();
-  const fromCredentials = parseSections(read(credentialsFile) ?? '').get(profile) ?? new Map<string, string>();
-  const out: Record<string, ProfileSetting | undefined> = {};
-  for (const name of names) {
-    const [value, file] = fromConfig.get(name) ? [fromConfig.get(name), configFile] : [fromCredentials.get(name), credentialsFile];
-    out[name] = value ? { name, value, profile, file } : undefined;
-  }
-  return out;
+  const fromConfig = (name === 'default' ? (config.get('profile default') ?? config.get('default')) : config.get(`profile ${name}`)) ?? new Map<string, string>();
+  const fromCredentials = parseSections(read(credentialsFile) ?? '').get(name) ?? new Map<string, string>();
+  return {
+    name,
+    configFile,
+    credentialsFile,
+    config,
+    get(setting) {
+      const [value, file] = fromConfig.get(setting) ? [fromConfig.get(setting), configFile] : [fromCredentials.get(setting), credentialsFile];
+      return value ? { name: setting, value, profile: name, file } : undefined;
+    },
+  };
+}
+
+/** The profile's own settings `names` as the SDK would read them (empty values count as unset). */
+export function readProfileSettings(names: readonly string[], env: NodeJS.ProcessEnv = process.env): Record<string, ProfileSetting | undefined> {
+  const profile = loadProfile(env);
+  return Object.fromEntries(names.map((name) => [name, profile.get(name)]));
+}
+
+/**
+ * The S3 endpoint URL the SDK's configured-endpoint settings give a client that names none, as the
+ * SDK picks it: none if `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` (else the profile's
+ * `ignore_configured_endpoint_urls`) is `true`; else `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, the
+ * `s3` block of the profile's `services` section, the profile's `endpoint_url`. Not checked here
+ * (`sdk-settings.ts` checks the variables; the SDK refuses a bad file entry at its first request).
+ */
+export function configuredEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const profile = loadProfile(env);
+  const ignore = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? profile.get('ignore_configured_endpoint_urls')?.value;
+  if (ignore === 'true') return undefined;
+  const variable = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
+  if (variable) return variable;
+  const services = profile.get('services')?.value;
+  const fromServices = services !== undefined ? profile.config.get(`services ${services}`)?.get('s3.endpoint_url') : undefined;
+  return fromServices || profile.get('endpoint_url')?.value;
 }
