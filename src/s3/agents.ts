@@ -17,6 +17,7 @@ import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Agent as RoutingBase, type AgentConnectOpts } from 'agent-base';
 import { HttpsProxyAgent } from 'https-proxy-agent';
+import { certificateProblem } from './errors';
 import { proxyFor, proxyLabel, proxySettings, type ProxySettings } from './proxy-env';
 
 export interface StoreAgentOptions {
@@ -54,6 +55,23 @@ export class ProxyRefusedError extends Error {
     statusText: string,
   ) {
     super(`the proxy ${proxy} refused the tunnel to ${origin}: HTTP ${status}${statusText ? ` ${statusText}` : ''}`);
+  }
+}
+
+/**
+ * An https:// proxy whose own certificate TLS refused: a configuration problem, never retried, and
+ * not the store's (whose `ca=` does not apply to the proxy). The original TLS error is not kept as
+ * the cause, so that nothing reads it as the store's certificate.
+ */
+export class ProxyCertificateError extends Error {
+  override readonly name = 'ProxyCertificateError';
+  readonly code = 'ProxyCertificate';
+  constructor(
+    readonly proxy: string,
+    readonly origin: string,
+    problem: string,
+  ) {
+    super(`the TLS certificate of the proxy ${proxy} (on the way to ${origin}) was refused: ${problem}; a proxy's certificate is checked with Node's CAs and NODE_EXTRA_CA_CERTS, never a store's ca=`);
   }
 }
 
@@ -100,7 +118,15 @@ class RoutingAgent extends RoutingBase {
     const abort = new AbortController();
     const tunnel = new HttpsProxyAgent(proxy, { keepAlive: true, signal: abort.signal } as ConstructorParameters<typeof HttpsProxyAgent>[1]);
     const connecting = tunnel.connect(req, { ...opts, ...this.originTls } as AgentConnectOpts);
-    const socket = await beforeDeadline(connecting, this.deadlineMs, abort, `no tunnel through the proxy ${label} to ${host}:${port} within ${this.deadlineMs} ms`);
+    let socket: net.Socket;
+    try {
+      socket = await beforeDeadline(connecting, this.deadlineMs, abort, `no tunnel through the proxy ${label} to ${host}:${port} within ${this.deadlineMs} ms`);
+    } catch (e) {
+      // The tunnel agent hands over the origin's TLS socket before its handshake: a certificate
+      // refused while the tunnel is made is the proxy's own.
+      const problem = certificateProblem(e);
+      throw problem === undefined ? e : new ProxyCertificateError(label, `${host}:${port}`, problem);
+    }
     if (refused !== undefined) {
       socket.destroy();
       throw new ProxyRefusedError(label, `${host}:${port}`, refused.statusCode, refused.statusText);

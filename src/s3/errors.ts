@@ -115,6 +115,12 @@ function certificateCode(e: { code?: unknown; $metadata?: { httpStatusCode?: num
   return typeof e.code === 'string' && Object.hasOwn(CERTIFICATE_PROBLEMS, e.code) ? e.code : undefined;
 }
 
+/** What a TLS error's code says about the certificate the server showed; `undefined` when it is no certificate problem. */
+export function certificateProblem(error: unknown): string | undefined {
+  const code = certificateCode((error ?? {}) as { code?: unknown });
+  return code === undefined ? undefined : `${CERTIFICATE_PROBLEMS[code]} (${code})`;
+}
+
 /**
  * A refused server certificate as a `certificate` StoreError naming the host (when TLS says it),
  * the problem and the fix; `undefined` for any other error. Looked for on the error and its causes.
@@ -145,13 +151,14 @@ const HINTS: Partial<Record<StoreErrorKind, string>> = {
 };
 
 /**
- * A CONNECT the proxy refused (`ProxyRefusedError` of `agents.ts`, wherever in the cause chain the
- * SDK put it) as a `proxy` StoreError: the proxy by host and port, the origin and the status.
+ * A CONNECT the proxy refused, or an https:// proxy whose own certificate TLS refused
+ * (`ProxyRefusedError`, `ProxyCertificateError` of `agents.ts`, wherever in the cause chain the SDK
+ * put it) as a `proxy` StoreError: the proxy by host and port, the origin and the status or problem.
  */
 function proxyRefused(error: unknown, what: string): StoreError | undefined {
   for (let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (e.code !== 'ProxyRefused') continue;
-    return new StoreError('proxy', `${what}: ${String(e.message)}; check HTTPS_PROXY, HTTP_PROXY and NO_PROXY`, 'ProxyRefused', { cause: error });
+    if (e.code !== 'ProxyRefused' && e.code !== 'ProxyCertificate') continue;
+    return new StoreError('proxy', `${what}: ${String(e.message)}; check HTTPS_PROXY, HTTP_PROXY and NO_PROXY`, e.code, { cause: error });
   }
   return undefined;
 }

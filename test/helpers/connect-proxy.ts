@@ -1,22 +1,26 @@
 /**
- * A local forward proxy for the proxy suites: a plain HTTP server on 127.0.0.1 that carries
- * CONNECT tunnels and absolute-URI requests, and records each `host:port` it carried.
+ * A local forward proxy for the proxy suites: a plain HTTP server on 127.0.0.1 (or an HTTPS one,
+ * with `tls`) that carries CONNECT tunnels and absolute-URI requests, and records each
+ * `host:port` it carried.
  *
  * It resolves the test names itself (`.test`, the provider domains of helpers/test-hosts.ts: to
  * 127.0.0.1) without touching `dns.lookup`; a test that does not install the resolver hook can then
  * reach those names only through this proxy, so a request that bypassed it fails.
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import { isTestHost } from './test-hosts';
 
 export interface ConnectProxyOptions {
   /** Answer every CONNECT with this status instead of opening the tunnel (e.g. 403). */
   readonly refuse?: number;
+  /** Serve the proxy itself over TLS with this certificate (an `https://` proxy). */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 export interface ConnectProxy {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT` (`https://` with `tls`) */
   readonly url: string;
   readonly port: number;
   /** Each `host:port` carried (a CONNECT's target, an absolute URI's host), in order. */
@@ -43,7 +47,7 @@ export async function startConnectProxy(o: ConnectProxyOptions = {}): Promise<Co
   const sockets = new Set<net.Socket>();
   const note = (c: Buffer) => chunks.push(Buffer.from(c));
 
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     // An absolute-URI request: forward the target as written after the authority (never normalized).
     const raw = req.url ?? '';
     const m = /^http:\/\/([^/]+)(\/.*)?$/i.exec(raw);
@@ -65,7 +69,8 @@ export async function startConnectProxy(o: ConnectProxyOptions = {}): Promise<Co
     up.on('error', () => res.destroy());
     req.on('data', note);
     req.pipe(up);
-  });
+  };
+  const server = o.tls ? https.createServer({ cert: o.tls.cert, key: o.tls.key }, handler) : http.createServer(handler);
 
   server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
     sockets.add(client);
@@ -102,7 +107,7 @@ export async function startConnectProxy(o: ConnectProxyOptions = {}): Promise<Co
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${o.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     carried,
     authorizations,
