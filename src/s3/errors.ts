@@ -53,7 +53,9 @@ const BY_CODE: Readonly<Record<string, StoreErrorKind>> = {
 export function errorCode(error: unknown): string {
   const e = (error ?? {}) as SdkLikeError;
   const status = e.$metadata?.httpStatusCode;
-  const code = e.Code ?? e.code ?? e.name;
+  const given: unknown = e.Code ?? e.code ?? e.name;
+  // Only a string names a code: anything else (a number, an array) is no provider's code.
+  const code = typeof given === 'string' ? given : undefined;
   if (code && code !== 'UnknownError' && code !== 'Error') return code;
   return status !== undefined ? `HTTP ${status}` : 'UnknownError';
 }
