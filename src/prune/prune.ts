@@ -192,21 +192,18 @@ async function deleteOne(o: PruneOptions, t: PruneTarget, d: Listed, result: Sto
   }
 }
 
-const policyWarned = new WeakSet<PruneEvents>();
-
 /**
  * Throws when the bucket policy would let strangers read `backupKey` (a private object must not be
- * copied to where it is public, whatever its ACL); the object is then kept. A policy that cannot be
- * read is warned about once a run.
+ * copied to where it is public, whatever its ACL); the object is then kept. Nothing checks a backup
+ * anonymously after the copy, so a policy that cannot be read refuses the backup too (fail closed).
  */
-async function guardBackup(o: PruneOptions, t: PruneTarget, key: string, backupKey: string): Promise<void> {
+async function guardBackup(t: PruneTarget, key: string, backupKey: string): Promise<void> {
   const guard = await guardPrivateWrite(t.store, backupKey);
   if (guard.verdict === 'refuse') {
     throw new Error(`backup refused: ${guard.reason.replace(/^not written: /, '')}, or give a backup-prefix the exclusion covers; ${key} was kept`);
   }
-  if (guard.verdict === 'unknown' && !policyWarned.has(o.events)) {
-    policyWarned.add(o.events);
-    o.events.warning(`${t.name}: cannot read the bucket policy (${guard.reason}); backups are written private, but whether the policy lets strangers read keys under ${o.backupPrefix} is not checked`);
+  if (guard.verdict === 'unknown') {
+    throw new Error(`backup refused: cannot read the bucket policy (${guard.reason}), and nothing checks a backup anonymously, so it cannot be shown that strangers cannot read ${backupKey}; let these credentials read the bucket policy (s3:GetBucketPolicy), or leave input "backup-prefix" empty to delete without a backup; ${key} was kept`);
   }
 }
 
@@ -218,7 +215,7 @@ async function guardBackup(o: PruneOptions, t: PruneTarget, key: string, backupK
  */
 async function backUp(o: PruneOptions, t: PruneTarget, d: Listed, budget: ByteBudget): Promise<boolean> {
   const backupKey = `${o.backupPrefix}${d.key}`;
-  await guardBackup(o, t, d.key, backupKey);
+  await guardBackup(t, d.key, backupKey);
   try {
     await transfer(t.store, t.store, d.key, backupKey, 'private', d.size, { partSize: o.partSize, budget, partsInFlight: 4 });
   } catch (e) {

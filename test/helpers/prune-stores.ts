@@ -24,6 +24,8 @@ export interface MemoryStoreOptions {
   readonly failPut?: ReadonlySet<string>;
   /** The bucket policy document the store answers with (none by default); keys are located in bucket `bkt`. */
   readonly policy?: string;
+  /** The bucket policy cannot be read, for this reason (as without s3:GetBucketPolicy). */
+  readonly policyUnreadable?: string;
 }
 
 export class MemoryStore implements Partial<ObjectStore> {
@@ -76,6 +78,7 @@ export class MemoryStore implements Partial<ObjectStore> {
   }
 
   async policy(): Promise<BucketPolicyState> {
+    if (this.o.policyUnreadable !== undefined) return { kind: 'unknown', reason: this.o.policyUnreadable };
     return this.o.policy === undefined ? { kind: 'none' } : { kind: 'document', text: this.o.policy };
   }
 

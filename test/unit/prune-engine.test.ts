@@ -201,6 +201,21 @@ describe('the run', () => {
     expect(covered[0]!.objects.has('fedora-pruned/fedora-42-01.qcow2')).toBe(true);
   });
 
+  test('a backup to a store whose bucket policy cannot be read is refused (nothing checks it anonymously): kept, the input named', async () => {
+    const objects = () => ({ 'fedora-42-01.qcow2': obj(1), 'fedora-42-02.qcow2': obj(2), 'fedora-42-03.qcow2': obj(3) });
+    const s = [new MemoryStore('old', objects(), { policyUnreadable: 'AccessDenied' })];
+    const { report } = await run(s, { backupPrefix: 'pruned/' });
+    expect(s[0]!.deleted).toEqual([]);
+    expect([...s[0]!.objects.keys()].filter((k) => k.startsWith('pruned/'))).toEqual([]);
+    expect(report.failures.map((f) => f.key)).toEqual(['fedora-42-01.qcow2']);
+    expect(report.failures[0]!.reason).toMatch(/^backup refused: cannot read the bucket policy \(AccessDenied\), .*pruned\/fedora-42-01\.qcow2; let these credentials read the bucket policy \(s3:GetBucketPolicy\), or leave input "backup-prefix" empty .*; fedora-42-01\.qcow2 was kept$/);
+    // Without a backup nothing private is written: the deletion goes ahead.
+    const plain = [new MemoryStore('old', objects(), { policyUnreadable: 'AccessDenied' })];
+    const { report: deleted } = await run(plain);
+    expect(plain[0]!.deleted).toEqual(['fedora-42-01.qcow2']);
+    expect(deleted.failures).toEqual([]);
+  });
+
   test("earlier runs' backups (under the backup prefix's top folder) are never candidates: keep-newest keeps the live images", async () => {
     const s = [
       new MemoryStore('old', {
