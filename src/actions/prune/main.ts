@@ -28,7 +28,7 @@ export async function pruneAction({ host, summary, onInterrupt }: ActionContext)
     await host.group('Preflight: buckets and credentials', () => preflight(host, targets));
     await fs.mkdir(path.dirname(inputs.reportPath), { recursive: true });
     const file = createWriteStream(inputs.reportPath);
-    file.write(`# prune${inputs.dryRun ? ' (dry run: nothing deleted)' : ''}: MARK STORE KEY; - deleted${inputs.dryRun ? ' (would be)' : ''}, ! not deleted, ? kept but missing in that store\n`);
+    file.write(`# prune${inputs.dryRun ? ' (dry run: nothing deleted)' : ''}: MARK STORE KEY; - deleted${inputs.dryRun ? ' (would be)' : ''}, ! not deleted, = changed during the run so kept, ? kept but missing in that store\n`);
     const shown: string[] = [];
     let stopped = false;
     const unregister = onInterrupt(async () => {
@@ -129,6 +129,8 @@ function finish(host: Host, inputs: PruneInputs, report: PruneReport, stopped: b
   host.info(`${report.keep} key(s) kept over ${report.stores.length} store(s)${report.groups > 0 ? ` in ${report.groups} group(s)` : ''}; ${inputs.dryRun ? `${due} deletion(s) planned (dry run)` : `${sum(report, 'deleted')} of ${due} deleted`}, ${sum(report, 'failed')} failed, ${sum(report, 'drift')} drift`);
   const drift = sum(report, 'drift');
   if (drift > 0) host.warning(`${drift} kept object(s) are missing from some store (drift; not an error): ${report.stores.filter((s) => s.drift > 0).map((s) => `${s.store} lacks ${s.drift}`).join(', ')}; see the report ${inputs.reportPath}`);
+  const changed = report.stores.reduce((n, s) => n + s.changed, 0);
+  if (changed > 0) host.warning(`${changed} object(s) were written again or deleted after the listing and were kept, not deleted; see the report ${inputs.reportPath}`);
   if (report.namedMissing.length > 0) host.warning(`${report.namedMissing.length} key(s) the keep list names are in no store (first: ${report.namedMissing[0]})`);
   const listing = report.stores.filter((s) => s.listingError !== undefined);
   if (listing.length > 0) throw new PruneFailedError(`${report.withheld}: ${listing.map((s) => `${s.store}: ${s.listingError}`).join('; ')}`);
