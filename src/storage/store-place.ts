@@ -5,6 +5,7 @@
  * (`s3://BUCKET` without `endpoint=`) counts as AWS, the SDK's default; the same bucket reached
  * through an endpoint variable and through its URL is not recognised.
  */
+import { quote } from '../config/configuration-error';
 import type { StoreSpec } from './store-spec';
 
 interface Place {
@@ -28,4 +29,14 @@ export function storesOverlap(a: StoreSpec, b: StoreSpec): boolean {
   const q = placeOf(b);
   if (p.kind !== q.kind || p.endpoint !== q.endpoint || p.bucket !== q.bucket) return false;
   return p.prefix.startsWith(q.prefix) || q.prefix.startsWith(p.prefix);
+}
+
+/**
+ * Why `a` and `b` may not be used together (`"A" and "B" are the same bucket with one prefix inside
+ * the other`), or `undefined` when they are apart; the caller names its inputs and what is allowed.
+ */
+export function overlapProblem(a: StoreSpec, b: StoreSpec): string | undefined {
+  if (!storesOverlap(a, b)) return undefined;
+  const what = a.kind === 'file' ? 'the same folder or one is inside the other' : 'the same bucket with one prefix inside the other';
+  return `${quote(a.url)} and ${quote(b.url)} are ${what}`;
 }
