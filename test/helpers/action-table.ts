@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { runBundle, type BundleRun } from './bundle';
 import type { FaultKind, FaultRule } from './fault-proxy';
-import { anonymousStatus, client, credentialEnv, listKeys, openUploads, rgw, type ClusterId } from './rgw';
+import { anonymousStatus, client, credentialEnv, githubEnv, listKeys, openUploads, rgw, type ClusterId } from './rgw';
 
 /** One store an action writes to: a bucket on a cluster, reached at `endpoint` (the RGW or a proxy in front of it). */
 export interface StoreUnderTest {
@@ -167,12 +167,7 @@ const uploadLogs: ActionEntry = {
       cwd: ws,
       env: {
         ...credentialEnv(),
-        GITHUB_REPOSITORY: 'cockpit-project/bots',
-        GITHUB_SHA: 'c0ffee'.padEnd(40, '0'),
-        GITHUB_RUN_ID: '4242',
-        GITHUB_RUN_ATTEMPT: String(attempt),
-        GITHUB_JOB: 'tests',
-        GITHUB_EVENT_NAME: 'push',
+        ...githubEnv({ GITHUB_RUN_ID: '4242', GITHUB_RUN_ATTEMPT: String(attempt) }),
       },
       inputs: {
         path: 'logs',
