@@ -114,3 +114,21 @@ describe('inputs that change what the audit may do', () => {
     expect(() => read({ 'report-path': 'r.txt', 'audit-report-path': 'r.txt' })).toThrow(/^inputs "report-path" and "audit-report-path": both are ".*r\.txt", and the audit's report would overwrite the mirror's/);
   });
 });
+
+describe('visibility-rules with "restricted"', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reconcile-restricted-'));
+  const read = (rules: string) => () =>
+    readReconcileInputs(quietHost({ source: `file://${dir}/a`, destination: `file://${dir}/b`, 'audit-stores': 'http://127.0.0.1:1/audited', 'visibility-rules': rules }, { cwd: dir, env: {} }));
+
+  test('refused by reconcile itself, naming the input, the rule and the way out', () => {
+    expect(read('rhel* private\nvpc/* restricted\n* public')).toThrow(ConfigurationError);
+    expect(read('rhel* private\nvpc/* restricted\n* public')).toThrow(
+      'input "visibility-rules": rule 2 "vpc/* restricted": reconcile cannot use "restricted": its mirror writes objects, and no write makes an object restricted; give these keys "private" here, or audit them with audit-acl (which accepts "restricted") in a step of its own',
+    );
+  });
+
+  test('rules without it read as before; a malformed rule is still named by the mirror part', () => {
+    expect(read('rhel* private\n* public')().mirror.rules).toHaveLength(2);
+    expect(read('rhel* secret')).toThrow(/^input "visibility-rules": rule 1 "rhel\* secret" is not "GLOB public" or "GLOB private"$/);
+  });
+});
