@@ -10,7 +10,7 @@ import { reconcile } from '../../src/actions/reconcile/main';
 import { AUDIT_NAMES, MIRROR_NAMES, readReconcileInputs } from '../../src/actions/reconcile/inputs';
 import { ConfigurationError } from '../../src/config/configuration-error';
 import { partHost, readPartInputs, renamedInputs } from '../../src/runtime/part-host';
-import type { ActionContext } from '../../src/runtime/run-action';
+import { runAction, type ActionContext } from '../../src/runtime/run-action';
 import { Summary } from '../../src/runtime/summary';
 import { quietHost } from '../helpers/quiet-host';
 
@@ -73,6 +73,15 @@ describe('between two folders', () => {
     expect(host.outputs).toMatchObject({ copied: '1', 'mirror-outcome': 'success', 'audit-outcome': 'skipped' });
     expect(fs.readdirSync(path.join(dir, 'b')).filter((f) => !f.startsWith('.'))).toEqual(['fedora-42.qcow2']);
     expect(summary.render()).toContain('## mirror-bucket');
+  });
+
+  test("a part's failure is said once: in the step's failure, not also as a log line before it", async () => {
+    fs.writeFileSync(path.join(dir, 'a', 'debian-13.img'), 'debian');
+    const lines: string[] = [];
+    const say = (level: string) => (m: string) => void lines.push(`${level} ${m}`);
+    const host = { ...recordingHost({ source: `file://${dir}/a`, destination: `file://${dir}/b`, mode: 'check', audit: 'false' }, dir), info: say('info'), warning: say('warning'), error: say('error'), fail: say('fail') };
+    const failure = await runAction('reconcile', reconcile, host).then(() => lines.filter((l) => l.includes('the stores differ')));
+    expect(failure).toEqual([expect.stringMatching(/^fail mirror-bucket failed: the stores differ: 2 only in the source/)]);
   });
 
   test('interrupted during the mirror: the audit does not start, and the step fails saying so', async () => {
