@@ -12,6 +12,8 @@ export interface Listed {
   readonly key: string;
   readonly size: number;
   readonly lastModified?: Date;
+  /** As the listing gave it: the deletion checks the object still has it. */
+  readonly etag?: string;
 }
 
 /** One store's whole listing. */

@@ -56,6 +56,8 @@ export interface StoreResult {
   readonly due: number;
   deleted: number;
   failed: number;
+  /** Objects not deleted because they were written again (or deleted) after the listing. */
+  changed: number;
   readonly drift: number;
   /** Why this store's listing failed, when it did. */
   readonly listingError?: string;
@@ -105,11 +107,11 @@ async function listWhole(t: PruneTarget, o: PruneOptions): Promise<StoreListing 
   const objects: Listed[] = [];
   try {
     for await (const page of t.store.listPages()) {
-      for (const { key, size, lastModified } of page) {
+      for (const { key, size, lastModified, etag } of page) {
         if (o.rule.kind === 'newest' && !skipOf(o)(key) && o.match.groupOf(key) !== undefined && !(lastModified instanceof Date && !Number.isNaN(lastModified.getTime()))) {
           return { store: t.name, error: `the listing gives no LastModified for ${JSON.stringify(key)}, so its age is unknown` };
         }
-        objects.push({ key, size, lastModified });
+        objects.push({ key, size, lastModified, etag });
       }
     }
   } catch (e) {
@@ -140,14 +142,14 @@ function listingFailed(o: PruneOptions, listings: readonly (StoreListing | { sto
   const stores = listings.map((l): StoreResult => {
     const error = 'error' in l ? l.error : undefined;
     const listed = 'objects' in l ? l.objects.length : 0;
-    return { store: l.store, listed, unmatched: 0, kept: 0, due: 0, deleted: 0, failed: 0, drift: 0, listingError: error };
+    return { store: l.store, listed, unmatched: 0, kept: 0, due: 0, deleted: 0, failed: 0, changed: 0, drift: 0, listingError: error };
   });
   return { stores, keep: 0, groups: 0, namedMissing: [], failures: [], withheld: `no object deleted in any store: the listing of ${failed.map((f) => f.store).join(', ')} failed, and the keep set is decided over every store` };
 }
 
 function reportOf(plan: PrunePlan): PruneReport {
   return {
-    stores: plan.stores.map((s) => ({ store: s.store, listed: s.listed, unmatched: s.unmatched, kept: s.kept, due: s.deletions.length, deleted: 0, failed: 0, drift: s.drift.length })),
+    stores: plan.stores.map((s) => ({ store: s.store, listed: s.listed, unmatched: s.unmatched, kept: s.kept, due: s.deletions.length, deleted: 0, failed: 0, changed: 0, drift: s.drift.length })),
     keep: plan.keep.size,
     groups: plan.groups,
     namedMissing: plan.namedMissing,
@@ -181,6 +183,12 @@ async function deleteOne(o: PruneOptions, t: PruneTarget, d: Listed, result: Sto
   }
   try {
     if (o.backupPrefix !== undefined && !(await backUp(o, t, d, budget))) return;
+    const change = await changedSince(t.store, d);
+    if (change !== undefined) {
+      result.changed++;
+      o.events.line(t.name, '=', d.key, `outside the keep set, but changed during the run (${change}): kept, not deleted`);
+      return;
+    }
     await t.store.delete(d.key);
     result.deleted++;
     o.events.line(t.name, '-', d.key, `outside the keep set: deleted${where}`);
@@ -192,21 +200,34 @@ async function deleteOne(o: PruneOptions, t: PruneTarget, d: Listed, result: Sto
   }
 }
 
-const policyWarned = new WeakSet<PruneEvents>();
+/**
+ * How the object differs from its listing (a new image written under the same key, or deleted),
+ * or `undefined` when its ETag, LastModified (to the second, as HEAD gives it) and size are the
+ * listed ones. Asked just before the deletion: DeleteObject's If-Match is not honoured by every
+ * store (Ceph RGW 16 deletes regardless), so it cannot be relied on.
+ */
+async function changedSince(store: ObjectStore, d: Listed): Promise<string | undefined> {
+  const head = await store.head(d.key);
+  if (!head) return 'gone';
+  if (head.etag !== d.etag) return `ETag ${head.etag ?? 'none'}, listed ${d.etag ?? 'none'}`;
+  const seconds = (t?: Date) => (t === undefined ? undefined : Math.floor(t.getTime() / 1000));
+  if (seconds(head.lastModified) !== seconds(d.lastModified)) return `LastModified ${head.lastModified?.toISOString() ?? 'none'}, listed ${d.lastModified?.toISOString() ?? 'none'}`;
+  if (head.size !== d.size) return `${head.size} bytes, listed ${d.size}`;
+  return undefined;
+}
 
 /**
  * Throws when the bucket policy would let strangers read `backupKey` (a private object must not be
- * copied to where it is public, whatever its ACL); the object is then kept. A policy that cannot be
- * read is warned about once a run.
+ * copied to where it is public, whatever its ACL); the object is then kept. Nothing checks a backup
+ * anonymously after the copy, so a policy that cannot be read refuses the backup too (fail closed).
  */
-async function guardBackup(o: PruneOptions, t: PruneTarget, key: string, backupKey: string): Promise<void> {
+async function guardBackup(t: PruneTarget, key: string, backupKey: string): Promise<void> {
   const guard = await guardPrivateWrite(t.store, backupKey);
   if (guard.verdict === 'refuse') {
     throw new Error(`backup refused: ${guard.reason.replace(/^not written: /, '')}, or give a backup-prefix the exclusion covers; ${key} was kept`);
   }
-  if (guard.verdict === 'unknown' && !policyWarned.has(o.events)) {
-    policyWarned.add(o.events);
-    o.events.warning(`${t.name}: cannot read the bucket policy (${guard.reason}); backups are written private, but whether the policy lets strangers read keys under ${o.backupPrefix} is not checked`);
+  if (guard.verdict === 'unknown') {
+    throw new Error(`backup refused: cannot read the bucket policy (${guard.reason}), and nothing checks a backup anonymously, so it cannot be shown that strangers cannot read ${backupKey}; let these credentials read the bucket policy (s3:GetBucketPolicy), or leave input "backup-prefix" empty to delete without a backup; ${key} was kept`);
   }
 }
 
@@ -218,7 +239,7 @@ async function guardBackup(o: PruneOptions, t: PruneTarget, key: string, backupK
  */
 async function backUp(o: PruneOptions, t: PruneTarget, d: Listed, budget: ByteBudget): Promise<boolean> {
   const backupKey = `${o.backupPrefix}${d.key}`;
-  await guardBackup(o, t, d.key, backupKey);
+  await guardBackup(t, d.key, backupKey);
   try {
     await transfer(t.store, t.store, d.key, backupKey, 'private', d.size, { partSize: o.partSize, budget, partsInFlight: 4 });
   } catch (e) {

@@ -67,7 +67,7 @@ export function errorCode(error: unknown): string {
 export function toStoreError(error: unknown, what: string): StoreError {
   if (error instanceof StoreError) return error;
   if (error instanceof ListPageError) return new StoreError('bad-answer', `${what}: ${error.message}`, 'BadAnswer', { cause: error });
-  const refused = certificateRefused(error, what) ?? proxyRefused(error, what);
+  const refused = connectionRefused(error, what);
   if (refused) return refused;
   const e = (error ?? {}) as SdkLikeError;
   const code = errorCode(error);
@@ -123,26 +123,34 @@ export function certificateProblem(error: unknown): string | undefined {
   return code === undefined ? undefined : `${CERTIFICATE_PROBLEMS[code]} (${code})`;
 }
 
+/** One error of a cause chain, as far as the checks below read it. */
+type ChainLink = { code?: unknown; host?: unknown; message?: unknown; cause?: unknown; $metadata?: { httpStatusCode?: number } };
+
 /**
- * A refused server certificate as a `certificate` StoreError naming the host (when TLS says it),
- * the problem and the fix; `undefined` for any other error. Looked for on the error and its causes.
+ * A refused server certificate or a CONNECT the proxy refused, found on the error or its causes in
+ * one walk (the SDK may wrap either), as a StoreError; `undefined` for any other error.
  */
-function certificateRefused(error: unknown, what: string): StoreError | undefined {
-  let e = error as { code?: unknown; host?: unknown; cause?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
-  for (let depth = 0; e && depth < 5; depth++, e = e.cause as typeof e) {
+function connectionRefused(error: unknown, what: string): StoreError | undefined {
+  let e = error as ChainLink | undefined;
+  for (let depth = 0; e && depth < 5; depth++, e = e.cause as ChainLink | undefined) {
     const code = certificateCode(e);
-    if (code === undefined) continue;
-    // Node names the host on a name mismatch (`host`); for the other problems the endpoint in `what` names it.
-    const host = typeof e.host === 'string' ? ` of ${e.host}` : '';
-    return new StoreError(
-      'certificate',
-      `${what}: the server's TLS certificate${host} was refused: ${CERTIFICATE_PROBLEMS[code]} (${code}). ` +
-        "Give the store the PEM bundle of its CA with the store option ca=PATH (or AWS_CA_BUNDLE, or Node's NODE_EXTRA_CA_CERTS); certificate checks cannot be turned off",
-      code,
-      { cause: error },
-    );
+    if (code !== undefined) return certificateRefused(e, code, error, what);
+    if (e.code === 'ProxyRefused' || e.code === 'ProxyCertificate') return proxyRefused(e, e.code, error, what);
   }
   return undefined;
+}
+
+/** A refused server certificate (`link` of the chain of `error`) as a `certificate` StoreError naming the host (when TLS says it), the problem and the fix. */
+function certificateRefused(link: ChainLink, code: string, error: unknown, what: string): StoreError {
+  // Node names the host on a name mismatch (`host`); for the other problems the endpoint in `what` names it.
+  const host = typeof link.host === 'string' ? ` of ${link.host}` : '';
+  return new StoreError(
+    'certificate',
+    `${what}: the server's TLS certificate${host} was refused: ${CERTIFICATE_PROBLEMS[code]} (${code}). ` +
+      "Give the store the PEM bundle of its CA with the store option ca=PATH (or AWS_CA_BUNDLE, or Node's NODE_EXTRA_CA_CERTS); certificate checks cannot be turned off",
+    code,
+    { cause: error },
+  );
 }
 
 const HINTS: Partial<Record<StoreErrorKind, string>> = {
@@ -154,13 +162,9 @@ const HINTS: Partial<Record<StoreErrorKind, string>> = {
 
 /**
  * A CONNECT the proxy refused, or an https:// proxy whose own certificate TLS refused
- * (`ProxyRefusedError`, `ProxyCertificateError` of `agents.ts`, wherever in the cause chain the SDK
- * put it) as a `proxy` StoreError: the proxy by host and port, the origin and the status or problem.
+ * (`ProxyRefusedError`, `ProxyCertificateError` of `agents.ts`; `link` of the chain of `error`) as a
+ * `proxy` StoreError: the proxy by host and port, the origin and the status or problem.
  */
-function proxyRefused(error: unknown, what: string): StoreError | undefined {
-  for (let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (e.code !== 'ProxyRefused' && e.code !== 'ProxyCertificate') continue;
-    return new StoreError('proxy', `${what}: ${String(e.message)}; check HTTPS_PROXY, HTTP_PROXY and NO_PROXY`, e.code, { cause: error });
-  }
-  return undefined;
+function proxyRefused(link: ChainLink, code: string, error: unknown, what: string): StoreError {
+  return new StoreError('proxy', `${what}: ${String(link.message)}; check HTTPS_PROXY, HTTP_PROXY and NO_PROXY`, code, { cause: error });
 }

@@ -6,6 +6,7 @@
  * `AWS_ENDPOINT_URL`, the profile's), where its requests really go, else AWS; so the same bucket
  * reached through an endpoint variable and through its URL is one place.
  */
+import { quote } from '../config/configuration-error';
 import { configuredEndpoint } from '../s3/shared-config';
 import type { StoreSpec } from './store-spec';
 
@@ -45,4 +46,14 @@ export function storesOverlap(a: StoreSpec, b: StoreSpec, env: NodeJS.ProcessEnv
   const q = placeOf(b, env);
   if (p.kind !== q.kind || p.endpoint !== q.endpoint || p.bucket !== q.bucket) return false;
   return p.prefix.startsWith(q.prefix) || q.prefix.startsWith(p.prefix);
+}
+
+/**
+ * Why `a` and `b` may not be used together (`"A" and "B" are the same bucket with one prefix inside
+ * the other`), or `undefined` when they are apart; the caller names its inputs and what is allowed.
+ */
+export function overlapProblem(a: StoreSpec, b: StoreSpec, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (!storesOverlap(a, b, env)) return undefined;
+  const what = a.kind === 'file' ? 'the same folder or one is inside the other' : 'the same bucket with one prefix inside the other';
+  return `${quote(a.url)} and ${quote(b.url)} are ${what}`;
 }

@@ -4,7 +4,7 @@
  */
 import type { Semaphore } from '../flow/semaphore';
 import type { ByteBudget } from '../flow/byte-budget';
-import type { PrivateWriteGuard } from '../operations/private-write-guard';
+import { PrivateWriteGuard } from '../operations/private-write-guard';
 import { abortStaleUploads } from '../operations/abort-stale';
 import type { ObjectInfo } from '../storage/object-store';
 import type { MirrorOptions, MirrorReport } from './mirror-types';
@@ -34,4 +34,13 @@ export function failed(ctx: Ctx, key: string, e: unknown, what = 'mirror'): void
 /** Aborts what a killed earlier run left open for `key` at the destination; a failure only warns. */
 export async function abortStale(ctx: Ctx, key: string): Promise<void> {
   await abortStaleUploads(ctx.o.destination, key, ctx.staleBefore, ctx.o.events);
+}
+
+/**
+ * The mirror's guard of private writes. A private copy is checked anonymously after writing unless
+ * verify-visibility is none: then a destination whose bucket policy cannot be read gets no private copy.
+ */
+export function mirrorGuard(o: MirrorOptions): PrivateWriteGuard {
+  const unchecked = o.verifyVisibility === 'none' ? { because: 'verify-visibility is none (no anonymous check after writing)', change: 'set input "verify-visibility" to private or all' } : undefined;
+  return new PrivateWriteGuard((m) => o.events.warning(m), 'writing', unchecked);
 }

@@ -20,13 +20,12 @@ import type { ObjectHead, ObjectInfo, Visibility } from '../storage/object-store
 import { markedPrivate } from '../storage/private-marker';
 import { isMd5Etag } from '../storage/etag';
 import { contentSha256, transfer } from '../operations/copy-object';
-import { PrivateWriteGuard } from '../operations/private-write-guard';
 import { checkWritten } from '../operations/verify-visibility';
 import { compareHeads, compareListed, type Verdict } from './compare';
 import { deleteExtra } from './delete-extra';
 import type { ManifestEntry } from './manifest';
 import { march, type Pair } from './march';
-import { abortStale, failed, type Ctx } from './mirror-context';
+import { abortStale, failed, mirrorGuard, type Ctx } from './mirror-context';
 import type { MirrorOptions, MirrorReport } from './mirror-types';
 
 export type { Mark, MirrorCounts, MirrorEvents, MirrorMode, MirrorOptions, MirrorReport } from './mirror-types';
@@ -52,7 +51,7 @@ export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
     transfers: new Semaphore(o.transfers),
     budget: new ByteBudget(o.memory),
     deletions: [],
-    guard: new PrivateWriteGuard((m) => o.events.warning(m), 'writing'),
+    guard: mirrorGuard(o),
     staleBefore: o.staleBefore ?? new Date(),
   };
 

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { runBundle, type BundleRun } from './bundle';
 import type { FaultKind, FaultRule } from './fault-proxy';
-import { anonymousStatus, client, credentialEnv, listKeys, openUploads, rgw, type ClusterId } from './rgw';
+import { anonymousStatus, client, credentialEnv, githubEnv, listKeys, openUploads, rgw, type ClusterId } from './rgw';
 
 /** One store an action writes to: a bucket on a cluster, reached at `endpoint` (the RGW or a proxy in front of it). */
 export interface StoreUnderTest {
@@ -70,6 +70,11 @@ export interface ActionEntry {
   prepare?(ws: string, buckets: readonly { id: ClusterId; bucket: string }[]): Promise<void>;
   /** Problems with what the run did beyond the stores' objects (outputs, report, files), after convergence. */
   verify?(ws: string, run: BundleRun, stores: readonly StoreUnderTest[], phase: 'faults' | 'kill'): Promise<string[]>;
+  /**
+   * What `prepare` put in place that a finished run removes (prune's pruned images): a killed run
+   * may leave any of them, whole. Absent: nothing is removed.
+   */
+  removable?(ws: string, stores: readonly StoreUnderTest[]): ExpectedObject[];
   /** Problems with what is visible while a killed run lies dead, beyond the stores. */
   whileDead?(ws: string, plan: PlannedRun, stores: readonly StoreUnderTest[]): Promise<string[]>;
 }
@@ -167,12 +172,7 @@ const uploadLogs: ActionEntry = {
       cwd: ws,
       env: {
         ...credentialEnv(),
-        GITHUB_REPOSITORY: 'cockpit-project/bots',
-        GITHUB_SHA: 'c0ffee'.padEnd(40, '0'),
-        GITHUB_RUN_ID: '4242',
-        GITHUB_RUN_ATTEMPT: String(attempt),
-        GITHUB_JOB: 'tests',
-        GITHUB_EVENT_NAME: 'push',
+        ...githubEnv({ GITHUB_RUN_ID: '4242', GITHUB_RUN_ATTEMPT: String(attempt) }),
       },
       inputs: {
         path: 'logs',
@@ -444,8 +444,88 @@ const downloadImage: ActionEntry = {
   bigIsMultipart: false,
 };
 
+/** The image keys prune keeps (named in its keep list); every other `.qcow2` at the top is pruned. */
+const PRUNE_KEEP = ['fedora-42-keep.qcow2', 'rhel-10-keep.qcow2'];
+
+/**
+ * prune: the same images in both stores, a keep list naming two of them; each other image is backed
+ * up privately under `pruned/1/` of its own store, then deleted. What a store holds afterwards:
+ * exactly the kept images, the README the match leaves alone, and one backup per pruned image.
+ */
+const prune: ActionEntry = {
+  action: 'prune',
+  workspace(kind) {
+    const ws = scratch('ws-prune');
+    const count = kind === 'small' ? 4 : 60;
+    const objects: Seeded[] = [
+      ...PRUNE_KEEP.map((key) => ({ key, body: randomBytes(4096), visibility: rhelPrivate(key) })),
+      { key: 'README.txt', body: Buffer.from('not an image\n'), visibility: 'public' },
+      ...Array.from({ length: count }, (_, i): Seeded => {
+        const key = `${i % 2 === 0 ? 'fedora' : 'rhel'}-41-${String(i).padStart(3, '0')}.qcow2`;
+        return { key, body: randomBytes(2048 + i), visibility: rhelPrivate(key) };
+      }),
+    ];
+    seededSets.set(ws, objects);
+    fs.writeFileSync(path.join(ws, 'keep.txt'), `# images still referenced\n${PRUNE_KEEP.join('\n')}\n`);
+    return ws;
+  },
+  async prepare(ws, buckets) {
+    for (const b of buckets) for (const o of seededSets.get(ws)!) await seed(b.id, b.bucket, 'images/', o);
+  },
+  // About 30 requests a store: one deletion from the first store always breaks besides the rate.
+  faultRules: (index, seed) =>
+    index === 0 ? [{ kind: (['internal', 'slowdown', 'reset-before', 'drop-answer', 'reset-mid-body'] as FaultKind[])[seed % 5]!, match: (r) => r.op === 'DeleteObject', nth: [1 + (seed % 3)] }] : [],
+  plan(ws, stores) {
+    const objects = seededSets.get(ws)!;
+    const pruned = (key: string) => key.endsWith('.qcow2') && !PRUNE_KEEP.includes(key);
+    return {
+      cwd: ws,
+      env: credentialEnv(),
+      inputs: {
+        stores: stores.map((s) => storeLine(s, 'images')).join('\n'),
+        match: '[^/]+\\.qcow2',
+        'keep-list': 'keep.txt',
+        'dry-run': 'false',
+        'max-delete': 'none',
+        'backup-prefix': 'pruned/1/',
+        'report-path': path.join(ws, `prune-${stores[0]!.bucket}.txt`),
+      },
+      expected: stores.flatMap((s) =>
+        objects.map((o) =>
+          pruned(o.key)
+            ? { id: s.id, bucket: s.bucket, key: `images/pruned/1/${o.key}`, sha256: sha(o.body), visibility: 'private' as const }
+            : { id: s.id, bucket: s.bucket, key: `images/${o.key}`, sha256: sha(o.body), visibility: o.visibility },
+        ),
+      ),
+    };
+  },
+  removable: (ws, stores) =>
+    stores.flatMap((s) =>
+      seededSets
+        .get(ws)!
+        .filter((o) => o.key.endsWith('.qcow2') && !PRUNE_KEEP.includes(o.key))
+        .map((o) => ({ id: s.id, bucket: s.bucket, key: `images/${o.key}`, sha256: sha(o.body), visibility: o.visibility })),
+    ),
+  // Backups are private whatever their name says.
+  visibilityOf: (key) => (key.includes('/pruned/') ? 'private' : rhelPrivate(key)),
+  /** Nothing beside what is expected: every pruned image is gone from both stores (its backup stays). */
+  async verify(ws, run, stores) {
+    const problems: string[] = [];
+    if (run.outputs.failed !== '0') problems.push(`last run: failed ${run.outputs.failed}`);
+    const plan = prune.plan(ws, stores, 1);
+    for (const s of stores) {
+      const want = plan.expected.filter((e) => e.id === s.id && e.bucket === s.bucket).map((e) => e.key).sort();
+      const held = (await listKeys(s.id, s.bucket)).sort();
+      if (JSON.stringify(held) !== JSON.stringify(want)) problems.push(`${s.id}/${s.bucket} holds ${JSON.stringify(held)}, expected ${JSON.stringify(want)}`);
+    }
+    return problems;
+  },
+  killAfter: { op: 'DeleteObject', n: 10 },
+  bigIsMultipart: false,
+};
+
 /** Every action the reliability suites run. */
-export const ACTIONS: readonly ActionEntry[] = [uploadImage, uploadLogs, mirrorBucket, auditAcl, downloadImage];
+export const ACTIONS: readonly ActionEntry[] = [uploadImage, uploadLogs, mirrorBucket, auditAcl, downloadImage, prune];
 
 /** What {@link checkStores} looked at. */
 export interface StoreCheck {

@@ -11,6 +11,7 @@ export interface MemoryObject {
   readonly size: number;
   readonly lastModified?: Date;
   readonly body?: Buffer;
+  readonly etag?: string;
 }
 
 export interface MemoryStoreOptions {
@@ -24,6 +25,10 @@ export interface MemoryStoreOptions {
   readonly failPut?: ReadonlySet<string>;
   /** The bucket policy document the store answers with (none by default); keys are located in bucket `bkt`. */
   readonly policy?: string;
+  /** The bucket policy cannot be read, for this reason (as without s3:GetBucketPolicy). */
+  readonly policyUnreadable?: string;
+  /** Called once the whole listing was given: what others do to the store during the run. */
+  readonly afterListing?: (objects: Map<string, MemoryObject>) => void;
 }
 
 export class MemoryStore implements Partial<ObjectStore> {
@@ -44,17 +49,20 @@ export class MemoryStore implements Partial<ObjectStore> {
     const keys = [...this.objects.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     const size = this.o.pageSize ?? 2;
     const pages: ObjectInfo[][] = [];
-    for (let i = 0; i < keys.length; i += size) pages.push(keys.slice(i, i + size).map((key) => ({ key, size: this.objects.get(key)!.size, lastModified: this.objects.get(key)!.lastModified })));
+    for (let i = 0; i < keys.length; i += size) pages.push(keys.slice(i, i + size).map((key) => ({ key, size: this.objects.get(key)!.size, lastModified: this.objects.get(key)!.lastModified, etag: this.objects.get(key)!.etag })));
     // A failure may come at any page, or after the last (an answer cut before its end).
     for (let p = 0; p <= pages.length; p++) {
       if (this.o.failListingAt === p) throw new StoreError('unavailable', `${this.name}: listing page ${p + 1} failed`);
       if (p < pages.length) yield pages[p]!;
     }
+    this.o.afterListing?.(this.objects);
   }
 
   async head(key: string): Promise<ObjectHead | undefined> {
     const o = this.objects.get(key);
-    return o && { key, size: o.size, lastModified: o.lastModified, metadata: {} };
+    // HEAD gives Last-Modified to the second (an HTTP date); a listing may give milliseconds.
+    const lastModified = o?.lastModified && new Date(Math.floor(o.lastModified.getTime() / 1000) * 1000);
+    return o && { key, size: o.size, lastModified, etag: o.etag, metadata: {} };
   }
 
   async read(key: string): Promise<{ head: ObjectHead; body: Readable }> {
@@ -76,6 +84,7 @@ export class MemoryStore implements Partial<ObjectStore> {
   }
 
   async policy(): Promise<BucketPolicyState> {
+    if (this.o.policyUnreadable !== undefined) return { kind: 'unknown', reason: this.o.policyUnreadable };
     return this.o.policy === undefined ? { kind: 'none' } : { kind: 'document', text: this.o.policy };
   }
 

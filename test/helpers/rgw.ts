@@ -86,6 +86,23 @@ export function credentialEnv(ids: readonly ClusterId[] = ['old', 'new']): NodeJ
   return env;
 }
 
+/**
+ * What the runner sets for a job of a push to cockpit-project/bots (repository, commit, run, attempt,
+ * job, event), as the actions read them; `over` replaces or adds variables (a suite's own run id,
+ * job or GITHUB_API_URL).
+ */
+export function githubEnv(over: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    GITHUB_EVENT_NAME: 'push',
+    GITHUB_REPOSITORY: 'cockpit-project/bots',
+    GITHUB_SHA: 'c0ffee'.padEnd(40, '0'),
+    GITHUB_RUN_ID: '77',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_JOB: 'tests',
+    ...over,
+  };
+}
+
 /** An SDK client for a cluster's `ci` user (or `other`), set up as Ceph 16 needs. */
 export function client(id: ClusterId, user: 'ci' | 'other' = 'ci'): S3Client {
   const e = rgw(id);

@@ -19,7 +19,7 @@ import type { ActionContext } from '../../src/runtime/run-action';
 import { Summary } from '../../src/runtime/summary';
 import { errors, runBundle } from '../helpers/bundle';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github';
-import { credentialEnv, listKeys, openUploads, rgw, useBuckets } from '../helpers/rgw';
+import { credentialEnv, githubEnv, listKeys, openUploads, rgw, useBuckets } from '../helpers/rgw';
 
 const TOKEN = 'ghs_badInputToken0123456789';
 const SHA = 'a'.repeat(64);
@@ -66,13 +66,8 @@ function commentEvent(login: string, body: string, action = 'created'): string {
 function runEnv(event?: string): NodeJS.ProcessEnv {
   return {
     ...credentialEnv(),
-    GITHUB_API_URL: gh.url,
-    GITHUB_REPOSITORY: 'cockpit-project/bots',
-    GITHUB_SHA: 'c0ffee'.padEnd(40, '0'),
-    GITHUB_RUN_ID: '77',
-    GITHUB_RUN_ATTEMPT: '1',
-    GITHUB_JOB: 'tests',
-    ...(event !== undefined ? { GITHUB_EVENT_NAME: 'issue_comment', GITHUB_EVENT_PATH: event } : { GITHUB_EVENT_NAME: 'push' }),
+    ...githubEnv({ GITHUB_API_URL: gh.url }),
+    ...(event !== undefined ? { GITHUB_EVENT_NAME: 'issue_comment', GITHUB_EVENT_PATH: event } : {}),
   };
 }
 

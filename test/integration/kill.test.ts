@@ -56,7 +56,7 @@ test.each(ACTIONS.filter((a) => a.killAfter !== undefined).map((a) => [a.action,
   // Dead: whatever exists is whole, and nothing private is readable.
   const whileDead = await checkStores(
     (await Promise.all(buckets.map(async (b) => (await listKeys(b.id, b.bucket)).map((key) => ({ ...b, key }))))).flat().map((o) => {
-      const e = plan.expected.find((x) => x.id === o.id && x.bucket === o.bucket && x.key === o.key);
+      const e = [...plan.expected, ...(entry.removable?.(ws, stores) ?? [])].find((x) => x.id === o.id && x.bucket === o.bucket && x.key === o.key);
       if (e === undefined) throw new Error(`unexpected object ${o.id}/${o.bucket}/${o.key} after the kill`);
       return e;
     }),

@@ -28,7 +28,7 @@ import { errors, runBundle, type BundleRun } from '../helpers/bundle';
 import { startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github';
 import { quietHost } from '../helpers/quiet-host';
-import { client, credentialEnv, dropBucket, listKeys, newBucket, openUploads, rgw } from '../helpers/rgw';
+import { client, credentialEnv, dropBucket, githubEnv, listKeys, newBucket, openUploads, rgw } from '../helpers/rgw';
 import { describeStoreContract, readObject } from '../helpers/store-contract';
 import { resolveTestHosts } from '../helpers/test-hosts';
 
@@ -218,7 +218,7 @@ describe('the GitHub API and the Actions cache go through the proxy (@actions/ht
     const r = await runBundle(
       'upload-logs',
       { path: 'logs', stores: `${rgw('old').endpoint}/${bucket}/logs credentials=env:OLD`, prefix: 'ci/{run-id}', 'github-token': 'gh-token', 'status-context': 'logs' },
-      { cwd: ws, env: { ...credentialEnv(['old']), HTTPS_PROXY: withPassword(proxy), HTTP_PROXY: withPassword(proxy), GITHUB_API_URL: gh.url.replace('127.0.0.1', 'api.github.test'), GITHUB_REPOSITORY: 'cockpit-project/bots', GITHUB_SHA: 'c0ffee'.padEnd(40, '0'), GITHUB_RUN_ID: '87', GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'gh', GITHUB_EVENT_NAME: 'push' } },
+      { cwd: ws, env: { ...credentialEnv(['old']), HTTPS_PROXY: withPassword(proxy), HTTP_PROXY: withPassword(proxy), ...githubEnv({ GITHUB_API_URL: gh.url.replace('127.0.0.1', 'api.github.test'), GITHUB_RUN_ID: '87', GITHUB_JOB: 'gh' }) } },
     );
     expect(errors(r)).toEqual([]);
     expect(r.code).toBe(0);
@@ -251,7 +251,7 @@ describe('the actions in process through the proxy (the same runs as the bundle 
   });
   const line = (id: 'old' | 'new', bucket: string, sub: string) => `${viaName(id)}/${bucket}/${sub} credentials=env:${id.toUpperCase()} name=${id} ca=${rgw(id).caFile}`;
   const run = (main: (ctx: ActionContext) => Promise<void>, inputs: Record<string, string>) =>
-    main({ host: quietHost(inputs, { env: { ...credentialEnv(), GITHUB_EVENT_NAME: 'push', GITHUB_REPOSITORY: 'cockpit-project/bots', GITHUB_SHA: 'c0ffee'.padEnd(40, '0'), GITHUB_RUN_ID: '86', GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'proxy' }, cwd: ws }), summary: new Summary('test'), onInterrupt: () => () => undefined });
+    main({ host: quietHost(inputs, { env: { ...credentialEnv(), ...githubEnv({ GITHUB_RUN_ID: '86', GITHUB_JOB: 'proxy' }) }, cwd: ws }), summary: new Summary('test'), onInterrupt: () => () => undefined });
 
   test('upload-image dual-write, upload-logs and mirror-bucket', async () => {
     const [o, n] = [await bucketOn('old', 'proxy-main'), await bucketOn('new', 'proxy-main')];
@@ -290,13 +290,7 @@ describe('the bundles with HTTPS_PROXY set (need dist/ rebuilt with the proxy su
     ...credentialEnv(),
     HTTPS_PROXY: withPassword(proxy),
     HTTP_PROXY: withPassword(proxy),
-    GITHUB_API_URL: gh.url.replace('127.0.0.1', 'api.github.test'),
-    GITHUB_REPOSITORY: 'cockpit-project/bots',
-    GITHUB_SHA: 'c0ffee'.padEnd(40, '0'),
-    GITHUB_RUN_ID: '88',
-    GITHUB_RUN_ATTEMPT: '1',
-    GITHUB_JOB: 'proxy',
-    GITHUB_EVENT_NAME: 'push',
+    ...githubEnv({ GITHUB_API_URL: gh.url.replace('127.0.0.1', 'api.github.test'), GITHUB_RUN_ID: '88', GITHUB_JOB: 'proxy' }),
   });
   const store = (id: 'old' | 'new', bucket: string, sub: string) => `${viaName(id)}/${bucket}/${sub} credentials=env:${id.toUpperCase()} name=${id} ca=${rgw(id).caFile}`;
   const run = async (action: string, inputs: Record<string, string>) => {

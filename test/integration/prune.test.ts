@@ -9,6 +9,11 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { compileMatch } from '../../src/prune/keep-rule';
+import { prune } from '../../src/prune/prune';
+import type { ObjectInfo, ObjectStore } from '../../src/storage/object-store';
+import { S3Store } from '../../src/storage/s3-store';
+import { parseStoreSpec, type S3StoreSpec } from '../../src/storage/store-spec';
 import { errors, runBundle, runCli } from '../helpers/bundle';
 import { anonymousStatus, client, credentialEnv, listKeys, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
 
@@ -124,4 +129,43 @@ describe('prune over the old and the new provider', () => {
     expect(await held('old', old)).toEqual([image(1, 'aarch64'), 'README.txt', `pruned/1/${image(1)}`, `pruned/1/${image(2)}`, `pruned/1/${image(3)}`].sort());
     expect(await held('new', neu)).toEqual([image(5), `pruned/1/${image(2)}`, `pruned/1/${image(3)}`].sort());
   });
+});
+
+describe('prune against a store written to during the run (the engine, on RGW)', () => {
+  test('a key written again between the listing and the deletion is kept; the others are deleted', async () => {
+    const b = await bucket('old', 'prune-race');
+    for (const v of [1, 2, 3]) {
+      await put('old', b, image(v));
+      await sleep(1100);
+    }
+    const e = rgw('old');
+    const spec = parseStoreSpec(`${e.endpoint}/${b}/images/`, { credentials: { type: 'default' }, visibility: 'auto', cwd: '/' }) as S3StoreSpec;
+    const store = new S3Store(spec, { accessKeyId: e.accessKey, secretAccessKey: e.secretKey }, { concurrency: 4 });
+    // A new image is uploaded under the key of v1 once the prune has listed the store (RGW ignores
+    // If-Match on DeleteObject, so only the check before the deletion can keep it).
+    const racing = Object.assign(Object.create(store) as ObjectStore, {
+      async *listPages(): AsyncIterable<readonly ObjectInfo[]> {
+        yield* store.listPages();
+        await client('old').send(new PutObjectCommand({ Bucket: b, Key: `images/${image(1)}`, Body: 'a new image under the same key' }));
+      },
+    });
+    const lines: string[] = [];
+    try {
+      const report = await prune({
+        targets: [{ name: 'old', store: racing }],
+        match: compileMatch(MATCH),
+        rule: { kind: 'newest', count: 1 },
+        dryRun: false,
+        concurrency: 2,
+        partSize: 8 * 1024 * 1024,
+        events: { info: () => undefined, debug: () => undefined, warning: () => undefined, line: (_s, m, k, d) => void lines.push(`${m} ${k}: ${d}`), progress: () => undefined },
+      });
+      expect(report.stores[0]).toMatchObject({ due: 2, deleted: 1, changed: 1, failed: 0 });
+    } finally {
+      store.close();
+    }
+    expect(await held('old', b)).toEqual([image(1), image(3)].sort());
+    expect(await read('old', b, `images/${image(1)}`)).toBe('a new image under the same key');
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^= ${image(1)}: outside the keep set, but changed during the run \\(ETag [0-9a-f]+, listed [0-9a-f]+\\): kept, not deleted$`)));
+  }, 60_000);
 });

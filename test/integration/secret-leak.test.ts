@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { runBundle, runCli, type BundleRun } from '../helpers/bundle';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github';
-import { client, credentialEnv, listKeys, rgw, useBuckets } from '../helpers/rgw';
+import { client, credentialEnv, githubEnv, listKeys, rgw, useBuckets } from '../helpers/rgw';
 
 const TOKEN = 'ghs_leakCheckToken4f1c2b9a77e0';
 const REDACT = 'leak-check-redact-value-8d2e61';
@@ -79,13 +79,7 @@ function forms(value: string): Record<string, string> {
 
 const env = (over: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
   ...credentialEnv(['old']),
-  GITHUB_API_URL: gh.url,
-  GITHUB_REPOSITORY: 'cockpit-project/bots',
-  GITHUB_SHA: 'c0ffee'.padEnd(40, '0'),
-  GITHUB_RUN_ID: '99',
-  GITHUB_RUN_ATTEMPT: '1',
-  GITHUB_JOB: 'leak',
-  GITHUB_EVENT_NAME: 'push',
+  ...githubEnv({ GITHUB_API_URL: gh.url, GITHUB_RUN_ID: '99', GITHUB_JOB: 'leak' }),
   MY_SECRET: IN_ENV,
   PASTED_SECRET: `${PASTED}\n  `,
   ...over,

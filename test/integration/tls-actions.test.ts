@@ -16,7 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { errors, runBundle, type BundleRun } from '../helpers/bundle';
-import { anonymousStatus, credentialEnv, listKeys, openUploads, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
+import { anonymousStatus, credentialEnv, githubEnv, listKeys, openUploads, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
 import { testHostsEnv } from '../helpers/test-hosts';
 
 const bucket = useBuckets();
@@ -44,18 +44,9 @@ afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 /** A store line: the URL, its credentials and name, and `ca=` when the run trusts that way. */
 const store = (url: string, id: ClusterId, name: string, trust: Trust) => `${url} credentials=env:${id.toUpperCase()} name=${name}${trust === 'ca=' ? ` ca=${rgw(id).caFile}` : ''}`;
 
-const GITHUB_ENV = {
-  GITHUB_EVENT_NAME: 'push',
-  GITHUB_REPOSITORY: 'cockpit-project/bots',
-  GITHUB_SHA: 'c0ffee'.padEnd(40, '0'),
-  GITHUB_RUN_ID: '77',
-  GITHUB_RUN_ATTEMPT: '1',
-  GITHUB_JOB: 'tests',
-};
-
 /** Runs a bundle with the test names resolved in its process, the clusters' keys, and AWS_CA_BUNDLE when the run trusts that way. */
 function run(action: string, inputs: Record<string, string>, cwd: string, trust: Trust | 'none', extraEnv: NodeJS.ProcessEnv = {}): Promise<BundleRun> {
-  const env = { ...credentialEnv(), ...GITHUB_ENV, ...testHostsEnv(lookupLog), ...(trust === 'AWS_CA_BUNDLE' ? { AWS_CA_BUNDLE: bothCas } : {}), ...extraEnv };
+  const env = { ...credentialEnv(), ...githubEnv(), ...testHostsEnv(lookupLog), ...(trust === 'AWS_CA_BUNDLE' ? { AWS_CA_BUNDLE: bothCas } : {}), ...extraEnv };
   return runBundle(action, inputs, { cwd, env });
 }
 

@@ -21,7 +21,7 @@ import { S3Store } from '../../src/storage/s3-store';
 import { parseStoreSpec, type S3StoreSpec } from '../../src/storage/store-spec';
 import { errors, runBundle } from '../helpers/bundle';
 import { quietHost } from '../helpers/quiet-host';
-import { client, dropBucket, listKeys, newBucket, openUploads, rgw } from '../helpers/rgw';
+import { client, dropBucket, githubEnv, listKeys, newBucket, openUploads, rgw } from '../helpers/rgw';
 import { describeStoreContract } from '../helpers/store-contract';
 import { resolveTestHosts } from '../helpers/test-hosts';
 
@@ -105,12 +105,7 @@ describe('a certificate the store cannot trust stops the run in preflight, with 
     OLD_SECRET_ACCESS_KEY: rgw('old').secretKey,
     NEW_ACCESS_KEY_ID: rgw('new').accessKey,
     NEW_SECRET_ACCESS_KEY: rgw('new').secretKey,
-    GITHUB_EVENT_NAME: 'push',
-    GITHUB_REPOSITORY: 'cockpit-project/bots',
-    GITHUB_SHA: 'c0ffee'.padEnd(40, '0'),
-    GITHUB_RUN_ID: '77',
-    GITHUB_RUN_ATTEMPT: '1',
-    GITHUB_JOB: 'tests',
+    ...githubEnv(),
   });
   const run = async (main: (ctx: ActionContext) => Promise<void>, inputs: Record<string, string>) => {
     const ctx: ActionContext = { host: quietHost(inputs, { env: env(), cwd: ws }), summary: new Summary('test'), onInterrupt: () => () => undefined };

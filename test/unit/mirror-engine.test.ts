@@ -172,6 +172,31 @@ test('private objects are not written where the bucket policy would expose them'
   expect(await keys(destination)).toEqual(['fedora.qcow2']);
 });
 
+test('a destination whose bucket policy cannot be read gets private copies only when they are checked anonymously after writing', async () => {
+  const source = await store({ 'rhel-9.qcow2': 'secret', 'fedora.qcow2': 'open' });
+  const unreadable = (s: ObjectStore) =>
+    Object.assign(Object.create(s) as ObjectStore, {
+      locate: (key: string) => ({ bucket: 'b', key }),
+      policy: async () => ({ kind: 'unknown', reason: 'AccessDenied' }),
+      anonymousAddress: (k: string) => ({ protocol: 'http:', hostname: 'store.invalid', host: 'store.invalid', path: `/${k}` }),
+    });
+  // verify-visibility none: nothing would catch an exposing policy, so the private copy is refused.
+  const unchecked = await store({});
+  const none = options(source, unreadable(unchecked), { mode: 'copy', verifyVisibility: 'none', probe: async () => ({ access: 'readable', status: 200 }) });
+  const r = await mirror(none.o);
+  expect(r.counts).toMatchObject({ copied: 1, failed: 1 });
+  expect(r.failures).toEqual([{ key: 'rhel-9.qcow2', reason: expect.stringMatching(/^copy: not written: cannot read the bucket policy \(AccessDenied\) and verify-visibility is none .*; set input "verify-visibility" to private or all, or let these credentials read the bucket policy/) }]);
+  expect(await keys(unchecked)).toEqual(['fedora.qcow2']);
+  // verify-visibility private: written, then checked anonymously (here shown private); one warning.
+  const checked = await store({});
+  const warnings: string[] = [];
+  const priv = options(source, unreadable(checked), { mode: 'copy', verifyVisibility: 'private', probe: async () => ({ access: 'denied', status: 403 }) });
+  const r2 = await mirror({ ...priv.o, events: { ...priv.o.events, warning: (m) => void warnings.push(m) } });
+  expect(r2.counts).toMatchObject({ copied: 2, failed: 0 });
+  expect(await keys(checked)).toEqual(['fedora.qcow2', 'rhel-9.qcow2']);
+  expect(warnings).toEqual([expect.stringMatching(/cannot read the bucket policy \(AccessDenied\); private objects are checked with an anonymous request after writing/)]);
+});
+
 /**
  * Copies a private rhel image to an empty store whose objects have an anonymous address
  * (http://store.invalid/KEY), checking private objects with a probe that answers `answer`.

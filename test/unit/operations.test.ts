@@ -204,4 +204,14 @@ describe('PrivateWriteGuard', () => {
     expect(await guard.refusal(storeWith({ kind: 'none' }), 'x', 'third')).toBeUndefined();
     expect(warnings).toEqual(['new: cannot read the bucket policy (AccessDenied); private objects are checked with an anonymous request after upload']);
   });
+
+  test('with no anonymous check after the write, a policy that cannot be read refuses the private write, naming what to change', async () => {
+    const warnings: string[] = [];
+    const guard = new PrivateWriteGuard((m) => warnings.push(m), 'writing', { because: 'verify-visibility is none', change: 'set input "verify-visibility" to private or all' });
+    expect(await guard.refusal(storeWith({ kind: 'unknown', reason: 'AccessDenied' }), 'rhel-9.qcow2', 'new')).toBe(
+      'not written: cannot read the bucket policy (AccessDenied) and verify-visibility is none, so nothing would show this private object is not readable by strangers; set input "verify-visibility" to private or all, or let these credentials read the bucket policy (s3:GetBucketPolicy)',
+    );
+    expect(await guard.refusal(storeWith({ kind: 'none' }), 'rhel-9.qcow2', 'new')).toBeUndefined();
+    expect(warnings).toEqual([]);
+  });
 });

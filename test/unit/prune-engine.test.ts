@@ -201,6 +201,44 @@ describe('the run', () => {
     expect(covered[0]!.objects.has('fedora-pruned/fedora-42-01.qcow2')).toBe(true);
   });
 
+  test('a backup to a store whose bucket policy cannot be read is refused (nothing checks it anonymously): kept, the input named', async () => {
+    const objects = () => ({ 'fedora-42-01.qcow2': obj(1), 'fedora-42-02.qcow2': obj(2), 'fedora-42-03.qcow2': obj(3) });
+    const s = [new MemoryStore('old', objects(), { policyUnreadable: 'AccessDenied' })];
+    const { report } = await run(s, { backupPrefix: 'pruned/' });
+    expect(s[0]!.deleted).toEqual([]);
+    expect([...s[0]!.objects.keys()].filter((k) => k.startsWith('pruned/'))).toEqual([]);
+    expect(report.failures.map((f) => f.key)).toEqual(['fedora-42-01.qcow2']);
+    expect(report.failures[0]!.reason).toMatch(/^backup refused: cannot read the bucket policy \(AccessDenied\), .*pruned\/fedora-42-01\.qcow2; let these credentials read the bucket policy \(s3:GetBucketPolicy\), or leave input "backup-prefix" empty .*; fedora-42-01\.qcow2 was kept$/);
+    // Without a backup nothing private is written: the deletion goes ahead.
+    const plain = [new MemoryStore('old', objects(), { policyUnreadable: 'AccessDenied' })];
+    const { report: deleted } = await run(plain);
+    expect(plain[0]!.deleted).toEqual(['fedora-42-01.qcow2']);
+    expect(deleted.failures).toEqual([]);
+  });
+
+  test('an object written again or deleted after the listing is not deleted: kept and reported as changed during the run', async () => {
+    const at = (n: number, etag: string) => ({ ...obj(n), lastModified: new Date(day(n).getTime() + 123), etag });
+    const images = () => ({ 'fedora-42-01.qcow2': at(1, 'e1'), 'fedora-42-02.qcow2': at(2, 'e2'), 'fedora-42-03.qcow2': at(3, 'e3'), 'fedora-42-04.qcow2': at(4, 'e4'), 'fedora-42-05.qcow2': at(5, 'e5') });
+    const s = [
+      new MemoryStore('old', images(), {
+        afterListing: (objects) => {
+          objects.set('fedora-42-01.qcow2', at(1, 'new-etag')); // a new image under the same key, same second
+          objects.set('fedora-42-02.qcow2', { ...at(2, 'e2'), lastModified: new Date(day(2).getTime() + 1123) }); // same ETag, rewritten a second later
+          objects.delete('fedora-42-03.qcow2');
+        },
+      }),
+    ];
+    const { report, lines } = await run(s, { backupPrefix: undefined });
+    expect(s[0]!.deleted).toEqual([]);
+    expect(report.stores[0]).toMatchObject({ due: 3, deleted: 0, changed: 3, failed: 0 });
+    expect(lines.filter((l) => l.startsWith('='))).toEqual(['= old fedora-42-01.qcow2', '= old fedora-42-02.qcow2', '= old fedora-42-03.qcow2']);
+    // Unchanged since the listing (a store giving LastModified to the millisecond, HEAD to the second): deleted.
+    const same = [new MemoryStore('old', images())];
+    const { report: r2 } = await run(same);
+    expect(same[0]!.deleted.sort()).toEqual(['fedora-42-01.qcow2', 'fedora-42-02.qcow2', 'fedora-42-03.qcow2']);
+    expect(r2.stores[0]).toMatchObject({ deleted: 3, changed: 0 });
+  });
+
   test("earlier runs' backups (under the backup prefix's top folder) are never candidates: keep-newest keeps the live images", async () => {
     const s = [
       new MemoryStore('old', {

@@ -10,7 +10,7 @@ import { reconcile } from '../../src/actions/reconcile/main';
 import { AUDIT_NAMES, MIRROR_NAMES, readReconcileInputs } from '../../src/actions/reconcile/inputs';
 import { ConfigurationError } from '../../src/config/configuration-error';
 import { partHost, readPartInputs, renamedInputs } from '../../src/runtime/part-host';
-import type { ActionContext } from '../../src/runtime/run-action';
+import { runAction, type ActionContext } from '../../src/runtime/run-action';
 import { Summary } from '../../src/runtime/summary';
 import { quietHost } from '../helpers/quiet-host';
 
@@ -75,6 +75,15 @@ describe('between two folders', () => {
     expect(summary.render()).toContain('## mirror-bucket');
   });
 
+  test("a part's failure is said once: in the step's failure, not also as a log line before it", async () => {
+    fs.writeFileSync(path.join(dir, 'a', 'debian-13.img'), 'debian');
+    const lines: string[] = [];
+    const say = (level: string) => (m: string) => void lines.push(`${level} ${m}`);
+    const host = { ...recordingHost({ source: `file://${dir}/a`, destination: `file://${dir}/b`, mode: 'check', audit: 'false' }, dir), info: say('info'), warning: say('warning'), error: say('error'), fail: say('fail') };
+    const failure = await runAction('reconcile', reconcile, host).then(() => lines.filter((l) => l.includes('the stores differ')));
+    expect(failure).toEqual([expect.stringMatching(/^fail mirror-bucket failed: the stores differ: 2 only in the source/)]);
+  });
+
   test('interrupted during the mirror: the audit does not start, and the step fails saying so', async () => {
     // The audit's store is never reached: nothing listens there.
     const host = recordingHost({ source: `file://${dir}/a`, destination: `file://${dir}/b`, 'audit-stores': 'http://127.0.0.1:1/never-bucket' }, dir);
@@ -112,5 +121,23 @@ describe('inputs that change what the audit may do', () => {
 
   test('one report file for both parts is refused, naming both inputs', () => {
     expect(() => read({ 'report-path': 'r.txt', 'audit-report-path': 'r.txt' })).toThrow(/^inputs "report-path" and "audit-report-path": both are ".*r\.txt", and the audit's report would overwrite the mirror's/);
+  });
+});
+
+describe('visibility-rules with "restricted"', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reconcile-restricted-'));
+  const read = (rules: string) => () =>
+    readReconcileInputs(quietHost({ source: `file://${dir}/a`, destination: `file://${dir}/b`, 'audit-stores': 'http://127.0.0.1:1/audited', 'visibility-rules': rules }, { cwd: dir, env: {} }));
+
+  test('refused by reconcile itself, naming the input, the rule and the way out', () => {
+    expect(read('rhel* private\nvpc/* restricted\n* public')).toThrow(ConfigurationError);
+    expect(read('rhel* private\nvpc/* restricted\n* public')).toThrow(
+      'input "visibility-rules": rule 2 "vpc/* restricted": reconcile cannot use "restricted": its mirror writes objects, and no write makes an object restricted; give these keys "private" here, or audit them with audit-acl (which accepts "restricted") in a step of its own',
+    );
+  });
+
+  test('rules without it read as before; a malformed rule is still named by the mirror part', () => {
+    expect(read('rhel* private\n* public')().mirror.rules).toHaveLength(2);
+    expect(read('rhel* secret')).toThrow(/^input "visibility-rules": rule 1 "rhel\* secret" is not "GLOB public" or "GLOB private"$/);
   });
 });

@@ -5,7 +5,7 @@ import { ConfigurationError, quote } from '../../config/configuration-error';
 import type { Host } from '../../runtime/host';
 import { parseBoolean, parseInput, parseIntInRange, parseReportPath } from '../../runtime/inputs';
 import { readStoreInputs } from '../../runtime/store-inputs';
-import { storesOverlap } from '../../storage/store-place';
+import { overlapProblem } from '../../storage/store-place';
 import type { StoreSpec } from '../../storage/store-spec';
 import { compileMatch, parseKeepList, type KeepRule, type KeyMatcher } from '../../prune/keep-rule';
 
@@ -59,8 +59,10 @@ export function readPruneInputs(host: Host): PruneInputs {
 /** One bucket listed twice (or a prefix inside another): its objects would count twice and be deleted through both. */
 function checkDisjoint(stores: readonly StoreSpec[]): void {
   stores.forEach((a, i) => {
-    const b = stores.slice(i + 1).find((other) => storesOverlap(a, other));
-    if (b) throw new ConfigurationError(`input "stores": ${quote(a.url)} and ${quote(b.url)} are the same bucket with one prefix inside the other (or the same); allowed: each bucket and prefix once, with prefixes that do not contain one another`);
+    for (const b of stores.slice(i + 1)) {
+      const problem = overlapProblem(a, b);
+      if (problem !== undefined) throw new ConfigurationError(`input "stores": ${problem} (or the same); allowed: each bucket and prefix once, with prefixes that do not contain one another`);
+    }
   });
 }
 

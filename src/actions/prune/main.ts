@@ -1,9 +1,10 @@
 /** `prune` glue: inputs -> stores -> engine -> report file, outputs and summary. */
-import { createWriteStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigurationError } from '../../config/configuration-error';
 import { ActionFailure, type ActionContext } from '../../runtime/run-action';
 import type { Host } from '../../runtime/host';
+import { reportWriter } from '../../runtime/report-file';
 import { openStore } from '../../storage/open-store';
 import { prune, type PruneEvents, type PruneReport } from '../../prune/prune';
 import { readPruneInputs, type PruneInputs } from './inputs';
@@ -27,8 +28,8 @@ export async function pruneAction({ host, summary, onInterrupt }: ActionContext)
   try {
     await host.group('Preflight: buckets and credentials', () => preflight(host, targets));
     await fs.mkdir(path.dirname(inputs.reportPath), { recursive: true });
-    const file = createWriteStream(inputs.reportPath);
-    file.write(`# prune${inputs.dryRun ? ' (dry run: nothing deleted)' : ''}: MARK STORE KEY; - deleted${inputs.dryRun ? ' (would be)' : ''}, ! not deleted, ? kept but missing in that store\n`);
+    const file = reportWriter(inputs.reportPath);
+    file.add(`# prune${inputs.dryRun ? ' (dry run: nothing deleted)' : ''}: MARK STORE KEY; - deleted${inputs.dryRun ? ' (would be)' : ''}, ! not deleted, = changed during the run so kept, ? kept but missing in that store\n`);
     const shown: string[] = [];
     let stopped = false;
     const unregister = onInterrupt(async () => {
@@ -48,12 +49,12 @@ export async function pruneAction({ host, summary, onInterrupt }: ActionContext)
           concurrency: CONCURRENCY,
           partSize: BACKUP_PART,
           stopped: () => stopped,
-          events: events(host, (line) => file.write(line), shown),
+          events: events(host, (line) => file.add(line), shown),
         }),
       );
     } finally {
       unregister();
-      await new Promise<void>((resolve) => file.end(() => resolve()));
+      await file.end();
     }
     const seconds = (Date.now() - started) / 1000;
     writeOutputs(host, inputs, report);
@@ -129,6 +130,8 @@ function finish(host: Host, inputs: PruneInputs, report: PruneReport, stopped: b
   host.info(`${report.keep} key(s) kept over ${report.stores.length} store(s)${report.groups > 0 ? ` in ${report.groups} group(s)` : ''}; ${inputs.dryRun ? `${due} deletion(s) planned (dry run)` : `${sum(report, 'deleted')} of ${due} deleted`}, ${sum(report, 'failed')} failed, ${sum(report, 'drift')} drift`);
   const drift = sum(report, 'drift');
   if (drift > 0) host.warning(`${drift} kept object(s) are missing from some store (drift; not an error): ${report.stores.filter((s) => s.drift > 0).map((s) => `${s.store} lacks ${s.drift}`).join(', ')}; see the report ${inputs.reportPath}`);
+  const changed = report.stores.reduce((n, s) => n + s.changed, 0);
+  if (changed > 0) host.warning(`${changed} object(s) were written again or deleted after the listing and were kept, not deleted; see the report ${inputs.reportPath}`);
   if (report.namedMissing.length > 0) host.warning(`${report.namedMissing.length} key(s) the keep list names are in no store (first: ${report.namedMissing[0]})`);
   const listing = report.stores.filter((s) => s.listingError !== undefined);
   if (listing.length > 0) throw new PruneFailedError(`${report.withheld}: ${listing.map((s) => `${s.store}: ${s.listingError}`).join('; ')}`);

@@ -5,6 +5,7 @@
  */
 import { ConfigurationError, quote } from '../../config/configuration-error';
 import type { Host } from '../../runtime/host';
+import { parseVisibilityRules } from '../../acl/visibility';
 import { parseBoolean, parseInput } from '../../runtime/inputs';
 import { partHost, readPartInputs, type PartNames } from '../../runtime/part-host';
 import { readAuditAclInputs, type AuditAclInputs } from '../../steps/audit-acl/inputs';
@@ -33,6 +34,7 @@ export interface ReconcileInputs {
 }
 
 export function readReconcileInputs(host: Host): ReconcileInputs {
+  refuseRestricted(host);
   const mirror = readPartInputs(MIRROR_NAMES, () => readMirrorBucketInputs(partHost(host, MIRROR_NAMES)));
   const wanted = parseInput(host, 'audit', parseBoolean, 'true');
   // Planning shards only lists the source: each shard's own run audits its range.
@@ -47,6 +49,28 @@ export function readReconcileInputs(host: Host): ReconcileInputs {
     return { mirror, audit: { ...audit, fix: 'dry-run' } };
   }
   return { mirror, audit };
+}
+
+/**
+ * A `restricted` rule is the audit's alone: a writer would write the keys it covers private, with
+ * the private marker, after which the audit expects them private, not restricted. Said here,
+ * naming the rule and the way out, rather than as the mirror part's refusal of the value, which
+ * calls it a rule of audit-acl (a part of reconcile).
+ */
+function refuseRestricted(host: Host): void {
+  const text = host.input('visibility-rules');
+  if (text.trim() === '') return;
+  let rules;
+  try {
+    rules = parseVisibilityRules(text, { restricted: true });
+  } catch {
+    return; // The mirror part names what is wrong with the rules.
+  }
+  const rule = rules.find((r) => r.visibility === 'restricted');
+  if (rule === undefined) return;
+  throw new ConfigurationError(
+    `input "visibility-rules": rule ${rule.line} ${quote(`${rule.glob} restricted`)}: reconcile cannot use "restricted": its mirror writes objects, and no write makes an object restricted; give these keys "private" here, or audit them with audit-acl (which accepts "restricted") in a step of its own`,
+  );
 }
 
 function readAudit(host: Host, mirror: MirrorBucketInputs): AuditAclInputs {

@@ -32,7 +32,7 @@ export async function reconcile(ctx: ActionContext): Promise<void> {
       const message = describeFailure(e);
       if (!(e instanceof ConfigurationError) && !(e instanceof StoreError) && !(e instanceof ActionFailure) && e instanceof Error && e.stack) host.debug(e.stack);
       section.failure(message);
-      host.info(`${title} failed: ${message}`);
+      // Said once, in the step's failure after every part ran (a log line here repeated it).
       failures.push(`${title} failed: ${message}`);
       return 'failure';
     } finally {
@@ -47,7 +47,10 @@ export async function reconcile(ctx: ActionContext): Promise<void> {
     else if (interrupted) {
       host.setOutput('audit-outcome', 'skipped');
       failures.push('interrupted before the audit');
-    } else host.setOutput('audit-outcome', await part('audit-acl', AUDIT_NAMES, (c) => runAuditAcl(c, audit)));
+    } else {
+      if (failures.length > 0) host.info('mirror-bucket failed; the audit runs all the same, and the step fails after it, saying why');
+      host.setOutput('audit-outcome', await part('audit-acl', AUDIT_NAMES, (c) => runAuditAcl(c, audit)));
+    }
   } finally {
     unregister();
   }

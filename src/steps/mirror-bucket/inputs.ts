@@ -7,6 +7,7 @@ import type { Host } from '../../runtime/host';
 import { lines, parseBoolean, parseChoice, parseInput, parseIntInRange, parseRate, parseReportPath } from '../../runtime/inputs';
 import { readStoreInput } from '../../runtime/store-inputs';
 import type { StoreSpec } from '../../storage/store-spec';
+import { overlapProblem } from '../../storage/store-place';
 import { parseSize } from '../../config/size';
 import { MAX_SHARDS, parseShard, type Shard } from '../../storage/key-range';
 import { MIN_PART, MAX_PART } from '../../storage/object-store';
@@ -120,18 +121,6 @@ function parseGlobs(text: string): RegExp[] {
 
 /** The same place, or one inside the other: a mirror would copy into its own source or delete it. */
 function checkDisjoint(source: StoreSpec, destination: StoreSpec): void {
-  const where = (spec: StoreSpec) =>
-    spec.kind === 'file' ? { place: `file:${spec.root}`, prefix: `${spec.root}/` } : { place: `${spec.endpoint ?? `aws:${spec.region}`}|${spec.bucket}`, prefix: spec.prefix };
-  const from = where(source);
-  const to = where(destination);
-  const nested = from.prefix.startsWith(to.prefix) || to.prefix.startsWith(from.prefix);
-  if (source.kind === 'file' && destination.kind === 'file') {
-    if (nested) {
-      throw new ConfigurationError(`inputs "source" and "destination": ${quote(source.url)} and ${quote(destination.url)} are the same folder or one is inside the other; give two separate places`);
-    }
-    return;
-  }
-  if (from.place === to.place && nested) {
-    throw new ConfigurationError(`inputs "source" and "destination": ${quote(source.url)} and ${quote(destination.url)} are the same bucket with one prefix inside the other; give two separate places`);
-  }
+  const problem = overlapProblem(source, destination);
+  if (problem !== undefined) throw new ConfigurationError(`inputs "source" and "destination": ${problem}; give two separate places`);
 }

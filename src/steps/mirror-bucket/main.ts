@@ -20,7 +20,7 @@ import { ShardPlanner } from '../../sync/shard';
 import { fmtBytes } from '../../config/size';
 import { readMirrorBucketInputs, type MirrorBucketInputs } from './inputs';
 import { preflightOf } from './preflight';
-import { reportWriter, type ReportWriter } from './report-file';
+import { reportWriter, type ReportWriter } from '../../runtime/report-file';
 
 /** Raised when the stores do not agree (check mode) or some objects failed. */
 export class MirrorFailedError extends ActionFailure {

@@ -1,7 +1,7 @@
 /**
- * The mirror's report: one line a key, written in chunks of 64 KiB. A write per key would queue an
- * object per key whenever the file lags behind the run, and a million keys make that garbage the
- * planner's memory peak.
+ * An action's report file (mirror-bucket's, prune's): one line a key, written in chunks of 64 KiB.
+ * A write per key would queue an object per key whenever the file lags behind the run, and a
+ * million keys make that garbage the planner's memory peak.
  */
 import { createWriteStream } from 'node:fs';
 
