@@ -85,6 +85,14 @@ function legacyRef(key: string): Ref {
   return mid.length === 64 && [...mid].every((c) => LOWER_HEX.includes(c)) ? { kind: 'sha256', sha256: mid } : { kind: 'none' };
 }
 
+/** `^files/(?<sha256>[^/.]+)\.bin$`: whatever the group takes must be 64 hex digits, else malformed. */
+function filesRef(key: string): Ref {
+  if (!key.startsWith('files/') || !key.endsWith('.bin')) return { kind: 'none' };
+  const mid = key.slice('files/'.length, key.length - '.bin'.length);
+  if (mid.length === 0 || mid.includes('/') || mid.includes('.')) return { kind: 'none' };
+  return mid.length === 64 && [...mid].every(isHexChar) ? { kind: 'sha256', sha256: mid.toLowerCase() } : { kind: 'malformed' };
+}
+
 const strip = (d: KeyDigest): Ref => (d.kind === 'malformed' ? { kind: 'malformed' } : d);
 
 // ---- generators --------------------------------------------------------------------------------
@@ -145,9 +153,9 @@ const namedKey = fc
   .map(([a, h, sep, second, ext]) => `${a}${h}${second === '' ? '' : `${sep}${second === 'same' ? h.toUpperCase() : second}`}${ext}`);
 const nameKey = fc.oneof(fileKey, namedKey);
 
-const blobsShaped = fc.tuple(fc.constantFrom('blobs/', 'legacy/'), fc.oneof(hex64, fc.string({ unit: fc.constantFrom('a', 'k', 'z'), minLength: 1, maxLength: 5 })), fc.constant('.bin')).map(([a, b, c]) => `${a}${b}${c}`);
+const blobsShaped = fc.tuple(fc.constantFrom('blobs/', 'legacy/', 'files/'), fc.oneof(hex64, fc.string({ unit: fc.constantFrom('a', 'k', 'z'), minLength: 1, maxLength: 5 })), fc.constant('.bin')).map(([a, b, c]) => `${a}${b}${c}`);
 const blobsAny = fc
-  .tuple(fc.constantFrom('blobs/', 'legacy/', 'legacy/', 'blob/', ''), fc.oneof(mixed64, hex64, hexOf(63), fc.string({ unit: fc.constantFrom('a', 'q', 'z'), maxLength: 5 }), fc.string({ unit: fc.constantFrom('a', 'k', 'z'), minLength: 1, maxLength: 5 })), fc.constantFrom('.bin', '.bin', '.bin2', '', '.BIN'))
+  .tuple(fc.constantFrom('blobs/', 'legacy/', 'legacy/', 'files/', 'files/', 'blob/', ''), fc.oneof(mixed64, hex64, hexOf(63), fc.string({ unit: fc.constantFrom('a', 'q', 'z'), maxLength: 5 }), fc.string({ unit: fc.constantFrom('a', 'k', 'z'), minLength: 1, maxLength: 5 })), fc.constantFrom('.bin', '.bin', '.bin2', '', '.BIN'))
   .map(([a, b, c]) => `${a}${b}${c}`);
 const blobsKey = fc.oneof(blobsAny, blobsShaped);
 
@@ -189,19 +197,24 @@ test('name-hex reads exactly what the reference reads from file names', async ()
 test('regex: rules read the sha256 group as the reference does, and a match without it is malformed', async () => {
   const blobs = parseDigestInKey('regex:^blobs/(?<sha256>[0-9a-fA-F]{64})\\.bin$')!;
   const legacy = parseDigestInKey('regex:^(?:blobs/(?<sha256>[0-9a-f]{64})|legacy/[a-z]+)\\.bin$')!;
+  const files = parseDigestInKey('regex:^files/(?<sha256>[^/.]+)\\.bin$')!;
   let kinds = { sha256: 0, malformed: 0, none: 0 };
+  let filesKinds = { sha256: 0, malformed: 0, none: 0 };
   await checkProperty(
     'regex rules vs reference',
     fc.property(blobsKey, (key) => {
       expect({ key, got: strip(blobs.digestOf(key)) }).toEqual({ key, got: blobsRef(key) });
+      const viaFiles = strip(files.digestOf(key));
+      filesKinds = { ...filesKinds, [viaFiles.kind]: filesKinds[viaFiles.kind] + 1 };
+      expect({ key, got: viaFiles }).toEqual({ key, got: filesRef(key) });
       const got = strip(legacy.digestOf(key));
       kinds = { ...kinds, [got.kind]: kinds[got.kind] + 1 };
       expect({ key, got }).toEqual({ key, got: legacyRef(key) });
     }),
     1500,
   );
-  console.log(`[property] regex outcomes: ${JSON.stringify(kinds)}`);
-  for (const n of Object.values(kinds)) expect(n).toBeGreaterThan(150);
+  console.log(`[property] regex outcomes: ${JSON.stringify(kinds)}, files pattern: ${JSON.stringify(filesKinds)}`);
+  for (const n of [...Object.values(kinds), ...Object.values(filesKinds)]) expect(n).toBeGreaterThan(50);
 });
 
 // ---- the input's value ---------------------------------------------------------------------------
