@@ -38,5 +38,6 @@ function digestFailure(report: MirrorReport, reportPath: string): string | undef
   const d = report.digest;
   if (!d || d.corrupt + d.malformed === 0) return undefined;
   const first = d.found[0];
-  return `${d.corrupt} source object(s) do not match the digest their key names and ${d.malformed} key(s) break the layout; none of them was copied and nothing was deleted (first: ${first?.key}: ${first?.reason}); see the report ${reportPath}`;
+  const found = [d.corrupt > 0 ? `${d.corrupt} source object(s) do not match the digest their key names` : '', d.malformed > 0 ? `${d.malformed} key(s) break the layout` : ''];
+  return `${found.filter((f) => f !== '').join(' and ')}; none of them was copied and nothing was deleted (first: ${first?.key}: ${first?.reason}); see the report ${reportPath}`;
 }
