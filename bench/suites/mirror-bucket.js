@@ -12,14 +12,19 @@
  * Also: the planning memory figure, the mirror engine over two generated listings of 1,000,000
  * keys (bench/tools/plan-memory.js), peak RSS measured by GNU time.
  *
+ * Also: ours again over a content-addressed copy of the same data set (the same object counts and
+ * sizes under Quay's layout, sha256/<2 hex>/<64 hex>) with `digest-in-key: quay`, every copied byte
+ * hashed to the digest its key names (`--digest false` leaves the row out).
+ *
  * Goals: full mirror <= 0.8x rclone's time; no-op re-run <= 0.8x rclone --checksum's time with no
- * pair compared by size alone; planning 1,000,000 keys under 150 MiB of RSS.
+ * pair compared by size alone; planning 1,000,000 keys under 150 MiB of RSS; the verified full
+ * mirror under 1.1x the plain full mirror's client CPU.
  * The mirrors run over HTTP and over HTTPS (`--transport`, lib/transport.js), both stores on the
  * same transport, side by side, with the client CPU TLS added. For a quick run: `--small N` objects
  * of 4 KiB, `--big N` of 256 MiB, `--plan-keys N` (0: no planning memory rows).
  */
 const { spawnSync } = require('node:child_process');
-const { randomBytes } = require('node:crypto');
+const { createHash, randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -39,7 +44,7 @@ let BIG = SIZES.big;
 const BIG_BYTES = 256 * 1024 * 1024;
 const SEED_PART = 16 * 1024 * 1024;
 let PLAN_KEYS = SIZES['plan-keys'];
-const GOALS = { full: 0.8, noop: 0.8, planMiB: 150 };
+const GOALS = { full: 0.8, noop: 0.8, planMiB: 150, digestCpu: 1.1 };
 
 module.exports = {
   name: 'mirror-bucket',
@@ -50,6 +55,7 @@ module.exports = {
     small: `objects of 4 KiB in the source (default ${SIZES.small})`,
     big: `objects of 256 MiB in the source (default ${SIZES.big})`,
     'plan-keys': `keys of the planning memory rows (default ${SIZES['plan-keys']}; 0: none)`,
+    digest: 'the digest-in-key row over a content-addressed copy of the data set (default true)',
     ...TRANSPORT_OPTION,
   },
   run,
@@ -71,12 +77,15 @@ async function run(ctx) {
   const transfers = ctx.options.transfers ?? '64';
   const checkers = ctx.options.checkers ?? '64';
   const source = await createBucket(from, 'bench-mirror-src');
+  const withDigest = String(ctx.options.digest ?? 'true') !== 'false';
+  const cas = withDigest ? await createBucket(from, 'bench-mirror-cas') : undefined;
   const samples = {};
   const add = (id, m) => (samples[id] ??= []).push(m);
   const methods = [];
   try {
     ctx.log(`seeding ${source}: ${SMALL} x ${SMALL_BYTES} B and ${BIG} x ${BIG_BYTES / 1048576} MiB`);
     const expected = await seed(from, source);
+    const casExpected = cas ? await seed(from, cas, true) : undefined;
     for (let r = 1; r <= ctx.repeat; r++) {
       for (const t of transports) {
         // The tools reach both clusters over t; the bench reads them back over plain HTTP.
@@ -98,6 +107,19 @@ async function run(ctx) {
           add(`ours-noop-${t}`, noop.measured);
         } finally {
           await dropBucket(to, ours);
+        }
+        if (cas) {
+          const verified = await createBucket(to, 'bench-mirror-digest');
+          try {
+            ctx.log(`round ${r}/${ctx.repeat}, ${t}: ours, full mirror of the content-addressed set with digest-in-key: quay`);
+            const full = await runOurs(bundle, f, d, cas, verified, path.join(scratch, `manifest-digest-${r}-${t}.gz`), transfers, checkers, scratch, env, { 'digest-in-key': 'quay' });
+            ctx.log(`  ${full.measured.wallSeconds} s wall, ${full.measured.cpuSeconds} s CPU; copied ${full.outputs.copied}, verified ${full.outputs['digest-verified']}`);
+            if (full.outputs['digest-verified'] !== full.outputs.copied || full.outputs.corrupt !== '0') throw new Error(`ours with digest-in-key verified ${full.outputs['digest-verified']} of ${full.outputs.copied} copies, corrupt ${full.outputs.corrupt}`);
+            await check(to, verified, casExpected);
+            add(`ours-digest-${t}`, full.measured);
+          } finally {
+            await dropBucket(to, verified);
+          }
         }
         // rclone
         const theirs = await createBucket(to, 'bench-mirror-rclone');
@@ -130,12 +152,24 @@ async function run(ctx) {
     return addTlsCost(rows);
   } finally {
     await dropBucket(from, source).catch((e) => ctx.log(`could not drop ${source}: ${e.message}`));
+    if (cas) await dropBucket(from, cas).catch((e) => ctx.log(`could not drop ${cas}: ${e.message}`));
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-/** Writes the source objects; resolves { key: size }. */
-async function seed(cluster, bucket) {
+/** Quay's key for content: sha256/<first 2 hex>/<64 hex>. */
+const casKey = (digest) => `sha256/${digest.slice(0, 2)}/${digest}`;
+
+/** The parts of big object `b`: every part differs, its first bytes carry the object and part number. */
+function bigPart(block, b, part) {
+  const body = Buffer.from(block);
+  body.writeUInt32BE(b, 0);
+  body.writeUInt32BE(part, 4);
+  return body;
+}
+
+/** Writes the source objects (with `cas`, under the keys their content names); resolves { key: size }. */
+async function seed(cluster, bucket, cas = false) {
   const c = client(cluster);
   const expected = {};
   let next = 0;
@@ -143,27 +177,30 @@ async function seed(cluster, bucket) {
     Array.from({ length: 64 }, async () => {
       while (next < SMALL) {
         const i = next++;
-        const key = `small/${String(Math.floor(i / 100)).padStart(3, '0')}/obj-${String(i).padStart(5, '0')}.log`;
-        await c.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: randomBytes(SMALL_BYTES) }));
+        const body = randomBytes(SMALL_BYTES);
+        const key = cas ? casKey(createHash('sha256').update(body).digest('hex')) : `small/${String(Math.floor(i / 100)).padStart(3, '0')}/obj-${String(i).padStart(5, '0')}.log`;
+        await c.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
         expected[key] = SMALL_BYTES;
       }
     }),
   );
   const block = randomBytes(SEED_PART);
   for (let b = 0; b < BIG; b++) {
-    const key = `big/image-${b}.qcow2`;
+    const count = BIG_BYTES / SEED_PART;
+    let key = `big/image-${b}.qcow2`;
+    if (cas) {
+      const h = createHash('sha256');
+      for (let part = 1; part <= count; part++) h.update(bigPart(block, b, part));
+      key = casKey(h.digest('hex'));
+    }
     const { UploadId } = await c.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
     const parts = [];
-    const count = BIG_BYTES / SEED_PART;
     let n = 1;
     await Promise.all(
       Array.from({ length: 4 }, async () => {
         while (n <= count) {
           const part = n++;
-          // Every part differs: its first bytes carry the object and part number.
-          const body = Buffer.from(block);
-          body.writeUInt32BE(b, 0);
-          body.writeUInt32BE(part, 4);
+          const body = bigPart(block, b, part);
           const r = await c.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: part, Body: body }));
           parts.push({ PartNumber: part, ETag: r.ETag });
         }
@@ -184,7 +221,7 @@ async function check(cluster, bucket, expected) {
   }
 }
 
-async function runOurs(bundle, from, to, source, destination, manifest, transfers, checkers, scratch, baseEnv) {
+async function runOurs(bundle, from, to, source, destination, manifest, transfers, checkers, scratch, baseEnv, extra = {}) {
   const output = path.join(scratch, 'github-output');
   const summary = path.join(scratch, 'step-summary');
   fs.writeFileSync(output, '');
@@ -197,6 +234,7 @@ async function runOurs(bundle, from, to, source, destination, manifest, transfer
     transfers,
     checkers,
     'report-path': path.join(scratch, 'report.txt'),
+    ...extra,
   };
   const env = {
     ...baseEnv,
@@ -274,6 +312,7 @@ function tabulate(ctx, samples, methods, transport) {
   const rows = [
     row('ours-full', 'ours, full mirror', `copy, transfers ${ctx.options.transfers ?? 64}, checkers ${ctx.options.checkers ?? 64}, verify-visibility private (default)`),
     row('rclone-full', 'rclone sync, full mirror', '--transfers 64 --checkers 64'),
+    ...(samples[`ours-digest-${transport}`] ? [row('ours-digest', 'ours, full mirror, verified by digest', 'the same sizes under sha256/<2 hex>/<64 hex>, digest-in-key: quay')] : []),
     row('ours-noop', 'ours, no-op re-run', 'with the manifest of the full run'),
     row('rclone-noop', 'rclone sync, no-op', 'plain (a HEAD per object)'),
     row('rclone-noop-fast-list', 'rclone sync, no-op', '--fast-list'),
@@ -285,6 +324,12 @@ function tabulate(ctx, samples, methods, transport) {
   const note = (text) => ctx.note(`${transport}: ${text}`);
   note(`goal: full mirror <= ${GOALS.full}x rclone's time: ${full.toFixed(2)}x -> ${verdict(full <= GOALS.full)}`);
   note(`goal: no-op <= ${GOALS.noop}x rclone --checksum's time: ${noop.toFixed(2)}x -> ${verdict(noop <= GOALS.noop)}; ours compared by ${methods.filter((m) => m.startsWith(`${transport}:`)).join(' / ')}`);
+  if (by('ours-digest')) {
+    const cpu = by('ours-digest')['cpu s'] / by('ours-full')['cpu s'];
+    note(
+      `goal: digest-in-key verification under ${GOALS.digestCpu}x the plain full mirror's client CPU: ${cpu.toFixed(2)}x -> ${verdict(cpu < GOALS.digestCpu)} (wall ${(by('ours-digest')['wall s'] / by('ours-full')['wall s']).toFixed(2)}x)`,
+    );
+  }
   note(`ours vs rclone no-op plain: ${(by('ours-noop')['wall s'] / by('rclone-noop')['wall s']).toFixed(2)}x, vs --fast-list: ${(by('ours-noop')['wall s'] / by('rclone-noop-fast-list')['wall s']).toFixed(2)}x`);
   return rows;
 }

@@ -26,6 +26,12 @@ export interface TransferOptions {
    * uploads of that key that an earlier, killed run left open (nobody else would ever abort them).
    */
   readonly beforeMultipart?: (destKey: string) => Promise<void>;
+  /**
+   * The sha256 the key names (content-addressed keys): the bytes read must hash to it, else nothing
+   * is written (a multipart upload is aborted before it completes) and `DigestMismatchError` is
+   * thrown. A copy with a digest is always streamed: a provider-side copy moves bytes nobody hashed.
+   */
+  readonly digest?: string;
 }
 
 export interface Transferred {
@@ -51,6 +57,15 @@ export function writeOptionsFrom(head: ObjectHead, visibility: WriteOptions['vis
 /** A bad read of the source: the bytes did not match what the source says it holds. */
 export class SourceMismatchError extends Error {
   override readonly name = 'SourceMismatchError';
+}
+
+/** The source's content does not hash to the digest its key names: the source object is corrupt. */
+export class DigestMismatchError extends Error {
+  override readonly name = 'DigestMismatchError';
+}
+
+function checkDigest(got: string, t: TransferOptions, key: string): void {
+  if (t.digest !== undefined && got !== t.digest) throw new DigestMismatchError(`${key}: the content has sha256 ${got}, the key names ${t.digest}`);
 }
 
 /** What the copy was made from: the source's HEAD (as its GET or HEAD answered), and the visibility it was given. */
@@ -85,7 +100,7 @@ export async function transfer(
   // Both the streamed multipart write and a provider-side multipart copy (over 5 GiB) start here.
   if (expectedSize > t.partSize) await t.beforeMultipart?.(destKey);
   const changed = (size: number) => new SourceMismatchError(`${key}: changed in the source while mirroring (${expectedSize} -> ${size} bytes); the next run copies it`);
-  if (destination.copyFrom && destination.canCopyFrom?.(source)) {
+  if (t.digest === undefined && destination.copyFrom && destination.canCopyFrom?.(source)) {
     const head = await source.head(key);
     if (!head) throw new StoreError('not-found', `${key}: no longer in the source`);
     if (head.size !== expectedSize) throw changed(head.size);
@@ -120,7 +135,8 @@ async function putWhole(stream: Readable, destination: ObjectStore, key: string,
   try {
     const body = await readExactly(stream, head.size, key);
     const sha = createHash('sha256').update(body).digest();
-    const readCheck = checkWhole(body, sha, head, key);
+    checkDigest(sha.toString('hex'), t, key);
+    const readCheck = t.digest !== undefined ? 'sha256' : checkWhole(body, sha, head, key);
     const r = await destination.put(destKey, body, sha, options);
     return { etag: r.etag, readCheck, how: 'stream' };
   } finally {
@@ -162,7 +178,7 @@ async function putParts(stream: Readable, destination: ObjectStore, key: string,
   // No more than 10,000 parts: larger objects get larger parts (whole MiB).
   const t = { ...given, partSize: Math.max(given.partSize, Math.ceil(head.size / 10_000 / 1048576) * 1048576) };
   const want = expectedSha256(head);
-  const whole = want !== undefined ? createHash('sha256') : undefined;
+  const whole = want !== undefined || t.digest !== undefined ? createHash('sha256') : undefined;
   const fan = await MultipartFanOut.start([destination], (d) => d, destKey, options, { partsInFlight: t.partsInFlight, onInterrupt: t.onInterrupt });
   const upload = fan.writes[0]!;
   if (upload.error !== undefined) {
@@ -177,7 +193,8 @@ async function putParts(stream: Readable, destination: ObjectStore, key: string,
     if (upload.error !== undefined) throw upload.error;
     if (whole) {
       const sha = whole.digest('hex');
-      if (sha !== want) throw new SourceMismatchError(`${key}: the bytes read have sha256 ${sha}, the source records ${want}`);
+      checkDigest(sha, t, key);
+      if (want !== undefined && sha !== want) throw new SourceMismatchError(`${key}: the bytes read have sha256 ${sha}, the source records ${want}`);
     }
     await fan.complete();
     if (upload.error !== undefined) throw upload.error;

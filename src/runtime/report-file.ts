@@ -25,3 +25,9 @@ export function reportWriter(file: string): ReportWriter {
     end: () => new Promise<void>((resolve) => out.end(pending, () => resolve())),
   };
 }
+
+/** A key as the report and the summary show it: quoted as JSON when it holds a control character. */
+export function printable(key: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f]/.test(key) ? JSON.stringify(key) : key;
+}

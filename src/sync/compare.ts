@@ -9,13 +9,15 @@ import { isMd5Etag } from '../storage/etag';
 import type { ManifestEntry } from './manifest';
 
 /** How a pair was found equal or different. */
-export type CompareMethod = 'size' | 'etag' | 'manifest' | 'sha256' | 'content' | 'none';
+export type CompareMethod = 'size' | 'etag' | 'manifest' | 'sha256' | 'content' | 'digest' | 'none';
 
 export type Verdict = {
   readonly same: boolean;
   readonly method: CompareMethod;
   /** For a verdict read from the objects themselves (HEADs): the ETags they had when read. */
   readonly read?: { readonly sourceEtag?: string; readonly destinationEtag?: string };
+  /** The source's content does not match the digest its key names (why): it is corrupt. */
+  readonly corrupt?: string;
 };
 
 const SHA256 = /^[0-9a-f]{64}$/;

@@ -5,6 +5,7 @@ import { forEachLimit } from '../flow/pool';
 import { transfer } from '../operations/copy-object';
 import { StoreError } from '../errors';
 import type { ObjectInfo } from '../storage/object-store';
+import { digestWithheld } from './digest-verify';
 import { abortStale, failed, type Ctx } from './mirror-context';
 
 /**
@@ -18,6 +19,7 @@ export async function deleteExtra(ctx: Ctx, stopped: boolean): Promise<void> {
   let withheld: string | undefined;
   if (report.listingError !== undefined) withheld = 'a listing failed';
   else if (report.counts.failed > 0) withheld = `${report.counts.failed} object(s) failed`;
+  else if (digestWithheld(report) !== undefined) withheld = digestWithheld(report)!;
   else if (stopped) withheld = 'the run was interrupted';
   else if (o.maxDelete !== undefined && n > o.maxDelete) withheld = `${n} deletion(s) are due, more than max-delete (${o.maxDelete})`;
   if (withheld !== undefined) {

@@ -4,15 +4,17 @@
 import type { VisibilityRule } from '../acl/visibility';
 import type { AnonymousProbe } from '../operations/verify-visibility';
 import type { Transferred } from '../operations/copy-object';
+import type { DigestRule } from '../storage/digest-in-key';
 import type { KeyRange } from '../storage/key-range';
 import type { ObjectStore } from '../storage/object-store';
 import type { CompareMethod } from './compare';
+import type { DigestCounts } from './digest-verify';
 import type { ManifestReader, ManifestWriter } from './manifest';
 
 export type MirrorMode = 'copy' | 'sync' | 'check';
 
-/** rclone-check marks: same, only in source, only in destination, differ, error. */
-export type Mark = '=' | '+' | '-' | '*' | '!';
+/** rclone-check marks: same, only in source, only in destination, differ, error; and `#`: corrupt in the source (its content does not match the digest its key names). */
+export type Mark = '=' | '+' | '-' | '*' | '!' | '#';
 
 export interface MirrorEvents {
   info(message: string): void;
@@ -63,6 +65,8 @@ export interface MirrorOptions {
    * Default: when the run starts.
    */
   readonly staleBefore?: Date;
+  /** How keys name the sha256 of their content (`digest-in-key`); `undefined`: they are not held to one. */
+  readonly digest?: DigestRule;
 }
 
 export interface MirrorCounts {
@@ -102,4 +106,6 @@ export interface MirrorReport {
   keys: number;
   /** True when the listings were read to the end and nothing failed. */
   complete: boolean;
+  /** With a `digest` rule: what the digests in the keys proved and found. */
+  readonly digest?: DigestCounts;
 }

@@ -19,10 +19,11 @@ import { StoreError } from '../errors';
 import type { ObjectHead, ObjectInfo, Visibility } from '../storage/object-store';
 import { markedPrivate } from '../storage/private-marker';
 import { isMd5Etag } from '../storage/etag';
-import { contentSha256, transfer } from '../operations/copy-object';
+import { contentSha256, DigestMismatchError, transfer } from '../operations/copy-object';
 import { checkWritten } from '../operations/verify-visibility';
 import { compareHeads, compareListed, type Verdict } from './compare';
 import { deleteExtra } from './delete-extra';
+import { digestNamed, digestVerdict, digestWithheld, newDigestCounts, recordCorrupt, screenDigest } from './digest-verify';
 import type { ManifestEntry } from './manifest';
 import { march, type Pair } from './march';
 import { abortStale, failed, mirrorGuard, type Ctx } from './mirror-context';
@@ -37,12 +38,13 @@ export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
   const report: MirrorReport = {
     counts: { matched: 0, copied: 0, updated: 0, deleted: 0, skipped: 0, failed: 0, missing: 0, extra: 0, differ: 0 },
     bytes: { copied: 0, updated: 0, deleted: 0 },
-    methods: { size: 0, etag: 0, manifest: 0, sha256: 0, content: 0, none: 0 },
+    methods: { size: 0, etag: 0, manifest: 0, sha256: 0, content: 0, digest: 0, none: 0 },
     readChecks: { sha256: 0, md5: 0, none: 0 },
     serverSideCopies: 0,
     failures: [],
     keys: 0,
     complete: false,
+    ...(o.digest ? { digest: newDigestCounts() } : {}),
   };
   const ctx: Ctx = {
     o,
@@ -65,7 +67,7 @@ export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
         if (o.stopped?.()) break;
         report.keys++;
         // Most pairs of a nightly run are decided from the listings alone: no task, no promise.
-        if (settledAtOnce(ctx, pair)) continue;
+        if (screenDigest(ctx, pair) || settledAtOnce(ctx, pair)) continue;
         await pairs.submit(() =>
           handle(ctx, pair).catch((e: unknown) => {
             // handle() records its own failures; anything here is a bug, kept as a failure.
@@ -84,7 +86,7 @@ export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
   await pairs.finish();
 
   const stopped = o.stopped?.() ?? false;
-  report.complete = report.listingError === undefined && report.counts.failed === 0 && !stopped;
+  report.complete = report.listingError === undefined && report.counts.failed === 0 && !stopped && digestWithheld(report) === undefined;
   if (ctx.deletions.length > 0) await deleteExtra(ctx, stopped);
   return report;
 }
@@ -111,7 +113,8 @@ function settledAtOnce(ctx: Ctx, pair: Pair): boolean {
     }
     return true;
   }
-  if (o.compare === 'content' || source.size !== destination.size || !isMd5Etag(source.etag) || source.etag !== destination.etag) return false;
+  // Check mode proves an addressed pair by its digest, never by ETags alone.
+  if (o.compare === 'content' || (o.mode === 'check' && digestNamed(o, key) !== undefined) || source.size !== destination.size || !isMd5Etag(source.etag) || source.etag !== destination.etag) return false;
   report.methods.etag++;
   report.counts.matched++;
   o.events.line('=', key, 'same (etag)');
@@ -135,6 +138,10 @@ async function handle(ctx: Ctx, pair: Pair): Promise<ManifestEntry | null> {
     return null;
   }
   report.methods[verdict.method]++;
+  if (verdict.corrupt !== undefined) {
+    recordCorrupt(ctx, key, verdict.corrupt);
+    return null;
+  }
   if (verdict.same) {
     report.counts.matched++;
     o.events.line('=', key, `same (${verdict.method})`);
@@ -164,6 +171,8 @@ function provenAsListed(src: ObjectInfo, dst: ObjectInfo, verdict: Verdict): boo
 
 async function compare(ctx: Ctx, src: ObjectInfo, dst: ObjectInfo): Promise<Verdict> {
   const { o } = ctx;
+  const sha256 = digestNamed(o, src.key);
+  if (sha256 !== undefined && o.mode === 'check') return ctx.checkers.run(() => digestVerdict(ctx, src, dst, sha256));
   const entry = o.manifest ? await o.manifest.lookup(src.key) : undefined;
   const listed = compareListed(src, dst, entry, o.compare === 'content');
   if (listed) return listed;
@@ -175,7 +184,8 @@ async function compare(ctx: Ctx, src: ObjectInfo, dst: ObjectInfo): Promise<Verd
       if (byHead) return byHead;
       // Nothing proves them equal. Check mode reads both; the others copy again (which also
       // leaves a manifest entry, so the next run proves the pair without this).
-      if (o.mode !== 'check') return { same: false, method: 'none' };
+      // A key that names its digest is proven by reading the destination alone.
+      if (o.mode !== 'check') return sha256 !== undefined ? digestVerdict(ctx, src, dst, sha256) : { same: false, method: 'none' };
     }
     const [a, b] = await Promise.all([contentSha256(o.source, src.key), contentSha256(o.destination, dst.key)]);
     return { same: a === b, method: 'content' };
@@ -187,6 +197,7 @@ async function copy(ctx: Ctx, src: ObjectInfo, kind: 'copied' | 'updated', why?:
   const key = src.key;
   const visibility: Visibility = decideVisibility(o.rules, key).visibility;
   const reason = kind === 'copied' ? 'only in the source' : `differ (${why?.method ?? '?'})`;
+  const sha256 = digestNamed(o, key);
   if (visibility === 'private') {
     const refusal = await ctx.guard.refusal(o.destination, key, o.destination.display);
     if (refusal !== undefined) {
@@ -216,20 +227,23 @@ async function copy(ctx: Ctx, src: ObjectInfo, kind: 'copied' | 'updated', why?:
         partsInFlight: o.partsInFlight,
         onInterrupt: o.onInterrupt,
         beforeMultipart: (k) => abortStale(ctx, k),
+        digest: sha256,
       });
       if (o.verifyVisibility === 'all' || (o.verifyVisibility === 'private' && t.visibility === 'private')) await checkVisibility(ctx, key, t.visibility);
       report.counts[kind]++;
       report.bytes[kind] += src.size;
+      if (sha256 !== undefined) report.digest!.verified++;
       if (t.how === 'server') report.serverSideCopies++;
       else report.readChecks[t.readCheck]++;
       const marked = t.visibility !== visibility ? ' (marked private in the source)' : '';
-      o.events.line(kind === 'copied' ? '+' : '*', key, `${reason}: ${kind} (${t.how === 'server' ? 'server-side' : `streamed, read checked by ${t.readCheck}`}), ${t.visibility}${marked}`);
+      o.events.line(kind === 'copied' ? '+' : '*', key, `${reason}: ${kind} (${t.how === 'server' ? 'server-side' : `streamed, read checked by ${sha256 !== undefined ? 'the sha256 its key names' : t.readCheck}`}), ${t.visibility}${marked}`);
       // Equal MD5-shaped ETags prove the pair by themselves next time: no entry needed.
       const sourceEtag = t.head.etag ?? src.etag;
       if (t.etag === undefined || sourceEtag === undefined || (isMd5Etag(sourceEtag) && sourceEtag === t.etag)) return null;
       return { key, sourceEtag, size: src.size, destinationEtag: t.etag };
     } catch (e) {
-      failed(ctx, key, e, 'copy');
+      if (e instanceof DigestMismatchError) recordCorrupt(ctx, key, e.message);
+      else failed(ctx, key, e, 'copy');
       return null;
     }
   });

@@ -234,6 +234,14 @@ const CASES: Record<string, Case> = {
   'mirror: dry-run with check': { action: 'mirror-bucket', inputs: mirror({ mode: 'check', 'dry-run': 'true' }), error: 'ConfigurationError', message: /^input "dry-run": check mode never changes anything; dry-run is for copy and sync$/ },
   'mirror: memory below part-size': { action: 'mirror-bucket', inputs: mirror({ 'part-size': '64MiB', memory: '32MiB' }), error: 'ConfigurationError', message: /^input "memory": 33554432 bytes cannot hold one part of 67108864 bytes; give at least part-size$/ },
   'mirror: compare unknown': { action: 'mirror-bucket', inputs: mirror({ compare: 'size' }), error: 'ConfigurationError', message: /^input "compare": "size" is not allowed; allowed: checksum, content$/ },
+  'mirror: digest-in-key unknown': { action: 'mirror-bucket', inputs: mirror({ 'digest-in-key': 'sha256' }), error: 'ConfigurationError', message: /^input "digest-in-key": "sha256" is not allowed; allowed: none, quay \(/ },
+  'mirror: digest-in-key regex without its group': {
+    action: 'mirror-bucket',
+    inputs: mirror({ 'digest-in-key': 'regex:sha256/(?<digest>[0-9a-f]{64})' }),
+    error: 'ConfigurationError',
+    message: /^input "digest-in-key": "regex:sha256\/\(\?<digest>\[0-9a-f\]\{64\}\)" has no named group sha256 \(write \(\?<sha256>\[0-9a-f\]\{64\}\) where the digest stands\); allowed: none, quay/,
+  },
+  'mirror: digest-in-key regex that does not compile': { action: 'mirror-bucket', inputs: mirror({ 'digest-in-key': 'regex:(?<sha256>[0-9a-f]{64}' }), error: 'ConfigurationError', message: /^input "digest-in-key": "regex:\(\?<sha256>\[0-9a-f\]\{64\}" is not a valid regular expression \(.+\); allowed: none, quay/ },
   'mirror: transfers 0': { action: 'mirror-bucket', inputs: mirror({ transfers: '0' }), error: 'ConfigurationError', message: /^input "transfers": "0" is not allowed; allowed: a whole number from 1 to 256$/ },
   // audit-acl
   'audit: bad fail-on': { action: 'audit-acl', inputs: audit({ 'fail-on': 'sometimes' }), error: 'ConfigurationError', message: /^input "fail-on": "sometimes" is not allowed; allowed: error, warning, never$/ },

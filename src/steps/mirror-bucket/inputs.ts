@@ -11,6 +11,7 @@ import { overlapProblem } from '../../storage/store-place';
 import { parseSize } from '../../config/size';
 import { MAX_SHARDS, parseShard, type Shard } from '../../storage/key-range';
 import { MIN_PART, MAX_PART } from '../../storage/object-store';
+import { parseDigestInKey, type DigestRule } from '../../storage/digest-in-key';
 
 export type MirrorActionMode = 'copy' | 'sync' | 'check' | 'plan-shards';
 
@@ -38,6 +39,8 @@ export interface MirrorBucketInputs {
   /** Requests a second to each store at most; 0 for no cap. */
   readonly requestsPerSecond: number;
   readonly reportPath: string;
+  /** How keys name the sha256 of their content; `undefined`: not held to one. */
+  readonly digestInKey?: DigestRule;
 }
 
 export function readMirrorBucketInputs(host: Host): MirrorBucketInputs {
@@ -68,6 +71,7 @@ export function readMirrorBucketInputs(host: Host): MirrorBucketInputs {
     memory: parseInput(host, 'memory', parseMemory, '512MiB'),
     requestsPerSecond: parseInput(host, 'requests-per-second', parseRate, '0'),
     reportPath: parseInput(host, 'report-path', parseReportPath(host, 'mirror-bucket-report.txt')),
+    digestInKey: parseInput(host, 'digest-in-key', parseDigestInKey, 'none'),
   };
   checkDisjoint(inputs.source, inputs.destination);
   if (inputs.memory < inputs.partSize) throw new ConfigurationError(`input "memory": ${inputs.memory} bytes cannot hold one part of ${inputs.partSize} bytes; give at least part-size`);

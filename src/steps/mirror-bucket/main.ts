@@ -19,8 +19,9 @@ import { globToRegExp } from '../../acl/glob';
 import { ShardPlanner } from '../../sync/shard';
 import { fmtBytes } from '../../config/size';
 import { readMirrorBucketInputs, type MirrorBucketInputs } from './inputs';
+import { reportDigests } from './digest-report';
 import { preflightOf } from './preflight';
-import { reportWriter, type ReportWriter } from '../../runtime/report-file';
+import { printable, reportWriter, type ReportWriter } from '../../runtime/report-file';
 
 /** Raised when the stores do not agree (check mode) or some objects failed. */
 export class MirrorFailedError extends ActionFailure {
@@ -113,11 +114,13 @@ async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onI
   const inSync = inputs.mode === 'check' ? report.complete && counts.missing + counts.extra + counts.differ === 0 : report.complete && report.deletionsWithheld === undefined;
   writeOutputs(host, inputs, report, inSync, writer?.entries ?? 0);
   writeSummary(summary, inputs, report, shown, seconds, source, destination);
+  const corrupt = reportDigests(host, summary, inputs, report);
   host.info(`${report.keys} key(s) in ${seconds.toFixed(1)} s: ${progressLine(report)}; compared by ${methodsLine(report)}`);
 
   if (report.listingError !== undefined) throw new MirrorFailedError(`a listing failed, so the run stopped and nothing was deleted: ${report.listingError}`);
   if (stopped) throw new MirrorFailedError('interrupted: nothing was deleted; run again to finish');
   if (counts.failed > 0) throw new MirrorFailedError(`${counts.failed} object(s) failed (first: ${report.failures[0]?.key}: ${report.failures[0]?.reason}); nothing was deleted; see the report ${inputs.reportPath}`);
+  if (corrupt !== undefined) throw new MirrorFailedError(corrupt);
   if (report.deletionsWithheld !== undefined) throw new MirrorFailedError(report.deletionsWithheld);
   if (inputs.mode === 'check' && !inSync) throw new MirrorFailedError(`the stores differ: ${counts.missing} only in the source, ${counts.extra} only in the destination, ${counts.differ} different; see the report ${inputs.reportPath}`);
 }
@@ -174,6 +177,7 @@ async function runEngine(
         stopped: () => stopped,
         onInterrupt,
         events: mirrorEvents(host, reportFile, shown),
+        digest: inputs.digestInKey,
       }),
     );
   } catch (e) {
@@ -305,11 +309,6 @@ function filterOf(inputs: MirrorBucketInputs): (key: string) => boolean {
 function describeRange(shard: Shard): string {
   const { from, to } = shard.range;
   return `from ${from === undefined ? 'the first' : JSON.stringify(from)} to ${to === undefined ? 'the last' : `before ${JSON.stringify(to)}`}`;
-}
-
-function printable(key: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u001f\u007f]/.test(key) ? JSON.stringify(key) : key;
 }
 
 function progressLine(report: MirrorReport): string {

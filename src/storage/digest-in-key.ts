@@ -1,0 +1,91 @@
+/**
+ * How a key names the SHA-256 of its content (the `digest-in-key` input of mirror-bucket): a preset
+ * for a container registry's blob store (`.../sha256/<first 2 hex>/<64 hex>`), one for file names
+ * such as `fedora-42-<64 hex>.qcow2`, or a regular expression with a named group `sha256`. A key a
+ * rule claims either names one digest or is malformed (it looks like the layout but breaks it);
+ * a key it does not claim names none, and is copied as any other key.
+ */
+import { ConfigurationError, quote } from '../config/configuration-error';
+import { sha256FromName } from './content-address';
+
+/** What a rule reads from one key. */
+export type KeyDigest =
+  | { readonly kind: 'sha256'; readonly sha256: string }
+  | { readonly kind: 'malformed'; readonly reason: string }
+  | { readonly kind: 'none' };
+
+export interface DigestRule {
+  /** The input's value, for messages and the summary. */
+  readonly name: string;
+  /** What `key` (relative to the store's prefix) names. */
+  digestOf(key: string): KeyDigest;
+}
+
+const NONE: KeyDigest = { kind: 'none' };
+const HEX64 = /^[0-9a-f]{64}$/;
+
+const ALLOWED =
+  'allowed: none, quay (keys ending in sha256/<first 2 hex of the digest>/<64 hex>), name-hex (a name holding one run of 64 hex, such as name-<64 hex>.ext), or regex:PATTERN (a JavaScript regular expression with a named group (?<sha256>...) matching the 64 hex)';
+
+/**
+ * The registry layout: a key whose last three segments are `sha256`, a shard folder and the blob.
+ * The shard must be the digest's first two lowercase hex digits and the blob 64 lowercase hex
+ * digits; a key of that shape that breaks either is malformed.
+ */
+function quay(key: string): KeyDigest {
+  const parts = key.split('/');
+  if (parts.length < 3 || parts[parts.length - 3] !== 'sha256') return NONE;
+  const shard = parts[parts.length - 2]!;
+  const blob = parts[parts.length - 1]!;
+  if (!HEX64.test(blob)) return { kind: 'malformed', reason: `blob name ${quote(blob)} is not 64 lowercase hex digits` };
+  if (shard !== blob.slice(0, 2)) return { kind: 'malformed', reason: `shard folder ${quote(shard)} is not the digest's first two hex digits (${blob.slice(0, 2)})` };
+  return { kind: 'sha256', sha256: blob };
+}
+
+/** The rule uploads and downloads already apply to content-addressed file names. */
+function nameHex(key: string): KeyDigest {
+  try {
+    const sha256 = sha256FromName(key);
+    return sha256 === undefined ? NONE : { kind: 'sha256', sha256 };
+  } catch (e) {
+    return { kind: 'malformed', reason: (e as Error).message };
+  }
+}
+
+function byRegex(pattern: RegExp): (key: string) => KeyDigest {
+  return (key) => {
+    const m = pattern.exec(key);
+    if (!m) return NONE;
+    const got = m.groups?.sha256;
+    if (got === undefined) return { kind: 'malformed', reason: 'the pattern matched without its sha256 group' };
+    if (!/^[0-9a-fA-F]{64}$/.test(got)) return { kind: 'malformed', reason: `the sha256 group matched ${quote(got)}, not 64 hex digits` };
+    return { kind: 'sha256', sha256: got.toLowerCase() };
+  };
+}
+
+/** Compiles `regex:PATTERN` strictly: it must parse (unicode mode) and have a group named `sha256`. */
+function compile(value: string): RegExp {
+  const source = value.slice('regex:'.length);
+  if (source === '') throw new ConfigurationError(`${quote(value)} has an empty pattern; ${ALLOWED}`);
+  let pattern: RegExp;
+  try {
+    pattern = new RegExp(source, 'u');
+  } catch (e) {
+    throw new ConfigurationError(`${quote(value)} is not a valid regular expression (${(e as Error).message}); ${ALLOWED}`);
+  }
+  // Every named group shows in `groups` of any match, undefined when it took no part: an empty
+  // alternative always matches, so this lists the pattern's group names.
+  const names = Object.keys(new RegExp(`(?:${source})|`, 'u').exec('')?.groups ?? {});
+  if (!names.includes('sha256')) throw new ConfigurationError(`${quote(value)} has no named group sha256 (write (?<sha256>[0-9a-f]{64}) where the digest stands); ${ALLOWED}`);
+  return pattern;
+}
+
+/** Parses the `digest-in-key` input; `undefined` for `none` (or empty). */
+export function parseDigestInKey(value: string): DigestRule | undefined {
+  const v = value.trim();
+  if (v === '' || v === 'none') return undefined;
+  if (v === 'quay') return { name: v, digestOf: quay };
+  if (v === 'name-hex') return { name: v, digestOf: nameHex };
+  if (v.startsWith('regex:')) return { name: v, digestOf: byRegex(compile(v)) };
+  throw new ConfigurationError(`${quote(v)} is not allowed; ${ALLOWED}`);
+}
