@@ -8,6 +8,7 @@ import type { KeyRange } from '../storage/key-range';
 import type { ObjectStore } from '../storage/object-store';
 import type { CompareMethod } from './compare';
 import type { ManifestReader, ManifestWriter } from './manifest';
+import type { PhasesReport, Publication } from './phases';
 
 export type MirrorMode = 'copy' | 'sync' | 'check';
 
@@ -63,6 +64,8 @@ export interface MirrorOptions {
    * Default: when the run starts.
    */
   readonly staleBefore?: Date;
+  /** Ordered publication (copy and sync): later phases written after earlier ones, and a wait before deleting. */
+  readonly publication?: Publication;
 }
 
 export interface MirrorCounts {
@@ -102,4 +105,6 @@ export interface MirrorReport {
   keys: number;
   /** True when the listings were read to the end and nothing failed. */
   complete: boolean;
+  /** With publish-last phases: what each phase did, and where publication stopped. */
+  phases?: PhasesReport;
 }

@@ -10,6 +10,8 @@ import type { StoreSpec } from '../../storage/store-spec';
 import { parseSize } from '../../config/size';
 import { MAX_SHARDS, parseShard, type Shard } from '../../storage/key-range';
 import { MIN_PART, MAX_PART } from '../../storage/object-store';
+import type { Publication } from '../../sync/phases';
+import { readPublicationInputs } from './publication-inputs';
 
 export type MirrorActionMode = 'copy' | 'sync' | 'check' | 'plan-shards';
 
@@ -37,6 +39,8 @@ export interface MirrorBucketInputs {
   /** Requests a second to each store at most; 0 for no cap. */
   readonly requestsPerSecond: number;
   readonly reportPath: string;
+  /** Ordered publication (`publish-last`, `delete-delay`); undefined when neither is given. */
+  readonly publication?: Publication;
 }
 
 export function readMirrorBucketInputs(host: Host): MirrorBucketInputs {
@@ -67,6 +71,7 @@ export function readMirrorBucketInputs(host: Host): MirrorBucketInputs {
     memory: parseInput(host, 'memory', parseMemory, '512MiB'),
     requestsPerSecond: parseInput(host, 'requests-per-second', parseRate, '0'),
     reportPath: parseInput(host, 'report-path', parseReportPath(host, 'mirror-bucket-report.txt')),
+    publication: readPublicationInputs(host, mode),
   };
   checkDisjoint(inputs.source, inputs.destination);
   if (inputs.memory < inputs.partSize) throw new ConfigurationError(`input "memory": ${inputs.memory} bytes cannot hold one part of ${inputs.partSize} bytes; give at least part-size`);

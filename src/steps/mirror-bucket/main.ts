@@ -20,7 +20,8 @@ import { ShardPlanner } from '../../sync/shard';
 import { fmtBytes } from '../../config/size';
 import { readMirrorBucketInputs, type MirrorBucketInputs } from './inputs';
 import { preflightOf } from './preflight';
-import { reportWriter, type ReportWriter } from './report-file';
+import { printable, reportWriter, type ReportWriter } from './report-file';
+import { phasesNote, writePhasesSummary } from './phases-summary';
 
 /** Raised when the stores do not agree (check mode) or some objects failed. */
 export class MirrorFailedError extends ActionFailure {
@@ -117,7 +118,7 @@ async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onI
 
   if (report.listingError !== undefined) throw new MirrorFailedError(`a listing failed, so the run stopped and nothing was deleted: ${report.listingError}`);
   if (stopped) throw new MirrorFailedError('interrupted: nothing was deleted; run again to finish');
-  if (counts.failed > 0) throw new MirrorFailedError(`${counts.failed} object(s) failed (first: ${report.failures[0]?.key}: ${report.failures[0]?.reason}); nothing was deleted; see the report ${inputs.reportPath}`);
+  if (counts.failed > 0) throw new MirrorFailedError(`${counts.failed} object(s) failed (first: ${report.failures[0]?.key}: ${report.failures[0]?.reason})${phasesNote(report.phases)}; nothing was deleted; see the report ${inputs.reportPath}`);
   if (report.deletionsWithheld !== undefined) throw new MirrorFailedError(report.deletionsWithheld);
   if (inputs.mode === 'check' && !inSync) throw new MirrorFailedError(`the stores differ: ${counts.missing} only in the source, ${counts.extra} only in the destination, ${counts.differ} different; see the report ${inputs.reportPath}`);
 }
@@ -173,6 +174,7 @@ async function runEngine(
         probe: (url) => probeAnonymous(url),
         stopped: () => stopped,
         onInterrupt,
+        publication: inputs.publication,
         events: mirrorEvents(host, reportFile, shown),
       }),
     );
@@ -307,11 +309,6 @@ function describeRange(shard: Shard): string {
   return `from ${from === undefined ? 'the first' : JSON.stringify(from)} to ${to === undefined ? 'the last' : `before ${JSON.stringify(to)}`}`;
 }
 
-function printable(key: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u001f\u007f]/.test(key) ? JSON.stringify(key) : key;
-}
-
 function progressLine(report: MirrorReport): string {
   const counts = report.counts;
   const parts = [`${counts.matched} same`, `${counts.copied} copied`, `${counts.updated} updated`, `${counts.deleted} deleted`, `${counts.skipped} skipped`, `${counts.failed} failed`];
@@ -340,6 +337,7 @@ function writeSummary(summary: Summary, inputs: MirrorBucketInputs, report: Mirr
   );
   if (report.listingError) summary.paragraph(`**Listing failed; nothing was deleted:** ${report.listingError}`);
   if (report.deletionsWithheld) summary.paragraph(`**${report.deletionsWithheld}**`);
+  writePhasesSummary(summary, report.phases, inputs.dryRun);
   if (report.failures.length > 0) summary.heading('Failures').table(['key', 'reason'], report.failures.map((failure) => [failure.key, failure.reason]), 20);
   if (shown.length > 0) summary.heading('Differences and changes (first lines; the full list is in the report file)').paragraph(`\`\`\`\n${shown.join('\n')}\n\`\`\``);
 }
