@@ -232,13 +232,16 @@ describe('a package repository mirrored with ordered publication', () => {
 
   test('the bundle: a dry run lists the phases and writes nothing (needs dist/ built with publish-last)', async () => {
     const empty = await bucket('new', 'repo-dry');
-    const r = await runBundle('mirror-bucket', { ...inputs(), destination: `${rgw('new').endpoint}/${empty}/${ROOT} credentials=env:NEW`, 'dry-run': 'true' }, { env: credentialEnv(), cwd: dir });
+    const r = await runBundle('mirror-bucket', { ...inputs(), destination: `${rgw('new').endpoint}/${empty}/${ROOT} credentials=env:NEW`, 'dry-run': 'true' }, { env: { ...credentialEnv(), RUNNER_DEBUG: '1' }, cwd: dir });
     expect(errors(r)).toEqual([]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/phase 1 \(\*\*\/repodata\/\*\*\): 2 object\(s\) to write \(dry run: none is written\)/);
     expect(r.stdout).toMatch(/phase 2 \(\*\*\/repomd\.xml\): 1 object\(s\) to write/);
     expect(r.summary).toMatch(/### Publication phases \(dry run: what each would write\)/);
-    expect(r.summary).toMatch(/repomd\.xml \(dry run\).*\[phase 2\]/);
+    // Each key's line (debug) carries its phase.
+    expect(r.stdout).toMatch(/::debug::\+ repodata\/repomd\.xml: only in the source: would be copied \(dry run\).* \[phase 2\]\n/);
+    expect(r.stdout).toMatch(/::debug::\+ repodata\/[0-9a-f]{64}-primary\.xml\.gz: only in the source: would be copied \(dry run\).* \[phase 1\]\n/);
+    expect(r.summary).toMatch(/\| 2 \| `\*\*\/repomd\.xml` \| 1 \| 1 \| 0 \| \d+ B \| done \|/);
     expect(await listKeys('new', empty)).toEqual([]);
   });
 });
