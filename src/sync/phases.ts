@@ -43,7 +43,7 @@ export function phaseOf(last: readonly PhaseGlob[], key: string): number {
   return 0;
 }
 
-export type PhaseState = 'done' | 'failed' | 'not started' | 'nothing to write';
+export type PhaseState = 'done' | 'failed' | 'interrupted' | 'not started' | 'nothing to write';
 
 /** What one phase did (or, in a dry run, would do). */
 export interface PhaseRow {
@@ -141,13 +141,18 @@ export class PhaseRun {
       const before = { done: report.counts.copied + report.counts.updated, bytes: report.bytes.copied + report.bytes.updated, failed: report.counts.failed };
       const tagged: Ctx = { ...ctx, o: { ...o, events: { ...o.events, line: (mark, key, detail) => o.events.line(mark, key, `${detail} [phase ${phase}]`) } } };
       await forEachLimit(list, Math.min(o.transfers, list.length), async (d) => {
+        // An interrupt starts nothing new, here as in the march.
+        if (o.stopped?.()) {
+          o.events.line(d.kind === 'copied' ? '+' : '*', d.src.key, `NOT written (the run was interrupted) [phase ${phase}]`);
+          return;
+        }
         const entry = await write(tagged, d);
         if (entry) this.report.lateEntries.push(entry);
       });
       row.written = report.counts.copied + report.counts.updated - before.done;
       row.bytes = report.bytes.copied + report.bytes.updated - before.bytes;
       row.failed = report.counts.failed - before.failed;
-      row.state = row.failed > 0 ? 'failed' : 'done';
+      row.state = row.failed > 0 ? 'failed' : row.written < row.due ? 'interrupted' : 'done';
     }
     this.report.lateEntries.sort((a, b) => compareKeys(a.key, b.key));
     if (this.report.stopped) o.events.warning(`publication stopped before phase ${this.report.stopped.phase}: ${this.report.stopped.reason}; no object of it or of a later phase was written, and nothing was deleted`);

@@ -218,6 +218,26 @@ test('a failure in phase 0 writes nothing of phase 1 or 2, deletes nothing, and 
   expect(fs.existsSync(path.join(destination.root, 'Packages/old.rpm'))).toBe(true);
 });
 
+test('an interrupt during a phase starts no later phase and deletes nothing', async () => {
+  const source = await store({ 'Packages/a.rpm': 'a', 'repodata/p.xml': 'p', 'repodata/repomd.xml': 'm' });
+  const destination = await store({ 'Packages/old.rpm': 'old' });
+  const events: Event[] = [];
+  let interrupted = false;
+  const rec = recording(destination, events);
+  const interrupting = Object.assign(Object.create(rec) as ObjectStore, {
+    put: async (...a: Parameters<ObjectStore['put']>) => {
+      if (a[0] === 'repodata/p.xml') interrupted = true;
+      return rec.put(...a);
+    },
+  });
+  const { o } = mirrorOptions(source, interrupting, { publication: PUBLICATION, stopped: () => interrupted });
+  const r = await mirror(o);
+  expect(events.filter((e) => e.what === 'start').map((e) => e.key)).toEqual(['Packages/a.rpm', 'repodata/p.xml']);
+  expect(r.phases?.stopped).toEqual({ phase: 2, reason: 'the run was interrupted' });
+  expect(r.counts.deleted).toBe(0);
+  expect(r.complete).toBe(false);
+});
+
 test('a dry run shows each object with its phase and writes nothing; check mode ignores the phases', async () => {
   const source = await store({ 'Packages/a.rpm': 'a', 'repodata/p.xml': 'p', 'repodata/repomd.xml': 'm' });
   const destination = await store({ 'Packages/old.rpm': 'old' });
