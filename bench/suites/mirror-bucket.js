@@ -8,6 +8,9 @@
  * then the no-op re-run of each on its own destination: ours (with the manifest the first run
  * wrote), and rclone plain (a HEAD per object), with --fast-list, and with --checksum (listings
  * only: the 256 MiB objects have multipart ETags, so rclone silently compares those by size).
+ * Also ours with ordered publication: the same full mirror into a fresh bucket with publish-last
+ * (every repodata folder, then repomd.xml: PUBLISH_LAST below), which the repo/repodata/ subtree of the source
+ * (--repodata N objects of 4 KiB plus a repomd.xml) matches: its cost over the plain full mirror.
  * Each full mirror is checked from outside (every key, every size) and its bucket dropped at the end.
  * Also: the planning memory figure, the mirror engine over two generated listings of 1,000,000
  * keys (bench/tools/plan-memory.js), peak RSS measured by GNU time.
@@ -18,7 +21,8 @@
  *
  * Goals: full mirror <= 0.8x rclone's time; no-op re-run <= 0.8x rclone --checksum's time with no
  * pair compared by size alone; planning 1,000,000 keys under 150 MiB of RSS; the verified full
- * mirror under 1.1x the plain full mirror's client CPU.
+ * mirror under 1.1x the plain full mirror's client CPU; ordered publication under 5 % over the
+ * plain full mirror.
  * The mirrors run over HTTP and over HTTPS (`--transport`, lib/transport.js), both stores on the
  * same transport, side by side, with the client CPU TLS added. For a quick run: `--small N` objects
  * of 4 KiB, `--big N` of 256 MiB, `--plan-keys N` (0: no planning memory rows).
@@ -36,7 +40,7 @@ const { summarize } = require('../lib/stats');
 const { NODE24, RCLONE, childEnv, parseOutputs, rcloneEnv, snapshotBundle } = require('../lib/tools');
 const { TRANSPORT_OPTION, addTlsCost, over, rcloneCaArgs, storeCaOption, transportsOf } = require('../lib/transport');
 
-const SIZES = { small: 10_000, big: 4, 'plan-keys': 1_000_000 };
+const SIZES = { small: 10_000, big: 4, 'plan-keys': 1_000_000, repodata: 100 };
 // Set from --small, --big and --plan-keys when a run starts (module state: the suite runs once per bench process).
 let SMALL = SIZES.small;
 const SMALL_BYTES = 4096;
@@ -44,7 +48,10 @@ let BIG = SIZES.big;
 const BIG_BYTES = 256 * 1024 * 1024;
 const SEED_PART = 16 * 1024 * 1024;
 let PLAN_KEYS = SIZES['plan-keys'];
-const GOALS = { full: 0.8, noop: 0.8, planMiB: 150, digestCpu: 1.1 };
+let REPODATA = SIZES.repodata;
+const GOALS = { full: 0.8, noop: 0.8, planMiB: 150, digestCpu: 1.1, ordered: 1.05 };
+/** The ordered row's publish-last: the package-mirror lines of the action's README. */
+const PUBLISH_LAST = '**/repodata/**\n**/repomd.xml';
 
 module.exports = {
   name: 'mirror-bucket',
@@ -56,6 +63,7 @@ module.exports = {
     big: `objects of 256 MiB in the source (default ${SIZES.big})`,
     'plan-keys': `keys of the planning memory rows (default ${SIZES['plan-keys']}; 0: none)`,
     digest: 'the digest-in-key row over a content-addressed copy of the data set (default true)',
+    repodata: `objects of 4 KiB under repo/repodata/ (plus repo/repodata/repomd.xml), the ordered row's later phases (default ${SIZES.repodata}; 0: no ordered row)`,
     ...TRANSPORT_OPTION,
   },
   run,
@@ -67,6 +75,7 @@ async function run(ctx) {
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number >= 0, got ${JSON.stringify(ctx.options[name])}`);
     if (name === 'small') SMALL = n;
     else if (name === 'big') BIG = n;
+    else if (name === 'repodata') REPODATA = n;
     else PLAN_KEYS = n;
   }
   const transports = transportsOf(ctx.options);
@@ -83,7 +92,7 @@ async function run(ctx) {
   const add = (id, m) => (samples[id] ??= []).push(m);
   const methods = [];
   try {
-    ctx.log(`seeding ${source}: ${SMALL} x ${SMALL_BYTES} B and ${BIG} x ${BIG_BYTES / 1048576} MiB`);
+    ctx.log(`seeding ${source}: ${SMALL} x ${SMALL_BYTES} B, ${BIG} x ${BIG_BYTES / 1048576} MiB and ${REPODATA > 0 ? REPODATA + 1 : 0} under repo/repodata/`);
     const expected = await seed(from, source);
     const casExpected = cas ? await seed(from, cas, true) : undefined;
     for (let r = 1; r <= ctx.repeat; r++) {
@@ -119,6 +128,19 @@ async function run(ctx) {
             add(`ours-digest-${t}`, full.measured);
           } finally {
             await dropBucket(to, verified);
+          }
+        }
+        if (REPODATA > 0) {
+          // ours with ordered publication: the same full mirror, the repodata subtree written last.
+          const ordered = await createBucket(to, 'bench-mirror-ordered');
+          try {
+            ctx.log(`round ${r}/${ctx.repeat}, ${t}: ours, full mirror with publish-last`);
+            const full = await runOurs(bundle, f, d, source, ordered, path.join(scratch, `manifest-ordered-${r}-${t}.gz`), transfers, checkers, scratch, env, { 'publish-last': PUBLISH_LAST });
+            ctx.log(`  ${full.measured.wallSeconds} s wall, ${full.measured.cpuSeconds} s CPU; copied ${full.outputs.copied}`);
+            await check(to, ordered, expected);
+            add(`ours-ordered-full-${t}`, full.measured);
+          } finally {
+            await dropBucket(to, ordered);
           }
         }
         // rclone
@@ -184,6 +206,13 @@ async function seed(cluster, bucket, cas = false) {
       }
     }),
   );
+  // The repodata subtree the ordered row's publish-last matches: sha256-named files and a repomd.xml.
+  // Not in the content-addressed set, whose every key names its digest.
+  for (let i = 0; !cas && i < REPODATA + (REPODATA > 0 ? 1 : 0); i++) {
+    const key = i === REPODATA ? 'repo/repodata/repomd.xml' : `repo/repodata/${randomBytes(32).toString('hex')}-primary.xml.gz`;
+    await c.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: randomBytes(SMALL_BYTES) }));
+    expected[key] = SMALL_BYTES;
+  }
   const block = randomBytes(SEED_PART);
   for (let b = 0; b < BIG; b++) {
     const count = BIG_BYTES / SEED_PART;
@@ -314,6 +343,7 @@ function tabulate(ctx, samples, methods, transport) {
     row('rclone-full', 'rclone sync, full mirror', '--transfers 64 --checkers 64'),
     ...(samples[`ours-digest-${transport}`] ? [row('ours-digest', 'ours, full mirror, verified by digest', 'the same sizes under sha256/<2 hex>/<64 hex>, digest-in-key: quay')] : []),
     row('ours-noop', 'ours, no-op re-run', 'with the manifest of the full run'),
+    ...(REPODATA > 0 ? [row('ours-ordered-full', 'ours, full mirror, ordered', `the same, publish-last ${JSON.stringify(PUBLISH_LAST)} (${REPODATA + 1} objects in later phases)`)] : []),
     row('rclone-noop', 'rclone sync, no-op', 'plain (a HEAD per object)'),
     row('rclone-noop-fast-list', 'rclone sync, no-op', '--fast-list'),
     row('rclone-noop-checksum', 'rclone sync, no-op', '--checksum (listings only; size only where no MD5)'),
@@ -329,6 +359,10 @@ function tabulate(ctx, samples, methods, transport) {
     note(
       `goal: digest-in-key verification under ${GOALS.digestCpu}x the plain full mirror's client CPU: ${cpu.toFixed(2)}x -> ${verdict(cpu < GOALS.digestCpu)} (wall ${(by('ours-digest')['wall s'] / by('ours-full')['wall s']).toFixed(2)}x)`,
     );
+  }
+  if (REPODATA > 0) {
+    const ordered = by('ours-ordered-full')['wall s'] / by('ours-full')['wall s'];
+    note(`goal: ordered publication <= ${GOALS.ordered}x the plain full mirror's time: ${ordered.toFixed(3)}x -> ${verdict(ordered <= GOALS.ordered)}`);
   }
   note(`ours vs rclone no-op plain: ${(by('ours-noop')['wall s'] / by('rclone-noop')['wall s']).toFixed(2)}x, vs --fast-list: ${(by('ours-noop')['wall s'] / by('rclone-noop-fast-list')['wall s']).toFixed(2)}x`);
   return rows;

@@ -26,7 +26,7 @@ export function reportWriter(file: string): ReportWriter {
   };
 }
 
-/** A key as the report and the summary show it: quoted as JSON when it holds a control character. */
+/** A key as a report line shows it: as is, or as JSON when it holds a control character (a line break would forge a line). */
 export function printable(key: string): string {
   // eslint-disable-next-line no-control-regex
   return /[\u0000-\u001f\u007f]/.test(key) ? JSON.stringify(key) : key;

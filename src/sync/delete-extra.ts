@@ -11,9 +11,10 @@ import { abortStale, failed, type Ctx } from './mirror-context';
 /**
  * Sync mode, once everything else went right: deletes what only the destination holds (each backed
  * up first, private, when asked), unless a listing or an object failed, the run was interrupted, or
- * more are due than `maxDelete`; then none is deleted and the report says why.
+ * more are due than `maxDelete`; then none is deleted and the report says why. `grace` (the delete
+ * delay) is waited for just before the first deletion.
  */
-export async function deleteExtra(ctx: Ctx, stopped: boolean): Promise<void> {
+export async function deleteExtra(ctx: Ctx, stopped: boolean, grace?: () => Promise<boolean>): Promise<void> {
   const { o, report } = ctx;
   const n = ctx.deletions.length;
   let withheld: string | undefined;
@@ -22,6 +23,11 @@ export async function deleteExtra(ctx: Ctx, stopped: boolean): Promise<void> {
   else if (digestWithheld(report) !== undefined) withheld = digestWithheld(report)!;
   else if (stopped) withheld = 'the run was interrupted';
   else if (o.maxDelete !== undefined && n > o.maxDelete) withheld = `${n} deletion(s) are due, more than max-delete (${o.maxDelete})`;
+  // The delete delay: false when the run was interrupted while waiting.
+  if (withheld === undefined && grace && !(await grace())) {
+    withheld = 'the run was interrupted during the delete delay';
+    report.complete = false;
+  }
   if (withheld !== undefined) {
     report.deletionsWithheld = `no object deleted: ${withheld}`;
     report.counts.skipped += n;

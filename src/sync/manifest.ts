@@ -180,9 +180,12 @@ export class ManifestWriter {
   /** The manifest this one replaces, read for its entries of keys this run did not look at. */
   private readonly previous?: Promise<ManifestReader | undefined>;
 
+  /** Entries given after their keys' places (`addLate`), merged in by `close`. */
+  private readonly late: ManifestEntry[] = [];
+
   constructor(
     private readonly file: string,
-    identity: ManifestIdentity,
+    private readonly identity: ManifestIdentity,
     private readonly notSeen?: (key: string) => boolean,
   ) {
     if (notSeen !== undefined) {
@@ -240,6 +243,15 @@ export class ManifestWriter {
     return this.carried;
   }
 
+  /**
+   * Keeps entries that come after their keys' places (ordered publication writes some objects
+   * after the march passed them), one per key, for `close` to merge in: it then reads the file once
+   * more and writes it anew with them in order.
+   */
+  addLate(entries: readonly ManifestEntry[]): void {
+    this.late.push(...entries);
+  }
+
   /** Finishes the file and renames it into place. */
   async close(): Promise<void> {
     await this.carryBefore(undefined);
@@ -247,6 +259,22 @@ export class ManifestWriter {
     this.pending = '';
     await this.done;
     await fs.rename(`${this.file}.tmp`, this.file);
+    if (this.late.length > 0) await this.mergeLate();
+  }
+
+  private async mergeLate(): Promise<void> {
+    const sorted = this.late.splice(0).sort((a, b) => compareKeys(a.key, b.key));
+    const keys = new Set(sorted.map((e) => e.key));
+    // Carries over every entry of the file but those of the late keys, which the late entries replace.
+    const merged = new ManifestWriter(this.file, this.identity, (key) => !keys.has(key));
+    try {
+      for (const e of sorted) await merged.add(e);
+      await merged.close();
+    } catch (e) {
+      await merged.discard();
+      throw e;
+    }
+    this.count = merged.entries;
   }
 
   /** Drops the temporary file. */

@@ -8,6 +8,7 @@ import { PrivateWriteGuard } from '../operations/private-write-guard';
 import { abortStaleUploads } from '../operations/abort-stale';
 import type { ObjectInfo } from '../storage/object-store';
 import type { MirrorOptions, MirrorReport } from './mirror-types';
+import type { PhaseRun } from './phases';
 
 const MAX_FAILURES_KEPT = 100;
 
@@ -20,6 +21,8 @@ export interface Ctx {
   readonly deletions: ObjectInfo[];
   readonly guard: PrivateWriteGuard;
   readonly staleBefore: Date;
+  /** Ordered publication, when asked (not in check mode). */
+  readonly phases?: PhaseRun;
 }
 
 /** Counts a failure for `key`, keeps the first ones with their reasons, and reports the line. */

@@ -10,6 +10,7 @@ import type { ObjectStore } from '../storage/object-store';
 import type { CompareMethod } from './compare';
 import type { DigestCounts } from './digest-verify';
 import type { ManifestReader, ManifestWriter } from './manifest';
+import type { PhasesReport, Publication } from './phases';
 
 export type MirrorMode = 'copy' | 'sync' | 'check';
 
@@ -67,6 +68,8 @@ export interface MirrorOptions {
   readonly staleBefore?: Date;
   /** How keys name the sha256 of their content (`digest-in-key`); `undefined`: they are not held to one. */
   readonly digest?: DigestRule;
+  /** Ordered publication (copy and sync): later phases written after earlier ones, and a wait before deleting. */
+  readonly publication?: Publication;
 }
 
 export interface MirrorCounts {
@@ -108,4 +111,6 @@ export interface MirrorReport {
   complete: boolean;
   /** With a `digest` rule: what the digests in the keys proved and found. */
   readonly digest?: DigestCounts;
+  /** With publish-last phases: what each phase did, and where publication stopped. */
+  phases?: PhasesReport;
 }

@@ -28,6 +28,7 @@ import type { ManifestEntry } from './manifest';
 import { march, type Pair } from './march';
 import { abortStale, failed, mirrorGuard, type Ctx } from './mirror-context';
 import type { MirrorOptions, MirrorReport } from './mirror-types';
+import { phasesFor } from './phases';
 
 export type { Mark, MirrorCounts, MirrorEvents, MirrorMode, MirrorOptions, MirrorReport } from './mirror-types';
 
@@ -55,6 +56,7 @@ export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
     deletions: [],
     guard: mirrorGuard(o),
     staleBefore: o.staleBefore ?? new Date(),
+    phases: phasesFor(o),
   };
 
   // Results come back out of order; the manifest must be written in key order.
@@ -84,10 +86,13 @@ export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
     o.events.warning(`listing failed, so nothing will be deleted: ${report.listingError}`);
   }
   await pairs.finish();
+  // Later phases, each only when everything before it went right; deletions after the last.
+  await ctx.phases?.run(ctx, (c, d) => copy(c, d.src, d.kind, d.why, true));
+  if (report.phases && o.manifestOut) o.manifestOut.addLate(report.phases.lateEntries);
 
   const stopped = o.stopped?.() ?? false;
   report.complete = report.listingError === undefined && report.counts.failed === 0 && !stopped && digestWithheld(report) === undefined;
-  if (ctx.deletions.length > 0) await deleteExtra(ctx, stopped);
+  if (ctx.deletions.length > 0) await deleteExtra(ctx, stopped, ctx.phases && (() => ctx.phases!.grace(ctx)));
   return report;
 }
 
@@ -192,7 +197,9 @@ async function compare(ctx: Ctx, src: ObjectInfo, dst: ObjectInfo): Promise<Verd
   });
 }
 
-async function copy(ctx: Ctx, src: ObjectInfo, kind: 'copied' | 'updated', why?: Verdict): Promise<ManifestEntry | null> {
+/** Writes one object, or (unless `now`) keeps it for its publication phase when that is a later one. */
+async function copy(ctx: Ctx, src: ObjectInfo, kind: 'copied' | 'updated', why?: Verdict, now = false): Promise<ManifestEntry | null> {
+  if (!now && ctx.phases?.defer({ src, kind, why })) return null;
   const { o, report } = ctx;
   const key = src.key;
   const visibility: Visibility = decideVisibility(o.rules, key).visibility;

@@ -12,6 +12,8 @@ import { parseSize } from '../../config/size';
 import { MAX_SHARDS, parseShard, type Shard } from '../../storage/key-range';
 import { MIN_PART, MAX_PART } from '../../storage/object-store';
 import { parseDigestInKey, type DigestRule } from '../../storage/digest-in-key';
+import type { Publication } from '../../sync/phases';
+import { readPublicationInputs } from './publication-inputs';
 
 export type MirrorActionMode = 'copy' | 'sync' | 'check' | 'plan-shards';
 
@@ -41,6 +43,8 @@ export interface MirrorBucketInputs {
   readonly reportPath: string;
   /** How keys name the sha256 of their content; `undefined`: not held to one. */
   readonly digestInKey?: DigestRule;
+  /** Ordered publication (`publish-last`, `delete-delay`); undefined when neither is given. */
+  readonly publication?: Publication;
 }
 
 export function readMirrorBucketInputs(host: Host): MirrorBucketInputs {
@@ -72,6 +76,7 @@ export function readMirrorBucketInputs(host: Host): MirrorBucketInputs {
     requestsPerSecond: parseInput(host, 'requests-per-second', parseRate, '0'),
     reportPath: parseInput(host, 'report-path', parseReportPath(host, 'mirror-bucket-report.txt')),
     digestInKey: parseInput(host, 'digest-in-key', parseDigestInKey, 'none'),
+    publication: readPublicationInputs(host, mode),
   };
   checkDisjoint(inputs.source, inputs.destination);
   if (inputs.memory < inputs.partSize) throw new ConfigurationError(`input "memory": ${inputs.memory} bytes cannot hold one part of ${inputs.partSize} bytes; give at least part-size`);
@@ -127,4 +132,11 @@ function parseGlobs(text: string): RegExp[] {
 function checkDisjoint(source: StoreSpec, destination: StoreSpec): void {
   const problem = overlapProblem(source, destination);
   if (problem !== undefined) throw new ConfigurationError(`inputs "source" and "destination": ${problem}; give two separate places`);
+}
+
+/** Which keys (relative to the stores) the run takes: include, exclude, and never the backup prefix. */
+export function filterOf(inputs: MirrorBucketInputs): (key: string) => boolean {
+  const { include, exclude, backupPrefix } = inputs;
+  return (key) =>
+    (backupPrefix === undefined || !key.startsWith(backupPrefix)) && (include.length === 0 || include.some((r) => r.test(key))) && !exclude.some((r) => r.test(key));
 }

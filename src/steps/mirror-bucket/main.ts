@@ -14,14 +14,15 @@ import { RateLimiter } from '../../storage/rate-limit';
 import { RateLimitedStore } from '../../storage/rate-limited-store';
 import { manifestCacheKey, ManifestReader, ManifestWriter, type ManifestIdentity } from '../../sync/manifest';
 import { mirror, type Mark, type MirrorEvents, type MirrorReport } from '../../sync/mirror';
-import { inRange, shardToJson, type Shard } from '../../storage/key-range';
+import { inRange, type Shard } from '../../storage/key-range';
 import { globToRegExp } from '../../acl/glob';
-import { ShardPlanner } from '../../sync/shard';
 import { fmtBytes } from '../../config/size';
-import { readMirrorBucketInputs, type MirrorBucketInputs } from './inputs';
+import { filterOf, readMirrorBucketInputs, type MirrorBucketInputs } from './inputs';
+import { planShards } from './shard-plan';
 import { reportDigests } from './digest-report';
 import { preflightOf } from './preflight';
 import { printable, reportWriter, type ReportWriter } from '../../runtime/report-file';
+import { phasesNote, writePhasesSummary } from './phases-summary';
 
 /** Raised when the stores do not agree (check mode) or some objects failed. */
 export class MirrorFailedError extends ActionFailure {
@@ -84,24 +85,6 @@ async function checkReadable(source: ObjectStore, inputs: MirrorBucketInputs): P
   }
 }
 
-async function planShards(host: Host, summary: Summary, source: ObjectStore, inputs: MirrorBucketInputs): Promise<void> {
-  const planner = new ShardPlanner();
-  const keep = filterOf(inputs);
-  await host.group('Listing the source to balance the shards', async () => {
-    for await (const object of source.list()) if (keep(object.key)) planner.add(object.key);
-  });
-  const shards = planner.shards(inputs.shardCount);
-  host.setOutput('shards', `[${shards.map(shardToJson).join(',')}]`);
-  host.setOutput('keys', String(planner.keys));
-  host.info(`${planner.keys} key(s) in ${shards.length} shard(s) of about ${Math.ceil(planner.keys / shards.length)} each`);
-  summary
-    .heading(`Shard plan: ${shards.length} shards over ${planner.keys} keys`)
-    .table(
-      ['shard', 'from (inclusive)', 'to (exclusive)'],
-      shards.map((shard) => [`${shard.index}/${shard.count}`, shard.range.from ?? '(first key)', shard.range.to ?? '(last key)']),
-    );
-}
-
 async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onInterrupt'], source: ObjectStore, destination: ObjectStore, inputs: MirrorBucketInputs): Promise<void> {
   const identity: ManifestIdentity = { source: source.display, destination: destination.display };
   const manifest = await host.group('Manifest of verified copies', () => openManifest(host, inputs, identity));
@@ -119,8 +102,8 @@ async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onI
 
   if (report.listingError !== undefined) throw new MirrorFailedError(`a listing failed, so the run stopped and nothing was deleted: ${report.listingError}`);
   if (stopped) throw new MirrorFailedError('interrupted: nothing was deleted; run again to finish');
-  if (counts.failed > 0) throw new MirrorFailedError(`${counts.failed} object(s) failed (first: ${report.failures[0]?.key}: ${report.failures[0]?.reason}); nothing was deleted; see the report ${inputs.reportPath}`);
-  if (corrupt !== undefined) throw new MirrorFailedError(corrupt);
+  if (counts.failed > 0) throw new MirrorFailedError(`${counts.failed} object(s) failed (first: ${report.failures[0]?.key}: ${report.failures[0]?.reason})${phasesNote(report.phases)}; nothing was deleted; see the report ${inputs.reportPath}`);
+  if (corrupt !== undefined) throw new MirrorFailedError(`${corrupt}${phasesNote(report.phases)}`);
   if (report.deletionsWithheld !== undefined) throw new MirrorFailedError(report.deletionsWithheld);
   if (inputs.mode === 'check' && !inSync) throw new MirrorFailedError(`the stores differ: ${counts.missing} only in the source, ${counts.extra} only in the destination, ${counts.differ} different; see the report ${inputs.reportPath}`);
 }
@@ -176,6 +159,7 @@ async function runEngine(
         probe: (url) => probeAnonymous(url),
         stopped: () => stopped,
         onInterrupt,
+        publication: inputs.publication,
         events: mirrorEvents(host, reportFile, shown),
         digest: inputs.digestInKey,
       }),
@@ -300,12 +284,6 @@ function notSeenBy(inputs: MirrorBucketInputs): ((key: string) => boolean) | und
   return (key) => !inRange(key, range) || !taken(key);
 }
 
-function filterOf(inputs: MirrorBucketInputs): (key: string) => boolean {
-  const { include, exclude, backupPrefix } = inputs;
-  return (key) =>
-    (backupPrefix === undefined || !key.startsWith(backupPrefix)) && (include.length === 0 || include.some((r) => r.test(key))) && !exclude.some((r) => r.test(key));
-}
-
 function describeRange(shard: Shard): string {
   const { from, to } = shard.range;
   return `from ${from === undefined ? 'the first' : JSON.stringify(from)} to ${to === undefined ? 'the last' : `before ${JSON.stringify(to)}`}`;
@@ -339,6 +317,7 @@ function writeSummary(summary: Summary, inputs: MirrorBucketInputs, report: Mirr
   );
   if (report.listingError) summary.paragraph(`**Listing failed; nothing was deleted:** ${report.listingError}`);
   if (report.deletionsWithheld) summary.paragraph(`**${report.deletionsWithheld}**`);
+  writePhasesSummary(summary, report.phases, inputs.dryRun);
   if (report.failures.length > 0) summary.heading('Failures').table(['key', 'reason'], report.failures.map((failure) => [failure.key, failure.reason]), 20);
   if (shown.length > 0) summary.heading('Differences and changes (first lines; the full list is in the report file)').paragraph(`\`\`\`\n${shown.join('\n')}\n\`\`\``);
 }
