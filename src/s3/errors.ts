@@ -132,12 +132,14 @@ type ChainLink = { code?: unknown; host?: unknown; message?: unknown; cause?: un
  */
 function connectionRefused(error: unknown, what: string): StoreError | undefined {
   let e = error as ChainLink | undefined;
+  // A refused certificate anywhere in the chain wins; else the first proxy refusal.
+  let proxy: ChainLink | undefined;
   for (let depth = 0; e && depth < 5; depth++, e = e.cause as ChainLink | undefined) {
     const code = certificateCode(e);
     if (code !== undefined) return certificateRefused(e, code, error, what);
-    if (e.code === 'ProxyRefused' || e.code === 'ProxyCertificate') return proxyRefused(e, e.code, error, what);
+    if (proxy === undefined && (e.code === 'ProxyRefused' || e.code === 'ProxyCertificate')) proxy = e;
   }
-  return undefined;
+  return proxy && proxyRefused(proxy, proxy.code as string, error, what);
 }
 
 /** A refused server certificate (`link` of the chain of `error`) as a `certificate` StoreError naming the host (when TLS says it), the problem and the fix. */
