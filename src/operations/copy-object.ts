@@ -32,6 +32,12 @@ export interface TransferOptions {
    * thrown. A copy with a digest is always streamed: a provider-side copy moves bytes nobody hashed.
    */
   readonly digest?: string;
+  /**
+   * The ETag the object was listed with, when the copy must be of that very object (ordered
+   * publication writes its later phases from an older listing): a source read with another ETag
+   * fails with `SourceMismatchError` before anything is written.
+   */
+  readonly expectEtag?: string;
 }
 
 export interface Transferred {
@@ -104,14 +110,15 @@ export async function transfer(
     const head = await source.head(key);
     if (!head) throw new StoreError('not-found', `${key}: no longer in the source`);
     if (head.size !== expectedSize) throw changed(head.size);
+    if (t.expectEtag !== undefined && head.etag !== t.expectEtag) throw rewritten(key, t.expectEtag, head.etag);
     const visibility = await visibilityOf(head);
     const r = await destination.copyFrom(source, key, destKey, head.size, writeOptionsFrom(head, visibility));
     if (r) return { etag: r.etag, readCheck: 'none', how: 'server', head, visibility };
   }
   const { head, body } = await source.read(key);
-  if (head.size !== expectedSize) {
+  if (head.size !== expectedSize || (t.expectEtag !== undefined && head.etag !== t.expectEtag)) {
     body.destroy();
-    throw changed(head.size);
+    throw head.size !== expectedSize ? changed(head.size) : rewritten(key, t.expectEtag!, head.etag);
   }
   let visibility: Visibility;
   try {
@@ -125,6 +132,10 @@ export async function transfer(
   return { ...r, head, visibility };
 }
 
+function rewritten(key: string, listed: string, now: string | undefined): SourceMismatchError {
+  return new SourceMismatchError(`${key}: rewritten in the source since it was listed (ETag ${listed} -> ${now ?? 'none'}); the next run copies it`);
+}
+
 function expectedSha256(head: ObjectHead): string | undefined {
   const v = head.metadata.sha256;
   return v !== undefined && /^[0-9a-f]{64}$/.test(v) ? v : undefined;
@@ -136,7 +147,9 @@ async function putWhole(stream: Readable, destination: ObjectStore, key: string,
     const body = await readExactly(stream, head.size, key);
     const sha = createHash('sha256').update(body).digest();
     checkDigest(sha.toString('hex'), t, key);
-    const readCheck = t.digest !== undefined ? 'sha256' : checkWhole(body, sha, head, key);
+    // The sha256 the source records is checked too: a copy never carries a wrong one on.
+    const whole = checkWhole(body, sha, head, key);
+    const readCheck = t.digest !== undefined ? 'sha256' : whole;
     const r = await destination.put(destKey, body, sha, options);
     return { etag: r.etag, readCheck, how: 'stream' };
   } finally {

@@ -3,6 +3,7 @@
  */
 import { forEachLimit } from '../flow/pool';
 import { transfer } from '../operations/copy-object';
+import { checkWritten } from '../operations/verify-visibility';
 import { StoreError } from '../errors';
 import type { ObjectInfo } from '../storage/object-store';
 import { digestWithheld } from './digest-verify';
@@ -24,7 +25,8 @@ export async function deleteExtra(ctx: Ctx, stopped: boolean, grace?: () => Prom
   else if (stopped) withheld = 'the run was interrupted';
   else if (o.maxDelete !== undefined && n > o.maxDelete) withheld = `${n} deletion(s) are due, more than max-delete (${o.maxDelete})`;
   // The delete delay: false when the run was interrupted while waiting.
-  if (withheld === undefined && grace && !(await grace())) {
+  const waited = withheld === undefined && grace !== undefined;
+  if (waited && !(await grace())) {
     withheld = 'the run was interrupted during the delete delay';
     report.complete = false;
   }
@@ -37,11 +39,53 @@ export async function deleteExtra(ctx: Ctx, stopped: boolean, grace?: () => Prom
     return;
   }
   // A few workers take the deletions in turn: no promise per deletion waiting at once.
-  await forEachLimit(ctx.deletions, Math.min(o.transfers, ctx.deletions.length), (d) => deleteOne(ctx, d));
+  await forEachLimit(ctx.deletions, Math.min(o.transfers, ctx.deletions.length), (d) => deleteOne(ctx, d, waited));
   report.complete = report.complete && report.counts.failed === 0;
 }
 
-async function deleteOne(ctx: Ctx, d: ObjectInfo): Promise<void> {
+/**
+ * After a delete delay the listing is old: an object is deleted only if the destination still
+ * holds it as listed and the source still lacks it. Resolves why not, or undefined.
+ */
+async function changedSinceListing(ctx: Ctx, d: ObjectInfo): Promise<string | undefined> {
+  const [now, source] = await Promise.all([ctx.o.destination.head(d.key), ctx.o.source.head(d.key)]);
+  if (!now) return 'gone from the destination during the delete delay';
+  if (now.size !== d.size || (d.etag !== undefined && now.etag !== undefined && now.etag !== d.etag)) return 'written again in the destination during the delete delay';
+  if (source) return 'written to the source during the delete delay';
+  return undefined;
+}
+
+/**
+ * Copies `d` privately to the backup prefix: refused where the bucket policy would let strangers
+ * read the backup key (or cannot be read and nothing checks after), and checked anonymously after
+ * writing unless verify-visibility is none. Resolves false when the object is gone already.
+ */
+async function backUp(ctx: Ctx, d: ObjectInfo): Promise<boolean> {
+  const { o } = ctx;
+  const backupKey = o.backupPrefix + d.key;
+  const refusal = await ctx.guard.refusal(o.destination, backupKey, o.destination.display);
+  if (refusal !== undefined) throw new Error(`backup refused: ${refusal}; ${d.key} was kept`);
+  try {
+    // A backup is never more visible than the object was meant to be: always private.
+    await transfer(o.destination, o.destination, d.key, backupKey, 'private', d.size, {
+      partSize: o.partSize,
+      budget: ctx.budget,
+      partsInFlight: o.partsInFlight,
+      beforeMultipart: (k) => abortStale(ctx, k),
+    });
+  } catch (e) {
+    // Gone already (deleted by someone else since the listing): nothing to keep or delete.
+    if (e instanceof StoreError && e.kind === 'not-found') return false;
+    throw e;
+  }
+  if (o.verifyVisibility !== 'none') {
+    const check = await checkWritten(o.destination, backupKey, 'private', o.probe);
+    if (check.verdict !== 'ok') throw new Error(`backup ${backupKey}: ${check.reason}; ${d.key} was kept`);
+  }
+  return true;
+}
+
+async function deleteOne(ctx: Ctx, d: ObjectInfo, waited: boolean): Promise<void> {
   const { o, report } = ctx;
   const where = o.backupPrefix !== undefined ? `, kept as ${o.backupPrefix}${d.key}` : '';
   if (o.dryRun) {
@@ -51,24 +95,15 @@ async function deleteOne(ctx: Ctx, d: ObjectInfo): Promise<void> {
     return;
   }
   try {
-    if (o.backupPrefix !== undefined) {
-      // A backup is never more visible than the object was meant to be: always private.
-      const backedUp = transfer(o.destination, o.destination, d.key, o.backupPrefix + d.key, 'private', d.size, {
-        partSize: o.partSize,
-        budget: ctx.budget,
-        partsInFlight: o.partsInFlight,
-        beforeMultipart: (k) => abortStale(ctx, k),
-      });
-      // Gone already (deleted by someone else since the listing): nothing to keep or delete.
-      const kept = await backedUp.then(
-        () => true,
-        (e: unknown) => {
-          if (e instanceof StoreError && e.kind === 'not-found') return false;
-          throw e;
-        },
-      );
-      if (!kept) return;
+    if (waited) {
+      const changed = await changedSinceListing(ctx, d);
+      if (changed !== undefined) {
+        report.counts.skipped++;
+        o.events.line('-', d.key, `only in the destination when listed: NOT deleted (${changed})`);
+        return;
+      }
     }
+    if (o.backupPrefix !== undefined && !(await backUp(ctx, d))) return;
     await o.destination.delete(d.key);
     report.counts.deleted++;
     report.bytes.deleted += d.size;

@@ -249,7 +249,8 @@ export class ManifestWriter {
    * more and writes it anew with them in order.
    */
   addLate(entries: readonly ManifestEntry[]): void {
-    this.late.push(...entries);
+    // One at a time: a spread of more than some 100,000 arguments overflows the stack.
+    for (const entry of entries) this.late.push(entry);
   }
 
   /** Finishes the file and renames it into place. */

@@ -189,8 +189,9 @@ async function compare(ctx: Ctx, src: ObjectInfo, dst: ObjectInfo): Promise<Verd
       if (byHead) return byHead;
       // Nothing proves them equal. Check mode reads both; the others copy again (which also
       // leaves a manifest entry, so the next run proves the pair without this).
-      // A key that names its digest is proven by reading the destination alone.
-      if (o.mode !== 'check') return sha256 !== undefined ? digestVerdict(ctx, src, dst, sha256) : { same: false, method: 'none' };
+      // A key that names its digest is proven by reading the destination alone (never in a dry run,
+      // which reads no content: it would copy again).
+      if (o.mode !== 'check') return sha256 !== undefined && !o.dryRun ? digestVerdict(ctx, src, dst, sha256) : { same: false, method: 'none' };
     }
     const [a, b] = await Promise.all([contentSha256(o.source, src.key), contentSha256(o.destination, dst.key)]);
     return { same: a === b, method: 'content' };
@@ -235,6 +236,8 @@ async function copy(ctx: Ctx, src: ObjectInfo, kind: 'copied' | 'updated', why?:
         onInterrupt: o.onInterrupt,
         beforeMultipart: (k) => abortStale(ctx, k),
         digest: sha256,
+        // A later phase writes from the listing the march read long before: only that object.
+        expectEtag: now ? src.etag : undefined,
       });
       if (o.verifyVisibility === 'all' || (o.verifyVisibility === 'private' && t.visibility === 'private')) await checkVisibility(ctx, key, t.visibility);
       report.counts[kind]++;

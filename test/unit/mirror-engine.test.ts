@@ -263,3 +263,90 @@ test('an object written private (its marker) is copied private whatever its key 
   for (const f of refused.failures) expect(f.reason).toMatch(/lets anyone read/);
   expect([...written.keys()]).toEqual(['img/bb.qcow2']);
 });
+
+// ---- What a sync writes and deletes late: backups, the delete delay, later phases ----
+
+test('a sync backs up an object before deleting it only where strangers cannot read the backup, and checks the backup anonymously', async () => {
+  const exposingBackups = (s: ObjectStore, policy: Awaited<ReturnType<ObjectStore['policy']>>) =>
+    Object.assign(Object.create(s) as ObjectStore, {
+      locate: (key: string) => ({ bucket: 'b', key }),
+      policy: async () => policy,
+      anonymousAddress: (k: string) => ({ protocol: 'http:', hostname: 'store.invalid', host: 'store.invalid', path: `/${k}` }),
+    });
+  const source = await store({ 'fedora.qcow2': 'open' });
+  // The project's own example policy: everything but rhel* public; a backup prefix it does not cover.
+  const notRhel = { kind: 'document', text: JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', NotResource: 'arn:aws:s3:::b/rhel*' }] }) } as const;
+  const dest = await store({ 'fedora.qcow2': 'open', 'rhel-9.qcow2': 'secret' });
+  const r = await mirror(options(source, exposingBackups(dest, notRhel), { backupPrefix: 'deleted/' }).o);
+  expect(r.counts).toMatchObject({ deleted: 0, failed: 1 });
+  expect(r.failures[0]!.reason).toMatch(/^delete: backup refused: .*lets anyone read.*; rhel-9\.qcow2 was kept$/);
+  expect(await keys(dest)).toEqual(['fedora.qcow2', 'rhel-9.qcow2']);
+  // Unreadable policy and verify-visibility none: nothing could show the backup private.
+  const dest2 = await store({ 'fedora.qcow2': 'open', 'rhel-9.qcow2': 'secret' });
+  const r2 = await mirror(options(source, exposingBackups(dest2, { kind: 'unknown', reason: 'AccessDenied' }), { backupPrefix: 'deleted/' }).o);
+  expect(r2.counts).toMatchObject({ deleted: 0, failed: 1 });
+  expect(await keys(dest2)).toEqual(['fedora.qcow2', 'rhel-9.qcow2']);
+  // Unreadable policy, verify-visibility private: backed up, checked anonymously; readable by a stranger: kept.
+  const dest3 = await store({ 'fedora.qcow2': 'open', 'rhel-9.qcow2': 'secret' });
+  const r3 = await mirror(options(source, exposingBackups(dest3, { kind: 'unknown', reason: 'AccessDenied' }), { backupPrefix: 'deleted/', verifyVisibility: 'private', probe: async () => ({ access: 'readable', status: 200 }) }).o);
+  expect(r3.counts).toMatchObject({ deleted: 0, failed: 1 });
+  expect(r3.failures[0]!.reason).toMatch(/^delete: backup deleted\/rhel-9\.qcow2: .*EXPOSED.*; rhel-9\.qcow2 was kept$/);
+  expect(await keys(dest3)).toContain('rhel-9.qcow2');
+  // Denied to strangers: backed up and deleted.
+  const dest4 = await store({ 'fedora.qcow2': 'open', 'rhel-9.qcow2': 'secret' });
+  const r4 = await mirror(options(source, exposingBackups(dest4, { kind: 'unknown', reason: 'AccessDenied' }), { backupPrefix: 'deleted/', verifyVisibility: 'private', probe: async () => ({ access: 'denied', status: 403 }) }).o);
+  expect(r4.counts).toMatchObject({ deleted: 1, failed: 0 });
+  expect(await keys(dest4)).toEqual(['deleted/rhel-9.qcow2', 'fedora.qcow2']);
+});
+
+test('after a delete delay an object is deleted only if the destination still holds it as listed and the source still lacks it', async () => {
+  const source = await store({ 'a.rpm': 'a' });
+  const destination = await store({ 'a.rpm': 'a', 'old.rpm': 'old', 'back.rpm': 'back', 'rewritten.rpm': 'one' });
+  const publication = { last: [], deleteDelayMs: 20 };
+  // During the wait: back.rpm comes back to the source, rewritten.rpm is written again in the destination.
+  const { o, lines } = options(source, destination, { publication });
+  const run = mirror(o);
+  await new Promise((r) => setTimeout(r, 5));
+  await source.put('back.rpm', Buffer.from('back'), sha(Buffer.from('back')), { visibility: 'public' });
+  await destination.put('rewritten.rpm', Buffer.from('two'), sha(Buffer.from('two')), { visibility: 'public' });
+  const r = await run;
+  expect(r.counts).toMatchObject({ deleted: 1, failed: 0 });
+  expect(await keys(destination)).toEqual(['a.rpm', 'back.rpm', 'rewritten.rpm']);
+  expect(lines.filter(([m]) => m === '-').map(([, k]) => k).sort()).toEqual(['back.rpm', 'old.rpm', 'rewritten.rpm']);
+});
+
+test('a later phase copies only the object it listed: one rewritten in the source since (same size) fails, and no later phase starts', async () => {
+  const { parsePublishLast } = await import('../../src/steps/mirror-bucket/publication-inputs');
+  const source = await store({ 'Packages/a.rpm': 'a', 'repodata/primary.xml': 'p1', 'repodata/repomd.xml': 'r1' });
+  const destination = await store({});
+  let rewrite = true;
+  // The first phase-0 write rewrites repodata/primary.xml in the source (same size): the listing is old now.
+  const racing = Object.assign(Object.create(destination) as ObjectStore, {
+    put: async (...args: Parameters<ObjectStore['put']>) => {
+      if (rewrite && args[0] === 'Packages/a.rpm') {
+        rewrite = false;
+        await source.put('repodata/primary.xml', Buffer.from('p2'), sha(Buffer.from('p2')), { visibility: 'public' });
+      }
+      return destination.put(...args);
+    },
+  });
+  const { o } = options(source, racing, { mode: 'copy', publication: { last: parsePublishLast('repodata/**\nrepodata/repomd.xml'), deleteDelayMs: 0 } });
+  const r = await mirror(o);
+  expect(r.counts.failed).toBe(1);
+  expect(r.failures[0]).toMatchObject({ key: 'repodata/primary.xml' });
+  expect(r.failures[0]!.reason).toMatch(/rewritten in the source since it was listed/);
+  expect(await keys(destination)).toEqual(['Packages/a.rpm']);
+});
+
+test('a copy up to part-size checks the sha256 the source records even when its key names its digest', async () => {
+  const { parseDigestInKey } = await import('../../src/storage/digest-in-key');
+  const body = Buffer.from('blob');
+  const digest = sha(body).toString('hex');
+  const source = new LocalStore(tmp());
+  await source.put(`sha256/${digest.slice(0, 2)}/${digest}`, body, sha(body), { visibility: 'public', metadata: { sha256: 'f'.repeat(64) } });
+  const destination = await store({});
+  const r = await mirror(options(source, destination, { mode: 'copy', digest: parseDigestInKey('quay') }).o);
+  expect(r.counts).toMatchObject({ copied: 0, failed: 1 });
+  expect(r.failures[0]!.reason).toMatch(/the source records f{64}/);
+  expect(await keys(destination)).toEqual([]);
+});

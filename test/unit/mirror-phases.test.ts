@@ -340,11 +340,11 @@ test('delete-delay waits between the last write and the first deletion; an inter
 // ---- Inputs ----
 
 test('publish-last and delete-delay are parsed strictly, each error naming the input, the value and what is allowed', () => {
-  const read = (inputs: Record<string, string>, mode = 'sync') => () => readPublicationInputs(quietHost(inputs), mode);
+  const read = (inputs: Record<string, string>, mode = 'sync', shards = 1) => () => readPublicationInputs(quietHost(inputs), mode, shards);
   expect(read({})()).toBeUndefined();
   expect(read({ 'publish-last': '**/repodata/**\n# comment\n\n**/repomd.xml' })()?.last.map((g) => g.glob)).toEqual(['**/repodata/**', '**/repomd.xml']);
   expect(read({ 'delete-delay': '10m' })()).toEqual({ last: [], deleteDelayMs: 600_000 });
-  const bad: [Record<string, string>, RegExp, string?][] = [
+  const bad: [Record<string, string>, RegExp, string?, number?][] = [
     [{ 'publish-last': '[abc' }, /^input "publish-last": glob "\[abc": glob "\[abc" has a '\[' without its '\]'$/],
     [{ 'publish-last': '**/repomd.xml\n**/repomd.xml' }, /^input "publish-last": glob "\*\*\/repomd\.xml" is given twice; allowed: each glob once/],
     [{ 'publish-last': Array.from({ length: 21 }, (_, i) => `p${i}/**`).join('\n') }, /^input "publish-last": 21 lines given; allowed: at most 20 globs/],
@@ -353,11 +353,14 @@ test('publish-last and delete-delay are parsed strictly, each error naming the i
     [{ 'delete-delay': '7h' }, /^input "delete-delay": "7h" is too long; allowed: /],
     [{ 'delete-delay': '-5s' }, /^input "delete-delay": "-5s" is not a duration/],
     [{ 'delete-delay': '5m' }, /^input "delete-delay": "5m" is given in copy mode, which deletes nothing; allowed: 0, or a delay with mode: sync$/, 'copy'],
+    // Each shard would publish and delete its own range only: another's index could land first.
+    [{ 'publish-last': '**/repomd.xml' }, /^input "publish-last": "\*\*\/repomd\.xml" is given with input "shard" \(4 shards\), but ordered publication holds only within one run over the whole tree; allowed: /, 'sync', 4],
+    [{ 'delete-delay': '10m' }, /^input "delete-delay": "10m" is given with input "shard" \(2 shards\)/, 'sync', 2],
   ];
-  for (const [inputs, message, mode] of bad) {
+  for (const [inputs, message, mode, shards] of bad) {
     let error: unknown;
     try {
-      read(inputs, mode)();
+      read(inputs, mode, shards)();
     } catch (e) {
       error = e;
     }
@@ -367,4 +370,17 @@ test('publish-last and delete-delay are parsed strictly, each error naming the i
   expect(parseDuration('0')).toBe(0);
   expect(parseDuration('90s')).toBe(90_000);
   expect(parseDuration('6h')).toBe(21_600_000);
+});
+
+test('the manifest takes the late entries of a first sync whose later phases wrote hundreds of thousands of objects', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'late-'));
+  const identity = { source: 'src', destination: 'dst' };
+  const writer = new ManifestWriter(path.join(dir, 'manifest.gz'), identity);
+  const late = Array.from({ length: 300_000 }, (_, i) => ({ key: `dists/${String(i).padStart(6, '0')}`, sourceEtag: 's', size: 1, destinationEtag: 'd' }));
+  expect(() => writer.addLate(late)).not.toThrow();
+  await writer.close();
+  const opened = await ManifestReader.open(path.join(dir, 'manifest.gz'), identity);
+  let n = 0;
+  for (let e = await opened.reader!.peek(); e; e = await opened.reader!.peek(), n++) opened.reader!.take();
+  expect(n).toBe(300_000);
 });

@@ -54,6 +54,7 @@ export function readMirrorBucketInputs(host: Host): MirrorBucketInputs {
   const dryRun = parseInput(host, 'dry-run', parseBoolean, 'false');
   if (dryRun && mode === 'check') throw new ConfigurationError('input "dry-run": check mode never changes anything; dry-run is for copy and sync');
   const backupPrefix = parseInput(host, 'backup-prefix', parseBackupPrefix);
+  const shard = parseInput(host, 'shard', parseShard, '');
   const inputs: MirrorBucketInputs = {
     source,
     destination,
@@ -66,7 +67,7 @@ export function readMirrorBucketInputs(host: Host): MirrorBucketInputs {
     backupPrefix,
     rules: parseInput(host, 'visibility-rules', parseVisibilityRules, DEFAULT_RULES_TEXT),
     verifyVisibility: parseInput(host, 'verify-visibility', parseChoice(['all', 'private', 'none'] as const), 'private'),
-    shard: parseInput(host, 'shard', parseShard, ''),
+    shard,
     shardCount: parseInput(host, 'shard-count', parseIntInRange(1, MAX_SHARDS), '4'),
     manifest: parseInput(host, 'manifest', (value) => parseManifest(value, host.cwd), 'none'),
     transfers: parseInput(host, 'transfers', parseIntInRange(1, 256), '16'),
@@ -76,7 +77,7 @@ export function readMirrorBucketInputs(host: Host): MirrorBucketInputs {
     requestsPerSecond: parseInput(host, 'requests-per-second', parseRate, '0'),
     reportPath: parseInput(host, 'report-path', parseReportPath(host, 'mirror-bucket-report.txt')),
     digestInKey: parseInput(host, 'digest-in-key', parseDigestInKey, 'none'),
-    publication: readPublicationInputs(host, mode),
+    publication: readPublicationInputs(host, mode, shard.count),
   };
   checkDisjoint(inputs.source, inputs.destination);
   if (inputs.memory < inputs.partSize) throw new ConfigurationError(`input "memory": ${inputs.memory} bytes cannot hold one part of ${inputs.partSize} bytes; give at least part-size`);

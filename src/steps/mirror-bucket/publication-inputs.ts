@@ -10,9 +10,15 @@ import type { PhaseGlob, Publication } from '../../sync/phases';
 export const MAX_PHASES = 20;
 
 /** Reads both inputs; undefined when neither asks for anything (the plain engine then). */
-export function readPublicationInputs(host: Host, mode: string): Publication | undefined {
+export function readPublicationInputs(host: Host, mode: string, shards: number): Publication | undefined {
   const last = parseInput(host, 'publish-last', parsePublishLast);
   const deleteDelayMs = parseInput(host, 'delete-delay', (value) => parseDuration(value), '0');
+  // Each shard would order and delete only its own key range: another shard's index could land
+  // before this one's packages, or this one delete what another's old index still names.
+  if (shards > 1 && (last.length > 0 || deleteDelayMs > 0)) {
+    const name = last.length > 0 ? 'publish-last' : 'delete-delay';
+    throw new ConfigurationError(`input "${name}": ${quote(host.input(name).trim())} is given with input "shard" (${shards} shards), but ordered publication holds only within one run over the whole tree; allowed: publish-last and delete-delay without shard (or shard empty or 1/1)`);
+  }
   if (deleteDelayMs > 0 && mode !== 'sync') {
     throw new ConfigurationError(`input "delete-delay": ${quote(host.input('delete-delay').trim())} is given in ${mode} mode, which deletes nothing; allowed: 0, or a delay with mode: sync`);
   }
