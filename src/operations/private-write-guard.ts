@@ -15,6 +15,17 @@ export interface UncheckedWrites {
   readonly change: string;
 }
 
+/** What the guard decided for one private write. */
+export type PrivateWriteDecision =
+  /** The policy lets no stranger read the key (or there is none): write. */
+  | { readonly kind: 'allowed' }
+  /** The policy cannot be read: write, and only the anonymous check after it can tell. */
+  | { readonly kind: 'checked'; readonly policyReason: string }
+  /** The policy would expose the object (or cannot be parsed): `reason` starts `not written:`. */
+  | { readonly kind: 'refused'; readonly cause: 'policy'; readonly reason: string }
+  /** The policy cannot be read and no anonymous check follows: `reason` starts `not written:`. */
+  | { readonly kind: 'refused'; readonly cause: 'unchecked'; readonly reason: string; readonly policyReason: string; readonly unchecked: UncheckedWrites };
+
 export class PrivateWriteGuard {
   private readonly warned = new WeakSet<ObjectStore>();
 
@@ -30,21 +41,37 @@ export class PrivateWriteGuard {
     private readonly unchecked?: UncheckedWrites,
   ) {}
 
+  /** Whether an anonymous check follows the private writes this guard lets through. */
+  get checkFollows(): boolean {
+    return this.unchecked === undefined;
+  }
+
+  /**
+   * Whether a private object may be written under `key` of `store`, and whether only the check
+   * after the write can tell. `name` labels the one warning per store whose policy cannot be read.
+   */
+  async decide(store: ObjectStore, key: string, name: string): Promise<PrivateWriteDecision> {
+    const guard = await guardPrivateWrite(store, key);
+    if (guard.verdict === 'safe') return { kind: 'allowed' };
+    if (guard.verdict === 'refuse') return { kind: 'refused', cause: 'policy', reason: guard.reason };
+    if (this.unchecked !== undefined) {
+      const u = this.unchecked;
+      const reason = `not written: cannot read the bucket policy (${guard.reason}) and ${u.because}, so nothing would show this private object is not readable by strangers; ${u.change}, or let these credentials read the bucket policy (s3:GetBucketPolicy)`;
+      return { kind: 'refused', cause: 'unchecked', reason, policyReason: guard.reason, unchecked: u };
+    }
+    if (!this.warned.has(store)) {
+      this.warned.add(store);
+      this.warning(`${name}: cannot read the bucket policy (${guard.reason}); private objects are checked with an anonymous request after ${this.afterWhat}`);
+    }
+    return { kind: 'checked', policyReason: guard.reason };
+  }
+
   /**
    * Why a private object must not be written under `key` of `store` (the policy's statement and
    * what to change, starting `not written:`), or `undefined` when it may. `name` labels the warning.
    */
   async refusal(store: ObjectStore, key: string, name: string): Promise<string | undefined> {
-    const guard = await guardPrivateWrite(store, key);
-    if (guard.verdict === 'refuse') return guard.reason;
-    if (guard.verdict === 'unknown' && this.unchecked !== undefined) {
-      const u = this.unchecked;
-      return `not written: cannot read the bucket policy (${guard.reason}) and ${u.because}, so nothing would show this private object is not readable by strangers; ${u.change}, or let these credentials read the bucket policy (s3:GetBucketPolicy)`;
-    }
-    if (guard.verdict === 'unknown' && !this.warned.has(store)) {
-      this.warned.add(store);
-      this.warning(`${name}: cannot read the bucket policy (${guard.reason}); private objects are checked with an anonymous request after ${this.afterWhat}`);
-    }
-    return undefined;
+    const d = await this.decide(store, key, name);
+    return d.kind === 'refused' ? d.reason : undefined;
   }
 }

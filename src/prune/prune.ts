@@ -6,12 +6,14 @@
  */
 import { ByteBudget } from '../flow/byte-budget';
 import { forEachLimit } from '../flow/pool';
-import { guardPrivateWrite } from '../acl/policy-guard';
-import { transfer } from '../operations/copy-object';
-import { StoreError } from '../errors';
+import { backUpObject } from '../operations/back-up';
+import { PrivateWriteGuard } from '../operations/private-write-guard';
 import type { ObjectStore } from '../storage/object-store';
 import type { KeepRule, KeyMatcher } from './keep-rule';
 import { planPrune, type Listed, type PrunePlan, type StoreListing } from './plan';
+
+/** No anonymous check follows a backup of the prune: a policy that cannot be read refuses it (never warns). */
+const PRUNE_GUARD = new PrivateWriteGuard(() => undefined, 'writing', { because: 'nothing checks a backup anonymously', change: 'leave input "backup-prefix" empty to delete without a backup' });
 
 export interface PruneTarget {
   readonly name: string;
@@ -217,36 +219,20 @@ async function changedSince(store: ObjectStore, d: Listed): Promise<string | und
 }
 
 /**
- * Throws when the bucket policy would let strangers read `backupKey` (a private object must not be
- * copied to where it is public, whatever its ACL); the object is then kept. Nothing checks a backup
- * anonymously after the copy, so a policy that cannot be read refuses the backup too (fail closed).
- */
-async function guardBackup(t: PruneTarget, key: string, backupKey: string): Promise<void> {
-  const guard = await guardPrivateWrite(t.store, backupKey);
-  if (guard.verdict === 'refuse') {
-    throw new Error(`backup refused: ${guard.reason.replace(/^not written: /, '')}, or give a backup-prefix the exclusion covers; ${key} was kept`);
-  }
-  if (guard.verdict === 'unknown') {
-    throw new Error(`backup refused: cannot read the bucket policy (${guard.reason}), and nothing checks a backup anonymously, so it cannot be shown that strangers cannot read ${backupKey}; let these credentials read the bucket policy (s3:GetBucketPolicy), or leave input "backup-prefix" empty to delete without a backup; ${key} was kept`);
-  }
-}
-
-/**
- * Copies the object to the backup prefix of its own store, privately (refused where the bucket
- * policy lets strangers read the backup key), and checks the copy is there
- * with the listed size. Resolves false when the object is gone already (nothing to keep or delete);
- * throws when the copy failed or does not check out, so the object is not deleted.
+ * Copies the object to the backup prefix of its own store, privately (the one backup operation):
+ * refused where the bucket policy lets strangers read the backup key or cannot be read (nothing
+ * checks a backup anonymously here), and checked to be there with the listed size. Resolves false
+ * when the object is gone already (nothing to keep or delete); throws when the copy failed or does
+ * not check out, so the object is not deleted.
  */
 async function backUp(o: PruneOptions, t: PruneTarget, d: Listed, budget: ByteBudget): Promise<boolean> {
-  const backupKey = `${o.backupPrefix}${d.key}`;
-  await guardBackup(t, d.key, backupKey);
-  try {
-    await transfer(t.store, t.store, d.key, backupKey, 'private', d.size, { partSize: o.partSize, budget, partsInFlight: 4 });
-  } catch (e) {
-    if (e instanceof StoreError && e.kind === 'not-found') return false;
-    throw e;
-  }
-  const head = await t.store.head(backupKey);
-  if (!head || head.size !== d.size) throw new Error(`the backup ${backupKey} ${head ? `holds ${head.size} bytes, not ${d.size}` : 'is missing after the copy'}; the object was kept`);
-  return true;
+  return backUpObject({
+    store: t.store,
+    key: d.key,
+    size: d.size,
+    backupKey: `${o.backupPrefix}${d.key}`,
+    guard: PRUNE_GUARD,
+    transfer: { partSize: o.partSize, budget, partsInFlight: 4 },
+    proof: { size: true },
+  });
 }

@@ -2,9 +2,7 @@
  * The last step of a sync: the objects only the destination holds, deleted only when it is safe.
  */
 import { forEachLimit } from '../flow/pool';
-import { transfer } from '../operations/copy-object';
-import { checkWritten } from '../operations/verify-visibility';
-import { StoreError } from '../errors';
+import { backUpObject } from '../operations/back-up';
 import type { ObjectInfo } from '../storage/object-store';
 import { digestWithheld } from './digest-verify';
 import { abortStale, failed, type Ctx } from './mirror-context';
@@ -56,33 +54,21 @@ async function changedSinceListing(ctx: Ctx, d: ObjectInfo): Promise<string | un
 }
 
 /**
- * Copies `d` privately to the backup prefix: refused where the bucket policy would let strangers
- * read the backup key (or cannot be read and nothing checks after), and checked anonymously after
- * writing unless verify-visibility is none. Resolves false when the object is gone already.
+ * Copies `d` privately to the backup prefix (the one backup operation): checked anonymously after
+ * writing unless verify-visibility is none, where a policy that cannot be read refuses it. Resolves
+ * false when the object is gone already.
  */
 async function backUp(ctx: Ctx, d: ObjectInfo): Promise<boolean> {
   const { o } = ctx;
-  const backupKey = o.backupPrefix + d.key;
-  const refusal = await ctx.guard.refusal(o.destination, backupKey, o.destination.display);
-  if (refusal !== undefined) throw new Error(`backup refused: ${refusal}; ${d.key} was kept`);
-  try {
-    // A backup is never more visible than the object was meant to be: always private.
-    await transfer(o.destination, o.destination, d.key, backupKey, 'private', d.size, {
-      partSize: o.partSize,
-      budget: ctx.budget,
-      partsInFlight: o.partsInFlight,
-      beforeMultipart: (k) => abortStale(ctx, k),
-    });
-  } catch (e) {
-    // Gone already (deleted by someone else since the listing): nothing to keep or delete.
-    if (e instanceof StoreError && e.kind === 'not-found') return false;
-    throw e;
-  }
-  if (o.verifyVisibility !== 'none') {
-    const check = await checkWritten(o.destination, backupKey, 'private', o.probe);
-    if (check.verdict !== 'ok') throw new Error(`backup ${backupKey}: ${check.reason}; ${d.key} was kept`);
-  }
-  return true;
+  return backUpObject({
+    store: o.destination,
+    key: d.key,
+    size: d.size,
+    backupKey: o.backupPrefix + d.key,
+    guard: ctx.guard,
+    transfer: { partSize: o.partSize, budget: ctx.budget, partsInFlight: o.partsInFlight, beforeMultipart: (k) => abortStale(ctx, k) },
+    proof: { probe: o.verifyVisibility !== 'none' ? o.probe : undefined },
+  });
 }
 
 async function deleteOne(ctx: Ctx, d: ObjectInfo, waited: boolean): Promise<void> {

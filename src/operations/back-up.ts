@@ -1,0 +1,70 @@
+/**
+ * Backing up one object before it is deleted (the mirror's sync and the prune): a private copy
+ * under a backup prefix of the same store, guarded and checked as every private write is. The copy
+ * is refused where the bucket policy would let strangers read the backup key, and where the policy
+ * cannot be read and nothing checks the copy anonymously after writing (fail closed).
+ */
+import { StoreError } from '../errors';
+import type { ObjectStore } from '../storage/object-store';
+import { transfer, type TransferOptions } from './copy-object';
+import type { PrivateWriteDecision, PrivateWriteGuard } from './private-write-guard';
+import { checkWritten, type AnonymousProbe } from './verify-visibility';
+
+export interface BackupRequest {
+  readonly store: ObjectStore;
+  /** The object to keep, and the size it was listed with (an object that changed since is not copied). */
+  readonly key: string;
+  readonly size: number;
+  /** Where its copy goes: the backup prefix and the key. */
+  readonly backupKey: string;
+  /** The run's guard of private writes (its one warning per store whose policy cannot be read). */
+  readonly guard: PrivateWriteGuard;
+  readonly transfer: TransferOptions;
+  /**
+   * What the engine checks after the copy. `probe`: an anonymous request must show the copy
+   * private. Without one, a policy that cannot be read refuses the backup. `size`: a signed HEAD
+   * must find the copy with the listed size.
+   */
+  readonly proof: { readonly probe?: AnonymousProbe; readonly size?: boolean };
+}
+
+/** Why the backup is refused, in the words every engine reports: the object is kept. */
+function refusedMessage(d: Exclude<PrivateWriteDecision, { kind: 'allowed' }>, b: BackupRequest): string {
+  if (d.kind === 'refused' && d.cause === 'policy') {
+    return `backup refused: ${d.reason.replace(/^not written: /, '')}, or give a backup-prefix the exclusion covers; ${b.key} was kept`;
+  }
+  const nothingChecks = 'nothing checks a backup anonymously';
+  const leaveEmpty = 'leave input "backup-prefix" empty to delete without a backup';
+  const u = d.kind === 'refused' && d.cause === 'unchecked' ? d.unchecked : undefined;
+  const why = u !== undefined && u.because !== nothingChecks ? ` (${u.because})` : '';
+  const change = u !== undefined && u.change !== leaveEmpty ? `, or ${u.change}` : '';
+  return `backup refused: cannot read the bucket policy (${d.policyReason}), and ${nothingChecks}${why}, so it cannot be shown that strangers cannot read ${b.backupKey}; let these credentials read the bucket policy (s3:GetBucketPolicy), or ${leaveEmpty}${change}; ${b.key} was kept`;
+}
+
+/**
+ * Copies `key` privately to `backupKey` of the same store, then proves the copy as the engine
+ * asks. Resolves false when the object is gone already (nothing to keep or delete); throws when the
+ * backup is refused, fails or does not check out, so the object is not deleted.
+ */
+export async function backUpObject(b: BackupRequest): Promise<boolean> {
+  const d = await b.guard.decide(b.store, b.backupKey, b.store.display);
+  // A guard that expects a check the engine does not make refuses too: never a private write unproven.
+  if (d.kind === 'refused' || (d.kind === 'checked' && b.proof.probe === undefined)) throw new Error(refusedMessage(d, b));
+  try {
+    // A backup is never more visible than the object was meant to be: always private.
+    await transfer(b.store, b.store, b.key, b.backupKey, 'private', b.size, b.transfer);
+  } catch (e) {
+    // Gone already (deleted by someone else since the listing): nothing to keep or delete.
+    if (e instanceof StoreError && e.kind === 'not-found') return false;
+    throw e;
+  }
+  if (b.proof.size) {
+    const head = await b.store.head(b.backupKey);
+    if (!head || head.size !== b.size) throw new Error(`the backup ${b.backupKey} ${head ? `holds ${head.size} bytes, not ${b.size}` : 'is missing after the copy'}; the object was kept`);
+  }
+  if (b.proof.probe !== undefined) {
+    const check = await checkWritten(b.store, b.backupKey, 'private', b.proof.probe);
+    if (check.verdict !== 'ok') throw new Error(`backup ${b.backupKey}: ${check.reason}; ${b.key} was kept`);
+  }
+  return true;
+}
