@@ -43,7 +43,8 @@ function refusedMessage(d: Exclude<PrivateWriteDecision, { kind: 'allowed' }>, b
 
 /**
  * Copies `key` privately to `backupKey` of the same store, then proves the copy as the engine
- * asks. Resolves false when the object is gone already (nothing to keep or delete); throws when the
+ * asks; a copy the anonymous check does not show private is deleted again (the object is kept, so
+ * the copy is not needed, and it must not stay where strangers may read it). Resolves false when the object is gone already (nothing to keep or delete); throws when the
  * backup is refused, fails or does not check out, so the object is not deleted.
  */
 export async function backUpObject(b: BackupRequest): Promise<boolean> {
@@ -64,7 +65,17 @@ export async function backUpObject(b: BackupRequest): Promise<boolean> {
   }
   if (b.proof.probe !== undefined) {
     const check = await checkWritten(b.store, b.backupKey, 'private', b.proof.probe);
-    if (check.verdict !== 'ok') throw new Error(`backup ${b.backupKey}: ${check.reason}; ${b.key} was kept`);
+    if (check.verdict !== 'ok') throw new Error(`backup ${b.backupKey}: ${check.reason}; ${await removeUnproven(b)}; ${b.key} was kept`);
   }
   return true;
+}
+
+/** Deletes a backup the anonymous check did not show private; says whether it is gone. */
+async function removeUnproven(b: BackupRequest): Promise<string> {
+  try {
+    await b.store.delete(b.backupKey);
+    return 'the backup was deleted again';
+  } catch (e) {
+    return `the backup could NOT be deleted again (${e instanceof Error ? e.message : String(e)}): delete it by hand`;
+  }
 }
