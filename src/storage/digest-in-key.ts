@@ -17,8 +17,8 @@ export type KeyDigest =
 export interface DigestRule {
   /** The input's value, for messages and the summary. */
   readonly name: string;
-  /** What `key` (relative to the store's prefix) names. */
-  digestOf(key: string): KeyDigest;
+  /** What `key` (relative to the store's prefix) names; `size`, when known, tells a folder marker (a key ending in `/` of size 0). */
+  digestOf(key: string, size?: number): KeyDigest;
 }
 
 const NONE: KeyDigest = { kind: 'none' };
@@ -30,9 +30,12 @@ const ALLOWED =
 /**
  * The registry layout: a key whose last three segments are `sha256`, a shard folder and the blob.
  * The shard must be the digest's first two lowercase hex digits and the blob 64 lowercase hex
- * digits; a key of that shape that breaks either is malformed.
+ * digits; a key of that shape that breaks either is malformed. A folder marker (a key ending in
+ * `/` of size 0, as consoles and some tools make) is no blob: the rule does not claim it.
  */
-function quay(key: string): KeyDigest {
+function quay(key: string, size?: number): KeyDigest {
+  // A folder marker (`.../sha256/ab/`, empty): no blob, copied as any other key, as the mirror copies folder markers.
+  if (key.endsWith('/') && size === 0) return NONE;
   const parts = key.split('/');
   if (parts.length < 3 || parts[parts.length - 3] !== 'sha256') return NONE;
   const shard = parts[parts.length - 2]!;
@@ -63,13 +66,65 @@ function byRegex(pattern: RegExp): (key: string) => KeyDigest {
   };
 }
 
+/** A quantifier that repeats (not `?`, `{n}` or `{0,1}`) at `source[i]`: its length, or 0. */
+function repeatingQuantifier(source: string, i: number): number {
+  const c = source[i];
+  if (c === '*' || c === '+') return 1;
+  if (c !== '{') return 0;
+  const m = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i));
+  if (!m) return 0;
+  const repeats = m[2] !== undefined && (m[3] === '' || Number(m[3]) > Math.max(1, Number(m[1])));
+  return repeats ? m[0].length : -m[0].length;
+}
+
+/**
+ * The first group of `source` that is repeated and holds a repetition itself (`(a+)+`,
+ * `(?:[a-z]+/)*`), or undefined: the star height above one that makes a backtracking engine take
+ * exponential time on a key that almost matches. A check of the pattern's form, not a proof:
+ * alternatives that overlap under one repetition (`(a|a)*`) are not found. Escapes and classes
+ * are skipped as JavaScript reads them in unicode mode (a pattern that compiled).
+ */
+function nestedRepetition(source: string): string | undefined {
+  const open: { start: number; repeats: boolean }[] = [];
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '\\') {
+      // \p{...}, \u{...} and \k<...> hold what looks like syntax: skip it whole.
+      const long = /^\\(?:[pPu]\{[^}]*\}|k<[^>]*>)/.exec(source.slice(i));
+      i += long ? long[0].length - 1 : 1;
+      continue;
+    }
+    if (c === '[') {
+      for (i++; i < source.length && source[i] !== ']'; i++) if (source[i] === '\\') i++;
+      continue;
+    }
+    if (c === '(') {
+      open.push({ start: i, repeats: false });
+      continue;
+    }
+    const q = repeatingQuantifier(source, i);
+    if (c === ')') {
+      const g = open.pop();
+      const after = repeatingQuantifier(source, i + 1);
+      if (g && g.repeats && after > 0) return source.slice(g.start, i + 1 + after);
+      // What a group holds repeats with it: the enclosing group holds a repetition too.
+      if (g && (g.repeats || after > 0) && open.length > 0) open[open.length - 1]!.repeats = true;
+      continue;
+    }
+    if (q > 0 && open.length > 0) open[open.length - 1]!.repeats = true;
+    if (q !== 0) i += Math.abs(q) - 1;
+  }
+  return undefined;
+}
+
 /** Compiles `regex:PATTERN` strictly: it must parse (unicode mode) and have a group named `sha256`. */
 function compile(value: string): RegExp {
   const source = value.slice('regex:'.length);
   if (source === '') throw new ConfigurationError(`${quote(value)} has an empty pattern; ${ALLOWED}`);
   let pattern: RegExp;
   try {
-    pattern = new RegExp(source, 'u');
+    // `s`: `.` matches a line break too, so a key holding one cannot slip past an anchored pattern unclaimed.
+    pattern = new RegExp(source, 'su');
   } catch (e) {
     throw new ConfigurationError(`${quote(value)} is not a valid regular expression (${(e as Error).message}); ${ALLOWED}`);
   }
@@ -77,6 +132,12 @@ function compile(value: string): RegExp {
   // alternative always matches, so this lists the pattern's group names.
   const names = Object.keys(new RegExp(`(?:${source})|`, 'u').exec('')?.groups ?? {});
   if (!names.includes('sha256')) throw new ConfigurationError(`${quote(value)} has no named group sha256 (write (?<sha256>[0-9a-f]{64}) where the digest stands); ${ALLOWED}`);
+  const nested = nestedRepetition(source);
+  if (nested !== undefined) {
+    throw new ConfigurationError(
+      `${quote(value)} repeats a group that itself repeats (${quote(nested)}), which can take exponential time on a key that almost matches; write the repetition once (for example (?:[a-z]+/)* as (?:[a-z/]*/)?); ${ALLOWED}`,
+    );
+  }
   return pattern;
 }
 

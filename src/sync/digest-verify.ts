@@ -45,7 +45,7 @@ export function digestNamed(o: MirrorOptions, key: string): string | undefined {
 export function screenDigest(ctx: Ctx, pair: Pair): boolean {
   const counts = ctx.report.digest;
   if (!counts || !pair.source) return false;
-  const d = ctx.o.digest!.digestOf(pair.key);
+  const d = ctx.o.digest!.digestOf(pair.key, pair.source.size);
   if (d.kind === 'none') counts.unaddressed++;
   if (d.kind !== 'malformed') return false;
   counts.malformed++;

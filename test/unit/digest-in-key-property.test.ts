@@ -232,21 +232,49 @@ const compiles = (source: string) => {
   }
 };
 
+/**
+ * Whether the pieces repeat a group that holds a repetition (`([a-z]+)*`, `((x)*)*`), which the
+ * input refuses (exponential backtracking): read piece by piece, each a whole token; only `*`, `+`
+ * and the `+` of `[a-z]+` repeat (GROUP's `{64}` is a fixed count).
+ */
+function nestedFromPieces(pieces: readonly string[]): boolean {
+  const open: boolean[] = [];
+  for (let i = 0; i < pieces.length; i++) {
+    const p = pieces[i]!;
+    if (p === '(') open.push(false);
+    else if (p === ')') {
+      const holds = open.pop();
+      if (holds === undefined) continue;
+      const repeated = pieces[i + 1] === '*' || pieces[i + 1] === '+';
+      if (holds && repeated) return true;
+      if ((holds || repeated) && open.length > 0) open[open.length - 1] = true;
+    } else if ((p === '[a-z]+' || p === '*' || p === '+') && open.length > 0) open[open.length - 1] = true;
+  }
+  return false;
+}
+
 test('any value gives a rule exactly when it is allowed, else a ConfigurationError naming the input, the value and what is allowed', async () => {
   let accepted = 0;
   let refused = 0;
+  let nested = 0;
   await checkProperty(
     'digest-in-key values',
     fc.property(
       fc.oneof(
         fc.array(piece, { maxLength: 5 }).map((p) => ({ value: `regex:${p.join('')}`, pieces: p })),
+        // A group, repeated or not, around a piece that repeats or not: nested repetition often.
+        fc
+          .tuple(fc.constantFrom('[a-z]+', 'abc', '\\d', '(', ')'), fc.constantFrom('*', '+', ''), fc.constantFrom('*', '+', ''))
+          .map(([inner, q1, q2]) => [...['(', inner, q1, ')', q2].filter((x) => x !== ''), GROUP])
+          .map((p) => ({ value: `regex:${p.join('')}`, pieces: p })),
         fc.constantFrom('quay', 'name-hex', 'none', '', 'Quay', 'regex', 'regex:', 'sha256', 'name_hex', ' quay ').map((value) => ({ value, pieces: undefined })),
         fc.string({ maxLength: 12 }).map((value) => ({ value, pieces: undefined })),
       ),
       ({ value, pieces }) => {
         const v = value.trim();
         const allowed =
-          pieces !== undefined ? pieces.length > 0 && compiles(pieces.join('')) && pieces.includes(GROUP) : ['quay', 'name-hex', 'none', ''].includes(v);
+          pieces !== undefined ? pieces.length > 0 && compiles(pieces.join('')) && pieces.includes(GROUP) && !nestedFromPieces(pieces) : ['quay', 'name-hex', 'none', ''].includes(v);
+        if (pieces !== undefined && compiles(pieces.join('')) && pieces.includes(GROUP) && nestedFromPieces(pieces)) nested++;
         let error: unknown;
         let rule: unknown;
         try {
@@ -272,6 +300,8 @@ test('any value gives a rule exactly when it is allowed, else a ConfigurationErr
   );
   expect(accepted).toBeGreaterThan(150);
   expect(refused).toBeGreaterThan(300);
+  expect(nested).toBeGreaterThan(30);
+  console.log(`[property] digest-in-key values: ${accepted} accepted, ${refused} refused, ${nested} of them for a repeated group that repeats`);
 });
 
 test('the messages say what is wrong with a pattern', () => {
