@@ -16,12 +16,7 @@ import { abortStale, failed, type Ctx } from './mirror-context';
 export async function deleteExtra(ctx: Ctx, stopped: boolean, grace?: () => Promise<boolean>): Promise<void> {
   const { o, report } = ctx;
   const n = ctx.deletions.length;
-  let withheld: string | undefined;
-  if (report.listingError !== undefined) withheld = 'a listing failed';
-  else if (report.counts.failed > 0) withheld = `${report.counts.failed} object(s) failed`;
-  else if (digestWithheld(report) !== undefined) withheld = digestWithheld(report)!;
-  else if (stopped) withheld = 'the run was interrupted';
-  else if (o.maxDelete !== undefined && n > o.maxDelete) withheld = `${n} deletion(s) are due, more than max-delete (${o.maxDelete})`;
+  let withheld = whyWithheld(ctx, stopped);
   // The delete delay: false when the run was interrupted while waiting.
   const waited = withheld === undefined && grace !== undefined;
   if (waited && !(await grace())) {
@@ -39,6 +34,19 @@ export async function deleteExtra(ctx: Ctx, stopped: boolean, grace?: () => Prom
   // A few workers take the deletions in turn: no promise per deletion waiting at once.
   await forEachLimit(ctx.deletions, Math.min(o.transfers, ctx.deletions.length), (d) => deleteOne(ctx, d, waited));
   report.complete = report.complete && report.counts.failed === 0;
+}
+
+/** Why no deletion may be made, in the order the reasons are told; undefined when they may. */
+function whyWithheld(ctx: Ctx, stopped: boolean): string | undefined {
+  const { o, report } = ctx;
+  const n = ctx.deletions.length;
+  if (report.listingError !== undefined) return 'a listing failed';
+  if (report.counts.failed > 0) return `${report.counts.failed} object(s) failed`;
+  const digests = digestWithheld(report);
+  if (digests !== undefined) return digests;
+  if (stopped) return 'the run was interrupted';
+  if (o.maxDelete !== undefined && n > o.maxDelete) return `${n} deletion(s) are due, more than max-delete (${o.maxDelete})`;
+  return undefined;
 }
 
 /**

@@ -194,6 +194,8 @@ async function compare(ctx: Ctx, src: ObjectInfo, dst: ObjectInfo): Promise<Verd
       if (o.mode !== 'check') return sha256 !== undefined && !o.dryRun ? digestVerdict(ctx, src, dst, sha256) : { same: false, method: 'none' };
     }
     const [a, b] = await Promise.all([contentSha256(o.source, src.key), contentSha256(o.destination, dst.key)]);
+    // Two equally corrupt copies are not in sync: a source that is not the digest its key names is corrupt.
+    if (sha256 !== undefined && a !== sha256) return { same: false, method: 'content', corrupt: `the content has sha256 ${a}, the key names ${sha256}` };
     return { same: a === b, method: 'content' };
   });
 }

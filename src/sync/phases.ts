@@ -44,7 +44,8 @@ export function phaseOf(last: readonly PhaseGlob[], key: string): number {
   return 0;
 }
 
-export type PhaseState = 'done' | 'failed' | 'interrupted' | 'not started' | 'nothing to write';
+/** `corrupt source`: objects of the phase were not written because their content does not hash to the digest their key names. */
+export type PhaseState = 'done' | 'failed' | 'corrupt source' | 'interrupted' | 'not started' | 'nothing to write';
 
 /** What one phase did (or, in a dry run, would do). */
 export interface PhaseRow {
@@ -56,6 +57,8 @@ export interface PhaseRow {
   written: number;
   bytes: number;
   failed: number;
+  /** Objects not written because their content does not hash to the digest their key names. */
+  corrupt: number;
   state: PhaseState;
 }
 
@@ -96,7 +99,7 @@ export class PhaseRun {
 
   constructor(private readonly publication: Publication) {
     this.waiting = publication.last.map(() => []);
-    const row = (phase: number, globs: string): PhaseRow => ({ phase, globs, due: 0, written: 0, bytes: 0, failed: 0, state: 'not started' });
+    const row = (phase: number, globs: string): PhaseRow => ({ phase, globs, due: 0, written: 0, bytes: 0, failed: 0, corrupt: 0, state: 'not started' });
     this.report = { rows: [row(0, 'everything else'), ...publication.last.map((g, i) => row(i + 1, g.glob))], lateEntries: [] };
   }
 
@@ -122,7 +125,10 @@ export class PhaseRun {
     first.bytes = report.bytes.copied + report.bytes.updated;
     first.failed = report.counts.failed;
     first.due = first.written + first.failed;
-    first.state = first.failed > 0 ? 'failed' : first.due === 0 ? 'nothing to write' : 'done';
+    // Corrupt sources found so far: in phase 0's copies, or in the comparisons of every phase.
+    first.corrupt = report.digest?.corrupt ?? 0;
+    first.due += first.corrupt;
+    first.state = first.failed > 0 ? 'failed' : first.corrupt > 0 ? 'corrupt source' : first.due === 0 ? 'nothing to write' : 'done';
     for (let phase = 1; phase <= this.waiting.length; phase++) {
       const list = this.waiting[phase - 1]!.sort((a, b) => compareKeys(a.src.key, b.src.key));
       this.waiting[phase - 1] = [];
@@ -139,7 +145,7 @@ export class PhaseRun {
         continue;
       }
       o.events.info(`phase ${phase} (${row.globs}): ${list.length} object(s) to write${o.dryRun ? ' (dry run: none is written)' : ''}, after every object of the phases before it`);
-      const before = { done: report.counts.copied + report.counts.updated, bytes: report.bytes.copied + report.bytes.updated, failed: report.counts.failed };
+      const before = { done: report.counts.copied + report.counts.updated, bytes: report.bytes.copied + report.bytes.updated, failed: report.counts.failed, corrupt: report.digest?.corrupt ?? 0 };
       const tagged: Ctx = { ...ctx, o: { ...o, events: { ...o.events, line: (mark, key, detail) => o.events.line(mark, key, `${detail} [phase ${phase}]`) } } };
       await forEachLimit(list, Math.min(o.transfers, list.length), async (d) => {
         // An interrupt starts nothing new, here as in the march.
@@ -153,7 +159,8 @@ export class PhaseRun {
       row.written = report.counts.copied + report.counts.updated - before.done;
       row.bytes = report.bytes.copied + report.bytes.updated - before.bytes;
       row.failed = report.counts.failed - before.failed;
-      row.state = row.failed > 0 ? 'failed' : row.written < row.due ? 'interrupted' : 'done';
+      row.corrupt = (report.digest?.corrupt ?? 0) - before.corrupt;
+      row.state = row.failed > 0 ? 'failed' : row.corrupt > 0 ? 'corrupt source' : row.written < row.due ? 'interrupted' : 'done';
     }
     this.report.lateEntries.sort((a, b) => compareKeys(a.key, b.key));
     if (this.report.stopped) o.events.warning(`publication stopped before phase ${this.report.stopped.phase}: ${this.report.stopped.reason}; no object of it or of a later phase was written, and nothing was deleted`);
