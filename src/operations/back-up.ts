@@ -36,7 +36,7 @@ function refusedMessage(d: Exclude<PrivateWriteDecision, { kind: 'allowed' }>, b
   const nothingChecks = 'nothing checks a backup anonymously';
   const leaveEmpty = 'leave input "backup-prefix" empty to delete without a backup';
   const u = d.kind === 'refused' && d.cause === 'unchecked' ? d.unchecked : undefined;
-  const why = u !== undefined && u.because !== nothingChecks ? ` (${u.because})` : '';
+  const why = u !== undefined && u.because !== nothingChecks ? `, as ${u.because}` : '';
   const change = u !== undefined && u.change !== leaveEmpty ? `, or ${u.change}` : '';
   return `backup refused: cannot read the bucket policy (${d.policyReason}), and ${nothingChecks}${why}, so it cannot be shown that strangers cannot read ${b.backupKey}; let these credentials read the bucket policy (s3:GetBucketPolicy), or ${leaveEmpty}${change}; ${b.key} was kept`;
 }
