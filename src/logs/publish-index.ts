@@ -91,13 +91,15 @@ async function publishTo(
   const { prefix, tree, log } = options;
   const held = tree.files.filter((file) => file.stores.includes(target.name));
   const indexError = ownIndex ? undefined : await writeIndexPage(target, held, links, unusable, options);
-  // Every folder and every extension written, and the index: what exposes one file of a kind exposes them all.
-  const keys = probeSample(
-    held.map((file) => prefix + file.rel),
-    indexError === undefined ? [prefix + INDEX_PAGE] : [],
-  );
+  const written = held.map((file) => prefix + file.rel);
+  const index = indexError === undefined ? [prefix + INDEX_PAGE] : [];
+  // Private logs under a policy nobody could read: it may expose any one key (a policy naming one
+  // file), so every key is checked. Otherwise every folder and every extension written, and the
+  // index: what an ACL or a checked policy exposes of one file of a kind, it exposes of them all.
+  const everyKey = options.visibility === 'private' && (await target.store.policy()).kind === 'unknown';
+  const keys = everyKey ? [...index, ...written] : probeSample(written, index);
   const samples = await probeKeys(target, keys, options.visibility);
-  log.info(`${target.name}: ${keys.length} object(s) checked anonymously (every folder and extension written${indexError === undefined ? ', and the index' : ''})`);
+  log.info(`${target.name}: ${keys.length} object(s) checked anonymously (${everyKey ? 'every one written, as the bucket policy could not be read' : 'every folder and extension written'}${indexError === undefined ? ', and the index' : ''})`);
   for (const sample of samples) {
     if (sample.access === 'n/a' || sample.access === sample.expected) continue;
     if (sample.expected === 'readable') log.warning(`${target.name}: ${sample.key} is not readable anonymously (${sample.access}); the link will not open for people without credentials`);
