@@ -215,8 +215,10 @@ test('the mirror copy: private copies guarded and checked; none ends readable un
       for (const k of keys) expectEnd('mirror copy', k, expectedDecision(rs, c, k, verifyVisibility !== 'none'), held.has(k), failedKeys.has(k), w, verifyVisibility !== 'none');
       for (const k of await dest.exposed()) expect(['exposed and not reported', k, failedKeys.has(k)]).toEqual(['exposed and not reported', k, true]);
     }),
-    60,
+    120,
   );
+  // The path that only the check after the write can judge is reached, not left to chance.
+  expect(tally.get('mirror copy checked') ?? 0).toBeGreaterThan(5);
 });
 
 test('the mirror backup: a backup before a deletion is guarded and checked; an exposed backup is not left behind', async () => {
