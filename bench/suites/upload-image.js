@@ -113,6 +113,13 @@ async function run(ctx) {
           { store: 'new', run: () => runCurl(image, newStore, b.new, env) },
         ],
       },
+      {
+        // The raw floor of a dual write: the same two PUTs at the same time, one measurement.
+        id: 'curl-both',
+        label: 'curl PUT (raw), both at once',
+        settings: 'one PUT per store, UNSIGNED-PAYLOAD, in parallel',
+        steps: (b) => [{ store: 'old+new', run: () => runCurlBoth(image, [[oldStore, b.old], [newStore, b.new]], env) }],
+      },
     ].map((c) => ({ ...c, tool: c.id, id: `${c.id}-${t}`, transport: t }));
   });
   const keyOf = { 'ours-plain': path.basename(image), 'ours-sha256': path.basename(addressed) }; // the others: bench-image.qcow2
@@ -292,13 +299,23 @@ async function runRclone(file, store, remote, bucket, scratch, baseEnv) {
  * body first would make this no longer a raw baseline.
  */
 async function runCurl(file, store, bucket, baseEnv) {
-  const m = await timed(
-    'curl',
-    ['-sS', '--fail-with-body', '-o', '/dev/null', '--aws-sigv4', `aws:amz:${store.region}:s3`, '--user', `${store.accessKey}:${store.secretKey}`,
-      '-H', 'x-amz-content-sha256: UNSIGNED-PAYLOAD', ...curlCaArgs(store), '-T', file, `${store.endpoint}/${bucket}/bench-image.qcow2`],
-    { env: baseEnv },
-  );
+  const m = await timed('curl', curlArgs(file, store, bucket), { env: baseEnv });
   if (m.code !== 0) throw new Error(`curl PUT to ${store.name} failed (${m.signal ?? `exit ${m.code}`}):\n${m.stderr.slice(-4000)}`);
+  return m;
+}
+
+function curlArgs(file, store, bucket) {
+  return ['-sS', '--fail-with-body', '-o', '/dev/null', '--aws-sigv4', `aws:amz:${store.region}:s3`, '--user', `${store.accessKey}:${store.secretKey}`,
+    '-H', 'x-amz-content-sha256: UNSIGNED-PAYLOAD', ...curlCaArgs(store), '-T', file, `${store.endpoint}/${bucket}/bench-image.qcow2`];
+}
+
+/** Both stores' PUTs of runCurl at the same time, under one GNU time (a shell starts both and waits for both). */
+async function runCurlBoth(file, targets, baseEnv) {
+  const quote = (a) => `'${a.replace(/'/g, "'\\''")}'`;
+  const line = (store, bucket) => ['curl', ...curlArgs(file, store, bucket)].map(quote).join(' ');
+  const script = `${line(...targets[0])} & a=$!; ${line(...targets[1])} & b=$!; wait $a; ra=$?; wait $b; rb=$?; [ $ra -eq 0 ] && [ $rb -eq 0 ]`;
+  const m = await timed('bash', ['-c', script], { env: baseEnv });
+  if (m.code !== 0) throw new Error(`curl PUTs to both stores failed (${m.signal ?? `exit ${m.code}`}):\n${m.stderr.slice(-4000)}`);
   return m;
 }
 

@@ -7,11 +7,14 @@
 import { Worker } from 'node:worker_threads';
 
 // The worker is a few lines of plain JavaScript evaluated in place, so the bundle needs no
-// second entry file. Messages: {id, buffer, offset, length, whole} -> {id, digest}; {finish} -> {whole}.
+// second entry file. Messages: {id, buffer, offset, length, whole} -> {id, digest};
+// {id, buffer, offset, length, piece, end} -> {id, digest (with end)}; {finish} -> {whole}.
+// Every answer comes after the worker is done with the bytes: the sender may then reuse them.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 let whole = createHash('sha256');
+let part;
 parentPort.on('message', (m) => {
   if (m.finish) {
     parentPort.postMessage({ finish: true, whole: whole.digest('hex') });
@@ -19,6 +22,13 @@ parentPort.on('message', (m) => {
     return;
   }
   const view = new Uint8Array(m.buffer, m.offset, m.length);
+  if (m.piece) {
+    (part ??= createHash('sha256')).update(view);
+    const digest = m.end ? part.digest() : undefined;
+    if (m.end) part = undefined;
+    parentPort.postMessage({ id: m.id, digest });
+    return;
+  }
   if (m.whole) whole.update(view);
   parentPort.postMessage({ id: m.id, digest: createHash('sha256').update(view).digest() });
 });
@@ -36,7 +46,7 @@ export function sharedBuffer(size: number): Buffer {
  */
 export class HashWorker {
   private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (d: Buffer) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (d: Buffer | undefined) => void; reject: (e: Error) => void }>();
   private finishing?: { resolve: (hex: string) => void; reject: (e: Error) => void };
   private next = 0;
 
@@ -50,7 +60,7 @@ export class HashWorker {
       }
       const p = this.pending.get(m.id!);
       this.pending.delete(m.id!);
-      p?.resolve(Buffer.from(m.digest!));
+      p?.resolve(m.digest === undefined ? undefined : Buffer.from(m.digest));
     });
     this.worker.on('error', (e) => this.failAll(e));
     this.worker.on('exit', (code) => this.failAll(new Error(`the hashing worker exited (${code})`)));
@@ -58,12 +68,16 @@ export class HashWorker {
 
   /** The SHA-256 of `part`; with `whole`, `part` is also the next piece of the whole file. */
   digest(part: Buffer, whole: boolean): Promise<Buffer> {
-    if (!(part.buffer instanceof SharedArrayBuffer)) throw new Error('HashWorker needs parts in shared memory (sharedBuffer)');
-    const id = this.next++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, buffer: part.buffer, offset: part.byteOffset, length: part.length, whole });
-    });
+    return this.post(part, { whole }) as Promise<Buffer>;
+  }
+
+  /**
+   * Feeds `piece`, the next bytes of a part, to the part's hash; with `end` it is the part's last
+   * piece and the promise resolves to the part's SHA-256 (the next piece starts a new part).
+   * Resolves once the worker is done with `piece`, so its memory may then be reused.
+   */
+  piece(piece: Buffer, end: boolean): Promise<Buffer | undefined> {
+    return this.post(piece, { piece: true, end });
   }
 
   /** The sha256 (hex) of everything given with `whole`, after every digest before it. */
@@ -71,6 +85,15 @@ export class HashWorker {
     return new Promise((resolve, reject) => {
       this.finishing = { resolve, reject };
       this.worker.postMessage({ finish: true });
+    });
+  }
+
+  private post(bytes: Buffer, how: { whole?: boolean; piece?: boolean; end?: boolean }): Promise<Buffer | undefined> {
+    if (!(bytes.buffer instanceof SharedArrayBuffer)) throw new Error('HashWorker needs parts in shared memory (sharedBuffer)');
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, buffer: bytes.buffer, offset: bytes.byteOffset, length: bytes.length, ...how });
     });
   }
 
