@@ -44,8 +44,9 @@ async function otherBucket(): Promise<string> {
   return b;
 }
 
+/** Writes an object with its sha256 recorded, as upload-image writes images: a copy written in parts (another ETag) is then proven by it. */
 async function put(id: ClusterId, b: string, key: string, body: Buffer, acl: ObjectCannedACL = 'public-read', user: 'ci' | 'other' = 'ci'): Promise<void> {
-  await client(id, user).send(new PutObjectCommand({ Bucket: b, Key: key, Body: body, ACL: acl }));
+  await client(id, user).send(new PutObjectCommand({ Bucket: b, Key: key, Body: body, ACL: acl, Metadata: { sha256: sha256(body) } }));
 }
 
 async function contentOf(id: ClusterId, b: string, key: string, user: 'ci' | 'other' = 'ci'): Promise<string> {
@@ -58,7 +59,7 @@ const env = () => {
   const e = rgw('new');
   return { ...credentialEnv(), OTHER_ACCESS_KEY_ID: e.otherAccessKey, OTHER_SECRET_ACCESS_KEY: e.otherSecretKey };
 };
-const rows = (run: BundleRun) => JSON.parse(run.outputs.destinations ?? '[]') as { name: string; ok: boolean; copied: number; deleted: number; failed: number; serverSideCopies: number; unavailable?: string; listingError?: string }[];
+const rows = (run: BundleRun) => JSON.parse(run.outputs.destinations ?? '[]') as { name: string; ok: boolean; matched: number; copied: number; updated: number; deleted: number; failed: number; serverSideCopies: number; unavailable?: string; listingError?: string }[];
 
 describe('mirror-bucket to three destinations', () => {
   let src: string;
@@ -116,11 +117,13 @@ describe('mirror-bucket to three destinations', () => {
     expect(run.outputs.deleted).toBe('2');
     expect(run.outputs['in-sync']).toBe('true');
     expect(run.summary).toMatch(/\| 3 \| `s3:\/\/fanout-other-[0-9a-f]+\/m\/ at [^`]+` \| ok \|/);
-    // Again: nothing to do, nothing read.
+    // Again: nothing to do, nothing read (the copy written in parts proven by its recorded sha256).
     gets = [];
     const again = await runBundle('mirror-bucket', inputs(dests), { env: env() });
     expect(again.code).toBe(0);
-    expect(rows(again).map((x) => x.copied + x.deleted)).toEqual([0, 0, 0]);
+    expect(rows(again).map((x) => [x.matched, x.copied, x.updated, x.deleted])).toEqual([[6, 0, 0, 0], [6, 0, 0, 0], [6, 0, 0, 0]]);
+    // a and c hold fedora written in parts (another ETag): proven by sha256; b's copies were made inside the provider, same ETags.
+    expect(JSON.parse(again.outputs.methods)).toMatchObject({ sha256: 2, etag: 16 });
     expect(gets).toEqual([]);
   });
 
@@ -134,19 +137,22 @@ describe('mirror-bucket to three destinations', () => {
     try {
       const missing = `${rgw('new').endpoint}/fanout-missing-${randomBytes(4).toString('hex')}/m/ credentials=env:NEW name=missing`;
       const dests = [`${rgw('new').endpoint}/${a}/m/ credentials=env:NEW name=new-a`, `${failing.url}/${b}/m/ credentials=env:OLD name=listing-fails`, missing];
-      const results: Record<string, BundleRun> = {};
-      for (const require of ['all', 'any', '2', '1']) results[require] = await runBundle('mirror-bucket', inputs(dests, { require }), { env: env() });
-      // One healthy destination of three: all and 2 fail, any and 1 pass.
-      expect(Object.entries(results).map(([k, run]) => [k, run.code])).toEqual([['all', 1], ['any', 0], ['2', 1], ['1', 0]]);
-      for (const run of Object.values(results)) {
+      const results = new Map<string, BundleRun>();
+      for (const require of ['all', 'any', '2', '1']) results.set(require, await runBundle('mirror-bucket', inputs(dests, { require }), { env: env() }));
+      // One destination ends right of three: all and 2 fail, any and 1 pass.
+      expect([...results].map(([k, run]) => [k, run.code])).toEqual([['all', 1], ['any', 0], ['2', 1], ['1', 0]]);
+      // require all: two answered of three, so nothing was even started; each destination's row says so.
+      expect(rows(results.get('all')!).map((x) => [x.name, x.ok, x.copied, x.unavailable?.slice(0, 13)])).toEqual([['new-a', false, 0, undefined], ['listing-fails', false, 0, undefined], ['missing', false, 0, 'unavailable: ']]);
+      expect(errors(results.get('all')!)).toEqual([expect.stringMatching(/^only 2 of 3 destination\(s\) answered, 3 required \(input "require"\): missing: unavailable: .*Nothing was written\.$/)]);
+      for (const run of [results.get('any')!, results.get('2')!, results.get('1')!]) {
         const r = rows(run);
         expect(r.map((x) => [x.name, x.ok])).toEqual([['new-a', true], ['listing-fails', false], ['missing', false]]);
         expect(r[1]!.listingError).toMatch(/InternalError|500/);
         expect(r[1]!.deleted).toBe(0);
         expect(r[2]!.unavailable).toMatch(/^unavailable: .*NoSuchBucket|^unavailable: .*does not exist/i);
       }
-      expect(errors(results.all!)).toEqual([expect.stringMatching(/^1 of 3 destination\(s\) ended right, 3 required \(input "require"\): 2 listing-fails: .*; 3 missing: unavailable: /)]);
-      expect(errors(results['2']!)).toEqual([expect.stringMatching(/^1 of 3 destination\(s\) ended right, 2 required/)]);
+      expect(errors(results.get('2')!)).toEqual([expect.stringMatching(/^1 of 3 destination\(s\) ended right, 2 required \(input "require"\): 2 listing-fails: .*; 3 missing: unavailable: /)]);
+      expect(errors(results.get('any')!)).toEqual([]);
       // The healthy one was synced; where the listing failed nothing was deleted.
       expect((await listKeys('new', a)).sort()).toEqual(Object.keys(SEEDS).map((k) => `m/${k}`).sort());
       expect(await listKeys('old', b)).toContain('m/extra-b');

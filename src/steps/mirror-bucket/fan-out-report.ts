@@ -27,6 +27,20 @@ export interface DestinationRow {
   readonly firstFailure?: string;
 }
 
+/** The report of a destination that took no part: nothing done, not complete. */
+export function idleReport(): MirrorReport {
+  return {
+    counts: { matched: 0, copied: 0, updated: 0, deleted: 0, skipped: 0, failed: 0, missing: 0, extra: 0, differ: 0 },
+    bytes: { copied: 0, updated: 0, deleted: 0 },
+    methods: { size: 0, etag: 0, manifest: 0, sha256: 0, content: 0, digest: 0, none: 0 },
+    readChecks: { sha256: 0, md5: 0, none: 0 },
+    serverSideCopies: 0,
+    failures: [],
+    keys: 0,
+    complete: false,
+  };
+}
+
 export function destinationRow(name: string, store: string, r: MirrorReport, unavailable?: string): DestinationRow {
   const c = r.counts;
   const first = r.failures[0];

@@ -17,7 +17,7 @@ import { RateLimitedStore } from '../../storage/rate-limited-store';
 import { mirrorFanOut, type FanOutReport } from '../../sync/fan-out';
 import type { MirrorEvents } from '../../sync/mirror';
 import { requiredCount } from '../../upload/plan';
-import { destinationRow, writeFanOutOutputs, writeFanOutSummary, type DestinationRow } from './fan-out-report';
+import { destinationRow, idleReport, writeFanOutOutputs, writeFanOutSummary, type DestinationRow } from './fan-out-report';
 import { filterOf, type MirrorBucketInputs } from './inputs';
 import { MirrorFailedError } from './mirror-failed';
 import { checkReadable, preflightOf } from './preflight';
@@ -69,6 +69,7 @@ async function preflight(host: Host, source: ObjectStore, destinations: Destinat
   const healthy = destinations.filter((d) => d.unavailable === undefined).length;
   const needed = requiredCount(inputs.require, destinations.length);
   if (healthy < needed) {
+    host.setOutput('destinations', JSON.stringify(destinations.map((d) => destinationRow(d.name, d.store.display, idleReport(), d.unavailable))));
     throw new MirrorFailedError(`only ${healthy} of ${destinations.length} destination(s) answered, ${needed} required (input "require"): ${destinations.filter((d) => d.unavailable).map((d) => `${d.name}: ${d.unavailable}`).join('; ')}. Nothing was written.`);
   }
 }
@@ -114,7 +115,7 @@ async function run(host: Host, summary: ActionContext['summary'], onInterrupt: A
   }
   const seconds = (Date.now() - started) / 1000;
   const reports = new Map(live.map((d, i) => [d, report.destinations[i]!]));
-  const rows = all.map((d) => destinationRow(d.name, d.store.display, reports.get(d) ?? emptyReport(report), d.unavailable));
+  const rows = all.map((d) => destinationRow(d.name, d.store.display, reports.get(d) ?? idleReport(), d.unavailable));
   writeFanOutOutputs(host, report, rows, inputs.reportPath);
   const heading = `**${inputs.mode}${inputs.dryRun ? ' (dry run)' : ''}** from \`${source.display}\` to ${all.length} destinations${inputs.shard.count > 1 ? `, shard ${inputs.shard.index}/${inputs.shard.count}` : ''} in ${seconds.toFixed(1)} s`;
   writeFanOutSummary(summary, heading, report, rows, shown);
@@ -131,12 +132,6 @@ function verdict(inputs: MirrorBucketInputs, report: FanOutReport, rows: readonl
   const bad = rows.flatMap((r, i) => (r.ok ? [] : [`${i + 1} ${r.name}: ${r.unavailable ?? r.listingError ?? r.deletionsWithheld ?? (r.firstFailure !== undefined ? `${r.failed} object(s) failed (first: ${r.firstFailure})` : 'failed')}`]));
   if (ok < needed) throw new MirrorFailedError(`${ok} of ${rows.length} destination(s) ended right, ${needed} required (input "require"): ${bad.join('; ')}; see the report ${inputs.reportPath}`);
   for (const b of bad) warn(`destination ${b} (the run passes: ${ok} of ${rows.length} ended right, ${needed} required)`);
-}
-
-function emptyReport(report: FanOutReport) {
-  const r = report.destinations[0]!;
-  const zero = <T extends object>(o: T): T => Object.fromEntries(Object.keys(o).map((k) => [k, 0])) as T;
-  return { ...r, counts: zero(r.counts), bytes: zero(r.bytes), failures: [], complete: false, listingError: undefined, deletionsWithheld: undefined, serverSideCopies: 0 };
 }
 
 /** One destination's report lines: `MARK dN KEY` in the report file, the first changes kept for the summary. */
