@@ -206,6 +206,8 @@ function writeOutputs(host: Host, inputs: MirrorBucketInputs, report: MirrorRepo
   host.setOutput('report', inputs.reportPath);
   host.setOutput('manifest-entries', String(manifestEntries));
   host.setOutput('destinations', JSON.stringify([destinationRow(inputs.destination.name, destinationDisplay, report)]));
+  // One GET a streamed copy (a copy made inside the provider reads nothing here).
+  host.setOutput('source-reads', String(report.readChecks.sha256 + report.readChecks.md5 + report.readChecks.none));
 }
 
 interface OpenedManifest {
