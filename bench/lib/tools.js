@@ -66,7 +66,8 @@ function rcloneEnv(remotes, scratch, baseEnv) {
  * finds the same node_modules as it would from dist/.
  */
 async function snapshotBundle(ctx, action) {
-  const dist = path.join(REPO, 'dist', action);
+  // CI_STORES_BENCH_DIST: bundles built elsewhere (of a working tree, into a scratch folder), as CI_STORES_TEST_DIST for the tests.
+  const dist = path.join(process.env.CI_STORES_BENCH_DIST ? path.resolve(process.env.CI_STORES_BENCH_DIST) : path.join(REPO, 'dist'), action);
   const src = path.join(dist, 'index.js');
   // A rebuild in progress: wait until the bundle exists and has not changed for a few seconds.
   for (let waited = 0; !fs.existsSync(src) || Date.now() - fs.statSync(src).mtimeMs < 3000; waited++) {
@@ -79,7 +80,7 @@ async function snapshotBundle(ctx, action) {
   fs.cpSync(dist, dest, { recursive: true });
   const copy = path.join(dest, 'index.js');
   const hash = createHash('sha256').update(fs.readFileSync(copy)).digest('hex');
-  ctx.note(`bundle: dist/${action}/index.js, ${fs.statSync(copy).size} bytes, sha256 ${hash.slice(0, 16)}..., built ${fs.statSync(src).mtime.toISOString()}`);
+  ctx.note(`bundle: ${path.relative(REPO, dist) || dist}/index.js, ${fs.statSync(copy).size} bytes, sha256 ${hash.slice(0, 16)}..., built ${fs.statSync(src).mtime.toISOString()}`);
   return copy;
 }
 

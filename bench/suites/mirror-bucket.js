@@ -19,7 +19,12 @@
  * sizes under Quay's layout, sha256/<2 hex>/<64 hex>) with `digest-in-key: quay`, every copied byte
  * hashed to the digest its key names (`--digest false` leaves the row out).
  *
- * Goals: full mirror <= 0.8x rclone's time; no-op re-run <= 0.8x rclone --checksum's time with no
+ * Also the fan-out row: ours mirroring the source to three fresh buckets of the other cluster in one
+ * run (`destinations`, sync) against `rclone sync` run three times, once a bucket; and how often
+ * each read the source (ours: its source-reads output; rclone: once a run, so three times each object).
+ * `--fanout false` leaves the row out.
+ *
+ * Goals: full mirror <= 0.8x rclone's time; fan-out to three <= 0.5x the three rclone runs' time, each source object read once; no-op re-run <= 0.8x rclone --checksum's time with no
  * pair compared by size alone; planning 1,000,000 keys under 150 MiB of RSS; the verified full
  * mirror under 1.1x the plain full mirror's client CPU; ordered publication under 5 % over the
  * plain full mirror.
@@ -49,7 +54,9 @@ const BIG_BYTES = 256 * 1024 * 1024;
 const SEED_PART = 16 * 1024 * 1024;
 let PLAN_KEYS = SIZES['plan-keys'];
 let REPODATA = SIZES.repodata;
-const GOALS = { full: 0.8, noop: 0.8, planMiB: 150, digestCpu: 1.1, ordered: 1.05 };
+const GOALS = { full: 0.8, noop: 0.8, planMiB: 150, digestCpu: 1.1, ordered: 1.05, fanout: 0.5 };
+/** Buckets the fan-out row mirrors to. */
+const FANOUT = 3;
 /** The ordered row's publish-last: the package-mirror lines of the action's README. */
 const PUBLISH_LAST = '**/repodata/**\n**/repomd.xml';
 
@@ -63,6 +70,7 @@ module.exports = {
     big: `objects of 256 MiB in the source (default ${SIZES.big})`,
     'plan-keys': `keys of the planning memory rows (default ${SIZES['plan-keys']}; 0: none)`,
     digest: 'the digest-in-key row over a content-addressed copy of the data set (default true)',
+    fanout: `the fan-out row: ours to ${FANOUT} buckets in one run vs rclone sync run ${FANOUT} times (default true)`,
     repodata: `objects of 4 KiB under repo/repodata/ (plus repo/repodata/repomd.xml), the ordered row's later phases (default ${SIZES.repodata}; 0: no ordered row)`,
     ...TRANSPORT_OPTION,
   },
@@ -87,6 +95,7 @@ async function run(ctx) {
   const checkers = ctx.options.checkers ?? '64';
   const source = await createBucket(from, 'bench-mirror-src');
   const withDigest = String(ctx.options.digest ?? 'true') !== 'false';
+  const withFanout = String(ctx.options.fanout ?? 'true') !== 'false';
   const cas = withDigest ? await createBucket(from, 'bench-mirror-cas') : undefined;
   const samples = {};
   const add = (id, m) => (samples[id] ??= []).push(m);
@@ -142,6 +151,14 @@ async function run(ctx) {
           } finally {
             await dropBucket(to, ordered);
           }
+        }
+        if (withFanout) {
+          ctx.log(`round ${r}/${ctx.repeat}, ${t}: fan-out to ${FANOUT} buckets, ours in one run, then rclone sync once a bucket`);
+          const fan = await fanOut(bundle, f, d, from, to, source, expected, transfers, checkers, scratch, env);
+          ctx.log(`  ours ${fan.ours.wallSeconds} s wall, ${fan.sourceReads} source reads; rclone x${FANOUT} ${fan.rclone.wallSeconds} s wall`);
+          add(`ours-fanout-${t}`, fan.ours);
+          add(`rclone-fanout-${t}`, fan.rclone);
+          (samples[`fanout-reads-${t}`] ??= []).push(fan.sourceReads);
         }
         // rclone
         const theirs = await createBucket(to, 'bench-mirror-rclone');
@@ -286,6 +303,35 @@ async function runOurs(bundle, from, to, source, destination, manifest, transfer
   return { measured, outputs };
 }
 
+/**
+ * The fan-out row: ours to FANOUT fresh buckets in one run (sync, no manifest), then rclone sync to
+ * FANOUT other fresh buckets one after the other; every bucket checked from outside. Resolves both
+ * measures (rclone's: the runs' wall and CPU added up) and ours' source reads.
+ */
+async function fanOut(bundle, f, d, from, to, source, expected, transfers, checkers, scratch, env) {
+  const buckets = [];
+  try {
+    for (let i = 0; i < 2 * FANOUT; i++) buckets.push(await createBucket(to, `bench-fan-${i < FANOUT ? 'ours' : 'rclone'}`));
+    const ours = buckets.slice(0, FANOUT);
+    const destinations = ours.map((b, i) => `${d.endpoint}/${b} credentials=env:NEW name=to-${i + 1}${storeCaOption(d)}`).join('\n');
+    const run = await runOurs(bundle, f, d, source, '', '', transfers, checkers, scratch, env, { destination: '', destinations, mode: 'sync' });
+    const rows = JSON.parse(run.outputs.destinations);
+    if (rows.length !== FANOUT || rows.some((row) => !row.ok || row.copied !== Object.keys(expected).length)) throw new Error(`ours fan-out: ${run.outputs.destinations}`);
+    for (const b of ours) await check(to, b, expected);
+    const rclone = { wallSeconds: 0, cpuSeconds: 0, peakRssMiB: 0 };
+    for (const b of buckets.slice(FANOUT)) {
+      const m = await runRclone(f, d, source, b, [], scratch, env);
+      await check(to, b, expected);
+      rclone.wallSeconds += m.wallSeconds;
+      rclone.cpuSeconds += m.cpuSeconds;
+      rclone.peakRssMiB = Math.max(rclone.peakRssMiB, m.peakRssMiB);
+    }
+    return { ours: run.measured, rclone, sourceReads: Number(run.outputs['source-reads']) };
+  } finally {
+    for (const b of buckets) await dropBucket(to, b);
+  }
+}
+
 async function runRclone(from, to, source, destination, flags, scratch, baseEnv) {
   const env = rcloneEnv({ OLD: from, NEW: to }, scratch, baseEnv);
   // rclone 1.60 fails while AWS_CA_BUNDLE is set (as it is on these machines).
@@ -342,6 +388,12 @@ function tabulate(ctx, samples, methods, transport) {
     row('ours-full', 'ours, full mirror', `copy, transfers ${ctx.options.transfers ?? 64}, checkers ${ctx.options.checkers ?? 64}, verify-visibility private (default)`),
     row('rclone-full', 'rclone sync, full mirror', '--transfers 64 --checkers 64'),
     ...(samples[`ours-digest-${transport}`] ? [row('ours-digest', 'ours, full mirror, verified by digest', 'the same sizes under sha256/<2 hex>/<64 hex>, digest-in-key: quay')] : []),
+    ...(samples[`ours-fanout-${transport}`]
+      ? [
+          row('ours-fanout', `ours, fan-out to ${FANOUT} buckets`, `one run, destinations (${FANOUT} lines), sync; source reads ${samples[`fanout-reads-${transport}`].join(', ')} for ${SMALL + BIG + (REPODATA > 0 ? REPODATA + 1 : 0)} objects`),
+          row('rclone-fanout', `rclone sync x${FANOUT}, fan-out`, `${FANOUT} runs one after the other (wall and CPU added up), --transfers 64 --checkers 64; each reads every object`),
+        ]
+      : []),
     row('ours-noop', 'ours, no-op re-run', 'with the manifest of the full run'),
     ...(REPODATA > 0 ? [row('ours-ordered-full', 'ours, full mirror, ordered', `the same, publish-last ${JSON.stringify(PUBLISH_LAST)} (${REPODATA + 1} objects in later phases)`)] : []),
     row('rclone-noop', 'rclone sync, no-op', 'plain (a HEAD per object)'),
@@ -359,6 +411,12 @@ function tabulate(ctx, samples, methods, transport) {
     note(
       `goal: digest-in-key verification under ${GOALS.digestCpu}x the plain full mirror's client CPU: ${cpu.toFixed(2)}x -> ${verdict(cpu < GOALS.digestCpu)} (wall ${(by('ours-digest')['wall s'] / by('ours-full')['wall s']).toFixed(2)}x)`,
     );
+  }
+  if (by('ours-fanout')) {
+    const fan = by('ours-fanout')['wall s'] / by('rclone-fanout')['wall s'];
+    const objects = SMALL + BIG + (REPODATA > 0 ? REPODATA + 1 : 0);
+    const reads = samples[`fanout-reads-${transport}`];
+    note(`goal: fan-out to ${FANOUT} buckets <= ${GOALS.fanout}x rclone sync run ${FANOUT} times: ${fan.toFixed(2)}x -> ${verdict(fan <= GOALS.fanout)}; source reads ${reads.join(', ')} of ${objects} objects (rclone: ${FANOUT * objects}) -> ${verdict(reads.every((n) => n === objects))}`);
   }
   if (REPODATA > 0) {
     const ordered = by('ours-ordered-full')['wall s'] / by('ours-full')['wall s'];

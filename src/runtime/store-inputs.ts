@@ -20,10 +20,25 @@ export function readStoreInputs(host: Host, optional = false): StoreSpec[] {
   // a line of its own, and a half that starts with '#' would pass for a comment.
   parseInput(host, 'stores', (text) => refuseUserinfo(text, 'the input'));
   const storeLines = optional ? lines(host.input('stores')) : lines(requiredInput(host, 'stores'));
+  return specsOf(host, 'stores', storeLines, { credentials, visibility, region });
+}
+
+/**
+ * Parses a list-of-stores input other than `stores` (mirror-bucket's `destinations`), one store
+ * spec a line with the step's defaults, each store once; empty: no store.
+ */
+export function readStoreListInput(host: Host, name: string): StoreSpec[] {
+  const defaults = readStoreDefaults(host);
+  parseInput(host, name, (text) => refuseUserinfo(text, 'the input'));
+  return specsOf(host, name, lines(host.input(name)), defaults);
+}
+
+/** The store specs of an input's lines; a store given twice is refused. */
+function specsOf(host: Host, name: string, storeLines: readonly string[], defaults: ReturnType<typeof readStoreDefaults>): StoreSpec[] {
   const stores = storeLines.map((line, i) =>
-    parseInput(host, 'stores', () => {
+    parseInput(host, name, () => {
       try {
-        return parseStoreSpec(line, { credentials, visibility, region, cwd: host.cwd });
+        return parseStoreSpec(line, { ...defaults, cwd: host.cwd });
       } catch (e) {
         throw e instanceof ConfigurationError ? e.within(`line ${i + 1}`) : e;
       }
@@ -31,7 +46,7 @@ export function readStoreInputs(host: Host, optional = false): StoreSpec[] {
   );
   const names = new Set<string>();
   for (const s of stores) {
-    if (names.has(s.name)) throw new ConfigurationError(`input "stores": ${quote(s.name)} is listed twice; give each store once (or a distinct name=)`);
+    if (names.has(s.name)) throw new ConfigurationError(`input "${name}": ${quote(s.name)} is listed twice; give each store once (or a distinct name=)`);
     names.add(s.name);
   }
   return stores;

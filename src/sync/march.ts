@@ -43,8 +43,8 @@ export async function* march(
   }
 }
 
-/** One listing: the page in hand, checked for order and filtered. */
-class Side {
+/** One listing: the page in hand, checked for order and filtered (the K-way march uses it too). */
+export class Side {
   ended = false;
   private page: readonly ObjectInfo[] = [];
   private at = 0;

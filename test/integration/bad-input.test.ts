@@ -220,6 +220,14 @@ const CASES: Record<string, Case> = {
   },
   // mirror-bucket
   'mirror: destination inside the source': { action: 'mirror-bucket', inputs: mirror(() => ({ destination: `${rgw('old').endpoint}/${oldBucket}/in/inner credentials=env:OLD` })), error: 'ConfigurationError', message: /^inputs "source" and "destination": ".*\/in" and ".*\/in\/inner" are the same bucket with one prefix inside the other; give two separate places$/ },
+  'mirror: destination and destinations': { action: 'mirror-bucket', inputs: mirror(() => ({ destinations: `${NEW()}` })), error: 'ConfigurationError', message: /^inputs "destination" and "destinations": both are given; allowed: one store in destination, or one store a line in destinations, not both$/ },
+  'mirror: check mode with destinations': {
+    action: 'mirror-bucket',
+    inputs: mirror(() => ({ destination: '', destinations: `${NEW()}\n${rgw('new').endpoint}/${newBucketName}/other credentials=env:NEW name=other`, mode: 'check' })),
+    error: 'ConfigurationError',
+    message: /^input "mode": "check" is given with input "destinations" \(2 stores\), but check mode compares one pair of stores; run one check a destination; allowed with several destinations: modes copy and sync, /,
+  },
+  'mirror: require above the destinations': { action: 'mirror-bucket', inputs: mirror(() => ({ require: '2' })), error: 'ConfigurationError', message: /^input "require": "2" is out of range; allowed: all, any, or a number from 1 to 1 \(the number of stores\)$/ },
   'mirror: endpoint with credentials': {
     action: 'mirror-bucket',
     inputs: mirror(() => ({ source: `s3://${oldBucket}/in endpoint=http://AKIAIOSFODNN7EXAMPLE:wJalr/XUtnFEMI@127.0.0.1:1 credentials=env:OLD` })),

@@ -49,7 +49,8 @@ function sources(action: string): string {
   // readStoreInputs reads `stores` and the store defaults; readStoreInput(host, 'NAME') reads NAME and the defaults.
   if (own.includes('readStoreInputs(')) parts.push(body('readStoreInputs'));
   for (const m of own.matchAll(/readStoreInput\(\s*host,\s*'([a-z0-9-]+)'/g)) parts.push(`requiredInput(host, '${m[1]}')`);
-  if (/readStoreInputs?\(/.test(own)) parts.push(body('readStoreDefaults'));
+  for (const m of own.matchAll(/readStoreListInput\(\s*host,\s*'([a-z0-9-]+)'/g)) parts.push(`parseInput(host, '${m[1]}')`);
+  if (/readStore(?:Inputs?|ListInput)\(/.test(own)) parts.push(body('readStoreDefaults'));
   return parts.join('\n');
 }
 

@@ -76,14 +76,21 @@ function refuseRestricted(host: Host): void {
 function readAudit(host: Host, mirror: MirrorBucketInputs): AuditAclInputs {
   const auditHost = partHost(host, AUDIT_NAMES);
   if (host.input('audit-stores').trim() !== '') return readPartInputs(AUDIT_NAMES, () => readAuditAclInputs(auditHost));
-  // Both stores of the mirror, as the mirror read them.
-  for (const [name, spec] of [['source', mirror.source], ['destination', mirror.destination]] as const) {
+  // Every store of the mirror, as the mirror read them.
+  const several = mirror.destinations.length > 1;
+  const stores = [['source', mirror.source] as const, ...mirror.destinations.map((spec) => [several ? 'destinations' : 'destination', spec] as const)];
+  for (const [name, spec] of stores) {
     if (spec.kind === 'file') {
       throw new ConfigurationError(`input "${name}": ${quote(spec.url)} is a folder, and the audit checks S3 stores only (a folder has no ACLs and no anonymous readers); set audit: false, or list the stores to audit in audit-stores`);
     }
   }
-  if (mirror.source.name === mirror.destination.name) {
-    throw new ConfigurationError(`inputs "source" and "destination": both are named ${quote(mirror.source.name)}, and the audit reports each store by its name; give each a name= of its own`);
+  const seen = new Map<string, string>();
+  for (const [name, spec] of stores) {
+    const before = seen.get(spec.name);
+    if (before !== undefined) {
+      throw new ConfigurationError(`inputs "${before}" and "${name}": both are named ${quote(spec.name)}, and the audit reports each store by its name; give each a name= of its own`);
+    }
+    seen.set(spec.name, name);
   }
-  return readPartInputs(AUDIT_NAMES, () => readAuditAclInputs(auditHost, [mirror.source, mirror.destination]));
+  return readPartInputs(AUDIT_NAMES, () => readAuditAclInputs(auditHost, stores.map(([, spec]) => spec)));
 }

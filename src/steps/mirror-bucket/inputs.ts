@@ -5,7 +5,6 @@ import { DEFAULT_RULES_TEXT, parseVisibilityRules, type VisibilityRule } from '.
 import { ConfigurationError, quote } from '../../config/configuration-error';
 import type { Host } from '../../runtime/host';
 import { lines, parseBoolean, parseChoice, parseInput, parseIntInRange, parseRate, parseReportPath } from '../../runtime/inputs';
-import { readStoreInput } from '../../runtime/store-inputs';
 import type { StoreSpec } from '../../storage/store-spec';
 import { overlapProblem } from '../../storage/store-place';
 import { parseSize } from '../../config/size';
@@ -13,13 +12,21 @@ import { MAX_SHARDS, parseShard, type Shard } from '../../storage/key-range';
 import { MIN_PART, MAX_PART } from '../../storage/object-store';
 import { parseDigestInKey, type DigestRule } from '../../storage/digest-in-key';
 import type { Publication } from '../../sync/phases';
+import { readStoreInput } from '../../runtime/store-inputs';
 import { readPublicationInputs } from './publication-inputs';
+import type { Requirement } from '../../upload/plan';
+import { checkDestinationsDisjoint, readDestinations, refuseUnsupported } from './destinations-input';
 
 export type MirrorActionMode = 'copy' | 'sync' | 'check' | 'plan-shards';
 
 export interface MirrorBucketInputs {
   readonly source: StoreSpec;
+  /** The first (or only) destination. */
   readonly destination: StoreSpec;
+  /** Every destination: `destination`, or the lines of `destinations`. */
+  readonly destinations: readonly StoreSpec[];
+  /** How many destinations must end the run right (`require`). */
+  readonly require: Requirement;
   readonly mode: MirrorActionMode;
   readonly dryRun: boolean;
   readonly include: readonly RegExp[];
@@ -49,15 +56,18 @@ export interface MirrorBucketInputs {
 
 export function readMirrorBucketInputs(host: Host): MirrorBucketInputs {
   const source = readStoreInput(host, 'source');
-  const destination = readStoreInput(host, 'destination');
+  const { destinations, require } = readDestinations(host);
   const mode = parseInput(host, 'mode', parseChoice(['copy', 'sync', 'check', 'plan-shards'] as const), 'copy');
   const dryRun = parseInput(host, 'dry-run', parseBoolean, 'false');
   if (dryRun && mode === 'check') throw new ConfigurationError('input "dry-run": check mode never changes anything; dry-run is for copy and sync');
   const backupPrefix = parseInput(host, 'backup-prefix', parseBackupPrefix);
   const shard = parseInput(host, 'shard', parseShard, '');
+  refuseUnsupported(host, destinations.length);
   const inputs: MirrorBucketInputs = {
     source,
-    destination,
+    destination: destinations[0]!,
+    destinations,
+    require,
     mode,
     dryRun,
     include: parseInput(host, 'include', parseGlobs, '**'),
@@ -79,7 +89,8 @@ export function readMirrorBucketInputs(host: Host): MirrorBucketInputs {
     digestInKey: parseInput(host, 'digest-in-key', parseDigestInKey, 'none'),
     publication: readPublicationInputs(host, mode, shard.count),
   };
-  checkDisjoint(inputs.source, inputs.destination);
+  for (const destination of destinations) checkDisjoint(inputs.source, destination, destinations.length > 1 ? 'destinations' : 'destination');
+  checkDestinationsDisjoint(destinations);
   if (inputs.memory < inputs.partSize) throw new ConfigurationError(`input "memory": ${inputs.memory} bytes cannot hold one part of ${inputs.partSize} bytes; give at least part-size`);
   return inputs;
 }
@@ -130,9 +141,9 @@ function parseGlobs(text: string): RegExp[] {
 }
 
 /** The same place, or one inside the other: a mirror would copy into its own source or delete it. */
-function checkDisjoint(source: StoreSpec, destination: StoreSpec): void {
+function checkDisjoint(source: StoreSpec, destination: StoreSpec, input: string): void {
   const problem = overlapProblem(source, destination);
-  if (problem !== undefined) throw new ConfigurationError(`inputs "source" and "destination": ${problem}; give two separate places`);
+  if (problem !== undefined) throw new ConfigurationError(`inputs "source" and "${input}": ${problem}; give two separate places`);
 }
 
 /** Which keys (relative to the stores) the run takes: include, exclude, and never the backup prefix. */

@@ -4,12 +4,11 @@ import * as path from 'node:path';
 import { probeAnonymous } from '../../storage/anonymous';
 import { actionsCache, type FileCache } from '../../runtime/actions-cache';
 import type { Host } from '../../runtime/host';
-import { ActionFailure, type ActionContext } from '../../runtime/run-action';
+import type { ActionContext } from '../../runtime/run-action';
+import { MirrorFailedError } from './mirror-failed';
 import type { Summary } from '../../runtime/summary';
 import type { ObjectStore } from '../../storage/object-store';
 import { openStore } from '../../storage/open-store';
-import { StoreError } from '../../errors';
-import { ConfigurationError, quote } from '../../config/configuration-error';
 import { RateLimiter } from '../../storage/rate-limit';
 import { RateLimitedStore } from '../../storage/rate-limited-store';
 import { manifestCacheKey, ManifestReader, ManifestWriter, type ManifestIdentity } from '../../sync/manifest';
@@ -20,14 +19,13 @@ import { fmtBytes } from '../../config/size';
 import { filterOf, readMirrorBucketInputs, type MirrorBucketInputs } from './inputs';
 import { planShards } from './shard-plan';
 import { reportDigests } from './digest-report';
-import { preflightOf } from './preflight';
+import { checkReadable, preflightOf } from './preflight';
 import { printable, reportWriter, type ReportWriter } from '../../runtime/report-file';
 import { phasesNote, writePhasesSummary } from './phases-summary';
+import { runFanOut } from './fan-out';
+import { destinationRow } from './fan-out-report';
 
-/** Raised when the stores do not agree (check mode) or some objects failed. */
-export class MirrorFailedError extends ActionFailure {
-  override readonly name = 'MirrorFailedError';
-}
+export { MirrorFailedError };
 
 /** Report lines kept for the summary, at most. */
 const SUMMARY_LINES = 50;
@@ -37,7 +35,9 @@ export async function mirrorBucket(ctx: ActionContext): Promise<void> {
 }
 
 /** The mirror with inputs already read: mirror-bucket reads them from its step, reconcile from its own. */
-export async function runMirrorBucket({ host, summary, onInterrupt }: ActionContext, inputs: MirrorBucketInputs): Promise<void> {
+export async function runMirrorBucket(ctx: ActionContext, inputs: MirrorBucketInputs): Promise<void> {
+  if (inputs.destinations.length > 1 && inputs.mode !== 'plan-shards') return runFanOut(ctx, inputs);
+  const { host, summary, onInterrupt } = ctx;
   const opened = [inputs.source, inputs.destination].map((spec) =>
     openStore(spec, { env: host.env, onSecret: (value) => host.setSecret(value), concurrency: inputs.transfers + inputs.checkers + 4 }),
   );
@@ -61,30 +61,6 @@ export async function runMirrorBucket({ host, summary, onInterrupt }: ActionCont
   }
 }
 
-/**
- * Credentials that may list but not read would fail every copy one by one: one HEAD of the first
- * key in range says so at once, before anything is written.
- */
-async function checkReadable(source: ObjectStore, inputs: MirrorBucketInputs): Promise<void> {
-  const keep = filterOf(inputs);
-  let first: string | undefined;
-  for await (const page of source.listPages('', inputs.shard.range)) {
-    first = page.find((object) => keep(object.key))?.key;
-    if (first !== undefined || page.length > 0) break;
-  }
-  if (first === undefined) return;
-  try {
-    await source.head(first);
-  } catch (e) {
-    if (e instanceof StoreError && e.kind === 'access-denied') {
-      throw new ConfigurationError(
-        `input "source": the credentials may list ${source.display} but not read its objects (HEAD ${quote(first)} was refused); they need s3:GetObject as well as s3:ListBucket`,
-      );
-    }
-    throw e;
-  }
-}
-
 async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onInterrupt'], source: ObjectStore, destination: ObjectStore, inputs: MirrorBucketInputs): Promise<void> {
   const identity: ManifestIdentity = { source: source.display, destination: destination.display };
   const manifest = await host.group('Manifest of verified copies', () => openManifest(host, inputs, identity));
@@ -95,7 +71,7 @@ async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onI
 
   const counts = report.counts;
   const inSync = inputs.mode === 'check' ? report.complete && counts.missing + counts.extra + counts.differ === 0 : report.complete && report.deletionsWithheld === undefined;
-  writeOutputs(host, inputs, report, inSync, writer?.entries ?? 0);
+  writeOutputs(host, inputs, report, inSync, writer?.entries ?? 0, destination.display);
   writeSummary(summary, inputs, report, shown, seconds, source, destination);
   const corrupt = reportDigests(host, summary, inputs, report);
   host.info(`${report.keys} key(s) in ${seconds.toFixed(1)} s: ${progressLine(report)}; compared by ${methodsLine(report)}`);
@@ -213,7 +189,7 @@ async function keepManifest(host: Host, manifest: OpenedManifest, writer: Manife
   }
 }
 
-function writeOutputs(host: Host, inputs: MirrorBucketInputs, report: MirrorReport, inSync: boolean, manifestEntries: number): void {
+function writeOutputs(host: Host, inputs: MirrorBucketInputs, report: MirrorReport, inSync: boolean, manifestEntries: number, destinationDisplay: string): void {
   const counts = report.counts;
   host.setOutput('matched', String(counts.matched));
   host.setOutput('copied', String(counts.copied));
@@ -229,6 +205,9 @@ function writeOutputs(host: Host, inputs: MirrorBucketInputs, report: MirrorRepo
   host.setOutput('in-sync', String(inSync));
   host.setOutput('report', inputs.reportPath);
   host.setOutput('manifest-entries', String(manifestEntries));
+  host.setOutput('destinations', JSON.stringify([destinationRow(inputs.destination.name, destinationDisplay, report)]));
+  // One GET a streamed copy (a copy made inside the provider reads nothing here).
+  host.setOutput('source-reads', String(report.readChecks.sha256 + report.readChecks.md5 + report.readChecks.none));
 }
 
 interface OpenedManifest {

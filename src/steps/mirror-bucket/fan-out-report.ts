@@ -1,0 +1,91 @@
+/** What a mirror to several destinations reports: totals and a row a destination, as outputs and in the summary. */
+import type { Host } from '../../runtime/host';
+import type { Summary } from '../../runtime/summary';
+import { fmtBytes } from '../../config/size';
+import type { FanOutReport } from '../../sync/fan-out';
+import type { MirrorReport } from '../../sync/mirror';
+
+/** One destination's result, as the `destinations` output lists it. */
+export interface DestinationRow {
+  readonly name: string;
+  /** Where it is, without credentials. */
+  readonly store: string;
+  /** True when everything due there was done: the listings read whole, nothing failed, no deletion withheld. */
+  readonly ok: boolean;
+  readonly matched: number;
+  readonly copied: number;
+  readonly updated: number;
+  readonly deleted: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly bytesCopied: number;
+  readonly serverSideCopies: number;
+  /** Why it took no part (its preflight failed). */
+  readonly unavailable?: string;
+  readonly listingError?: string;
+  readonly deletionsWithheld?: string;
+  readonly firstFailure?: string;
+}
+
+/** The report of a destination that took no part: nothing done, not complete. */
+export function idleReport(): MirrorReport {
+  return {
+    counts: { matched: 0, copied: 0, updated: 0, deleted: 0, skipped: 0, failed: 0, missing: 0, extra: 0, differ: 0 },
+    bytes: { copied: 0, updated: 0, deleted: 0 },
+    methods: { size: 0, etag: 0, manifest: 0, sha256: 0, content: 0, digest: 0, none: 0 },
+    readChecks: { sha256: 0, md5: 0, none: 0 },
+    serverSideCopies: 0,
+    failures: [],
+    keys: 0,
+    complete: false,
+  };
+}
+
+export function destinationRow(name: string, store: string, r: MirrorReport, unavailable?: string): DestinationRow {
+  const c = r.counts;
+  const first = r.failures[0];
+  return {
+    name,
+    store,
+    ok: unavailable === undefined && r.complete && r.deletionsWithheld === undefined && c.missing + c.extra + c.differ === 0,
+    matched: c.matched,
+    copied: c.copied,
+    updated: c.updated,
+    deleted: c.deleted,
+    skipped: c.skipped,
+    failed: c.failed,
+    bytesCopied: r.bytes.copied + r.bytes.updated,
+    serverSideCopies: r.serverSideCopies,
+    ...(unavailable !== undefined ? { unavailable } : {}),
+    ...(r.listingError !== undefined ? { listingError: r.listingError } : {}),
+    ...(r.deletionsWithheld !== undefined ? { deletionsWithheld: r.deletionsWithheld } : {}),
+    ...(first !== undefined ? { firstFailure: `${first.key}: ${first.reason}` } : {}),
+  };
+}
+
+/** The outputs: totals over every destination under the two-way names, and the rows as JSON. */
+export function writeFanOutOutputs(host: Host, report: FanOutReport, rows: readonly DestinationRow[], reportPath: string): void {
+  const sum = (f: (r: MirrorReport) => number) => report.destinations.reduce((n, r) => n + f(r), 0);
+  for (const name of ['matched', 'copied', 'updated', 'deleted', 'skipped', 'failed', 'missing', 'extra', 'differ'] as const) host.setOutput(name, String(sum((r) => r.counts[name])));
+  host.setOutput('bytes-copied', String(sum((r) => r.bytes.copied + r.bytes.updated)));
+  const methods = { ...report.destinations[0]!.methods };
+  for (const k of Object.keys(methods) as (keyof typeof methods)[]) methods[k] = sum((r) => r.methods[k]);
+  host.setOutput('methods', JSON.stringify(methods));
+  host.setOutput('in-sync', String(rows.every((row) => row.ok)));
+  host.setOutput('report', reportPath);
+  host.setOutput('manifest-entries', '0');
+  host.setOutput('destinations', JSON.stringify(rows));
+  host.setOutput('source-reads', String(report.sourceReads));
+}
+
+export function writeFanOutSummary(summary: Summary, heading: string, report: FanOutReport, rows: readonly DestinationRow[], shown: readonly string[]): void {
+  summary.paragraph(`${heading}: ${report.keys} key(s); ${report.sourceReads} object(s) read from the source, each read once for every destination that needed it.`);
+  summary.table(
+    ['#', 'destination', 'result', 'same', 'copied', 'updated', 'deleted', 'skipped', 'failed', 'transferred'],
+    rows.map((row, i) => [String(i + 1), `\`${row.store}\``, row.ok ? 'ok' : row.unavailable !== undefined ? 'unavailable' : 'failed', ...[row.matched, row.copied, row.updated, row.deleted, row.skipped, row.failed].map(String), fmtBytes(row.bytesCopied)]),
+  );
+  if (report.listingError !== undefined) summary.paragraph(`**The source listing failed; nothing was deleted in any destination:** ${report.listingError}`);
+  const notes = rows.flatMap((row, i) => [row.unavailable, row.listingError && `listing failed, nothing deleted there: ${row.listingError}`, row.deletionsWithheld, row.firstFailure && `first failure: ${row.firstFailure}`].filter((x): x is string => !!x).map((note) => [String(i + 1), note]));
+  if (notes.length > 0) summary.heading('Per destination').table(['#', 'note'], notes, 40);
+  if (shown.length > 0) summary.heading('Differences and changes (first lines; the full list is in the report file, d1, d2, ... naming the destination)').paragraph(`\`\`\`\n${shown.join('\n')}\n\`\`\``);
+}

@@ -1,0 +1,153 @@
+/**
+ * The mirror to several destinations at once (fan-out): one listing of the source merge-joined
+ * against every destination's listing (`march-many.ts`), each key decided per destination as the
+ * two-way mirror decides it, and one read of each source object feeding every destination that
+ * needs it (`fan-out-key.ts`). Each destination has its own report, failures and deletions, under
+ * the same safety rules as the two-way mirror (`mirror.ts`):
+ * - a failed source listing stops the run and nothing is deleted anywhere;
+ * - a failed destination listing leaves that destination out from then on, with nothing deleted in
+ *   it; the others go on;
+ * - a destination's deletions wait until everything else went right for it, and stay under its
+ *   `maxDelete`, else none is made there.
+ */
+import { ByteBudget } from '../flow/byte-budget';
+import { Limiter } from '../flow/pool';
+import { Semaphore } from '../flow/semaphore';
+import type { ObjectStore } from '../storage/object-store';
+import { compareListed } from './compare';
+import { deleteExtra } from './delete-extra';
+import { handleKey, type Need } from './fan-out-key';
+import { marchMany, type ManyPair } from './march-many';
+import { mirrorGuard, type Ctx } from './mirror-context';
+import type { MirrorEvents, MirrorOptions, MirrorReport } from './mirror-types';
+
+/** What a fan-out run is given: a mirror's options, several destinations, copy or sync only. */
+export interface FanOutOptions extends Omit<MirrorOptions, 'destination' | 'mode' | 'compare' | 'manifest' | 'manifestOut' | 'digest' | 'publication' | 'events'> {
+  readonly destinations: readonly ObjectStore[];
+  readonly mode: 'copy' | 'sync';
+  /** The events of destination `i` (its report lines, warnings). */
+  readonly events: (destination: number) => MirrorEvents;
+  /** Events of the run as a whole (progress, the source's listing). */
+  readonly run: Pick<MirrorEvents, 'info' | 'warning'> & { progress?(report: FanOutReport): void };
+}
+
+export interface FanOutReport {
+  /** One report a destination, in the order given. */
+  readonly destinations: readonly MirrorReport[];
+  /** Keys looked at (in range, passing the filter), over the source and every destination. */
+  keys: number;
+  /** Objects read from the source (one GET each, whatever the number of destinations fed from it). */
+  sourceReads: number;
+  /** HEADs of the source, to compare pairs the listings could not decide (one for every destination). */
+  sourceHeads: number;
+  /** The source's listing error that stopped the run, if any. */
+  listingError?: string;
+}
+
+/** A run's shared state: one context a destination (its options, report and deletions) and the shared limits. */
+export interface FanOutRun {
+  readonly o: FanOutOptions;
+  readonly report: FanOutReport;
+  readonly ctxs: readonly Ctx[];
+}
+
+function newReport(): MirrorReport {
+  return {
+    counts: { matched: 0, copied: 0, updated: 0, deleted: 0, skipped: 0, failed: 0, missing: 0, extra: 0, differ: 0 },
+    bytes: { copied: 0, updated: 0, deleted: 0 },
+    methods: { size: 0, etag: 0, manifest: 0, sha256: 0, content: 0, digest: 0, none: 0 },
+    readChecks: { sha256: 0, md5: 0, none: 0 },
+    serverSideCopies: 0,
+    failures: [],
+    keys: 0,
+    complete: false,
+  };
+}
+
+/** One context a destination: the two-way mirror's, so its deletion and failure rules apply as they are. */
+function contexts(o: FanOutOptions): Ctx[] {
+  const checkers = new Semaphore(o.checkers);
+  const transfers = new Semaphore(o.transfers);
+  const budget = new ByteBudget(o.memory);
+  const staleBefore = o.staleBefore ?? new Date();
+  return o.destinations.map((destination, i) => {
+    const mo: MirrorOptions = { ...o, destination, mode: o.mode, compare: 'checksum', events: o.events(i) };
+    return { o: mo, report: newReport(), checkers, transfers, budget, deletions: [], guard: mirrorGuard(mo), staleBefore };
+  });
+}
+
+export async function mirrorFanOut(o: FanOutOptions): Promise<FanOutReport> {
+  const ctxs = contexts(o);
+  const report: FanOutReport = { destinations: ctxs.map((c) => c.report), keys: 0, sourceReads: 0, sourceHeads: 0 };
+  const run: FanOutRun = { o, report, ctxs };
+  const tasks = new Limiter(o.transfers + o.checkers);
+  const lost = (i: number, e: unknown) => {
+    const ctx = ctxs[i]!;
+    ctx.report.listingError = e instanceof Error ? e.message : String(e);
+    ctx.o.events.warning(`${ctx.o.destination.display}: listing failed, so this destination is left out and nothing will be deleted in it: ${ctx.report.listingError}`);
+  };
+  try {
+    const listings = o.destinations.map((d) => d.listPages('', o.range));
+    for await (const batch of marchMany(o.source.listPages('', o.range), listings, lost, o.filter)) {
+      for (const pair of batch) {
+        if (o.stopped?.()) break;
+        const needs = settle(run, pair);
+        if (needs.length > 0) await tasks.launch(() => handleKey(run, pair, needs));
+      }
+      o.run.progress?.(report);
+      if (o.stopped?.()) break;
+    }
+  } catch (e) {
+    report.listingError = e instanceof Error ? e.message : String(e);
+    o.run.warning(`the source listing failed, so nothing will be deleted in any destination: ${report.listingError}`);
+    for (const ctx of ctxs) ctx.report.listingError ??= `source: ${report.listingError}`;
+  }
+  await tasks.idle();
+  const stopped = o.stopped?.() ?? false;
+  await Promise.all(
+    ctxs.map(async (ctx) => {
+      const r = ctx.report;
+      r.complete = r.listingError === undefined && r.counts.failed === 0 && !stopped;
+      if (ctx.deletions.length > 0) await deleteExtra(ctx, stopped);
+    }),
+  );
+  return report;
+}
+
+/**
+ * Decides what each destination still in the run needs for one key, settling at once what needs
+ * no request (one side only but a copy to make, equal MD5-shaped ETags, different sizes decided to
+ * update). Resolves the destinations that need a comparison by HEAD or a write.
+ */
+function settle(run: FanOutRun, pair: ManyPair): Need[] {
+  const { o, ctxs } = run;
+  const needs: Need[] = [];
+  run.report.keys++;
+  ctxs.forEach((ctx, i) => {
+    const { report } = ctx;
+    if (report.listingError !== undefined) return;
+    const dst = pair.destinations[i];
+    // A key only other destinations hold is none of this one's business.
+    if (!pair.source && !dst) return;
+    report.keys++;
+    if (!pair.source) {
+      if (o.mode === 'sync') ctx.deletions.push(dst!);
+      else {
+        report.counts.skipped++;
+        ctx.o.events.line('-', pair.key, 'only in the destination (left alone in copy mode)');
+      }
+      return;
+    }
+    if (!dst) return void needs.push({ i, kind: 'copied' });
+    const listed = compareListed(pair.source, dst, undefined, false);
+    if (listed?.same) {
+      report.methods.etag++;
+      report.counts.matched++;
+      ctx.o.events.line('=', pair.key, 'same (etag)');
+    } else if (listed) {
+      report.methods[listed.method]++;
+      needs.push({ i, kind: 'updated', why: listed });
+    } else needs.push({ i, kind: 'compare', destination: dst });
+  });
+  return needs;
+}

@@ -1,0 +1,181 @@
+/**
+ * `mirror-bucket` to several destinations through the bundle, between the two real RGW clusters:
+ * three destinations (a bucket on the new cluster; a bucket on the old one, the source's own
+ * provider and credentials, so copied server-side; a bucket of another user on the new cluster,
+ * with that user's credentials), the source read through a recording proxy to count its GETs. Then
+ * a destination that is missing and one whose listing fails, under require all, any and 2.
+ */
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, type ObjectCannedACL } from '@aws-sdk/client-s3';
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { errors, runBundle, type BundleRun } from '../helpers/bundle';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
+import { anonymousStatus, client, credentialEnv, listKeys, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
+
+const MiB = 1024 * 1024;
+const bucket = useBuckets();
+const sha256 = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+const SEEDS: Record<string, { body: Buffer; acl: ObjectCannedACL }> = {
+  'fedora-42.qcow2': { body: randomBytes(6 * MiB + 7), acl: 'public-read' },
+  'rhel-9.qcow2': { body: randomBytes(100 * 1024), acl: 'private' },
+  'logs/a.txt': { body: Buffer.from('log a\n'), acl: 'public-read' },
+  'logs/b.txt': { body: Buffer.from('log b\n'), acl: 'public-read' },
+  'nested/ünïcödé.txt': { body: Buffer.from('unicode\n'), acl: 'public-read' },
+  empty: { body: Buffer.alloc(0), acl: 'public-read' },
+};
+
+/** The other user's bucket on the new cluster, emptied and removed after the file. */
+const otherBuckets: string[] = [];
+afterAll(async () => {
+  const c = client('new', 'other');
+  for (const b of otherBuckets) {
+    const listed = await c.send(new ListObjectsV2Command({ Bucket: b }));
+    for (const o of listed.Contents ?? []) await c.send(new DeleteObjectCommand({ Bucket: b, Key: o.Key! }));
+    await c.send(new DeleteBucketCommand({ Bucket: b }));
+  }
+});
+async function otherBucket(): Promise<string> {
+  const b = `fanout-other-${randomBytes(4).toString('hex')}`;
+  await client('new', 'other').send(new CreateBucketCommand({ Bucket: b }));
+  otherBuckets.push(b);
+  return b;
+}
+
+/** Writes an object with its sha256 recorded, as upload-image writes images: a copy written in parts (another ETag) is then proven by it. */
+async function put(id: ClusterId, b: string, key: string, body: Buffer, acl: ObjectCannedACL = 'public-read', user: 'ci' | 'other' = 'ci'): Promise<void> {
+  await client(id, user).send(new PutObjectCommand({ Bucket: b, Key: key, Body: body, ACL: acl, Metadata: { sha256: sha256(body) } }));
+}
+
+async function contentOf(id: ClusterId, b: string, key: string, user: 'ci' | 'other' = 'ci'): Promise<string> {
+  const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+  const r = await client(id, user).send(new GetObjectCommand({ Bucket: b, Key: key }));
+  return sha256(await r.Body!.transformToByteArray());
+}
+
+const env = () => {
+  const e = rgw('new');
+  return { ...credentialEnv(), OTHER_ACCESS_KEY_ID: e.otherAccessKey, OTHER_SECRET_ACCESS_KEY: e.otherSecretKey };
+};
+const rows = (run: BundleRun) => JSON.parse(run.outputs.destinations ?? '[]') as { name: string; ok: boolean; matched: number; copied: number; updated: number; deleted: number; skipped: number; failed: number; serverSideCopies: number; unavailable?: string; listingError?: string }[];
+
+describe('mirror-bucket to three destinations', () => {
+  let src: string;
+  let proxy: FaultProxy;
+  /** Source GETs, by key, as the source's proxy saw them. */
+  let gets: string[];
+  let dir: string;
+
+  beforeAll(async () => {
+    src = await bucket('old', 'fanout-src');
+    for (const [key, s] of Object.entries(SEEDS)) await put('old', src, `src/${key}`, s.body, s.acl);
+    gets = [];
+    // Rate 0: nothing injected; the rule only records each GET of a source object.
+    proxy = await startFaultProxy({ upstream: rgw('old').endpoint, rules: [{ kind: 'delay', delayMs: 0, match: (r) => (r.op === 'GetObject' && r.signed && r.path.startsWith(`/${src}/src/`) && void gets.push(r.path), false) }] });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanout-'));
+  });
+  afterAll(async () => proxy.close());
+
+  const source = () => `${proxy.url}/${src}/src/ credentials=env:OLD`;
+  const inputs = (destinations: string[], extra: Record<string, string> = {}) => ({
+    source: source(),
+    destinations: destinations.join('\n'),
+    mode: 'sync',
+    'part-size': '5MiB',
+    'report-path': path.join(dir, `report-${randomBytes(3).toString('hex')}.txt`),
+    ...extra,
+  });
+
+  test('sync: each destination holds the source, extras deleted in each, rhel private in each, every source object read once', async () => {
+    const a = await bucket('new', 'fanout-a');
+    const b = await bucket('old', 'fanout-b');
+    const c = await otherBucket();
+    await put('new', a, 'm/extra-a', Buffer.from('only in a'));
+    await put('new', a, 'm/logs/a.txt', SEEDS['logs/a.txt']!.body);
+    await put('new', c, 'm/extra-c', Buffer.from('only in c'), 'public-read', 'other');
+    const dests = [`${rgw('new').endpoint}/${a}/m/ credentials=env:NEW name=new-a`, `${proxy.url}/${b}/m/ credentials=env:OLD name=old-b`, `${rgw('new').endpoint}/${c}/m/ credentials=env:OTHER name=other-c`];
+    const run = await runBundle('mirror-bucket', inputs(dests), { env: env() });
+    expect(errors(run)).toEqual([]);
+    expect(run.code).toBe(0);
+    const r = rows(run);
+    expect(r.map((x) => [x.name, x.ok, x.failed])).toEqual([['new-a', true, 0], ['old-b', true, 0], ['other-c', true, 0]]);
+    expect(r.map((x) => [x.copied, x.deleted])).toEqual([[5, 1], [6, 0], [6, 1]]);
+    // The destination on the source's provider and credentials copied inside it.
+    expect(r[1]!.serverSideCopies).toBe(6);
+    for (const [id, bkt, user] of [['new', a, 'ci'], ['old', b, 'ci'], ['new', c, 'other']] as const) {
+      const keys = id === 'new' && user === 'other' ? await (async () => ((await client('new', 'other').send(new ListObjectsV2Command({ Bucket: bkt }))).Contents ?? []).map((o) => o.Key!).sort())() : await listKeys(id, bkt);
+      expect(keys.sort()).toEqual(Object.keys(SEEDS).map((k) => `m/${k}`).sort());
+      for (const [key, s] of Object.entries(SEEDS)) expect(await contentOf(id, bkt, `m/${key}`, user)).toBe(sha256(s.body));
+      expect(await anonymousStatus(id, bkt, 'm/rhel-9.qcow2')).toBe(403);
+    }
+    // One GET of each object for the two streamed destinations (old-b copied server-side, no GET).
+    expect(gets.sort()).toEqual(Object.keys(SEEDS).map((k) => `/${src}/src/${k}`).sort());
+    expect(Number(run.outputs['source-reads'])).toBe(6);
+    expect(run.outputs.copied).toBe('17');
+    expect(run.outputs.deleted).toBe('2');
+    expect(run.outputs['in-sync']).toBe('true');
+    expect(run.summary).toMatch(/\| 3 \| `s3:\/\/fanout-other-[0-9a-f]+\/m\/ at [^`]+` \| ok \|/);
+    // Again: nothing to do, nothing read (the copy written in parts proven by its recorded sha256).
+    gets = [];
+    const again = await runBundle('mirror-bucket', inputs(dests), { env: env() });
+    expect(again.code).toBe(0);
+    expect(rows(again).map((x) => [x.matched, x.copied, x.updated, x.deleted])).toEqual([[6, 0, 0, 0], [6, 0, 0, 0], [6, 0, 0, 0]]);
+    // a and c hold fedora written in parts (another ETag): proven by sha256; b's copies were made inside the provider, same ETags.
+    expect(JSON.parse(again.outputs.methods)).toMatchObject({ sha256: 2, etag: 16 });
+    expect(gets).toEqual([]);
+  });
+
+  test('a missing destination and one whose listing fails: require all fails, any and 2 pass, each destination with its own result, nothing deleted where the listing failed', async () => {
+    const a = await bucket('new', 'fanout-a');
+    const b = await bucket('old', 'fanout-b');
+    await put('new', a, 'm/extra-a', Buffer.from('only in a'));
+    await put('old', b, 'm/extra-b', Buffer.from('only in b'));
+    // b's listing fails after its first page (which holds m/extra-b, so a deletion is due there):
+    // the first page is made to say more follow, and every request for the next one fails (after
+    // the wire's retries). Its preflight passes.
+    const failing = await startFaultProxy({
+      upstream: rgw('old').endpoint,
+      rules: [
+        { kind: 'rewrite', match: (r) => r.op === 'ListObjectsV2' && !r.query.has('continuation-token'), rewrite: (body) => body.replace('<IsTruncated>false</IsTruncated>', '<IsTruncated>true</IsTruncated><NextContinuationToken>more</NextContinuationToken>') },
+        { kind: 'internal', match: (r) => r.op === 'ListObjectsV2' && r.query.has('continuation-token') },
+      ],
+    });
+    try {
+      const missing = `${rgw('new').endpoint}/fanout-missing-${randomBytes(4).toString('hex')}/m/ credentials=env:NEW name=missing`;
+      const dests = [`${rgw('new').endpoint}/${a}/m/ credentials=env:NEW name=new-a`, `${failing.url}/${b}/m/ credentials=env:OLD name=listing-fails`, missing];
+      const results = new Map<string, BundleRun>();
+      for (const require of ['all', 'any', '2', '1']) results.set(require, await runBundle('mirror-bucket', inputs(dests, { require }), { env: env() }));
+      // One destination ends right of three: all and 2 fail, any and 1 pass.
+      expect([...results].map(([k, run]) => [k, run.code])).toEqual([['all', 1], ['any', 0], ['2', 1], ['1', 0]]);
+      // require all: two answered of three, so nothing was even started; each destination's row says so.
+      expect(rows(results.get('all')!).map((x) => [x.name, x.ok, x.copied, x.unavailable?.slice(0, 13)])).toEqual([['new-a', false, 0, undefined], ['listing-fails', false, 0, undefined], ['missing', false, 0, 'unavailable: ']]);
+      expect(errors(results.get('all')!)).toEqual([expect.stringMatching(/^only 2 of 3 destination\(s\) answered, 3 required \(input "require"\): missing: unavailable: .*Nothing was written\.$/)]);
+      for (const run of [results.get('any')!, results.get('2')!, results.get('1')!]) {
+        const r = rows(run);
+        expect(r.map((x) => [x.name, x.ok])).toEqual([['new-a', true], ['listing-fails', false], ['missing', false]]);
+        expect(r[1]!.listingError).toMatch(/InternalError|500/);
+        // Its deletion of m/extra-b was due (from the first page) and withheld.
+        expect([r[1]!.deleted, r[1]!.skipped]).toEqual([0, 1]);
+        expect(r[2]!.unavailable).toMatch(/^unavailable: .*NoSuchBucket|^unavailable: .*does not exist/i);
+      }
+      expect(errors(results.get('2')!)).toEqual([expect.stringMatching(/^1 of 3 destination\(s\) ended right, 2 required \(input "require"\): 2 listing-fails: .*; 3 missing: unavailable: /)]);
+      expect(errors(results.get('any')!)).toEqual([]);
+      // The healthy one was synced; where the listing failed nothing was deleted.
+      expect((await listKeys('new', a)).sort()).toEqual(Object.keys(SEEDS).map((k) => `m/${k}`).sort());
+      expect(await listKeys('old', b)).toContain('m/extra-b');
+      // Two healthy of three (the listing works again): 2 passes, all still fails.
+      await failing.close();
+      const healthy = [`${rgw('new').endpoint}/${a}/m/ credentials=env:NEW name=new-a`, `${rgw('old').endpoint}/${b}/m/ credentials=env:OLD name=old-b`, missing];
+      const two = await runBundle('mirror-bucket', inputs(healthy, { require: '2' }), { env: env() });
+      expect([two.code, rows(two).map((x) => x.ok)]).toEqual([0, [true, true, false]]);
+      expect(await listKeys('old', b)).not.toContain('m/extra-b');
+      expect(two.stdout).toMatch(/destination 3 missing: unavailable: .*\(the run passes: 2 of 3 ended right, 2 required\)/);
+      const all = await runBundle('mirror-bucket', inputs(healthy, { require: 'all' }), { env: env() });
+      expect(all.code).toBe(1);
+    } finally {
+      await failing.close().catch(() => undefined);
+    }
+  });
+});

@@ -1,0 +1,248 @@
+/**
+ * The mirror to several destinations: the K-way march against the two-way march run once a
+ * destination, the fan-out engine against the two-way engine run once a destination on a copy of
+ * it (the reference: what each destination would get from a mirror of its own), each source object
+ * read once, and the `require` and `destinations` inputs.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import { ConfigurationError } from '../../src/config/configuration-error';
+import { LocalStore } from '../../src/storage/local-store';
+import type { ObjectInfo, ObjectStore } from '../../src/storage/object-store';
+import { mirrorFanOut, type FanOutOptions } from '../../src/sync/fan-out';
+import { march } from '../../src/sync/march';
+import { marchMany } from '../../src/sync/march-many';
+import { mirror, type MirrorReport } from '../../src/sync/mirror';
+import { readMirrorBucketInputs } from '../../src/steps/mirror-bucket/inputs';
+import { mirrorOptions } from '../helpers/mirror-options';
+import { checkProperty } from '../helpers/property';
+import { quietHost } from '../helpers/quiet-host';
+
+const KEYS = ['A', 'a', 'ab', 'b', 'z', '~', 'é', 'ü', '日'];
+const order = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+async function* pages(keys: readonly string[], size: number, failAt?: number): AsyncIterable<readonly ObjectInfo[]> {
+  for (let i = 0, p = 0; i < keys.length; i += size, p++) {
+    if (p === failAt) throw new Error(`listing page ${p + 1}: connection reset`);
+    yield keys.slice(i, i + size).map((key) => ({ key, size: 1 }));
+    if (p === 0) yield [];
+  }
+  if (failAt !== undefined && failAt >= Math.ceil(keys.length / size)) throw new Error('listing cut after its last page');
+}
+
+const keySet = fc.uniqueArray(fc.constantFrom(...KEYS), { maxLength: KEYS.length }).map((k) => [...k].sort(order));
+
+test('the K-way march gives each destination what the two-way march gives it; a failed destination listing is left out, the others unchanged', async () => {
+  let lostSome = 0;
+  await checkProperty(
+    'K-way march equals the two-way march per destination',
+    fc.asyncProperty(
+      keySet,
+      fc.array(fc.record({ keys: keySet, size: fc.integer({ min: 1, max: 4 }), failAt: fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 5 }) }) }), { minLength: 1, maxLength: 4 }),
+      fc.integer({ min: 1, max: 4 }),
+      async (src, dests, srcSize) => {
+        const lost = new Map<number, string>();
+        const seen: string[] = [];
+        const got = dests.map(() => [] as string[]);
+        for await (const batch of marchMany(pages(src, srcSize), dests.map((d) => pages(d.keys, d.size, d.failAt)), (i, e) => lost.set(i, String(e)))) {
+          for (const p of batch) {
+            seen.push(p.key);
+            p.destinations.forEach((d, i) => {
+              if (lost.has(i)) expect(d).toBeUndefined();
+              if (p.source || d) got[i]!.push(`${p.source ? 's' : '-'}${d ? 'd' : '-'} ${p.key}`);
+            });
+          }
+        }
+        // Each key once, in order; every source key there.
+        expect(seen).toEqual([...new Set(seen)].sort(order));
+        expect(src.every((k) => seen.includes(k))).toBe(true);
+        for (const [i, d] of dests.entries()) {
+          const want: string[] = [];
+          let failed = false;
+          try {
+            for await (const batch of march(pages(src, srcSize), pages(d.keys, d.size, d.failAt))) for (const p of batch) want.push(`${p.source ? 's' : '-'}${p.destination ? 'd' : '-'} ${p.key}`);
+          } catch {
+            failed = true;
+          }
+          expect(lost.has(i)).toBe(failed);
+          if (!failed) expect(got[i]).toEqual(want);
+          else {
+            lostSome++;
+            // What it held before its listing failed came out as its own, in order.
+            const held = got[i]!.filter((l) => l[1] === 'd').map((l) => l.slice(3));
+            expect(held).toEqual(d.keys.slice(0, held.length));
+          }
+        }
+      },
+    ),
+    600,
+  );
+  expect(lostSome).toBeGreaterThan(50);
+});
+
+/** Every folder store of the file lives under one folder, removed at the end. */
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fan-out-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+let made = 0;
+const tmp = () => fs.mkdirSync(path.join(root, String(made++)), { recursive: true })!;
+const sha = (b: Buffer) => createHash('sha256').update(b).digest();
+
+async function folder(files: Record<string, string>, dir = tmp()): Promise<LocalStore> {
+  const s = new LocalStore(dir);
+  for (const [k, v] of Object.entries(files)) await s.put(k, Buffer.from(v), sha(Buffer.from(v)), { visibility: 'public' });
+  return s;
+}
+
+async function contents(s: ObjectStore): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for await (const o of s.list()) {
+    const chunks: Buffer[] = [];
+    for await (const c of await s.get(o.key)) chunks.push(c as Buffer);
+    out[o.key] = Buffer.concat(chunks).toString();
+  }
+  return out;
+}
+
+/** A store whose PUTs of the given keys fail, as a bucket that refuses them would. */
+function refusing(s: LocalStore, keys: ReadonlySet<string>): ObjectStore {
+  return Object.assign(Object.create(s) as ObjectStore, {
+    put: async (...args: Parameters<LocalStore['put']>) => {
+      if (keys.has(args[0])) throw new Error(`PUT ${args[0]}: 403 AccessDenied`);
+      return s.put(...args);
+    },
+  });
+}
+
+/** A store whose listing fails after `after` entries. */
+function failingList(s: ObjectStore, after: number): ObjectStore {
+  return Object.assign(Object.create(s) as ObjectStore, {
+    async *listPages(prefix?: string): AsyncIterable<readonly ObjectInfo[]> {
+      let n = 0;
+      for await (const o of s.list(prefix)) {
+        if (n++ === after) throw new Error('listing page 2: connection reset');
+        yield [o];
+      }
+      if (n === after) throw new Error('listing cut after its last page');
+    },
+  });
+}
+
+const tree = fc.dictionary(fc.constantFrom(...KEYS), fc.constantFrom('x', 'y', 'xy', 'yx', 'long content'), { maxKeys: 6 });
+/** Sometimes (one time in four) a listing that fails after some entries. */
+const sometimes = (max: number) => fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.integer({ min: 0, max }) });
+const destination = fc.record({ files: tree, refuse: fc.uniqueArray(fc.constantFrom(...KEYS), { maxLength: 2 }), failListAfter: sometimes(6) });
+
+const countsOf = (r: MirrorReport) => ({ ...r.counts, withheld: r.deletionsWithheld !== undefined, complete: r.complete, listing: r.listingError !== undefined });
+
+test('the fan-out engine leaves each destination as a mirror of its own would, reading each source object once', async () => {
+  const tally = { refusals: 0, listingFailures: 0, deleted: 0, sharedReads: 0 };
+  await checkProperty(
+    'fan-out engine equals one two-way mirror a destination',
+    fc.asyncProperty(tree, fc.array(destination, { minLength: 1, maxLength: 3 }), fc.constantFrom('copy', 'sync') as fc.Arbitrary<'copy' | 'sync'>, fc.boolean(), fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }), async (srcFiles, dests, mode, dryRun, maxDelete) => {
+      const first = made;
+      try {
+        await fanOutCase(srcFiles, dests, mode, dryRun, maxDelete);
+      } finally {
+        // The case's folders go at once: the machine's disk is shared.
+        for (let i = first; i < made; i++) fs.rmSync(path.join(root, String(i)), { recursive: true, force: true });
+      }
+    }),
+    250,
+  );
+  async function fanOutCase(srcFiles: Record<string, string>, dests: { files: Record<string, string>; refuse: string[]; failListAfter: number | undefined }[], mode: 'copy' | 'sync', dryRun: boolean, maxDelete: number | undefined): Promise<void> {
+      const source = await folder(srcFiles);
+      const reads: string[] = [];
+      const counted = Object.assign(Object.create(source) as ObjectStore, { read: (k: string) => (reads.push(k), source.read(k)) });
+      const wrap = (s: LocalStore, d: (typeof dests)[number]) => {
+        const r = refusing(s, new Set(d.refuse));
+        return d.failListAfter === undefined ? r : failingList(r, d.failListAfter);
+      };
+      // The reference: each destination's copy mirrored on its own.
+      const expected = [];
+      for (const d of dests) {
+        const own = await folder(d.files);
+        const { o } = mirrorOptions(source, wrap(own, d), { mode, dryRun, maxDelete, transfers: 2, checkers: 2 });
+        const r = await mirror(o);
+        expected.push({ counts: countsOf(r), after: await contents(own) });
+      }
+      const stores = await Promise.all(dests.map((d) => folder(d.files)));
+      const { o: base } = mirrorOptions(counted, stores[0]!, { mode, dryRun, maxDelete, transfers: 2, checkers: 2 });
+      const { destination: _d, compare: _c, events, ...rest } = base;
+      const o: FanOutOptions = { ...rest, mode, destinations: stores.map((s, i) => wrap(s, dests[i]!)), events: () => events, run: { info: () => undefined, warning: () => undefined } };
+      const r = await mirrorFanOut(o);
+      for (const [i, s] of stores.entries()) {
+        const d = dests[i]!;
+        const after = await contents(s);
+        if (d.failListAfter !== undefined && r.destinations[i]!.listingError !== undefined) {
+          tally.listingFailures++;
+          // Nothing deleted where the listing failed, whatever was written before.
+          for (const k of Object.keys(d.files)) expect(after).toHaveProperty([k]);
+          expect(r.destinations[i]!.counts.deleted).toBe(0);
+          expect(r.destinations[i]!.complete).toBe(false);
+          continue;
+        }
+        expect({ i, counts: countsOf(r.destinations[i]!), after }).toEqual({ i, ...expected[i]! });
+        if (r.destinations[i]!.counts.failed > 0) tally.refusals++;
+        tally.deleted += r.destinations[i]!.counts.deleted;
+      }
+      // One GET an object, whatever the number of destinations that needed it.
+      expect(reads.length).toBe(new Set(reads).size);
+      expect(r.sourceReads).toBe(reads.length);
+      if (dryRun) expect(reads).toEqual([]);
+      const written = r.destinations.reduce((n, d) => n + d.counts.copied + d.counts.updated, 0);
+      if (!dryRun && written > reads.length) tally.sharedReads++;
+  }
+  console.log(`[property] fan-out engine tally: ${JSON.stringify(tally)}`);
+  expect(tally.refusals).toBeGreaterThan(20);
+  expect(tally.listingFailures).toBeGreaterThan(20);
+  expect(tally.deleted).toBeGreaterThan(20);
+  expect(tally.sharedReads).toBeGreaterThan(20);
+}, 300_000);
+
+describe('inputs', () => {
+  const base = { source: 's3://src-bkt/p', transfers: '', mode: '' };
+  const read = (inputs: Record<string, string>) => readMirrorBucketInputs(quietHost({ ...base, ...inputs }));
+
+  test('destination or destinations, never both nor neither', () => {
+    expect(read({ destination: 's3://aaa/p' }).destinations.map((d) => d.url)).toEqual(['s3://aaa/p']);
+    const two = read({ destinations: 's3://aaa/p\ns3://bbb/p name=bee' });
+    expect(two.destinations.map((d) => d.name)).toEqual(['s3://aaa/p', 'bee']);
+    expect(two.destination.url).toBe('s3://aaa/p');
+    expect(() => read({ destination: 's3://aaa/p', destinations: 's3://bbb/p' })).toThrow(/^inputs "destination" and "destinations": both are given/);
+    expect(() => read({})).toThrow(/^inputs "destination" and "destinations": neither is given/);
+    expect(() => read({ destinations: 's3://aaa/p\ns3://aaa/p/q' })).toThrow(/^input "destinations": lines 1 and 2: /);
+    expect(() => read({ destinations: 's3://aaa/p\ns3://src-bkt/p/q' })).toThrow(/^inputs "source" and "destinations": /);
+  });
+
+  test('require is read as upload-image reads it, against the number of destinations', () => {
+    expect(read({ destinations: 's3://aaa/p\ns3://bbb/p\ns3://ccc/p' }).require).toEqual({ kind: 'all' });
+    expect(read({ destinations: 's3://aaa/p\ns3://bbb/p\ns3://ccc/p', require: 'any' }).require).toEqual({ kind: 'any' });
+    expect(read({ destinations: 's3://aaa/p\ns3://bbb/p\ns3://ccc/p', require: '2' }).require).toEqual({ kind: 'count', count: 2 });
+    for (const bad of ['4', '0', 'most', '-1']) {
+      const e = (() => {
+        try {
+          read({ destinations: 's3://aaa/p\ns3://bbb/p\ns3://ccc/p', require: bad });
+        } catch (x) {
+          return x;
+        }
+      })();
+      expect(e).toBeInstanceOf(ConfigurationError);
+      expect((e as Error).message).toMatch(new RegExp(`^input "require": "${bad}" is (out of range|not allowed); allowed: all, any, or a number from 1 to 3`));
+    }
+    expect(() => read({ destination: 's3://aaa/p', require: '2' })).toThrow(/^input "require": "2" is out of range; allowed: all, any, or a number from 1 to 1/);
+  });
+
+  test('a feature not carried to several destinations is refused by name; with one destination it stays', () => {
+    const two = 's3://aaa/p\ns3://bbb/p';
+    for (const [input, value] of [['mode', 'check'], ['compare', 'content'], ['manifest', 'cache'], ['digest-in-key', 'quay'], ['publish-last', '**/repomd.xml'], ['delete-delay', '1m']] as const) {
+      const extra: Record<string, string> = input === 'delete-delay' ? { mode: 'sync' } : {};
+      expect(() => read({ destinations: two, [input]: value, ...extra })).toThrow(new RegExp(`^input "${input}": "${value.replace(/[*./]/g, '\\$&')}" is given with input "destinations" \\(2 stores\\), but .*; allowed with several destinations: modes copy and sync`));
+      expect(() => read({ destination: 's3://aaa/p', [input]: value, ...extra })).not.toThrow();
+    }
+    expect(read({ destinations: two, mode: 'plan-shards' }).mode).toBe('plan-shards');
+    expect(read({ destinations: two, mode: 'sync', shard: '2/4', 'backup-prefix': 'deleted/', 'max-delete': '5' }).shard.index).toBe(2);
+  });
+});
