@@ -19,7 +19,7 @@ import { deleteExtra } from './delete-extra';
 import { handleKey, type Need } from './fan-out-key';
 import { marchMany, type ManyPair } from './march-many';
 import { mirrorGuard, type Ctx } from './mirror-context';
-import type { MirrorEvents, MirrorOptions, MirrorReport } from './mirror-types';
+import { emptyMirrorReport, type MirrorEvents, type MirrorOptions, type MirrorReport } from './mirror-types';
 
 /** What a fan-out run is given: a mirror's options, several destinations, copy or sync only. */
 export interface FanOutOptions extends Omit<MirrorOptions, 'destination' | 'mode' | 'compare' | 'manifest' | 'manifestOut' | 'digest' | 'publication' | 'events'> {
@@ -51,19 +51,6 @@ export interface FanOutRun {
   readonly ctxs: readonly Ctx[];
 }
 
-function newReport(): MirrorReport {
-  return {
-    counts: { matched: 0, copied: 0, updated: 0, deleted: 0, skipped: 0, failed: 0, missing: 0, extra: 0, differ: 0 },
-    bytes: { copied: 0, updated: 0, deleted: 0 },
-    methods: { size: 0, etag: 0, manifest: 0, sha256: 0, content: 0, digest: 0, none: 0 },
-    readChecks: { sha256: 0, md5: 0, none: 0 },
-    serverSideCopies: 0,
-    failures: [],
-    keys: 0,
-    complete: false,
-  };
-}
-
 /** One context a destination: the two-way mirror's, so its deletion and failure rules apply as they are. */
 function contexts(o: FanOutOptions): Ctx[] {
   const checkers = new Semaphore(o.checkers);
@@ -72,7 +59,7 @@ function contexts(o: FanOutOptions): Ctx[] {
   const staleBefore = o.staleBefore ?? new Date();
   return o.destinations.map((destination, i) => {
     const mo: MirrorOptions = { ...o, destination, mode: o.mode, compare: 'checksum', events: o.events(i) };
-    return { o: mo, report: newReport(), checkers, transfers, budget, deletions: [], guard: mirrorGuard(mo), staleBefore };
+    return { o: mo, report: emptyMirrorReport(), checkers, transfers, budget, deletions: [], guard: mirrorGuard(mo), staleBefore };
   });
 }
 

@@ -114,3 +114,17 @@ export interface MirrorReport {
   /** With publish-last phases: what each phase did, and where publication stopped. */
   phases?: PhasesReport;
 }
+
+/** A report with nothing counted yet, not complete: where every run starts (and a destination that took no part stays). */
+export function emptyMirrorReport(): MirrorReport {
+  return {
+    counts: { matched: 0, copied: 0, updated: 0, deleted: 0, skipped: 0, failed: 0, missing: 0, extra: 0, differ: 0 },
+    bytes: { copied: 0, updated: 0, deleted: 0 },
+    methods: { size: 0, etag: 0, manifest: 0, sha256: 0, content: 0, digest: 0, none: 0 },
+    readChecks: { sha256: 0, md5: 0, none: 0 },
+    serverSideCopies: 0,
+    failures: [],
+    keys: 0,
+    complete: false,
+  };
+}

@@ -27,26 +27,17 @@ import { digestNamed, digestVerdict, digestWithheld, newDigestCounts, recordCorr
 import type { ManifestEntry } from './manifest';
 import { march, type Pair } from './march';
 import { abortStale, failed, mirrorGuard, type Ctx } from './mirror-context';
-import type { MirrorOptions, MirrorReport } from './mirror-types';
+import { emptyMirrorReport, type MirrorOptions, type MirrorReport } from './mirror-types';
 import { phasesFor } from './phases';
 
 export type { Mark, MirrorCounts, MirrorEvents, MirrorMode, MirrorOptions, MirrorReport } from './mirror-types';
+export { emptyMirrorReport } from './mirror-types';
 
 /** Pairs between the oldest unfinished one and the newest started, at most: bounds the reorder buffer. */
 const WINDOW = 4096;
 
 export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
-  const report: MirrorReport = {
-    counts: { matched: 0, copied: 0, updated: 0, deleted: 0, skipped: 0, failed: 0, missing: 0, extra: 0, differ: 0 },
-    bytes: { copied: 0, updated: 0, deleted: 0 },
-    methods: { size: 0, etag: 0, manifest: 0, sha256: 0, content: 0, digest: 0, none: 0 },
-    readChecks: { sha256: 0, md5: 0, none: 0 },
-    serverSideCopies: 0,
-    failures: [],
-    keys: 0,
-    complete: false,
-    ...(o.digest ? { digest: newDigestCounts() } : {}),
-  };
+  const report: MirrorReport = { ...emptyMirrorReport(), ...(o.digest ? { digest: newDigestCounts() } : {}) };
   const ctx: Ctx = {
     o,
     report,

@@ -3,7 +3,7 @@ import type { Host } from '../../runtime/host';
 import type { Summary } from '../../runtime/summary';
 import { fmtBytes } from '../../config/size';
 import type { FanOutReport } from '../../sync/fan-out';
-import type { MirrorReport } from '../../sync/mirror';
+import { emptyMirrorReport, type MirrorReport } from '../../sync/mirror';
 
 /** One destination's result, as the `destinations` output lists it. */
 export interface DestinationRow {
@@ -28,18 +28,7 @@ export interface DestinationRow {
 }
 
 /** The report of a destination that took no part: nothing done, not complete. */
-export function idleReport(): MirrorReport {
-  return {
-    counts: { matched: 0, copied: 0, updated: 0, deleted: 0, skipped: 0, failed: 0, missing: 0, extra: 0, differ: 0 },
-    bytes: { copied: 0, updated: 0, deleted: 0 },
-    methods: { size: 0, etag: 0, manifest: 0, sha256: 0, content: 0, digest: 0, none: 0 },
-    readChecks: { sha256: 0, md5: 0, none: 0 },
-    serverSideCopies: 0,
-    failures: [],
-    keys: 0,
-    complete: false,
-  };
-}
+export const idleReport = emptyMirrorReport;
 
 export function destinationRow(name: string, store: string, r: MirrorReport, unavailable?: string): DestinationRow {
   const c = r.counts;

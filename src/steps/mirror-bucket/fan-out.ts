@@ -6,7 +6,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { StoreError } from '../../errors';
-import { probeAnonymous } from '../../storage/anonymous';
 import type { Host } from '../../runtime/host';
 import { printable, reportWriter } from '../../runtime/report-file';
 import type { ActionContext } from '../../runtime/run-action';
@@ -18,7 +17,7 @@ import { mirrorFanOut, type FanOutReport } from '../../sync/fan-out';
 import type { MirrorEvents } from '../../sync/mirror';
 import { requiredCount } from '../../upload/plan';
 import { destinationRow, idleReport, writeFanOutOutputs, writeFanOutSummary, type DestinationRow } from './fan-out-report';
-import { filterOf, type MirrorBucketInputs } from './inputs';
+import { runOptionsOf, type MirrorBucketInputs } from './inputs';
 import { MirrorFailedError } from './mirror-failed';
 import { checkReadable, preflightOf } from './preflight';
 
@@ -90,19 +89,7 @@ async function run(host: Host, summary: ActionContext['summary'], onInterrupt: A
         source,
         destinations: live.map((d) => d.store),
         mode: inputs.mode as 'copy' | 'sync',
-        dryRun: inputs.dryRun,
-        filter: filterOf(inputs),
-        range: inputs.shard.range,
-        rules: inputs.rules,
-        maxDelete: inputs.maxDelete,
-        backupPrefix: inputs.backupPrefix,
-        transfers: inputs.transfers,
-        checkers: inputs.checkers,
-        partSize: inputs.partSize,
-        partsInFlight: 4,
-        memory: inputs.memory,
-        verifyVisibility: inputs.verifyVisibility,
-        probe: (url) => probeAnonymous(url),
+        ...runOptionsOf(inputs),
         stopped: () => stopped,
         onInterrupt,
         events: (i) => destinationEvents(host, (line) => reportFile.add(line), shown, number(i), live[i]!.name),

@@ -11,6 +11,8 @@ import { parseSize } from '../../config/size';
 import { MAX_SHARDS, parseShard, type Shard } from '../../storage/key-range';
 import { MIN_PART, MAX_PART } from '../../storage/object-store';
 import { parseDigestInKey, type DigestRule } from '../../storage/digest-in-key';
+import { probeAnonymous } from '../../storage/anonymous';
+import type { AnonymousProbe } from '../../operations/verify-visibility';
 import type { Publication } from '../../sync/phases';
 import { readStoreInput } from '../../runtime/store-inputs';
 import { readPublicationInputs } from './publication-inputs';
@@ -151,4 +153,25 @@ export function filterOf(inputs: MirrorBucketInputs): (key: string) => boolean {
   const { include, exclude, backupPrefix } = inputs;
   return (key) =>
     (backupPrefix === undefined || !key.startsWith(backupPrefix)) && (include.length === 0 || include.some((r) => r.test(key))) && !exclude.some((r) => r.test(key));
+}
+
+const anonymousProbe: AnonymousProbe = (address) => probeAnonymous(address);
+
+/** The engine options every mirror run takes from its inputs the same way, one destination or several. */
+export function runOptionsOf(inputs: MirrorBucketInputs) {
+  return {
+    dryRun: inputs.dryRun,
+    filter: filterOf(inputs),
+    range: inputs.shard.range,
+    rules: inputs.rules,
+    maxDelete: inputs.maxDelete,
+    backupPrefix: inputs.backupPrefix,
+    transfers: inputs.transfers,
+    checkers: inputs.checkers,
+    partSize: inputs.partSize,
+    partsInFlight: 4,
+    memory: inputs.memory,
+    verifyVisibility: inputs.verifyVisibility,
+    probe: anonymousProbe,
+  };
 }

@@ -1,7 +1,6 @@
 /** `mirror-bucket` glue (run by the mirror-bucket and reconcile actions): inputs -> stores -> manifest -> engine -> report, outputs and summary. */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { probeAnonymous } from '../../storage/anonymous';
 import { actionsCache, type FileCache } from '../../runtime/actions-cache';
 import type { Host } from '../../runtime/host';
 import type { ActionContext } from '../../runtime/run-action';
@@ -16,7 +15,7 @@ import { mirror, type Mark, type MirrorEvents, type MirrorReport } from '../../s
 import { inRange, type Shard } from '../../storage/key-range';
 import { globToRegExp } from '../../acl/glob';
 import { fmtBytes } from '../../config/size';
-import { filterOf, readMirrorBucketInputs, type MirrorBucketInputs } from './inputs';
+import { filterOf, readMirrorBucketInputs, runOptionsOf, type MirrorBucketInputs } from './inputs';
 import { planShards } from './shard-plan';
 import { reportDigests } from './digest-report';
 import { checkReadable, preflightOf } from './preflight';
@@ -117,22 +116,10 @@ async function runEngine(
         source,
         destination,
         mode: inputs.mode as 'copy' | 'sync' | 'check',
-        dryRun: inputs.dryRun,
-        filter: filterOf(inputs),
-        range: inputs.shard.range,
-        rules: inputs.rules,
+        ...runOptionsOf(inputs),
         compare: inputs.compare,
-        maxDelete: inputs.maxDelete,
-        backupPrefix: inputs.backupPrefix,
-        transfers: inputs.transfers,
-        checkers: inputs.checkers,
-        partSize: inputs.partSize,
-        partsInFlight: 4,
-        memory: inputs.memory,
         manifest: manifest.reader,
         manifestOut: writer,
-        verifyVisibility: inputs.verifyVisibility,
-        probe: (url) => probeAnonymous(url),
         stopped: () => stopped,
         onInterrupt,
         publication: inputs.publication,
