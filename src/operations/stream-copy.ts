@@ -211,7 +211,9 @@ async function putParts(stream: Readable, stores: readonly ObjectStore[], key: s
   const outcomes = () => fan.writes.map((w): StreamOutcome => (w.completed ? { ok: true, done: { etag: w.completed.etag, readCheck: whole ? 'sha256' : 'none', how: 'stream' } } : { ok: false, error: w.error }));
   try {
     if (!fan.live) {
+      // No store started an upload: nothing to abort, but the interrupt handler goes all the same.
       stream.destroy();
+      await fan.close();
       return outcomes();
     }
     const got = await streamParts(stream, fan, key, head, t, whole);

@@ -59,3 +59,18 @@ export async function checkWritten(store: ObjectStore, key: string, expected: Vi
   }
   return fail('not-readable', `public object is not readable anonymously (${seen.access === 'error' ? seen.reason : `HTTP ${seen.status}`}); check the bucket policy or visibility mode`);
 }
+
+/**
+ * After the check of an object this run has just written: one found readable although private is
+ * deleted again, so that the failure leaves nothing exposed (the source, or the file, still holds
+ * it); the reason says whether that worked. Any other verdict is returned as it is.
+ */
+export async function withdrawExposed(store: ObjectStore, key: string, check: WrittenCheck): Promise<WrittenCheck> {
+  if (check.verdict !== 'exposed') return check;
+  try {
+    await store.delete(key);
+    return { ...check, reason: `${check.reason}; the object was deleted again` };
+  } catch (e) {
+    return { ...check, reason: `${check.reason}; it could NOT be deleted again (${e instanceof Error ? e.message : String(e)}): delete it by hand` };
+  }
+}

@@ -78,13 +78,22 @@ function repeatingQuantifier(source: string, i: number): number {
 }
 
 /**
- * The first group of `source` that is repeated and holds a repetition itself (`(a+)+`,
+ * At most this many unbounded repetitions (`*`, `+`, `{n,}`) in one pattern: each one in a row can
+ * multiply the work on a key that almost matches by its length (eight `.*` took 75 s on a
+ * 61-character key); three cost at most about half a second on a 1,024-byte key.
+ */
+const MAX_UNBOUNDED = 3;
+
+/**
+ * `nested`: the first group of `source` that is repeated and holds a repetition itself (`(a+)+`,
  * `(?:[a-z]+/)*`), or undefined: the star height above one that makes a backtracking engine take
  * exponential time on a key that almost matches. A check of the pattern's form, not a proof:
  * alternatives that overlap under one repetition (`(a|a)*`) are not found. Escapes and classes
- * are skipped as JavaScript reads them in unicode mode (a pattern that compiled).
+ * are skipped as JavaScript reads them in unicode mode (a pattern that compiled). `unbounded`: how
+ * many `*`, `+` and `{n,}` it holds (up to the nested group, when there is one).
  */
-function nestedRepetition(source: string): string | undefined {
+function repetitionShape(source: string): { nested?: string; unbounded: number } {
+  let unbounded = 0;
   const open: { start: number; repeats: boolean }[] = [];
   for (let i = 0; i < source.length; i++) {
     const c = source[i]!;
@@ -106,15 +115,16 @@ function nestedRepetition(source: string): string | undefined {
     if (c === ')') {
       const g = open.pop();
       const after = repeatingQuantifier(source, i + 1);
-      if (g && g.repeats && after > 0) return source.slice(g.start, i + 1 + after);
+      if (g && g.repeats && after > 0) return { nested: source.slice(g.start, i + 1 + after), unbounded };
       // What a group holds repeats with it: the enclosing group holds a repetition too.
       if (g && (g.repeats || after > 0) && open.length > 0) open[open.length - 1]!.repeats = true;
       continue;
     }
     if (q > 0 && open.length > 0) open[open.length - 1]!.repeats = true;
+    if (q > 0 && (c !== '{' || source[i + q - 2] === ',')) unbounded++;
     if (q !== 0) i += Math.abs(q) - 1;
   }
-  return undefined;
+  return { unbounded };
 }
 
 /** Compiles `regex:PATTERN` strictly: it must parse (unicode mode) and have a group named `sha256`. */
@@ -132,7 +142,12 @@ function compile(value: string): RegExp {
   // alternative always matches, so this lists the pattern's group names.
   const names = Object.keys(new RegExp(`(?:${source})|`, 'u').exec('')?.groups ?? {});
   if (!names.includes('sha256')) throw new ConfigurationError(`${quote(value)} has no named group sha256 (write (?<sha256>[0-9a-f]{64}) where the digest stands); ${ALLOWED}`);
-  const nested = nestedRepetition(source);
+  const { nested, unbounded } = repetitionShape(source);
+  if (unbounded > MAX_UNBOUNDED) {
+    throw new ConfigurationError(
+      `${quote(value)} has ${unbounded} unbounded repetitions (*, + or {n,}), which together can take minutes on a key that almost matches; at most ${MAX_UNBOUNDED} are allowed (bound one, for example [^/]* as [^/]{0,255}); ${ALLOWED}`,
+    );
+  }
   if (nested !== undefined) {
     throw new ConfigurationError(
       `${quote(value)} repeats a group that itself repeats (${quote(nested)}), which can take exponential time on a key that almost matches; write the repetition once (for example (?:[a-z]+/)* as (?:[a-z/]*/)?); ${ALLOWED}`,

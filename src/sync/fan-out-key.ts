@@ -8,7 +8,7 @@ import { decideVisibility } from '../acl/visibility';
 import { StoreError } from '../errors';
 import { transfer } from '../operations/copy-object';
 import { streamCopy, type CopyVisibility, type TransferOptions, type Transferred } from '../operations/stream-copy';
-import { checkWritten } from '../operations/verify-visibility';
+import { checkWritten, withdrawExposed } from '../operations/verify-visibility';
 import type { ObjectHead, ObjectInfo, Visibility } from '../storage/object-store';
 import { markedPrivate } from '../storage/private-marker';
 import { compareHeads, type Verdict } from './compare';
@@ -174,7 +174,7 @@ async function written(ctx: Ctx, src: ObjectInfo, w: Write, t: Transferred, visi
   const { o, report } = ctx;
   if (o.verifyVisibility === 'all' || (o.verifyVisibility === 'private' && visibility === 'private')) {
     // Fail closed: anything but the answer that shows the visibility (a 404 included) fails the copy.
-    const check = await checkWritten(o.destination, src.key, visibility, o.probe);
+    const check = await withdrawExposed(o.destination, src.key, await checkWritten(o.destination, src.key, visibility, o.probe));
     if (check.verdict !== 'ok') throw new Error(check.reason);
   }
   report.counts[w.kind]++;

@@ -20,7 +20,7 @@ import type { ObjectHead, ObjectInfo, Visibility } from '../storage/object-store
 import { markedPrivate } from '../storage/private-marker';
 import { isMd5Etag } from '../storage/etag';
 import { contentSha256, DigestMismatchError, transfer } from '../operations/copy-object';
-import { checkWritten } from '../operations/verify-visibility';
+import { checkWritten, withdrawExposed } from '../operations/verify-visibility';
 import { compareHeads, compareListed, type Verdict } from './compare';
 import { deleteExtra } from './delete-extra';
 import { digestNamed, digestVerdict, digestWithheld, newDigestCounts, recordCorrupt, screenDigest } from './digest-verify';
@@ -254,6 +254,6 @@ async function copy(ctx: Ctx, src: ObjectInfo, kind: 'copied' | 'updated', why?:
 
 async function checkVisibility(ctx: Ctx, key: string, visibility: Visibility): Promise<void> {
   // Fail closed: anything but the answer that shows the visibility (a 404 included) fails the copy.
-  const check = await checkWritten(ctx.o.destination, key, visibility, ctx.o.probe);
+  const check = await withdrawExposed(ctx.o.destination, key, await checkWritten(ctx.o.destination, key, visibility, ctx.o.probe));
   if (check.verdict !== 'ok') throw new Error(check.reason);
 }

@@ -8,7 +8,7 @@ import { markedPrivate } from '../storage/private-marker';
 import { isMd5Etag } from '../storage/etag';
 import { StoreError } from '../errors';
 import { abortStaleUploads } from '../operations/abort-stale';
-import { checkWritten } from '../operations/verify-visibility';
+import { checkWritten, withdrawExposed } from '../operations/verify-visibility';
 import type { PrivateWriteGuard } from '../operations/private-write-guard';
 import type { ObjectHead, Visibility, WriteOptions } from '../storage/object-store';
 import type { StoreResult, UploadEvents, UploadImagesOptions, UploadTarget } from './upload-types';
@@ -104,7 +104,9 @@ export async function verifyStores(o: UploadImagesOptions, w: FileWrite, results
         fail(r, e, events, target.name, w.key);
         return;
       }
-      const check = await checkWritten(target.store, w.key, w.visibility, o.probe);
+      const seen = await checkWritten(target.store, w.key, w.visibility, o.probe);
+      // Only what this run wrote is deleted again when found exposed; an object it found in place is reported.
+      const check = r.outcome === 'uploaded' ? await withdrawExposed(target.store, w.key, seen) : seen;
       r.url = check.url;
       r.anonymous = check.access === 'readable' || check.access === 'denied' || check.access === 'n/a' ? check.access : 'unknown';
       if (check.verdict !== 'ok') {

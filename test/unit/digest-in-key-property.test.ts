@@ -253,10 +253,14 @@ function nestedFromPieces(pieces: readonly string[]): boolean {
   return false;
 }
 
+/** The pieces' unbounded repetitions: each `*`, `+`, `{n,}` and the `+` of `[a-z]+` (the input allows 3). */
+const unboundedInPieces = (pieces: readonly string[]) => pieces.filter((p) => p === '*' || p === '+' || p === '[a-z]+' || p === '.*' || p === '{2,}').length;
+
 test('any value gives a rule exactly when it is allowed, else a ConfigurationError naming the input, the value and what is allowed', async () => {
   let accepted = 0;
   let refused = 0;
   let nested = 0;
+  let unbounded = 0;
   await checkProperty(
     'digest-in-key values',
     fc.property(
@@ -267,14 +271,23 @@ test('any value gives a rule exactly when it is allowed, else a ConfigurationErr
           .tuple(fc.constantFrom('[a-z]+', 'abc', '\\d', '(', ')'), fc.constantFrom('*', '+', ''), fc.constantFrom('*', '+', ''))
           .map(([inner, q1, q2]) => [...['(', inner, q1, ')', q2].filter((x) => x !== ''), GROUP])
           .map((p) => ({ value: `regex:${p.join('')}`, pieces: p })),
+        // Unbounded repetitions one after another, around the group: over three is refused.
+        fc
+          .array(fc.constantFrom('.*', '[a-z]+', '-', 'x{2,}', 'x{2,5}', '\\d+'), { minLength: 1, maxLength: 7 })
+          .map((ps) => ps.flatMap((p) => (p === 'x{2,}' ? ['x', '{2,}'] : p === 'x{2,5}' ? ['x', '{2,5}'] : p === '\\d+' ? ['\\d', '+'] : [p])))
+          .map((ps) => ['^', ...ps, GROUP, '$'])
+          .map((p) => ({ value: `regex:${p.join('')}`, pieces: p })),
         fc.constantFrom('quay', 'name-hex', 'none', '', 'Quay', 'regex', 'regex:', 'sha256', 'name_hex', ' quay ').map((value) => ({ value, pieces: undefined })),
         fc.string({ maxLength: 12 }).map((value) => ({ value, pieces: undefined })),
       ),
       ({ value, pieces }) => {
         const v = value.trim();
         const allowed =
-          pieces !== undefined ? pieces.length > 0 && compiles(pieces.join('')) && pieces.includes(GROUP) && !nestedFromPieces(pieces) : ['quay', 'name-hex', 'none', ''].includes(v);
+          pieces !== undefined
+            ? pieces.length > 0 && compiles(pieces.join('')) && pieces.includes(GROUP) && !nestedFromPieces(pieces) && unboundedInPieces(pieces) <= 3
+            : ['quay', 'name-hex', 'none', ''].includes(v);
         if (pieces !== undefined && compiles(pieces.join('')) && pieces.includes(GROUP) && nestedFromPieces(pieces)) nested++;
+        if (pieces !== undefined && compiles(pieces.join('')) && pieces.includes(GROUP) && !nestedFromPieces(pieces) && unboundedInPieces(pieces) > 3) unbounded++;
         let error: unknown;
         let rule: unknown;
         try {
@@ -301,7 +314,8 @@ test('any value gives a rule exactly when it is allowed, else a ConfigurationErr
   expect(accepted).toBeGreaterThan(150);
   expect(refused).toBeGreaterThan(300);
   expect(nested).toBeGreaterThan(30);
-  console.log(`[property] digest-in-key values: ${accepted} accepted, ${refused} refused, ${nested} of them for a repeated group that repeats`);
+  expect(unbounded).toBeGreaterThan(30);
+  console.log(`[property] digest-in-key values: ${accepted} accepted, ${refused} refused, ${nested} of them for a repeated group that repeats, ${unbounded} for over three unbounded repetitions`);
 });
 
 test('the messages say what is wrong with a pattern', () => {

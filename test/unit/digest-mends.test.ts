@@ -60,6 +60,14 @@ describe('regex: rules', () => {
   });
 });
 
+test('a pattern with more than three unbounded repetitions is refused, naming how many; three are allowed', () => {
+  const group = '(?<sha256>[0-9a-f]{64})';
+  expect(() => parseDigestInKey(`regex:^.*.*.*.*-${group}$`)).toThrow(/has 4 unbounded repetitions \(\*, \+ or \{n,\}\), .* at most 3 are allowed/);
+  expect(() => parseDigestInKey(`regex:^[a-z]+-x{2,}-\\d+-.*/${group}$`)).toThrow(/has 4 unbounded repetitions/);
+  const fine = `regex:^(?<os>.*)-(?<ver>.*)-(?<arch>[^/]{1,64}?)-x{2,}-\\d{1,9}${group}$`;
+  expect(parseDigestInKey(fine)?.name).toBe(fine);
+});
+
 describe('the quay preset', () => {
   test('a folder marker (a key ending in / of size 0) under sha256/ab/ is not malformed: it is copied as any other key', () => {
     expect(quay.digestOf('registry/sha256/ab/', 0)).toEqual({ kind: 'none' });

@@ -31,6 +31,7 @@ import { LocalStore } from '../../src/storage/local-store';
 import type { BucketPolicyState, ObjectStore, Visibility, WriteOptions } from '../../src/storage/object-store';
 import type { AnonymousAccess } from '../../src/storage/anonymous';
 import { mirror } from '../../src/sync/mirror';
+import { mirrorFanOut, type FanOutOptions } from '../../src/sync/fan-out';
 import { prune } from '../../src/prune/prune';
 import { compileMatch, parseKeepList } from '../../src/prune/keep-rule';
 import { uploadImages } from '../../src/upload/upload-images';
@@ -141,9 +142,12 @@ class Bucket {
   readable(k: string): boolean {
     return this.acl.get(k) === 'public' || anonymousGets(applied(this.c), k);
   }
+  /** Keys written private that an anonymous check found readable, whatever happened to them after. */
+  readonly seenExposed = new Set<string>();
   readonly probe = async (a: { path: string }): Promise<AnonymousAccess> => {
     const k = a.path.slice(1);
     if ((await this.base.head(k)) === undefined) return { access: 'missing', status: 404 };
+    if (this.readable(k) && this.acl.get(k) === 'private') this.seenExposed.add(k);
     return this.readable(k) ? { access: 'readable', status: 200 } : { access: 'denied', status: 403 };
   };
   async keys(): Promise<string[]> {
@@ -196,7 +200,7 @@ function expectEnd(label: string, k: string, want: Expected, present: boolean, f
 
 // ---- each engine ---------------------------------------------------------------------------------
 
-test('the mirror copy: private copies guarded and checked; none ends readable unless the run failed naming it', async () => {
+test('the mirror copy: private copies guarded and checked; none ends readable: one found exposed is deleted again and the run fails naming it', async () => {
   await checkProperty(
     'private writes: mirror copy',
     fc.asyncProperty(engineCase, async ([keys, c, rs, verifyVisibility]) => {
@@ -213,7 +217,9 @@ test('the mirror copy: private copies guarded and checked; none ends readable un
       const failedKeys = new Set(r.failures.map((f) => f.key));
       const held = new Set(await dest.keys());
       for (const k of keys) expectEnd('mirror copy', k, expectedDecision(rs, c, k, verifyVisibility !== 'none'), held.has(k), failedKeys.has(k), w, verifyVisibility !== 'none');
-      for (const k of await dest.exposed()) expect(['exposed and not reported', k, failedKeys.has(k)]).toEqual(['exposed and not reported', k, true]);
+      for (const k of dest.seenExposed) expect(['exposed and not reported', k, failedKeys.has(k)]).toEqual(['exposed and not reported', k, true]);
+      expect(await dest.exposed()).toEqual([]);
+      if (dest.seenExposed.size > 0) count('mirror copy exposed and deleted again');
     }),
     120,
   );
@@ -286,7 +292,7 @@ test('the prune backup: guarded, refused where the policy cannot be read (no ano
   );
 });
 
-test('upload-image: private images guarded and always checked; none ends readable unless the run failed naming it', async () => {
+test('upload-image: private images guarded and always checked; none ends readable: one found exposed is deleted again and the run fails naming it', async () => {
   await checkProperty(
     'private writes: upload-image',
     fc.asyncProperty(engineCase, async ([keys, c, rs]) => {
@@ -313,7 +319,9 @@ test('upload-image: private images guarded and always checked; none ends readabl
         expectEnd('upload-image', f.key, f.visibility === 'public' ? 'public' : want, held.has(f.key), failed, w, true);
       }
       const exposedReported = new Set(r.exposed.map((e) => e.key));
-      for (const k of await dest.exposed()) expect(['exposed and not reported', k, exposedReported.has(k)]).toEqual(['exposed and not reported', k, true]);
+      for (const k of dest.seenExposed) expect(['exposed and not reported', k, exposedReported.has(k)]).toEqual(['exposed and not reported', k, true]);
+      expect(await dest.exposed()).toEqual([]);
+      if (dest.seenExposed.size > 0) count('upload-image exposed and deleted again');
     }),
     60,
   );
@@ -373,11 +381,64 @@ test('the backup operation: over every policy and proof, never leaves a readable
 });
 
 test('a backup the anonymous check finds readable is deleted again, and the error says so', async () => {
-  const exposing: RawPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/*` }] };
   const b = new Bucket({ state: 'unknown', policy: exposing });
   await b.base.put('rhel-9.qcow2', Buffer.from('x'), sha(Buffer.from('x')), { visibility: 'private' });
   const guard = new PrivateWriteGuard(() => undefined, 'writing');
   const run = backUpObject({ store: b.store, key: 'rhel-9.qcow2', size: 1, backupKey: 'deleted/rhel-9.qcow2', guard, transfer: { partSize: 1024, budget: new ByteBudget(4096), partsInFlight: 1 }, proof: { probe: b.probe } });
   await expect(run).rejects.toThrow(/^backup deleted\/rhel-9\.qcow2: EXPOSED: .*; the backup was deleted again; rhel-9\.qcow2 was kept$/);
   expect(await b.keys()).toEqual(['rhel-9.qcow2']);
+});
+
+// The exposure only the check after a write finds (a policy that cannot be read, applying one that
+// lets strangers read) is rare among the generated cases: each engine's handling of it, by example.
+const exposing: RawPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/*` }] };
+
+test('a mirror copy found exposed by its check is deleted again and fails naming the key', async () => {
+  const source = new LocalStore(tmp());
+  await source.put('rhel-9.qcow2', Buffer.from('r'), sha(Buffer.from('r')), { visibility: 'public' });
+  const dest = new Bucket({ state: 'unknown', policy: exposing });
+  const r = await mirror(mirrorOptions(source, dest.store, { mode: 'copy', verifyVisibility: 'private', probe: dest.probe }).o);
+  expect([...dest.seenExposed]).toEqual(['rhel-9.qcow2']);
+  expect(await dest.keys()).toEqual([]);
+  expect(r.failures).toEqual([{ key: 'rhel-9.qcow2', reason: expect.stringMatching(/EXPOSED: .*; the object was deleted again$/) }]);
+});
+
+test('an image found exposed by its check is deleted again, reported exposed, and says so', async () => {
+  const dir = tmp();
+  fs.writeFileSync(path.join(dir, 'rhel-9.qcow2'), 'r');
+  const dest = new Bucket({ state: 'unknown', policy: exposing });
+  const r = await uploadImages(uploadImagesOptions([{ path: path.join(dir, 'rhel-9.qcow2'), name: 'rhel-9.qcow2', size: 1 }], [{ name: 'images', store: dest.store }], { probe: dest.probe }));
+  expect(await dest.keys()).toEqual([]);
+  expect(r.exposed.map((e) => e.key)).toEqual(['rhel-9.qcow2']);
+  expect(r.files[0]!.stores[0]!.reason).toMatch(/EXPOSED: .*; the object was deleted again$/);
+  expect(r.ok).toBe(false);
+});
+
+test('an exposed object that cannot be deleted again is said to need deleting by hand', async () => {
+  const dest = new Bucket({ state: 'unknown', policy: exposing });
+  await dest.store.put('rhel-9.qcow2', Buffer.from('r'), sha(Buffer.from('r')), { visibility: 'private' });
+  const stuck = Object.assign(Object.create(dest.store) as ObjectStore, { delete: async () => Promise.reject(new Error('AccessDenied')) });
+  const check = await verify.withdrawExposed(stuck, 'rhel-9.qcow2', await verify.checkWritten(stuck, 'rhel-9.qcow2', 'private', dest.probe));
+  expect(check).toMatchObject({ verdict: 'exposed', reason: expect.stringMatching(/; it could NOT be deleted again \(AccessDenied\): delete it by hand$/) });
+  expect(await dest.keys()).toEqual(['rhel-9.qcow2']);
+  const fine = await verify.withdrawExposed(dest.store, 'rhel-9.qcow2', { verdict: 'ok', access: 'denied', url: 'u' });
+  expect(fine).toEqual({ verdict: 'ok', access: 'denied', url: 'u' });
+  expect(await dest.keys()).toEqual(['rhel-9.qcow2']);
+});
+
+test('a fan-out copy found exposed in one destination is deleted again there only, and only that destination fails', async () => {
+  const source = new LocalStore(tmp());
+  await source.put('rhel-9.qcow2', Buffer.from('r'), sha(Buffer.from('r')), { visibility: 'public' });
+  const open = new Bucket({ state: 'unknown', policy: exposing });
+  const closed = new Bucket({ state: 'none' });
+  const { o: base } = mirrorOptions(source, open.store, { mode: 'copy', verifyVisibility: 'private' });
+  const { destination: _d, compare: _c, events, ...rest } = base;
+  const probe = async (a: { path: string; hostname: string }) => (a.hostname === 'open.invalid' ? open.probe(a) : closed.probe(a));
+  const at = (b: Bucket, host: string): ObjectStore => Object.assign(Object.create(b.store) as ObjectStore, { anonymousAddress: (k: string) => ({ protocol: 'http:', hostname: host, host, path: `/${k}` }) });
+  const o: FanOutOptions = { ...rest, probe, mode: 'copy', destinations: [at(open, 'open.invalid'), at(closed, 'closed.invalid')], events: () => events, run: { info: () => undefined, warning: () => undefined } };
+  const r = await mirrorFanOut(o);
+  expect(await open.keys()).toEqual([]);
+  expect(await closed.keys()).toEqual(['rhel-9.qcow2']);
+  expect(r.destinations[0]!.failures).toEqual([{ key: 'rhel-9.qcow2', reason: expect.stringMatching(/EXPOSED: .*; the object was deleted again$/) }]);
+  expect(r.destinations[1]!.failures).toEqual([]);
 });
