@@ -6,7 +6,8 @@
  */
 import { StoreError } from '../errors';
 import type { ObjectStore } from '../storage/object-store';
-import { transfer, type TransferOptions } from './copy-object';
+import { transfer } from './copy-object';
+import type { TransferOptions } from './stream-copy';
 import type { PrivateWriteDecision, PrivateWriteGuard } from './private-write-guard';
 import { checkWritten, type AnonymousProbe } from './verify-visibility';
 
@@ -33,12 +34,11 @@ function refusedMessage(d: Exclude<PrivateWriteDecision, { kind: 'allowed' }>, b
   if (d.kind === 'refused' && d.cause === 'policy') {
     return `backup refused: ${d.reason.replace(/^not written: /, '')}, or give a backup-prefix the exclusion covers; ${b.key} was kept`;
   }
-  const nothingChecks = 'nothing checks a backup anonymously';
-  const leaveEmpty = 'leave input "backup-prefix" empty to delete without a backup';
   const u = d.kind === 'refused' && d.cause === 'unchecked' ? d.unchecked : undefined;
-  const why = u !== undefined && u.because !== nothingChecks ? `, as ${u.because}` : '';
-  const change = u !== undefined && u.change !== leaveEmpty ? `, or ${u.change}` : '';
-  return `backup refused: cannot read the bucket policy (${d.policyReason}), and ${nothingChecks}${why}, so it cannot be shown that strangers cannot read ${b.backupKey}; let these credentials read the bucket policy (s3:GetBucketPolicy), or ${leaveEmpty}${change}; ${b.key} was kept`;
+  const because = u?.because ?? 'nothing checks a backup anonymously';
+  // Deleting without a backup is always a way out; the guard's own remedy first when it has another.
+  const remedies = [...new Set([u?.change, 'leave input "backup-prefix" empty to delete without a backup'].filter((r) => r !== undefined))];
+  return `backup refused: cannot read the bucket policy (${d.policyReason}), and ${because}, so it cannot be shown that strangers cannot read ${b.backupKey}; let these credentials read the bucket policy (s3:GetBucketPolicy), or ${remedies.join(', or ')}; ${b.key} was kept`;
 }
 
 /**

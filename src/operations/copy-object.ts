@@ -7,9 +7,7 @@
 import { createHash } from 'node:crypto';
 import { StoreError } from '../errors';
 import type { ObjectHead, ObjectStore, Visibility } from '../storage/object-store';
-import { SourceMismatchError, streamCopy, writeOptionsFrom, type CopyVisibility, type TransferOptions, type Transferred } from './stream-copy';
-
-export { DigestMismatchError, SourceMismatchError, writeOptionsFrom, type CopyVisibility, type TransferOptions, type Transferred } from './stream-copy';
+import { changedSince, rewrittenSince, streamCopy, writeOptionsFrom, type CopyVisibility, type TransferOptions, type Transferred } from './stream-copy';
 
 /** What the copy was made from: the source's HEAD (as its GET or HEAD answered), and the visibility it was given. */
 export interface Copied extends Transferred {
@@ -35,12 +33,11 @@ export async function transfer(
   const visibilityOf = typeof decide === 'function' ? decide : async () => decide;
   // Both the streamed multipart write and a provider-side multipart copy (over 5 GiB) start here.
   if (expectedSize > t.partSize) await t.beforeMultipart?.(destKey);
-  const changed = (size: number) => new SourceMismatchError(`${key}: changed in the source while mirroring (${expectedSize} -> ${size} bytes); the next run copies it`);
   if (t.digest === undefined && destination.copyFrom && destination.canCopyFrom?.(source)) {
     const head = await source.head(key);
     if (!head) throw new StoreError('not-found', `${key}: no longer in the source`);
-    if (head.size !== expectedSize) throw changed(head.size);
-    if (t.expectEtag !== undefined && head.etag !== t.expectEtag) throw rewritten(key, t.expectEtag, head.etag);
+    if (head.size !== expectedSize) throw changedSince(key, expectedSize, head.size);
+    if (t.expectEtag !== undefined && head.etag !== t.expectEtag) throw rewrittenSince(key, t.expectEtag, head.etag);
     const visibility = await visibilityOf(head);
     const r = await destination.copyFrom(source, key, destKey, head.size, writeOptionsFrom(head, visibility));
     if (r) return { etag: r.etag, readCheck: 'none', how: 'server', head, visibility };
@@ -49,10 +46,6 @@ export async function transfer(
   const outcome = streamed.outcomes[0]!;
   if (!outcome.ok) throw outcome.error;
   return { ...outcome.done, head: streamed.head, visibility: streamed.visibility };
-}
-
-function rewritten(key: string, listed: string, now: string | undefined): SourceMismatchError {
-  return new SourceMismatchError(`${key}: rewritten in the source since it was listed (ETag ${listed} -> ${now ?? 'none'}); the next run copies it`);
 }
 
 /** Streams an object through SHA-256; for comparing by content. */

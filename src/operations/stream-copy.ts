@@ -68,6 +68,16 @@ export class SourceMismatchError extends Error {
   override readonly name = 'SourceMismatchError';
 }
 
+/** The source object's size is no longer the one its listing gave. */
+export function changedSince(key: string, listed: number, now: number): SourceMismatchError {
+  return new SourceMismatchError(`${key}: changed in the source while mirroring (${listed} -> ${now} bytes); the next run copies it`);
+}
+
+/** The source object's ETag is no longer the one its listing gave. */
+export function rewrittenSince(key: string, listed: string, now: string | undefined): SourceMismatchError {
+  return new SourceMismatchError(`${key}: rewritten in the source since it was listed (ETag ${listed} -> ${now ?? 'none'}); the next run copies it`);
+}
+
 /** The source's content does not hash to the digest its key names: the source object is corrupt. */
 export class DigestMismatchError extends Error {
   override readonly name = 'DigestMismatchError';
@@ -111,9 +121,7 @@ export async function streamCopy(
   const { head, body } = await source.read(key);
   if (head.size !== expectedSize || (t.expectEtag !== undefined && head.etag !== t.expectEtag)) {
     body.destroy();
-    throw head.size !== expectedSize
-      ? new SourceMismatchError(`${key}: changed in the source while mirroring (${expectedSize} -> ${head.size} bytes); the next run copies it`)
-      : new SourceMismatchError(`${key}: rewritten in the source since it was listed (ETag ${t.expectEtag} -> ${head.etag ?? 'none'}); the next run copies it`);
+    throw head.size !== expectedSize ? changedSince(key, expectedSize, head.size) : rewrittenSince(key, t.expectEtag!, head.etag);
   }
   const outcomes: (StreamOutcome | undefined)[] = destinations.map(() => undefined);
   let visibility: Visibility;

@@ -3,7 +3,7 @@
  */
 import type { VisibilityRule } from '../acl/visibility';
 import type { AnonymousProbe } from '../operations/verify-visibility';
-import type { Transferred } from '../operations/copy-object';
+import type { Transferred } from '../operations/stream-copy';
 import type { DigestRule } from '../storage/digest-in-key';
 import type { KeyRange } from '../storage/key-range';
 import type { ObjectStore } from '../storage/object-store';

@@ -1,6 +1,5 @@
 /**
- * Pure planning for `upload-image`: keys from a template, part sizes and the decision of how many
- * stores must succeed. No I/O here.
+ * Pure planning for `upload-image`: keys from a template and part sizes. No I/O here.
  */
 import { ConfigurationError, quote } from '../config/configuration-error';
 import { MIB } from '../config/size';
@@ -54,24 +53,4 @@ export function choosePartSize(size: number, requested: number): { partSize: num
   let partSize = requested;
   if (Math.ceil(size / partSize) > MAX_PARTS) partSize = Math.ceil(size / MAX_PARTS / MIB) * MIB;
   return { partSize, parts: Math.ceil(size / partSize) };
-}
-
-/** How many stores must hold a file for it to count as uploaded. */
-export type Requirement = { readonly kind: 'all' } | { readonly kind: 'any' } | { readonly kind: 'count'; readonly count: number };
-
-export function parseRequirement(text: string, storeCount: number): Requirement {
-  const t = text.trim();
-  if (t === 'all') return { kind: 'all' };
-  if (t === 'any') return { kind: 'any' };
-  if (/^\d+$/.test(t)) {
-    const count = Number(t);
-    if (count >= 1 && count <= storeCount) return { kind: 'count', count };
-    throw new ConfigurationError(`${quote(t)} is out of range; allowed: all, any, or a number from 1 to ${storeCount} (the number of stores)`);
-  }
-  throw new ConfigurationError(`${quote(t)} is not allowed; allowed: all, any, or a number from 1 to ${storeCount}`);
-}
-
-/** The number of stores a requirement asks for. */
-export function requiredCount(r: Requirement, storeCount: number): number {
-  return r.kind === 'all' ? storeCount : r.kind === 'any' ? 1 : r.count;
 }

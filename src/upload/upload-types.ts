@@ -6,7 +6,8 @@ import type { ObjectVisibilityDecision, VisibilityRule } from '../acl/visibility
 import type { AnonymousProbe } from '../operations/verify-visibility';
 import type { ObjectStore, Visibility } from '../storage/object-store';
 import type { SourceFile } from './files';
-import type { KeyTemplate, Requirement } from './plan';
+import type { Requirement } from '../config/requirement';
+import type { KeyTemplate } from './plan';
 
 export interface UploadTarget {
   /** Label for results: the store spec's name. */

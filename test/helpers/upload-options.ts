@@ -7,7 +7,8 @@
 import { DEFAULT_RULES_TEXT, parseVisibilityRules } from '../../src/acl/visibility';
 import { MIB } from '../../src/config/size';
 import { hashFile, readChunks } from '../../src/upload/file-chunks';
-import { parseKeyTemplate, parseRequirement } from '../../src/upload/plan';
+import { parseRequirement } from '../../src/config/requirement';
+import { parseKeyTemplate } from '../../src/upload/plan';
 import type { UploadImagesOptions, UploadTarget } from '../../src/upload/upload-images';
 
 export function uploadImagesOptions(files: UploadImagesOptions['files'], targets: UploadTarget[], over: Partial<UploadImagesOptions> = {}): UploadImagesOptions {

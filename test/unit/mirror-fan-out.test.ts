@@ -106,14 +106,31 @@ async function contents(s: ObjectStore): Promise<Record<string, string>> {
   return out;
 }
 
-/** A store whose PUTs of the given keys fail, as a bucket that refuses them would. */
+/** A store whose PUTs and multipart starts of the given keys fail, as a bucket that refuses them would. */
 function refusing(s: LocalStore, keys: ReadonlySet<string>): ObjectStore {
   return Object.assign(Object.create(s) as ObjectStore, {
     put: async (...args: Parameters<LocalStore['put']>) => {
       if (keys.has(args[0])) throw new Error(`PUT ${args[0]}: 403 AccessDenied`);
       return s.put(...args);
     },
+    startMultipart: async (...args: Parameters<LocalStore['startMultipart']>) => {
+      if (keys.has(args[0])) throw new Error(`CreateMultipartUpload ${args[0]}: 403 AccessDenied`);
+      return s.startMultipart(...args);
+    },
   });
+}
+
+/** Counts the interrupt handlers a run registers and has not taken back: none may be left at its end. */
+function interruptLedger(): { onInterrupt: (abort: () => Promise<void>) => () => void; open: () => number } {
+  let open = 0;
+  return {
+    onInterrupt: () => {
+      open++;
+      let done = false;
+      return () => void (done ? undefined : ((done = true), open--));
+    },
+    open: () => open,
+  };
 }
 
 /** A store whose listing fails after `after` entries. */
@@ -136,6 +153,9 @@ const sometimes = (max: number) => fc.oneof({ weight: 3, arbitrary: fc.constant(
 const destination = fc.record({ files: tree, refuse: fc.uniqueArray(fc.constantFrom(...KEYS), { maxLength: 2 }), failListAfter: sometimes(6) });
 
 const countsOf = (r: MirrorReport) => ({ ...r.counts, withheld: r.deletionsWithheld !== undefined, complete: r.complete, listing: r.listingError !== undefined });
+
+/** Parts of 4 bytes: the longer contents are written in parts, through the multipart fan-out writer. */
+const PART = 4;
 
 test('the fan-out engine leaves each destination as a mirror of its own would, reading each source object once', async () => {
   const tally = { refusals: 0, listingFailures: 0, deleted: 0, sharedReads: 0 };
@@ -164,15 +184,20 @@ test('the fan-out engine leaves each destination as a mirror of its own would, r
       const expected = [];
       for (const d of dests) {
         const own = await folder(d.files);
-        const { o } = mirrorOptions(source, wrap(own, d), { mode, dryRun, maxDelete, transfers: 2, checkers: 2 });
+        const ledger = interruptLedger();
+        const { o } = mirrorOptions(source, wrap(own, d), { mode, dryRun, maxDelete, transfers: 2, checkers: 2, partSize: PART, onInterrupt: ledger.onInterrupt });
         const r = await mirror(o);
+        expect(ledger.open()).toBe(0);
         expected.push({ counts: countsOf(r), after: await contents(own) });
       }
       const stores = await Promise.all(dests.map((d) => folder(d.files)));
-      const { o: base } = mirrorOptions(counted, stores[0]!, { mode, dryRun, maxDelete, transfers: 2, checkers: 2 });
+      const ledger = interruptLedger();
+      const { o: base } = mirrorOptions(counted, stores[0]!, { mode, dryRun, maxDelete, transfers: 2, checkers: 2, partSize: PART, onInterrupt: ledger.onInterrupt });
       const { destination: _d, compare: _c, events, ...rest } = base;
       const o: FanOutOptions = { ...rest, mode, destinations: stores.map((s, i) => wrap(s, dests[i]!)), events: () => events, run: { info: () => undefined, warning: () => undefined } };
       const r = await mirrorFanOut(o);
+      // Every multipart write took its interrupt handler back, however it ended (a refused start included).
+      expect(ledger.open()).toBe(0);
       for (const [i, s] of stores.entries()) {
         const d = dests[i]!;
         const after = await contents(s);

@@ -1,7 +1,8 @@
 import { ConfigurationError } from '../../src/config/configuration-error';
 import { sha256FromName } from '../../src/storage/content-address';
 import { GIB, MIB, parseSize } from '../../src/config/size';
-import { choosePartSize, parseKeyTemplate, parseRequirement, renderKey, requiredCount } from '../../src/upload/plan';
+import { parseRequirement, requiredCount } from '../../src/config/requirement';
+import { choosePartSize, parseKeyTemplate, renderKey } from '../../src/upload/plan';
 
 const SHA = 'a'.repeat(64);
 

@@ -8,7 +8,8 @@ import type { MultipartWrite, ObjectStore } from '../../src/storage/object-store
 import { expandFiles } from '../../src/upload/files';
 import { hashFile } from '../../src/upload/file-chunks';
 import { MIB } from '../../src/config/size';
-import { parseKeyTemplate, parseRequirement } from '../../src/upload/plan';
+import { parseRequirement } from '../../src/config/requirement';
+import { parseKeyTemplate } from '../../src/upload/plan';
 import { ContentMismatchError, uploadImages } from '../../src/upload/upload-images';
 import { readObject } from '../helpers/store-contract';
 import { uploadImagesOptions } from '../helpers/upload-options';

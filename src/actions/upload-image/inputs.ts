@@ -8,7 +8,8 @@ import type { StoreSpec } from '../../storage/store-spec';
 import { parseSize } from '../../config/size';
 import { parseCacheControl, parseContentType } from '../../storage/header-values';
 import { MAX_PART, MIN_PART } from '../../storage/object-store';
-import { parseKeyTemplate, parseRequirement, type KeyTemplate, type Requirement } from '../../upload/plan';
+import { parseRequirement, type Requirement } from '../../config/requirement';
+import { parseKeyTemplate, type KeyTemplate } from '../../upload/plan';
 import { quote } from '../../config/configuration-error';
 
 export interface UploadImageInputs {

@@ -8,7 +8,7 @@ import { StoreError } from '../../errors';
 import { openStore } from '../../storage/open-store';
 import { expandFiles } from '../../upload/files';
 import { hashFile, readChunks } from '../../upload/file-chunks';
-import { requiredCount } from '../../upload/plan';
+import { requiredCount } from '../../config/requirement';
 import { fmtBytes } from '../../config/size';
 import { uploadImages, type UploadReport, type UploadTarget } from '../../upload/upload-images';
 import { readUploadImageInputs, type UploadImageInputs } from './inputs';

@@ -9,7 +9,7 @@ import { parseInput } from '../../runtime/inputs';
 import { readStoreInput, readStoreListInput } from '../../runtime/store-inputs';
 import type { StoreSpec } from '../../storage/store-spec';
 import { overlapProblem } from '../../storage/store-place';
-import { parseRequirement, type Requirement } from '../../upload/plan';
+import { parseRequirement, type Requirement } from '../../config/requirement';
 
 /** The destinations (at least one) and how many must succeed. */
 export function readDestinations(host: Host): { destinations: StoreSpec[]; require: Requirement } {

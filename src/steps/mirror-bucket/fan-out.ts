@@ -15,7 +15,7 @@ import { RateLimiter } from '../../storage/rate-limit';
 import { RateLimitedStore } from '../../storage/rate-limited-store';
 import { mirrorFanOut, type FanOutReport } from '../../sync/fan-out';
 import type { MirrorEvents } from '../../sync/mirror';
-import { requiredCount } from '../../upload/plan';
+import { requiredCount } from '../../config/requirement';
 import { destinationRow, idleReport, writeFanOutOutputs, writeFanOutSummary, type DestinationRow } from './fan-out-report';
 import { runOptionsOf, type MirrorBucketInputs } from './inputs';
 import { MirrorFailedError } from './mirror-failed';

@@ -16,7 +16,7 @@ import type { AnonymousProbe } from '../../operations/verify-visibility';
 import type { Publication } from '../../sync/phases';
 import { readStoreInput } from '../../runtime/store-inputs';
 import { readPublicationInputs } from './publication-inputs';
-import type { Requirement } from '../../upload/plan';
+import type { Requirement } from '../../config/requirement';
 import { checkDestinationsDisjoint, readDestinations, refuseUnsupported } from './destinations-input';
 
 export type MirrorActionMode = 'copy' | 'sync' | 'check' | 'plan-shards';
