@@ -40,6 +40,8 @@ export interface RgwEnv {
   readonly secretKey: string;
   readonly otherAccessKey: string;
   readonly otherSecretKey: string;
+  /** The user name of the second user (whose keys are otherAccessKey / otherSecretKey), for policies. */
+  readonly otherUser: string;
   readonly region: string;
   /** `https://127.0.0.1:PORT`, signed by the cluster's own CA (`scripts/rgw start --tls`). */
   readonly tlsEndpoint: string;
@@ -64,6 +66,7 @@ export function rgw(id: ClusterId): RgwEnv {
     secretKey: vars.RGW_SECRET_KEY!,
     otherAccessKey: vars.RGW_OTHER_ACCESS_KEY!,
     otherSecretKey: vars.RGW_OTHER_SECRET_KEY!,
+    otherUser: vars.RGW_OTHER_USER!,
     region: vars.RGW_REGION ?? 'us-east-1',
     tlsEndpoint: vars.RGW_TLS_ENDPOINT!,
     tlsPort: Number(vars.RGW_TLS_PORT),

@@ -15,8 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { AWKWARD_KEYS } from '../helpers/awkward-keys';
 import { runBundle, type BundleRun } from '../helpers/bundle';
-import * as path from 'node:path';
-import { anonymousStatus, client, CLUSTERS, credentialEnv, rgw, RGW_ROOT, useBuckets } from '../helpers/rgw';
+import { anonymousStatus, client, credentialEnv, rgw, useBuckets } from '../helpers/rgw';
 
 const makeBucket = useBuckets();
 
@@ -168,8 +167,7 @@ test('credentials that cannot read ACLs: the permission is named; auto goes on a
   await c.send(new PutObjectCommand({ Bucket: bucket, Key: 'images/fedora-42.qcow2', Body: 'x', ACL: 'public-read' }));
   await c.send(new PutObjectCommand({ Bucket: bucket, Key: 'images/rhel-8.qcow2', Body: 'x', ACL: 'public-read' }));
   // The second user may list and read the bucket, nothing more: no ACLs, no policy, no settings.
-  const envFile = fs.readFileSync(path.join(RGW_ROOT, CLUSTERS.old.name, 'env'), 'utf8');
-  const otherUser = /RGW_OTHER_USER=['"]?([^'"\n]+)/.exec(envFile)![1];
+  const otherUser = rgw('old').otherUser;
   await c.send(
     new PutBucketPolicyCommand({
       Bucket: bucket,

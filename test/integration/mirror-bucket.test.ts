@@ -13,7 +13,7 @@ import { errors, runBundle } from '../helpers/bundle';
 import { AWKWARD_KEYS } from '../helpers/awkward-keys';
 import { compareKeys } from '../../src/storage/key-range';
 import { decideVisibility, DEFAULT_RULES_TEXT, parseVisibilityRules } from '../../src/acl/visibility';
-import { anonymousStatus, client, credentialEnv, headMeta, listKeys, openUploads, rgw, RGW_ROOT, useBuckets, type ClusterId } from '../helpers/rgw';
+import { anonymousStatus, client, credentialEnv, headMeta, listKeys, openUploads, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const MiB = 1024 * 1024;
@@ -377,8 +377,7 @@ describe('bad input: a clear error and nothing written', () => {
   });
 
   test('credentials that can list but not read: said at once, nothing written', async () => {
-    const envFile = fs.readFileSync(path.join(RGW_ROOT, 'test-old', 'env'), 'utf8');
-    const otherUser = /RGW_OTHER_USER=['"]?([^'"\n]+)/.exec(envFile)![1];
+    const otherUser = rgw('old').otherUser;
     await client('old').send(
       new PutBucketPolicyCommand({
         Bucket: src,
