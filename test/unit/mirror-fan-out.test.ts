@@ -251,7 +251,10 @@ describe('manifests of verified copies, one a destination', () => {
     const { reader, reason } = await ManifestReader.open(file, identity);
     if (!reader) throw new Error(`no manifest at ${file}: ${reason}`);
     const out: ManifestEntry[] = [];
-    for (let e = await reader.peek(); e !== undefined; e = await reader.peek()) (out.push(e), reader.take());
+    for (let e = await reader.peek(); e !== undefined; e = await reader.peek()) {
+      out.push(e);
+      reader.take();
+    }
     return out;
   }
   async function writeManifest(file: string, identity: ManifestIdentity, entries: readonly ManifestEntry[]): Promise<void> {
