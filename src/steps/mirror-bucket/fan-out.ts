@@ -78,6 +78,7 @@ async function preflight(host: Host, source: ObjectStore, destinations: Destinat
 
 async function run(host: Host, summary: ActionContext['summary'], onInterrupt: ActionContext['onInterrupt'], source: ObjectStore, all: Destination[], inputs: MirrorBucketInputs): Promise<void> {
   const live = all.filter((d) => d.unavailable === undefined);
+  const manifests = await host.group('Manifests of verified copies, one a destination', () => openManifests(host, source, all, live, inputs));
   await fs.mkdir(path.dirname(inputs.reportPath), { recursive: true });
   const reportFile = reportWriter(inputs.reportPath);
   const shown: string[] = [];
@@ -85,7 +86,6 @@ async function run(host: Host, summary: ActionContext['summary'], onInterrupt: A
   const unregister = onInterrupt(async () => void (stopped = true));
   const started = Date.now();
   const number = (i: number) => all.indexOf(live[i]!) + 1;
-  const manifests = await host.group('Manifests of verified copies, one a destination', () => openManifests(host, source, all, live, inputs));
   let report: FanOutReport;
   try {
     report = await host.group(`${inputs.mode} to ${live.length} destinations${inputs.dryRun ? ' (dry run: nothing is written)' : ''}`, () =>
