@@ -9,14 +9,18 @@
  *   it; the others go on;
  * - a destination's deletions wait until everything else went right for it, and stay under its
  *   `maxDelete`, else none is made there.
+ * Each destination may have its own manifest of verified copies (the one the two-way mirror keeps for
+ * that pair of stores): read alongside the listings, and written in key order with what this run
+ * proved or copied there, as the two-way mirror writes it.
  */
 import { ByteBudget } from '../flow/byte-budget';
-import { Limiter } from '../flow/pool';
+import { OrderedPool } from '../flow/ordered-pool';
 import { Semaphore } from '../flow/semaphore';
 import type { ObjectStore } from '../storage/object-store';
 import { compareListed } from './compare';
 import { deleteExtra } from './delete-extra';
-import { handleKey, type Need } from './fan-out-key';
+import { handleKey, type Need, type Proven } from './fan-out-key';
+import type { ManifestReader, ManifestWriter } from './manifest';
 import { marchMany, type ManyPair } from './march-many';
 import { mirrorGuard, type Ctx } from './mirror-context';
 import { emptyMirrorReport, type MirrorEvents, type MirrorOptions, type MirrorReport } from './mirror-types';
@@ -29,7 +33,18 @@ export interface FanOutOptions extends Omit<MirrorOptions, 'destination' | 'mode
   readonly events: (destination: number) => MirrorEvents;
   /** Events of the run as a whole (progress, the source's listing). */
   readonly run: Pick<MirrorEvents, 'info' | 'warning'> & { progress?(report: FanOutReport): void };
+  /** Destination `i`'s manifest of verified copies (none where absent): `reader` proves pairs, `writer` records them. */
+  readonly manifests?: readonly (FanOutManifest | undefined)[];
 }
+
+/** One destination's manifest: the one read (absent when there is none yet) and the one written (absent in a dry run). */
+export interface FanOutManifest {
+  readonly reader?: ManifestReader;
+  readonly writer?: ManifestWriter;
+}
+
+/** Keys between the oldest unfinished one and the newest started, at most: bounds the results held back for the manifests. */
+const WINDOW = 4096;
 
 export interface FanOutReport {
   /** One report a destination, in the order given. */
@@ -67,7 +82,10 @@ export async function mirrorFanOut(o: FanOutOptions): Promise<FanOutReport> {
   const ctxs = contexts(o);
   const report: FanOutReport = { destinations: ctxs.map((c) => c.report), keys: 0, sourceReads: 0, sourceHeads: 0 };
   const run: FanOutRun = { o, report, ctxs };
-  const tasks = new Limiter(o.transfers + o.checkers);
+  // Results come back out of order; each manifest must be written in key order.
+  const tasks = new OrderedPool<readonly Proven[]>(o.transfers + o.checkers, WINDOW, async (proven) => {
+    for (const p of proven) await o.manifests?.[p.i]?.writer?.add(p.entry);
+  });
   const lost = (i: number, e: unknown) => {
     const ctx = ctxs[i]!;
     ctx.report.listingError = e instanceof Error ? e.message : String(e);
@@ -79,7 +97,7 @@ export async function mirrorFanOut(o: FanOutOptions): Promise<FanOutReport> {
       for (const pair of batch) {
         if (o.stopped?.()) break;
         const needs = settle(run, pair);
-        if (needs.length > 0) await tasks.launch(() => handleKey(run, pair, needs));
+        if (needs.length > 0) await tasks.submit(() => handleKey(run, pair, needs));
       }
       o.run.progress?.(report);
       if (o.stopped?.()) break;
@@ -89,7 +107,7 @@ export async function mirrorFanOut(o: FanOutOptions): Promise<FanOutReport> {
     o.run.warning(`the source listing failed, so nothing will be deleted in any destination: ${report.listingError}`);
     for (const ctx of ctxs) ctx.report.listingError ??= `source: ${report.listingError}`;
   }
-  await tasks.idle();
+  await tasks.finish();
   const stopped = o.stopped?.() ?? false;
   await Promise.all(
     ctxs.map(async (ctx) => {
@@ -104,7 +122,7 @@ export async function mirrorFanOut(o: FanOutOptions): Promise<FanOutReport> {
 /**
  * Decides what each destination still in the run needs for one key, settling at once what needs
  * no request (one side only but a copy to make, equal MD5-shaped ETags, different sizes decided to
- * update). Resolves the destinations that need a comparison by HEAD or a write.
+ * update). Resolves the destinations that need a comparison (by the manifest, else by HEAD) or a write.
  */
 function settle(run: FanOutRun, pair: ManyPair): Need[] {
   const { o, ctxs } = run;
@@ -134,7 +152,12 @@ function settle(run: FanOutRun, pair: ManyPair): Need[] {
     } else if (listed) {
       report.methods[listed.method]++;
       needs.push({ i, kind: 'updated', why: listed });
-    } else needs.push({ i, kind: 'compare', destination: dst });
+    } else {
+      // The lookups are asked for in key order (this walk's), answered when the key's task needs them.
+      const reader = o.manifests?.[i]?.reader;
+      const entry = reader?.lookup(pair.key).then((found) => ({ found }), (error: unknown) => ({ error }));
+      needs.push({ i, kind: 'compare', destination: dst, entry });
+    }
   });
   return needs;
 }

@@ -160,7 +160,7 @@ async function handle(ctx: Ctx, pair: Pair): Promise<ManifestEntry | null> {
  * ETags (an object rewritten between the listing and the HEAD was compared as its new self); one
  * read from the content gives no ETag, and equal ETags need no entry.
  */
-function provenAsListed(src: ObjectInfo, dst: ObjectInfo, verdict: Verdict): boolean {
+export function provenAsListed(src: ObjectInfo, dst: ObjectInfo, verdict: Verdict): boolean {
   if (src.etag === undefined || dst.etag === undefined) return false;
   if (verdict.method === 'manifest') return true;
   return verdict.read !== undefined && verdict.read.sourceEtag === src.etag && verdict.read.destinationEtag === dst.etag;

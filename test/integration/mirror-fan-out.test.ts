@@ -179,3 +179,100 @@ describe('mirror-bucket to three destinations', () => {
     }
   });
 });
+
+describe('mirror-bucket to several destinations with a manifest of verified copies a destination', () => {
+  let src: string;
+  let proxy: FaultProxy;
+  let gets: string[];
+  let dir: string;
+  /** 11 MiB written in parts of 5 MiB, with no sha256 recorded (a legacy image): no listing, no HEAD proves a copy of it equal. */
+  const legacy = randomBytes(11 * MiB + 3);
+
+  beforeAll(async () => {
+    src = await bucket('old', 'fanman-src');
+    const c = client('old');
+    const { CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand } = await import('@aws-sdk/client-s3');
+    const { UploadId } = await c.send(new CreateMultipartUploadCommand({ Bucket: src, Key: 'src/legacy.qcow2', ACL: 'public-read' }));
+    const parts = [];
+    for (let at = 0, n = 1; at < legacy.length; at += 5 * MiB, n++) {
+      const { ETag } = await c.send(new UploadPartCommand({ Bucket: src, Key: 'src/legacy.qcow2', UploadId, PartNumber: n, Body: legacy.subarray(at, at + 5 * MiB) }));
+      parts.push({ ETag, PartNumber: n });
+    }
+    await c.send(new CompleteMultipartUploadCommand({ Bucket: src, Key: 'src/legacy.qcow2', UploadId, MultipartUpload: { Parts: parts } }));
+    await c.send(new PutObjectCommand({ Bucket: src, Key: 'src/small.txt', Body: Buffer.from('small\n'), ACL: 'public-read' }));
+    gets = [];
+    proxy = await startFaultProxy({ upstream: rgw('old').endpoint, rules: [{ kind: 'delay', delayMs: 0, match: (r) => (r.op === 'GetObject' && r.signed && r.path.startsWith(`/${src}/src/`) && void gets.push(r.path), false) }] });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanman-'));
+  });
+  afterAll(async () => proxy.close());
+
+  const inputs = (destinations: string[], manifest: string) => ({
+    source: `${proxy.url}/${src}/src/ credentials=env:OLD`,
+    destinations: destinations.join('\n'),
+    mode: 'sync',
+    // Parts of 6 MiB: each copy's ETag differs from the source's (parts of 5 MiB).
+    'part-size': '6MiB',
+    manifest,
+    'report-path': path.join(dir, `report-${randomBytes(3).toString('hex')}.txt`),
+  });
+  const manifestRows = (run: BundleRun) => (JSON.parse(run.outputs.destinations ?? '[]') as { name: string; matched: number; copied: number; updated: number; manifestEntries: number }[]).map((x) => [x.name, x.matched, x.copied, x.updated, x.manifestEntries]);
+
+  test('manifest: one file a destination: the second run reads nothing from the source and copies nothing; a destination whose listing fails keeps its manifest, the others write theirs', async () => {
+    const a = await bucket('new', 'fanman-a');
+    const c = await otherBucket();
+    const dests = [`${rgw('new').endpoint}/${a}/m/ credentials=env:NEW name=new-a`, `${rgw('new').endpoint}/${c}/m/ credentials=env:OTHER name=other-c`];
+    const files = [path.join(dir, 'a.manifest.gz'), path.join(dir, 'c.manifest.gz')];
+    const run = await runBundle('mirror-bucket', inputs(dests, files.join('\n')), { env: env() });
+    expect(errors(run)).toEqual([]);
+    expect(run.code).toBe(0);
+    // One GET of each object for both; the legacy image's copies (other ETags) recorded, the small one's equal MD5 ETags need no entry.
+    expect(gets.sort()).toEqual([`/${src}/src/legacy.qcow2`, `/${src}/src/small.txt`]);
+    expect(manifestRows(run)).toEqual([['new-a', 0, 2, 0, 1], ['other-c', 0, 2, 0, 1]]);
+    expect(run.outputs['manifest-entries']).toBe('2');
+    expect(await contentOf('new', a, 'm/legacy.qcow2')).toBe(sha256(legacy));
+    for (const f of files) expect(fs.existsSync(f)).toBe(true);
+
+    // Without the manifest nothing proves the copies equal: the legacy image is copied again to each (the defect this removes).
+    gets = [];
+    const without = await runBundle('mirror-bucket', inputs(dests, 'none'), { env: env() });
+    expect(without.code).toBe(0);
+    expect(manifestRows(without)).toEqual([['new-a', 1, 0, 1, 0], ['other-c', 1, 0, 1, 0]]);
+    expect(gets).toEqual([`/${src}/src/legacy.qcow2`]);
+
+    // With it: proven from the listings alone, nothing read from the source, nothing copied, the entries written again.
+    gets = [];
+    const again = await runBundle('mirror-bucket', inputs(dests, files.join('\n')), { env: env() });
+    expect(errors(again)).toEqual([]);
+    expect(again.code).toBe(0);
+    expect(manifestRows(again)).toEqual([['new-a', 2, 0, 0, 1], ['other-c', 2, 0, 0, 1]]);
+    expect(JSON.parse(again.outputs.methods)).toMatchObject({ manifest: 2, etag: 2, none: 0 });
+    expect(again.outputs['source-reads']).toBe('0');
+    expect(gets).toEqual([]);
+
+    // c's listing fails: its manifest is kept as it was; a's is written anew; the next run still proves both.
+    const keptC = fs.readFileSync(files[1]!);
+    fs.writeFileSync(files[0]!, 'not a manifest');
+    // Its first page is made to say more follow, and every request for the next one fails (after the wire's retries); its preflight passes.
+    const failing = await startFaultProxy({
+      upstream: rgw('new').endpoint,
+      rules: [
+        { kind: 'rewrite', match: (r) => r.op === 'ListObjectsV2' && !r.query.has('continuation-token'), rewrite: (body) => body.replace('<IsTruncated>false</IsTruncated>', '<IsTruncated>true</IsTruncated><NextContinuationToken>more</NextContinuationToken>') },
+        { kind: 'internal', match: (r) => r.op === 'ListObjectsV2' && r.query.has('continuation-token') },
+      ],
+    });
+    try {
+      const broken = await runBundle('mirror-bucket', inputs([dests[0]!, `${failing.url}/${c}/m/ credentials=env:OTHER name=other-c`], files.join('\n')), { env: env() });
+      expect(broken.code).toBe(1);
+      expect(JSON.parse(broken.outputs.destinations ?? '[]')[1].listingError).toMatch(/InternalError|500/);
+      expect(fs.readFileSync(files[1]!)).toEqual(keptC);
+      expect(fs.readFileSync(files[0]!).toString()).not.toBe('not a manifest');
+      expect(broken.stdout).toMatch(/destination 1 \(new-a\): manifest [^\n]* ignored: /);
+    } finally {
+      await failing.close();
+    }
+    gets = [];
+    const after = await runBundle('mirror-bucket', inputs(dests, files.join('\n')), { env: env() });
+    expect(manifestRows(after)).toEqual([['new-a', 2, 0, 0, 1], ['other-c', 2, 0, 0, 1]]);
+    expect(gets).toEqual([]);
+  });
+});

@@ -16,6 +16,7 @@ import { mirrorFanOut, type FanOutOptions } from '../../src/sync/fan-out';
 import { march } from '../../src/sync/march';
 import { marchMany } from '../../src/sync/march-many';
 import { mirror, type MirrorReport } from '../../src/sync/mirror';
+import { ManifestReader, ManifestWriter, type ManifestEntry, type ManifestIdentity } from '../../src/sync/manifest';
 import { readMirrorBucketInputs } from '../../src/steps/mirror-bucket/inputs';
 import { mirrorOptions } from '../helpers/mirror-options';
 import { checkProperty } from '../helpers/property';
@@ -227,6 +228,154 @@ test('the fan-out engine leaves each destination as a mirror of its own would, r
   expect(tally.sharedReads).toBeGreaterThan(20);
 }, 300_000);
 
+describe('manifests of verified copies, one a destination', () => {
+  /** Writes `files` into `s`: in parts of `part` bytes (a multipart ETag of that part size) when given, else whole. */
+  async function seed(s: LocalStore, files: Record<string, string>, part?: number): Promise<void> {
+    for (const [k, v] of Object.entries(files)) {
+      const body = Buffer.from(v);
+      if (part === undefined || body.length <= part) {
+        await s.put(k, body, sha(body), { visibility: 'public' });
+        continue;
+      }
+      const w = await s.startMultipart(k, { visibility: 'public' });
+      for (let at = 0, n = 1; at < body.length; at += part, n++) await w.writePart(n, body.subarray(at, at + part), sha(body.subarray(at, at + part)));
+      await w.complete();
+    }
+  }
+  async function listing(s: ObjectStore): Promise<Map<string, ObjectInfo>> {
+    const out = new Map<string, ObjectInfo>();
+    for await (const o of s.list()) out.set(o.key, o);
+    return out;
+  }
+  async function entriesOf(file: string, identity: ManifestIdentity): Promise<ManifestEntry[]> {
+    const { reader, reason } = await ManifestReader.open(file, identity);
+    if (!reader) throw new Error(`no manifest at ${file}: ${reason}`);
+    const out: ManifestEntry[] = [];
+    for (let e = await reader.peek(); e !== undefined; e = await reader.peek()) {
+      out.push(e);
+      reader.take();
+    }
+    return out;
+  }
+  async function writeManifest(file: string, identity: ManifestIdentity, entries: readonly ManifestEntry[]): Promise<void> {
+    const w = new ManifestWriter(file, identity);
+    for (const e of entries) await w.add(e);
+    await w.close();
+  }
+  /** Opens a pair's manifest as the glue does: read it, and (unless a dry run) write the next one. */
+  async function open(file: string, identity: ManifestIdentity, dryRun: boolean) {
+    const { reader } = await ManifestReader.open(file, identity);
+    return { reader, writer: dryRun ? undefined : new ManifestWriter(file, identity) };
+  }
+  /** Keeps a pair's manifest as the glue does: the new one when the listings were read whole, else the old one. */
+  async function keep(writer: ManifestWriter | undefined, r: MirrorReport): Promise<void> {
+    if (!writer) return;
+    if (r.listingError !== undefined) await writer.discard();
+    else await writer.close();
+  }
+
+  const manifestDest = fc.record({
+    files: tree,
+    parts: fc.boolean(),
+    refuse: fc.uniqueArray(fc.constantFrom(...KEYS), { maxLength: 1 }),
+    failListAfter: fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 6 }) }),
+    /** Keys given an entry in the manifest before the run (undefined: no manifest yet), and of them those whose entry is stale. */
+    proven: fc.option(fc.uniqueArray(fc.constantFrom(...KEYS)), { nil: undefined }),
+    stale: fc.uniqueArray(fc.constantFrom(...KEYS), { maxLength: 2 }),
+  });
+  type ManifestDest = typeof manifestDest extends fc.Arbitrary<infer T> ? T : never;
+
+  test('with manifests, the fan-out leaves each destination and its manifest as a mirror of its own with that manifest would; a second run over unchanged stores copies nothing', async () => {
+    const tally = { manifestProofs: 0, secondRunProofs: 0, entriesWritten: 0, secondRuns: 0, keptOnFailedListing: 0, multipartPairs: 0 };
+    await checkProperty(
+      'fan-out with manifests equals one two-way mirror with its manifest a destination',
+      fc.asyncProperty(tree, fc.boolean(), fc.array(manifestDest, { minLength: 1, maxLength: 3 }), fc.constantFrom('copy', 'sync') as fc.Arbitrary<'copy' | 'sync'>, fc.boolean(), async (srcFiles, srcParts, dests, mode, dryRun) => {
+        const first = made;
+        try {
+          await manifestCase(srcFiles, srcParts, dests, mode, dryRun);
+        } finally {
+          for (let i = first; i < made; i++) fs.rmSync(path.join(root, String(i)), { recursive: true, force: true });
+        }
+      }),
+      120,
+    );
+    async function manifestCase(srcFiles: Record<string, string>, srcParts: boolean, dests: ManifestDest[], mode: 'copy' | 'sync', dryRun: boolean): Promise<void> {
+      // The source written in parts of 3 bytes, the copies in parts of 4: multipart ETags that differ by store, and no sha256 recorded.
+      const source = new LocalStore(tmp());
+      await seed(source, srcFiles, srcParts ? 3 : undefined);
+      const reads: string[] = [];
+      const counted = Object.assign(Object.create(source) as ObjectStore, { read: (k: string) => (reads.push(k), source.read(k)) });
+      const srcList = await listing(source);
+      const wrap = (s: LocalStore, d: ManifestDest) => {
+        const r = refusing(s, new Set(d.refuse));
+        return d.failListAfter === undefined ? r : failingList(r, d.failListAfter);
+      };
+      /** Each destination's store, its manifest file and the manifest's identity, set up alike for the reference and the fan-out. */
+      const setUp = async (d: ManifestDest) => {
+        const store = new LocalStore(tmp());
+        await seed(store, d.files, d.parts ? 5 : undefined);
+        const identity = { source: source.display, destination: store.display };
+        const file = path.join(tmp(), 'manifest.gz');
+        if (d.proven !== undefined) {
+          const dstList = await listing(store);
+          const keys = d.proven.filter((k) => srcList.has(k) && dstList.has(k)).sort(order);
+          await writeManifest(file, identity, keys.map((key) => ({ key, sourceEtag: srcList.get(key)!.etag!, size: srcList.get(key)!.size, destinationEtag: d.stale.includes(key) ? 'stale' : dstList.get(key)!.etag! })));
+        }
+        return { store, identity, file, before: fs.existsSync(file) ? fs.readFileSync(file) : undefined };
+      };
+      const options = (destination: ObjectStore, extra: Partial<Parameters<typeof mirrorOptions>[2]> = {}) => mirrorOptions(source, destination, { mode, dryRun, transfers: 2, checkers: 2, partSize: PART, ...extra }).o;
+      // The reference: each destination mirrored on its own, with its own manifest.
+      const expected = [];
+      for (const d of dests) {
+        const own = await setUp(d);
+        const m = await open(own.file, own.identity, dryRun);
+        const r = await mirror({ ...options(wrap(own.store, d)), manifest: m.reader, manifestOut: m.writer });
+        await keep(m.writer, r);
+        expected.push({ counts: countsOf(r), after: await contents(own.store), entries: fs.existsSync(own.file) ? await entriesOf(own.file, own.identity) : undefined });
+      }
+      const set = await Promise.all(dests.map(setUp));
+      const opened = await Promise.all(set.map((x) => open(x.file, x.identity, dryRun)));
+      const { destination: _d, compare: _c, events, ...rest } = options(set[0]!.store);
+      const fan = (stores: readonly ObjectStore[], manifests: FanOutOptions['manifests']) => mirrorFanOut({ ...rest, source: counted, mode, destinations: stores, events: () => events, run: { info: () => undefined, warning: () => undefined }, manifests });
+      const r = await fan(set.map((x, i) => wrap(x.store, dests[i]!)), opened);
+      await Promise.all(opened.map((m, i) => keep(m.writer, r.destinations[i]!)));
+      for (const [i, x] of set.entries()) {
+        const dr = r.destinations[i]!;
+        tally.manifestProofs += dr.methods.manifest;
+        if (dests[i]!.failListAfter !== undefined && dr.listingError !== undefined) {
+          // The old manifest kept as it was (or none made), whatever the others did.
+          expect(fs.existsSync(x.file) ? fs.readFileSync(x.file) : undefined).toEqual(x.before);
+          if (x.before !== undefined) tally.keptOnFailedListing++;
+          continue;
+        }
+        const entries = fs.existsSync(x.file) ? await entriesOf(x.file, x.identity) : undefined;
+        expect({ i, counts: countsOf(dr), after: await contents(x.store), entries }).toEqual({ i, ...expected[i]! });
+        tally.entriesWritten += dryRun ? 0 : (entries?.length ?? 0);
+      }
+      const dstLists = await Promise.all(set.map((x) => listing(x.store)));
+      for (const l of dstLists) for (const [k, o] of l) if (srcList.get(k)?.etag !== o.etag && srcList.get(k)?.size === o.size) tally.multipartPairs++;
+      // Once every destination ended right, a second run over the unchanged stores copies and reads nothing.
+      if (dryRun || r.destinations.some((d) => !d.complete)) return;
+      tally.secondRuns++;
+      reads.length = 0;
+      const again = await Promise.all(set.map((x) => open(x.file, x.identity, false)));
+      const r2 = await fan(set.map((x, i) => refusing(x.store, new Set(dests[i]!.refuse))), again);
+      await Promise.all(again.map((m, i) => keep(m.writer, r2.destinations[i]!)));
+      expect(r2.destinations.map((d) => [d.counts.copied, d.counts.updated, d.counts.failed, d.methods.none])).toEqual(set.map(() => [0, 0, 0, 0]));
+      expect(reads).toEqual([]);
+      expect(r2.sourceReads).toBe(0);
+      tally.secondRunProofs += r2.destinations.reduce((n, d) => n + d.methods.manifest, 0);
+    }
+    console.log(`[property] fan-out manifest tally: ${JSON.stringify(tally)}`);
+    expect(tally.manifestProofs).toBeGreaterThan(10);
+    expect(tally.secondRunProofs).toBeGreaterThan(30);
+    expect(tally.entriesWritten).toBeGreaterThan(50);
+    expect(tally.secondRuns).toBeGreaterThan(20);
+    expect(tally.keptOnFailedListing).toBeGreaterThan(5);
+    expect(tally.multipartPairs).toBeGreaterThan(50);
+  }, 300_000);
+});
+
 describe('inputs', () => {
   const base = { source: 's3://src-bkt/p', transfers: '', mode: '' };
   const read = (inputs: Record<string, string>) => readMirrorBucketInputs(quietHost({ ...base, ...inputs }));
@@ -240,6 +389,28 @@ describe('inputs', () => {
     expect(() => read({})).toThrow(/^inputs "destination" and "destinations": neither is given/);
     expect(() => read({ destinations: 's3://aaa/p\ns3://aaa/p/q' })).toThrow(/^input "destinations": lines 1 and 2: /);
     expect(() => read({ destinations: 's3://aaa/p\ns3://src-bkt/p/q' })).toThrow(/^inputs "source" and "destinations": /);
+  });
+
+  test('manifest with several destinations: cache, or one file a destination in their order; one file for several, a count that does not match or a file twice refused naming input, value and what is allowed', () => {
+    const three = 's3://aaa/p\ns3://bbb/p\ns3://ccc/p';
+    const cwd = quietHost({}).cwd;
+    expect(read({ destinations: three, manifest: 'm/a.gz\nm/b.gz\nm/c.gz' }).manifest).toEqual({ kind: 'file', paths: ['a', 'b', 'c'].map((n) => path.resolve(cwd, `m/${n}.gz`)) });
+    expect(read({ destination: 's3://aaa/p', manifest: 'm/a.gz' }).manifest).toEqual({ kind: 'file', paths: [path.resolve(cwd, 'm/a.gz')] });
+    const allowed = 'allowed: none, cache, or 3 file paths, one a line, one a destination in the order of input "destinations"';
+    const refused = (manifest: string, destinations = three) => {
+      try {
+        read({ destinations, manifest });
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigurationError);
+        return (e as Error).message;
+      }
+      throw new Error(`manifest ${JSON.stringify(manifest)} was accepted`);
+    };
+    expect(refused('m/all.gz')).toBe(`input "manifest": "m/all.gz" is one file for 3 destination(s), and a manifest records one pair of stores; ${allowed}`);
+    expect(refused('m/a.gz\nm/b.gz')).toMatch(/^input "manifest": "m\/a\.gz\\nm\/b\.gz" is 2 lines for 3 destination\(s\), .*; allowed: none, cache, or 3 file paths/);
+    expect(refused('m/a.gz\ncache\nm/c.gz')).toMatch(/^input "manifest": .* is 3 lines for 3 destination\(s\)/);
+    expect(refused('m/a.gz\nm/b.gz\n./m/a.gz')).toMatch(/^input "manifest": .*: line 3 names the file of line 1 again, .*, each a different file$/);
+    expect(() => read({ destination: 's3://aaa/p', manifest: 'm/a.gz\nm/b.gz' })).toThrow(/^input "manifest": .* is 2 lines for 1 destination\(s\), .*; allowed: none, cache, or one file path$/);
   });
 
   test('require is read as upload-image reads it, against the number of destinations', () => {
@@ -262,12 +433,14 @@ describe('inputs', () => {
 
   test('a feature not carried to several destinations is refused by name; with one destination it stays', () => {
     const two = 's3://aaa/p\ns3://bbb/p';
-    for (const [input, value] of [['mode', 'check'], ['compare', 'content'], ['manifest', 'cache'], ['digest-in-key', 'quay'], ['publish-last', '**/repomd.xml'], ['delete-delay', '1m']] as const) {
+    for (const [input, value] of [['mode', 'check'], ['compare', 'content'], ['digest-in-key', 'quay'], ['publish-last', '**/repomd.xml'], ['delete-delay', '1m']] as const) {
       const extra: Record<string, string> = input === 'delete-delay' ? { mode: 'sync' } : {};
       expect(() => read({ destinations: two, [input]: value, ...extra })).toThrow(new RegExp(`^input "${input}": "${value.replace(/[*./]/g, '\\$&')}" is given with input "destinations" \\(2 stores\\), but .*; allowed with several destinations: modes copy and sync`));
       expect(() => read({ destination: 's3://aaa/p', [input]: value, ...extra })).not.toThrow();
     }
     expect(read({ destinations: two, mode: 'plan-shards' }).mode).toBe('plan-shards');
+    expect(read({ destinations: two, manifest: 'cache' }).manifest).toEqual({ kind: 'cache' });
+    expect(read({ destinations: two, manifest: 'none' }).manifest).toEqual({ kind: 'none' });
     expect(read({ destinations: two, mode: 'sync', shard: '2/4', 'backup-prefix': 'deleted/', 'max-delete': '5' }).shard.index).toBe(2);
   });
 });

@@ -36,7 +36,6 @@ export function checkDestinationsDisjoint(destinations: readonly StoreSpec[]): v
 const UNSUPPORTED: readonly { readonly input: string; readonly unset: (value: string) => boolean; readonly why: string }[] = [
   { input: 'mode', unset: (v) => v !== 'check', why: 'check mode compares one pair of stores; run one check a destination' },
   { input: 'compare', unset: (v) => v !== 'content', why: 'content comparison reads the source once a destination; use checksum' },
-  { input: 'manifest', unset: (v) => v === '' || v === 'none', why: 'the manifest records the pairs of one source and one destination' },
   { input: 'digest-in-key', unset: (v) => v === '' || v === 'none', why: 'verification by the digest in the key is made for one destination' },
   { input: 'publish-last', unset: (v) => v === '', why: 'ordered publication holds its phases across one destination' },
   { input: 'delete-delay', unset: (v) => v === '' || v === '0', why: 'the delete delay belongs to ordered publication, made for one destination' },
@@ -48,7 +47,7 @@ export function refuseUnsupported(host: Host, count: number): void {
   for (const u of UNSUPPORTED) {
     const value = host.input(u.input).trim();
     if (!u.unset(value)) {
-      throw new ConfigurationError(`input "${u.input}": ${quote(value)} is given with input "destinations" (${count} stores), but ${u.why}; allowed with several destinations: modes copy and sync, compare checksum, manifest none, digest-in-key none, no publish-last, delete-delay 0`);
+      throw new ConfigurationError(`input "${u.input}": ${quote(value)} is given with input "destinations" (${count} stores), but ${u.why}; allowed with several destinations: modes copy and sync, compare checksum, digest-in-key none, no publish-last, delete-delay 0`);
     }
   }
 }

@@ -20,6 +20,8 @@ export interface DestinationRow {
   readonly failed: number;
   readonly bytesCopied: number;
   readonly serverSideCopies: number;
+  /** Verified pairs recorded in its manifest by this run (0 without one). */
+  readonly manifestEntries: number;
   /** Why it took no part (its preflight failed). */
   readonly unavailable?: string;
   readonly listingError?: string;
@@ -30,7 +32,7 @@ export interface DestinationRow {
 /** The report of a destination that took no part: nothing done, not complete. */
 export const idleReport = emptyMirrorReport;
 
-export function destinationRow(name: string, store: string, r: MirrorReport, unavailable?: string): DestinationRow {
+export function destinationRow(name: string, store: string, r: MirrorReport, unavailable?: string, manifestEntries = 0): DestinationRow {
   const c = r.counts;
   const first = r.failures[0];
   return {
@@ -45,6 +47,7 @@ export function destinationRow(name: string, store: string, r: MirrorReport, una
     failed: c.failed,
     bytesCopied: r.bytes.copied + r.bytes.updated,
     serverSideCopies: r.serverSideCopies,
+    manifestEntries,
     ...(unavailable !== undefined ? { unavailable } : {}),
     ...(r.listingError !== undefined ? { listingError: r.listingError } : {}),
     ...(r.deletionsWithheld !== undefined ? { deletionsWithheld: r.deletionsWithheld } : {}),
@@ -62,7 +65,7 @@ export function writeFanOutOutputs(host: Host, report: FanOutReport, rows: reado
   host.setOutput('methods', JSON.stringify(methods));
   host.setOutput('in-sync', String(rows.every((row) => row.ok)));
   host.setOutput('report', reportPath);
-  host.setOutput('manifest-entries', '0');
+  host.setOutput('manifest-entries', String(rows.reduce((n, row) => n + row.manifestEntries, 0)));
   host.setOutput('destinations', JSON.stringify(rows));
   host.setOutput('source-reads', String(report.sourceReads));
 }

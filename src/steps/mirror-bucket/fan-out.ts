@@ -1,7 +1,8 @@
 /**
  * mirror-bucket to several destinations: stores -> preflight (a destination that fails it takes no
- * part and counts as failed) -> the fan-out engine -> a result a destination, and the exit that
- * `require` asks for: the run fails when fewer destinations than required ended right.
+ * part and counts as failed) -> each destination's manifest -> the fan-out engine -> a result a
+ * destination, and the exit that `require` asks for: the run fails when fewer destinations than
+ * required ended right.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -13,13 +14,15 @@ import type { ObjectStore } from '../../storage/object-store';
 import { openStore } from '../../storage/open-store';
 import { RateLimiter } from '../../storage/rate-limit';
 import { RateLimitedStore } from '../../storage/rate-limited-store';
-import { mirrorFanOut, type FanOutReport } from '../../sync/fan-out';
+import { mirrorFanOut, type FanOutManifest, type FanOutReport } from '../../sync/fan-out';
+import { ManifestWriter } from '../../sync/manifest';
 import type { MirrorEvents } from '../../sync/mirror';
 import { requiredCount } from '../../config/requirement';
 import { destinationRow, idleReport, writeFanOutOutputs, writeFanOutSummary, type DestinationRow } from './fan-out-report';
 import { runOptionsOf, type MirrorBucketInputs } from './inputs';
 import { MirrorFailedError } from './mirror-failed';
 import { checkReadable, preflightOf } from './preflight';
+import { keepManifest, manifestPlace, notSeenBy, openManifest, type OpenedManifest } from './manifest-files';
 
 const SUMMARY_LINES = 50;
 
@@ -75,6 +78,7 @@ async function preflight(host: Host, source: ObjectStore, destinations: Destinat
 
 async function run(host: Host, summary: ActionContext['summary'], onInterrupt: ActionContext['onInterrupt'], source: ObjectStore, all: Destination[], inputs: MirrorBucketInputs): Promise<void> {
   const live = all.filter((d) => d.unavailable === undefined);
+  const manifests = await host.group('Manifests of verified copies, one a destination', () => openManifests(host, source, all, live, inputs));
   await fs.mkdir(path.dirname(inputs.reportPath), { recursive: true });
   const reportFile = reportWriter(inputs.reportPath);
   const shown: string[] = [];
@@ -94,20 +98,51 @@ async function run(host: Host, summary: ActionContext['summary'], onInterrupt: A
         onInterrupt,
         events: (i) => destinationEvents(host, (line) => reportFile.add(line), shown, number(i), live[i]!.name),
         run: { info: (m) => host.info(m), warning: (m) => host.warning(m), progress: progress(host) },
+        manifests,
       }),
     );
+  } catch (e) {
+    await Promise.all(manifests.map((m) => m.writer?.discard()));
+    throw e;
   } finally {
     unregister();
     await reportFile.end();
   }
+  // Each destination's manifest as a run to it alone would keep it: the old one where its listing (or the source's) was not read whole.
+  await Promise.all(manifests.map((m, i) => m.writer && keepManifest(host, m.opened, m.writer, report.destinations[i]!.listingError !== undefined || stopped, say(host, number(i), live[i]!.name))));
   const seconds = (Date.now() - started) / 1000;
   const reports = new Map(live.map((d, i) => [d, report.destinations[i]!]));
-  const rows = all.map((d) => destinationRow(d.name, d.store.display, reports.get(d) ?? idleReport(), d.unavailable));
+  const entries = new Map(live.map((d, i) => [d, manifests[i]!.writer?.entries ?? 0]));
+  const rows = all.map((d) => destinationRow(d.name, d.store.display, reports.get(d) ?? idleReport(), d.unavailable, entries.get(d) ?? 0));
   writeFanOutOutputs(host, report, rows, inputs.reportPath);
   const heading = `**${inputs.mode}${inputs.dryRun ? ' (dry run)' : ''}** from \`${source.display}\` to ${all.length} destinations${inputs.shard.count > 1 ? `, shard ${inputs.shard.index}/${inputs.shard.count}` : ''} in ${seconds.toFixed(1)} s`;
   writeFanOutSummary(summary, heading, report, rows, shown);
   host.info(`${report.keys} key(s) in ${seconds.toFixed(1)} s, ${report.sourceReads} source read(s): ${rows.map((r, i) => `${i + 1} ${r.ok ? 'ok' : 'FAILED'} (${r.copied} copied, ${r.updated} updated, ${r.deleted} deleted, ${r.failed} failed)`).join('; ')}`);
   verdict(inputs, report, rows, stopped, (m) => host.warning(m));
+}
+
+/** One destination's manifest: where it is kept, the one read and the one this run writes (none in a dry run). */
+interface DestinationManifest extends FanOutManifest {
+  readonly opened: OpenedManifest;
+  readonly writer?: ManifestWriter;
+}
+
+/** Each live destination's manifest, opened as a run to that destination alone opens it (the same cache key or file for the pair). */
+async function openManifests(host: Host, source: ObjectStore, all: readonly Destination[], live: readonly Destination[], inputs: MirrorBucketInputs): Promise<DestinationManifest[]> {
+  return Promise.all(
+    live.map(async (d) => {
+      const n = all.indexOf(d);
+      const identity = { source: source.display, destination: d.store.display };
+      const opened = await openManifest(host, manifestPlace(inputs, n), inputs.shard, identity, say(host, n + 1, d.name));
+      const writer = opened.file && !inputs.dryRun ? new ManifestWriter(opened.file, identity, notSeenBy(inputs)) : undefined;
+      return { opened, reader: opened.reader, writer };
+    }),
+  );
+}
+
+/** Log lines about destination `n`. */
+function say(host: Host, n: number, name: string): Pick<Host, 'info' | 'warning'> {
+  return { info: (m) => host.info(`destination ${n} (${name}): ${m}`), warning: (m) => host.warning(`destination ${n} (${name}): ${m}`) };
 }
 
 /** The exit: a failed source listing or an interrupt fails the run; otherwise `require` decides. */

@@ -41,8 +41,8 @@ export interface MirrorBucketInputs {
   readonly verifyVisibility: 'all' | 'private' | 'none';
   readonly shard: Shard;
   readonly shardCount: number;
-  /** `none`, `cache` (the Actions cache), or a file path. */
-  readonly manifest: { readonly kind: 'none' } | { readonly kind: 'cache' } | { readonly kind: 'file'; readonly path: string };
+  /** `none`, `cache` (the Actions cache, one entry a pair of stores), or files: one a destination, in the order of `destinations`. */
+  readonly manifest: { readonly kind: 'none' } | { readonly kind: 'cache' } | { readonly kind: 'file'; readonly paths: readonly string[] };
   readonly transfers: number;
   readonly checkers: number;
   readonly partSize: number;
@@ -81,7 +81,7 @@ export function readMirrorBucketInputs(host: Host): MirrorBucketInputs {
     verifyVisibility: parseInput(host, 'verify-visibility', parseChoice(['all', 'private', 'none'] as const), 'private'),
     shard,
     shardCount: parseInput(host, 'shard-count', parseIntInRange(1, MAX_SHARDS), '4'),
-    manifest: parseInput(host, 'manifest', (value) => parseManifest(value, host.cwd), 'none'),
+    manifest: parseInput(host, 'manifest', (value) => parseManifest(value, host.cwd, destinations.length), 'none'),
     transfers: parseInput(host, 'transfers', parseIntInRange(1, 256), '16'),
     checkers: parseInput(host, 'checkers', parseIntInRange(1, 256), '32'),
     partSize: parseInput(host, 'part-size', parsePartSize, '32MiB'),
@@ -113,11 +113,24 @@ function parseMaxDelete(value: string): number | undefined {
   return Number(value);
 }
 
-/** `manifest`: none, the Actions cache, or a file (relative to `cwd`). */
-function parseManifest(value: string, cwd: string): MirrorBucketInputs['manifest'] {
-  if (value === '' || value === 'none') return { kind: 'none' as const };
-  if (value === 'cache') return { kind: 'cache' as const };
-  return { kind: 'file' as const, path: path.resolve(cwd, value) };
+/**
+ * `manifest`: none, the Actions cache, or files (relative to `cwd`), one a destination in the order
+ * of `destinations`. A manifest records one pair of stores: one file for several destinations would
+ * be rewritten by each in turn, proving nothing, so as many distinct files as destinations are asked for.
+ */
+function parseManifest(value: string, cwd: string, destinations: number): MirrorBucketInputs['manifest'] {
+  const given = lines(value);
+  if (given.length === 0 || (given.length === 1 && given[0] === 'none')) return { kind: 'none' as const };
+  if (given.length === 1 && given[0] === 'cache') return { kind: 'cache' as const };
+  const allowed = destinations > 1 ? `none, cache, or ${destinations} file paths, one a line, one a destination in the order of input "destinations"` : 'none, cache, or one file path';
+  if (given.length !== destinations || given.some((line) => line === 'none' || line === 'cache')) {
+    const what = given.length === 1 ? 'one file' : `${given.length} lines`;
+    throw new ConfigurationError(`${quote(value)} is ${what} for ${destinations} destination(s), and a manifest records one pair of stores; allowed: ${allowed}`);
+  }
+  const paths = given.map((line) => path.resolve(cwd, line));
+  const twice = paths.findIndex((p, i) => paths.indexOf(p) !== i);
+  if (twice >= 0) throw new ConfigurationError(`${quote(value)}: line ${twice + 1} names the file of line ${paths.indexOf(paths[twice]!) + 1} again, and a manifest records one pair of stores; allowed: ${allowed}, each a different file`);
+  return { kind: 'file' as const, paths };
 }
 
 function parsePartSize(value: string): number {

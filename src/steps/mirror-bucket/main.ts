@@ -1,7 +1,6 @@
 /** `mirror-bucket` glue (run by the mirror-bucket and reconcile actions): inputs -> stores -> manifest -> engine -> report, outputs and summary. */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { actionsCache, type FileCache } from '../../runtime/actions-cache';
 import type { Host } from '../../runtime/host';
 import type { ActionContext } from '../../runtime/run-action';
 import { MirrorFailedError } from './mirror-failed';
@@ -10,12 +9,11 @@ import type { ObjectStore } from '../../storage/object-store';
 import { openStore } from '../../storage/open-store';
 import { RateLimiter } from '../../storage/rate-limit';
 import { RateLimitedStore } from '../../storage/rate-limited-store';
-import { manifestCacheKey, ManifestReader, ManifestWriter, type ManifestIdentity } from '../../sync/manifest';
+import { ManifestWriter, type ManifestIdentity } from '../../sync/manifest';
 import { mirror, type Mark, type MirrorEvents, type MirrorReport } from '../../sync/mirror';
-import { inRange, type Shard } from '../../storage/key-range';
-import { globToRegExp } from '../../acl/glob';
+import type { Shard } from '../../storage/key-range';
 import { fmtBytes } from '../../config/size';
-import { filterOf, readMirrorBucketInputs, runOptionsOf, type MirrorBucketInputs } from './inputs';
+import { readMirrorBucketInputs, runOptionsOf, type MirrorBucketInputs } from './inputs';
 import { planShards } from './shard-plan';
 import { reportDigests } from './digest-report';
 import { checkReadable, preflightOf } from './preflight';
@@ -23,6 +21,7 @@ import { printable, reportWriter, type ReportWriter } from '../../runtime/report
 import { phasesNote, writePhasesSummary } from './phases-summary';
 import { runFanOut } from './fan-out';
 import { destinationRow } from './fan-out-report';
+import { keepManifest, manifestPlace, notSeenBy, openManifest, type OpenedManifest } from './manifest-files';
 
 export { MirrorFailedError };
 
@@ -62,7 +61,7 @@ export async function runMirrorBucket(ctx: ActionContext, inputs: MirrorBucketIn
 
 async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onInterrupt'], source: ObjectStore, destination: ObjectStore, inputs: MirrorBucketInputs): Promise<void> {
   const identity: ManifestIdentity = { source: source.display, destination: destination.display };
-  const manifest = await host.group('Manifest of verified copies', () => openManifest(host, inputs, identity));
+  const manifest = await host.group('Manifest of verified copies', () => openManifest(host, manifestPlace(inputs, 0), inputs.shard, identity));
   const writes = !inputs.dryRun;
   const writer = manifest.file && writes ? new ManifestWriter(manifest.file, identity, notSeenBy(inputs)) : undefined;
   const { report, shown, stopped, seconds } = await runEngine(host, onInterrupt, source, destination, inputs, manifest, writer);
@@ -157,25 +156,6 @@ function mirrorEvents(host: Host, reportFile: ReportWriter, shown: string[]): Mi
   };
 }
 
-/**
- * Closes the manifest and saves it to the Actions cache when it came from there. A run that did not
- * see every key (`incomplete`) would drop the entries it did not reach: the old manifest is kept.
- */
-async function keepManifest(host: Host, manifest: OpenedManifest, writer: ManifestWriter, incomplete: boolean): Promise<void> {
-  if (incomplete) {
-    await writer.discard();
-    return;
-  }
-  await writer.close();
-  host.info(`manifest: ${writer.entries} verified pair(s) recorded${writer.carriedOver > 0 ? `, ${writer.carriedOver} of them outside this shard's range, kept from before` : ''}`);
-  if (!manifest.cache || !manifest.cacheKey) return;
-  try {
-    await manifest.cache.save(manifest.file!, `${manifest.cacheKey}${host.env.GITHUB_RUN_ID ?? Date.now()}-${host.env.GITHUB_RUN_ATTEMPT ?? '1'}`);
-  } catch (e) {
-    host.warning(`could not save the manifest to the Actions cache: ${(e as Error).message}; the next run compares the slow way`);
-  }
-}
-
 function writeOutputs(host: Host, inputs: MirrorBucketInputs, report: MirrorReport, inSync: boolean, manifestEntries: number, destinationDisplay: string): void {
   const counts = report.counts;
   host.setOutput('matched', String(counts.matched));
@@ -192,62 +172,9 @@ function writeOutputs(host: Host, inputs: MirrorBucketInputs, report: MirrorRepo
   host.setOutput('in-sync', String(inSync));
   host.setOutput('report', inputs.reportPath);
   host.setOutput('manifest-entries', String(manifestEntries));
-  host.setOutput('destinations', JSON.stringify([destinationRow(inputs.destination.name, destinationDisplay, report)]));
+  host.setOutput('destinations', JSON.stringify([destinationRow(inputs.destination.name, destinationDisplay, report, undefined, manifestEntries)]));
   // One GET a streamed copy (a copy made inside the provider reads nothing here).
   host.setOutput('source-reads', String(report.readChecks.sha256 + report.readChecks.md5 + report.readChecks.none));
-}
-
-interface OpenedManifest {
-  readonly reader?: ManifestReader;
-  /** Where this run's manifest is read from and written to. */
-  readonly file?: string;
-  readonly cache?: FileCache;
-  readonly cacheKey?: string;
-}
-
-async function openManifest(host: Host, inputs: MirrorBucketInputs, identity: ManifestIdentity): Promise<OpenedManifest> {
-  const wanted = inputs.manifest;
-  if (wanted.kind === 'none') {
-    host.info('no manifest: pairs whose ETags cannot prove them equal are compared by their recorded sha256 (a HEAD each)');
-    return {};
-  }
-  let file: string;
-  let cache: FileCache | undefined;
-  let cacheKey: string | undefined;
-  if (wanted.kind === 'cache') {
-    cacheKey = manifestCacheKey(identity, inputs.shard);
-    file = path.join(host.env.RUNNER_TEMP || host.cwd, `${cacheKey.slice(0, -1)}.manifest.gz`);
-    const available = await actionsCache(host);
-    if (!available.cache) {
-      host.warning(`manifest: ${available.reason}; going on without one (slower, not less exact)`);
-      return {};
-    }
-    cache = available.cache;
-    try {
-      const restored = await cache.restore(file, cacheKey);
-      host.info(restored ? `manifest restored from the Actions cache (${restored})` : 'no manifest in the Actions cache yet');
-    } catch (e) {
-      host.warning(`could not restore the manifest from the Actions cache: ${(e as Error).message}`);
-    }
-  } else file = wanted.path;
-  const opened = await ManifestReader.open(file, identity);
-  if (opened.reader) host.info(`manifest: ${file}`);
-  else if (opened.reason === 'no manifest yet') host.info(`no manifest at ${file} yet; this run writes one`);
-  else host.warning(`manifest ${file} ignored: ${opened.reason}; this run writes a new one`);
-  return { reader: opened.reader, file, cache, cacheKey };
-}
-
-/**
- * The keys a run does not look at (outside its shard's range, or left out by include and exclude),
- * whose manifest entries it carries over; undefined when it looks at every key.
- */
-function notSeenBy(inputs: MirrorBucketInputs): ((key: string) => boolean) | undefined {
-  const { range } = inputs.shard;
-  const all = globToRegExp('**').source;
-  const everything = range.from === undefined && range.to === undefined && inputs.exclude.length === 0 && inputs.include.some((r) => r.source === all);
-  if (everything) return undefined;
-  const taken = filterOf(inputs);
-  return (key) => !inRange(key, range) || !taken(key);
 }
 
 function describeRange(shard: Shard): string {

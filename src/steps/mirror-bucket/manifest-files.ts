@@ -1,0 +1,95 @@
+/**
+ * Where mirror-bucket keeps the manifest of verified copies of one pair of stores between runs (the
+ * Actions cache, or a file), read before the run and written after it. A run to several
+ * destinations keeps one a destination, each exactly as a run to that destination alone keeps it.
+ */
+import * as path from 'node:path';
+import { globToRegExp } from '../../acl/glob';
+import { actionsCache, type FileCache } from '../../runtime/actions-cache';
+import type { Host } from '../../runtime/host';
+import { inRange, type Shard } from '../../storage/key-range';
+import { manifestCacheKey, ManifestReader, type ManifestIdentity, type ManifestWriter } from '../../sync/manifest';
+import { filterOf, type MirrorBucketInputs } from './inputs';
+
+/** Where one pair's manifest is kept: nowhere, the Actions cache, or a file. */
+export type ManifestPlace = { readonly kind: 'none' } | { readonly kind: 'cache' } | { readonly kind: 'file'; readonly path: string };
+
+/** Where destination `i`'s manifest is kept: `cache` for each alike, else the i-th file. */
+export function manifestPlace(inputs: MirrorBucketInputs, i: number): ManifestPlace {
+  const m = inputs.manifest;
+  return m.kind === 'file' ? { kind: 'file', path: m.paths[i]! } : m;
+}
+
+export interface OpenedManifest {
+  readonly reader?: ManifestReader;
+  /** Where this run's manifest is read from and written to. */
+  readonly file?: string;
+  readonly cache?: FileCache;
+  readonly cacheKey?: string;
+}
+
+/** The log of one pair: a label before each line when the run has several destinations. */
+type Say = Pick<Host, 'info' | 'warning'>;
+
+export async function openManifest(host: Host, wanted: ManifestPlace, shard: Shard, identity: ManifestIdentity, say: Say = host): Promise<OpenedManifest> {
+  if (wanted.kind === 'none') {
+    say.info('no manifest: pairs whose ETags cannot prove them equal are compared by their recorded sha256 (a HEAD each)');
+    return {};
+  }
+  let file: string;
+  let cache: FileCache | undefined;
+  let cacheKey: string | undefined;
+  if (wanted.kind === 'cache') {
+    cacheKey = manifestCacheKey(identity, shard);
+    file = path.join(host.env.RUNNER_TEMP || host.cwd, `${cacheKey.slice(0, -1)}.manifest.gz`);
+    const available = await actionsCache(host);
+    if (!available.cache) {
+      say.warning(`manifest: ${available.reason}; going on without one (slower, not less exact)`);
+      return {};
+    }
+    cache = available.cache;
+    try {
+      const restored = await cache.restore(file, cacheKey);
+      say.info(restored ? `manifest restored from the Actions cache (${restored})` : 'no manifest in the Actions cache yet');
+    } catch (e) {
+      say.warning(`could not restore the manifest from the Actions cache: ${(e as Error).message}`);
+    }
+  } else file = wanted.path;
+  const opened = await ManifestReader.open(file, identity);
+  if (opened.reader) say.info(`manifest: ${file}`);
+  else if (opened.reason === 'no manifest yet') say.info(`no manifest at ${file} yet; this run writes one`);
+  else say.warning(`manifest ${file} ignored: ${opened.reason}; this run writes a new one`);
+  return { reader: opened.reader, file, cache, cacheKey };
+}
+
+/**
+ * Closes the manifest and saves it to the Actions cache when it came from there. A run that did not
+ * see every key (`incomplete`) would drop the entries it did not reach: the old manifest is kept.
+ */
+export async function keepManifest(host: Host, manifest: OpenedManifest, writer: ManifestWriter, incomplete: boolean, say: Say = host): Promise<void> {
+  if (incomplete) {
+    await writer.discard();
+    return;
+  }
+  await writer.close();
+  say.info(`manifest: ${writer.entries} verified pair(s) recorded${writer.carriedOver > 0 ? `, ${writer.carriedOver} of them outside this shard's range, kept from before` : ''}`);
+  if (!manifest.cache || !manifest.cacheKey) return;
+  try {
+    await manifest.cache.save(manifest.file!, `${manifest.cacheKey}${host.env.GITHUB_RUN_ID ?? Date.now()}-${host.env.GITHUB_RUN_ATTEMPT ?? '1'}`);
+  } catch (e) {
+    say.warning(`could not save the manifest to the Actions cache: ${(e as Error).message}; the next run compares the slow way`);
+  }
+}
+
+/**
+ * The keys a run does not look at (outside its shard's range, or left out by include and exclude),
+ * whose manifest entries it carries over; undefined when it looks at every key.
+ */
+export function notSeenBy(inputs: MirrorBucketInputs): ((key: string) => boolean) | undefined {
+  const { range } = inputs.shard;
+  const all = globToRegExp('**').source;
+  const everything = range.from === undefined && range.to === undefined && inputs.exclude.length === 0 && inputs.include.some((r) => r.source === all);
+  if (everything) return undefined;
+  const taken = filterOf(inputs);
+  return (key) => !inRange(key, range) || !taken(key);
+}
