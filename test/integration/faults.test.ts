@@ -41,7 +41,7 @@ async function proxied(id: ClusterId, o: { rate?: number; seed?: number; rules?:
 const tally = { runs: 0, failedRuns: 0, faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<string, number>, objects: 0 };
 afterAll(() => {
   console.log(
-    `[faults] total: rate ${RATE * 100} %, ${SEEDS.length} seed(s) x ${ACTIONS.length} action(s), ${tally.runs} run(s) (${tally.failedRuns} failed and re-run), ` +
+    `[faults] total: rate ${RATE * 100} %, ${SEEDS.length} seed(s) x ${ACTIONS.length} action(s) and the mirror to 3 destinations, ${tally.runs} run(s) (${tally.failedRuns} failed and re-run), ` +
       `faults ${Object.entries(tally.faults).map(([k, n]) => `${k} ${n}`).join(', ')}, ${tally.objects} object(s) checked`,
   );
 });
