@@ -7,8 +7,11 @@
  *
  * Whatever the server says: a damaged answer fails the run and nothing is deleted; a valid answer
  * written oddly gives exactly the result of a clean run.
+ *
+ * Then the same listings from one of three destinations of a sync (the others healthy): nothing is
+ * deleted in the hostile one, and the healthy ones are synced all the same.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { AWKWARD_KEYS } from '../helpers/awkward-keys';
 import { errors, runBundle } from '../helpers/bundle';
 import { startFaultProxy, type FaultProxy, type RequestInfo } from '../helpers/fault-proxy';
@@ -137,6 +140,66 @@ describe.each(['lean', 'sdk'] as const)('a sync against a hostile server, %s wir
       expect({ code: run.code, errors: errors(run) }).toEqual({ code: 0, errors: [] });
       expect(run.outputs.deleted).toBe(String(EXTRAS.length));
       expect(run.outputs.copied ?? '0').toBe('0');
+      expect(after.sort()).toEqual([...sourceKeys].sort());
+      counts.same++;
+    }
+  });
+});
+
+/** Two healthy destinations holding the source's objects under `m/`: a bucket on the old cluster (copied inside it) and one on the new; made once for both wires. */
+let healthyDestinations: Promise<{ id: ClusterId; bucket: string }[]> | undefined;
+async function makeHealthy(): Promise<{ id: ClusterId; bucket: string }[]> {
+  const out = [];
+  for (const id of ['old', 'new'] as const) {
+    const bucket = await makeBucket(id, 'hostile-ok');
+    await putAll(id, bucket, KEYS.map((k) => `m/${k}`));
+    out.push({ id, bucket });
+  }
+  return out;
+}
+
+describe.each(['lean', 'sdk'] as const)('a sync to three destinations, one of them hostile, %s wire', (wire) => {
+  let healthy: { id: ClusterId; bucket: string }[];
+  const MISSING = 'k/0500.log';
+  beforeAll(async () => {
+    healthy = await (healthyDestinations ??= makeHealthy());
+  }, 300_000);
+  const picked = ['cut in the middle of an entry', 'an <Error> after the listing', 'the second page cut short', 'IsTruncated written True'];
+  test.each(VARIANTS.filter((v) => picked.includes(v.name)))('hostile destination, $page: $name', async ({ page, rewrite, outcome }) => {
+    // Each destination holds extras a clean sync deletes; each healthy one lacks an object to copy.
+    await putAll('new', dst, EXTRAS.map((k) => `src/${k}`));
+    for (const h of healthy) {
+      await putAll(h.id, h.bucket, EXTRAS.map((k) => `m/${k}`));
+      await client(h.id).send(new DeleteObjectCommand({ Bucket: h.bucket, Key: `m/${MISSING}` }));
+    }
+    const hostile = await startFaultProxy({ upstream: rgw('new').endpoint, rules: [{ kind: 'rewrite', match: onPage(page), rewrite }] });
+    proxies.push(hostile);
+    const run = await runBundle(
+      'mirror-bucket',
+      {
+        source: `${rgw('old').endpoint}/${src}/src/ credentials=env:OLD`,
+        destinations: [`${rgw('old').endpoint}/${healthy[0]!.bucket}/m/ credentials=env:OLD name=ok-old`, `${hostile.url}/${dst}/src/ credentials=env:NEW name=hostile`, `${rgw('new').endpoint}/${healthy[1]!.bucket}/m/ credentials=env:NEW name=ok-new`].join('\n'),
+        mode: 'sync',
+      },
+      { env: { ...credentialEnv(), CI_STORES_WIRE: wire } },
+    );
+    counts.runs++;
+    expect(hostile.injected.rewrite).toBeGreaterThanOrEqual(1);
+    const rows = JSON.parse(run.outputs.destinations ?? '[]') as { name: string; ok: boolean; copied: number; deleted: number; listingError?: string }[];
+    // The healthy destinations are synced whatever the hostile one says.
+    expect([rows[0], rows[2]].map((r) => [r?.name, r?.ok, r?.copied, r?.deleted])).toEqual([['ok-old', true, 1, EXTRAS.length], ['ok-new', true, 1, EXTRAS.length]]);
+    for (const h of healthy) expect((await listKeys(h.id, h.bucket)).map((k) => k.slice('m/'.length)).sort()).toEqual([...sourceKeys].sort());
+    const after = (await listKeys('new', dst)).map((k) => k.slice('src/'.length));
+    if (outcome === 'fails') {
+      expect({ code: run.code, errors: errors(run) }).toEqual({ code: 1, errors: [expect.stringMatching(/^2 of 3 destination\(s\) ended right, 3 required \(input "require"\): 2 hostile: .*ListObjectsV2/)] });
+      expect([rows[1]?.name, rows[1]?.ok, rows[1]?.deleted, rows[1]?.listingError]).toEqual(['hostile', false, 0, expect.stringMatching(/ListObjectsV2/)]);
+      expect(hostile.seen.DeleteObject ?? 0).toBe(0);
+      expect(hostile.seen.DeleteObjects ?? 0).toBe(0);
+      expect(after.sort()).toEqual([...sourceKeys, ...EXTRAS].sort());
+      counts.failed++;
+    } else {
+      expect({ code: run.code, errors: errors(run) }).toEqual({ code: 0, errors: [] });
+      expect([rows[1]?.name, rows[1]?.ok, rows[1]?.copied, rows[1]?.deleted]).toEqual(['hostile', true, 0, EXTRAS.length]);
       expect(after.sort()).toEqual([...sourceKeys].sort());
       counts.same++;
     }

@@ -3,9 +3,11 @@
  * three destinations (a bucket on the new cluster; a bucket on the old one, the source's own
  * provider and credentials, so copied server-side; a bucket of another user on the new cluster,
  * with that user's credentials), the source read through a recording proxy to count its GETs. Then
- * a destination that is missing and one whose listing fails, under require all, any and 2.
+ * a destination that is missing and one whose listing fails, under require all, any and 2. Last, a
+ * private object to destinations of different visibility modes and bucket policies, two of which
+ * would expose it: it ends readable anonymously on none.
  */
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, type ObjectCannedACL } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand, PutObjectCommand, type ObjectCannedACL } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -59,7 +61,7 @@ const env = () => {
   const e = rgw('new');
   return { ...credentialEnv(), OTHER_ACCESS_KEY_ID: e.otherAccessKey, OTHER_SECRET_ACCESS_KEY: e.otherSecretKey };
 };
-const rows = (run: BundleRun) => JSON.parse(run.outputs.destinations ?? '[]') as { name: string; ok: boolean; matched: number; copied: number; updated: number; deleted: number; skipped: number; failed: number; serverSideCopies: number; unavailable?: string; listingError?: string }[];
+const rows = (run: BundleRun) => JSON.parse(run.outputs.destinations ?? '[]') as { name: string; ok: boolean; matched: number; copied: number; updated: number; deleted: number; skipped: number; failed: number; serverSideCopies: number; unavailable?: string; listingError?: string; firstFailure?: string }[];
 
 describe('mirror-bucket to three destinations', () => {
   let src: string;
@@ -177,6 +179,54 @@ describe('mirror-bucket to three destinations', () => {
     } finally {
       await failing.close().catch(() => undefined);
     }
+  });
+  test('a private object to destinations of different visibility modes, two of whose bucket policies would expose it: readable anonymously on none', async () => {
+    const a = await bucket('new', 'fanout-acl');
+    const b = await bucket('old', 'fanout-policy');
+    const c = await bucket('new', 'fanout-open');
+    const d = await otherBucket();
+    const policy = (statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+    const strangersRead = (bkt: string, o: object = { Resource: [`arn:aws:s3:::${bkt}/*`] }) => ({ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', ...o });
+    // b: visibility by its policy, which lets strangers read all but rhel* (Cockpit's AWS design).
+    await client('old').send(new PutBucketPolicyCommand({ Bucket: b, Policy: policy([strangersRead(b, { NotResource: [`arn:aws:s3:::${b}/m/rhel*`] })]) }));
+    // c: canned ACLs, but a policy that lets strangers read every key: a private write is refused there.
+    await client('new').send(new PutBucketPolicyCommand({ Bucket: c, Policy: policy([strangersRead(c)]) }));
+    // d: another user's bucket, written with the ci user's keys, which its policy lets write but not
+    // read the policy; it lets strangers read every key. Only the check after writing can tell.
+    const ci = 'arn:aws:iam:::user/ci';
+    await client('new', 'other').send(
+      new PutBucketPolicyCommand({
+        Bucket: d,
+        Policy: policy([
+          { Effect: 'Allow', Principal: { AWS: [ci] }, Action: ['s3:ListBucket', 's3:ListBucketMultipartUploads'], Resource: [`arn:aws:s3:::${d}`] },
+          { Effect: 'Allow', Principal: { AWS: [ci] }, Action: ['s3:GetObject', 's3:PutObject', 's3:PutObjectAcl', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], Resource: [`arn:aws:s3:::${d}/*`] },
+          strangersRead(d),
+        ]),
+      }),
+    );
+    const dests = [
+      `${rgw('new').endpoint}/${a}/m/ credentials=env:NEW visibility=acl name=acl`,
+      `${rgw('old').endpoint}/${b}/m/ credentials=env:OLD visibility=policy name=policy`,
+      `${rgw('new').endpoint}/${c}/m/ credentials=env:NEW name=open-policy`,
+      `${rgw('new').endpoint}/${d}/m/ credentials=env:NEW name=hidden-policy`,
+    ];
+    const run = await runBundle('mirror-bucket', inputs(dests, { mode: 'copy' }), { env: env() });
+    // The private object is readable anonymously on no destination; the public ones on each, by ACL or by policy.
+    for (const [id, bkt] of [['new', a], ['old', b], ['new', c], ['new', d]] as const) {
+      expect([bkt, await anonymousStatus(id, bkt, 'm/rhel-9.qcow2')]).not.toEqual([bkt, 200]);
+      expect([bkt, await anonymousStatus(id, bkt, 'm/fedora-42.qcow2')]).toEqual([bkt, 200]);
+    }
+    const r = rows(run);
+    expect(r.map((x) => [x.name, x.ok, x.failed])).toEqual([['acl', true, 0], ['policy', true, 0], ['open-policy', false, 1], ['hidden-policy', false, 1]]);
+    // Refused before writing where the policy shows the exposure; deleted again where only the check after writing saw it.
+    expect(r[2]!.firstFailure).toMatch(/^rhel-9\.qcow2: copy: not written: /);
+    expect(r[3]!.firstFailure).toMatch(/^rhel-9\.qcow2: copy: EXPOSED: .*; the object was deleted again$/);
+    expect(run.code).toBe(1);
+    expect(errors(run)).toEqual([expect.stringMatching(/^2 of 4 destination\(s\) ended right, 4 required \(input "require"\): 3 open-policy: .*; 4 hidden-policy: /)]);
+    expect(await listKeys('new', a)).toContain('m/rhel-9.qcow2');
+    expect(await listKeys('old', b)).toContain('m/rhel-9.qcow2');
+    expect(await listKeys('new', c)).not.toContain('m/rhel-9.qcow2');
+    expect(await listKeys('new', d)).not.toContain('m/rhel-9.qcow2');
   });
 });
 

@@ -8,10 +8,11 @@
  * are searched for each value, also base64-, base64url-, URL- (upper- and lowercase hex, form
  * encoding) and hex-encoded.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { runBundle, runCli, type BundleRun } from '../helpers/bundle';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github';
 import { client, credentialEnv, githubEnv, listKeys, rgw, useBuckets } from '../helpers/rgw';
@@ -30,9 +31,14 @@ const PASTED = 'leak-check-pasted-value-3e9d41';
 const makeBucket = useBuckets();
 let gh: FakeGitHub;
 let bucket: string;
+/** The mirror's destinations on the new cluster: a bucket of the ci user, and one of another user (that user's keys). */
+let newBucket: string;
+const otherBucket = `leak-other-${randomBytes(4).toString('hex')}`;
 let ws: string;
 beforeAll(async () => {
   gh = await startFakeGitHub(TOKEN);
+  newBucket = await makeBucket('new', 'leak');
+  await client('new', 'other').send(new CreateBucketCommand({ Bucket: otherBucket }));
   gh.permissions.set('reader', { permission: 'read', role_name: 'read' });
   bucket = await makeBucket('old', 'leak');
   ws = fs.mkdtempSync(path.join(os.tmpdir(), 'leak-'));
@@ -47,11 +53,15 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await gh?.close();
+  const c = client('new', 'other');
+  for (const o of (await c.send(new ListObjectsV2Command({ Bucket: otherBucket }))).Contents ?? []) await c.send(new DeleteObjectCommand({ Bucket: otherBucket, Key: o.Key! }));
+  await c.send(new DeleteBucketCommand({ Bucket: otherBucket }));
 });
 
 /** Every secret a run is given, by the name shown in failures. */
 const secrets = (): Record<string, string> => ({
   'store secret key': rgw('old').secretKey,
+  "another user's store secret key": rgw('new').otherSecretKey,
   'github token': TOKEN,
   'redact value': REDACT,
   'secret named by redact-env': IN_ENV,
@@ -146,6 +156,19 @@ test('no secret reaches a log, an output, a summary, a report or an uploaded obj
   const rep = (name: string) => ({ 'report-path': path.join(ws, `${name}.report`) });
   record('mirror-bucket ok', await runBundle('mirror-bucket', { source: store('images'), destination: store('mirror'), manifest: path.join(ws, 'manifest.gz'), ...rep('mirror') }, { cwd: ws, env: env() }));
   record('mirror-bucket wrong key', await runBundle('mirror-bucket', { source: store('images'), destination: store('mirror2'), ...rep('mirror2') }, { cwd: ws, env: env({ OLD_SECRET_ACCESS_KEY: WRONG }) }));
+  // mirror-bucket to three destinations, each with its own credentials (the ci user of either
+  // cluster, another user of the new one): success (the destinations JSON among the outputs), one
+  // destination's secret refused with require any (passes) and with require all (fails).
+  const fanEnv = (over: NodeJS.ProcessEnv = {}) => env({ ...credentialEnv(['new']), OTHER_ACCESS_KEY_ID: rgw('new').otherAccessKey, OTHER_SECRET_ACCESS_KEY: rgw('new').otherSecretKey, ...over });
+  const fanOut = (sub: string) => ({
+    source: store('images'),
+    destinations: [store(`${sub}-a`), `${rgw('new').endpoint}/${newBucket}/${sub}-b credentials=env:NEW`, `${rgw('new').endpoint}/${otherBucket}/${sub}-c credentials=env:OTHER`].join('\n'),
+    mode: 'sync',
+    ...rep(sub),
+  });
+  record('mirror-bucket fan-out ok', await runBundle('mirror-bucket', fanOut('fan'), { cwd: ws, env: fanEnv() }));
+  record('mirror-bucket fan-out wrong key, require any', await runBundle('mirror-bucket', { ...fanOut('fan2'), require: 'any' }, { cwd: ws, env: fanEnv({ OTHER_SECRET_ACCESS_KEY: WRONG }) }));
+  record('mirror-bucket fan-out wrong key', await runBundle('mirror-bucket', fanOut('fan3'), { cwd: ws, env: fanEnv({ OTHER_SECRET_ACCESS_KEY: WRONG }) }));
   record('audit-acl ok', await runBundle('audit-acl', { stores: store('images'), 'fail-on': 'never', ...rep('audit') }, { cwd: ws, env: env() }));
   record('audit-acl wrong key', await runBundle('audit-acl', { stores: store('images'), ...rep('audit2') }, { cwd: ws, env: env({ OLD_SECRET_ACCESS_KEY: WRONG }) }));
   // reconcile: both parts in one step (both report files), and both failing on a refused key.
@@ -205,6 +228,9 @@ test('no secret reaches a log, an output, a summary, a report or an uploaded obj
     'upload-image dry run': 0,
     'mirror-bucket ok': 0,
     'mirror-bucket wrong key': 1,
+    'mirror-bucket fan-out ok': 0,
+    'mirror-bucket fan-out wrong key, require any': 0,
+    'mirror-bucket fan-out wrong key': 1,
     'audit-acl ok': 0,
     'audit-acl wrong key': 1,
     'reconcile ok': 0,
@@ -243,6 +269,10 @@ test('no secret reaches a log, an output, a summary, a report or an uploaded obj
   }
   // The secrets do reach the runner, registered as masks: the search is not looking in the wrong place.
   for (const value of [TOKEN, REDACT, IN_ENV, rgw('old').secretKey]) expect(raw['upload-logs ok']).toContain(`::add-mask::${value}`);
+  // The fan-out was given each destination's secret, and wrote its rows: the search looked where they are.
+  expect(raw['mirror-bucket fan-out ok']).toContain(`::add-mask::${rgw('new').otherSecretKey}`);
+  expect(JSON.parse(seen.find((x) => x.where === 'mirror-bucket fan-out ok output destinations')!.text).map((r: { ok: boolean }) => r.ok)).toEqual([true, true, true]);
+  expect(JSON.parse(seen.find((x) => x.where === 'mirror-bucket fan-out wrong key, require any output destinations')!.text).map((r: { ok: boolean }) => r.ok)).toEqual([true, true, false]);
   // The search can find: the log file holds every secret before redaction.
   expect(fs.readFileSync(path.join(ws, 'logs', 'test.log'), 'utf8')).toContain(TOKEN);
   // The refusals were the ones meant, and show where the credentials were.
