@@ -9,10 +9,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { runBundle, type BundleRun } from './bundle';
 import type { FaultKind, FaultRule } from './fault-proxy';
-import { anonymousStatus, client, credentialEnv, githubEnv, listKeys, openUploads, rgw, type ClusterId } from './rgw';
+import { anonymousStatus, client, credentialEnv, githubEnv, listKeys, openUploads, putObject, rgw, type ClusterId } from './rgw';
 
 /** One store an action writes to: a bucket on a cluster, reached at `endpoint` (the RGW or a proxy in front of it). */
 export interface StoreUnderTest {
@@ -205,17 +205,7 @@ interface Seeded {
 async function seed(id: ClusterId, bucket: string, prefix: string, o: Seeded): Promise<void> {
   const c = client(id);
   const common = { Bucket: bucket, Key: `${prefix}${o.key}`, ACL: o.visibility === 'public' ? ('public-read' as const) : ('private' as const), Metadata: (o.sha256Meta ? { sha256: sha(o.body) } : {}) as Record<string, string> };
-  if (o.multipart === undefined) {
-    await c.send(new PutObjectCommand({ ...common, Body: o.body }));
-    return;
-  }
-  const { UploadId } = await c.send(new CreateMultipartUploadCommand(common));
-  const parts = [];
-  for (let i = 0, n = 1; i < o.body.length; i += o.multipart, n++) {
-    const r = await c.send(new UploadPartCommand({ Bucket: bucket, Key: common.Key, UploadId, PartNumber: n, Body: o.body.subarray(i, i + o.multipart) }));
-    parts.push({ PartNumber: n, ETag: r.ETag });
-  }
-  await c.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: common.Key, UploadId, MultipartUpload: { Parts: parts } }));
+  await putObject(c, common, o.body, o.multipart);
 }
 
 const rhelPrivate = (key: string): 'public' | 'private' => (/^rhel/i.test(path.posix.basename(key)) ? 'private' : 'public');

@@ -11,11 +11,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { checkStores, type ExpectedObject } from './action-table';
 import type { BundleRun } from './bundle';
 import type { FaultRule } from './fault-proxy';
-import { client, credentialEnv, listKeys, type ClusterId, type TestBuckets } from './rgw';
+import { client, credentialEnv, listKeys, putObject, type ClusterId, type TestBuckets } from './rgw';
 
 const MIB = 1024 * 1024;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -86,14 +85,7 @@ function objectsOf(kind: 'small' | 'big'): SourceObject[] {
 async function put(id: ClusterId, bucket: string, key: string, o: Pick<SourceObject, 'body' | 'visibility' | 'multipart'>): Promise<void> {
   const c = client(id);
   const common = { Bucket: bucket, Key: key, ACL: o.visibility === 'public' ? ('public-read' as const) : ('private' as const), Metadata: { sha256: sha(o.body) } };
-  if (o.multipart === undefined) return void (await c.send(new PutObjectCommand({ ...common, Body: o.body })));
-  const { UploadId } = await c.send(new CreateMultipartUploadCommand(common));
-  const parts = [];
-  for (let i = 0, n = 1; i < o.body.length; i += o.multipart, n++) {
-    const r = await c.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: n, Body: o.body.subarray(i, i + o.multipart) }));
-    parts.push({ PartNumber: n, ETag: r.ETag });
-  }
-  await c.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+  await putObject(c, common, o.body, o.multipart);
 }
 
 /** Makes the buckets (through the suite's `makeBucket`) and puts the objects in place, directly. */

@@ -8,6 +8,11 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  type CreateMultipartUploadCommandInput,
+  PutObjectCommand,
+  UploadPartCommand,
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
@@ -149,6 +154,24 @@ export function useBuckets(): TestBuckets {
     return bucket;
   };
   return Object.assign(make, { pair: async (stem?: string) => ({ old: await make('old', stem), new: await make('new', stem) }) });
+}
+
+/**
+ * Writes one object as a single PutObject, or, given `partSize`, as a multipart upload in parts of
+ * that size (its ETag then ends in `-N`, as a store that wrote it in parts lists it).
+ */
+export async function putObject(c: S3Client, input: CreateMultipartUploadCommandInput & { Bucket: string; Key: string }, body: Buffer, partSize?: number): Promise<void> {
+  if (partSize === undefined) {
+    await c.send(new PutObjectCommand({ ...input, Body: body }));
+    return;
+  }
+  const { UploadId } = await c.send(new CreateMultipartUploadCommand(input));
+  const parts = [];
+  for (let at = 0, n = 1; at < body.length; at += partSize, n++) {
+    const { ETag } = await c.send(new UploadPartCommand({ Bucket: input.Bucket, Key: input.Key, UploadId, PartNumber: n, Body: body.subarray(at, at + partSize) }));
+    parts.push({ PartNumber: n, ETag });
+  }
+  await c.send(new CompleteMultipartUploadCommand({ Bucket: input.Bucket, Key: input.Key, UploadId, MultipartUpload: { Parts: parts } }));
 }
 
 /**

@@ -3,7 +3,7 @@
  * provider as source, the "new" as destination), each with its own credentials, then both stores
  * read from outside.
  */
-import { DeleteBucketPolicyCommand, PutBucketPolicyCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand, DeleteObjectCommand, GetObjectCommand, type ObjectCannedACL } from '@aws-sdk/client-s3';
+import { DeleteBucketPolicyCommand, PutBucketPolicyCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand, DeleteObjectCommand, GetObjectCommand, type ObjectCannedACL } from '@aws-sdk/client-s3';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -13,7 +13,7 @@ import { errors, runBundle } from '../helpers/bundle';
 import { AWKWARD_KEYS } from '../helpers/awkward-keys';
 import { compareKeys } from '../../src/storage/key-range';
 import { decideVisibility, DEFAULT_RULES_TEXT, parseVisibilityRules } from '../../src/acl/visibility';
-import { anonymousStatus, client, credentialEnv, headMeta, listKeys, openUploads, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
+import { anonymousStatus, client, credentialEnv, headMeta, listKeys, openUploads, putObject, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const MiB = 1024 * 1024;
@@ -32,17 +32,7 @@ async function put(id: ClusterId, b: string, key: string, s: Seed): Promise<void
   const c = client(id);
   const Metadata = { ...(s.headers?.Metadata ?? {}), ...(s.sha256Meta ? { sha256: sha256(s.body) } : {}) };
   const common = { Bucket: b, Key: key, ACL: s.acl, ...s.headers, Metadata };
-  if (!s.multipart) {
-    await c.send(new PutObjectCommand({ ...common, Body: s.body }));
-    return;
-  }
-  const { UploadId } = await c.send(new CreateMultipartUploadCommand(common));
-  const parts = [];
-  for (let i = 0, n = 1; i < s.body.length; i += s.multipart, n++) {
-    const r = await c.send(new UploadPartCommand({ Bucket: b, Key: key, UploadId, PartNumber: n, Body: s.body.subarray(i, i + s.multipart) }));
-    parts.push({ PartNumber: n, ETag: r.ETag });
-  }
-  await c.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+  await putObject(c, common, s.body, s.multipart || undefined);
 }
 
 async function content(id: ClusterId, b: string, key: string): Promise<string> {

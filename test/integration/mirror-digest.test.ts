@@ -5,7 +5,7 @@
  * runs in process (its real inputs, outputs and summary; the stores it opens itself); the last test
  * runs the bundle, and needs `dist/` rebuilt with this input.
  */
-import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,7 +15,7 @@ import type { ActionContext } from '../../src/runtime/run-action';
 import { Summary } from '../../src/runtime/summary';
 import { errors, runBundle } from '../helpers/bundle';
 import { quietHost } from '../helpers/quiet-host';
-import { client, credentialEnv, listKeys, openUploads, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
+import { client, credentialEnv, listKeys, openUploads, putObject, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
 
 const MiB = 1024 * 1024;
 const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -23,18 +23,7 @@ const blobKey = (digest: string) => `sha256/${digest.slice(0, 2)}/${digest}`;
 const bucket = useBuckets();
 
 async function put(id: ClusterId, b: string, key: string, body: Buffer, partSize?: number): Promise<void> {
-  const c = client(id);
-  if (partSize === undefined) {
-    await c.send(new PutObjectCommand({ Bucket: b, Key: key, Body: body }));
-    return;
-  }
-  const { UploadId } = await c.send(new CreateMultipartUploadCommand({ Bucket: b, Key: key }));
-  const parts = [];
-  for (let i = 0, n = 1; i < body.length; i += partSize, n++) {
-    const r = await c.send(new UploadPartCommand({ Bucket: b, Key: key, UploadId, PartNumber: n, Body: body.subarray(i, i + partSize) }));
-    parts.push({ PartNumber: n, ETag: r.ETag });
-  }
-  await c.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+  await putObject(client(id), { Bucket: b, Key: key }, body, partSize);
 }
 
 async function contentHex(id: ClusterId, b: string, key: string): Promise<string> {

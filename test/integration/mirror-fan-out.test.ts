@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { errors, runBundle, type BundleRun } from '../helpers/bundle';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
-import { anonymousStatus, client, credentialEnv, listKeys, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
+import { anonymousStatus, client, credentialEnv, listKeys, putObject, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
 
 const MiB = 1024 * 1024;
 const bucket = useBuckets();
@@ -241,14 +241,7 @@ describe('mirror-bucket to several destinations with a manifest of verified copi
   beforeAll(async () => {
     src = await bucket('old', 'fanman-src');
     const c = client('old');
-    const { CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand } = await import('@aws-sdk/client-s3');
-    const { UploadId } = await c.send(new CreateMultipartUploadCommand({ Bucket: src, Key: 'src/legacy.qcow2', ACL: 'public-read' }));
-    const parts = [];
-    for (let at = 0, n = 1; at < legacy.length; at += 5 * MiB, n++) {
-      const { ETag } = await c.send(new UploadPartCommand({ Bucket: src, Key: 'src/legacy.qcow2', UploadId, PartNumber: n, Body: legacy.subarray(at, at + 5 * MiB) }));
-      parts.push({ ETag, PartNumber: n });
-    }
-    await c.send(new CompleteMultipartUploadCommand({ Bucket: src, Key: 'src/legacy.qcow2', UploadId, MultipartUpload: { Parts: parts } }));
+    await putObject(c, { Bucket: src, Key: 'src/legacy.qcow2', ACL: 'public-read' }, legacy, 5 * MiB);
     await c.send(new PutObjectCommand({ Bucket: src, Key: 'src/small.txt', Body: Buffer.from('small\n'), ACL: 'public-read' }));
     gets = [];
     proxy = await startFaultProxy({ upstream: rgw('old').endpoint, rules: [{ kind: 'delay', delayMs: 0, match: (r) => (r.op === 'GetObject' && r.signed && r.path.startsWith(`/${src}/src/`) && void gets.push(r.path), false) }] });
