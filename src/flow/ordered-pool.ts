@@ -12,6 +12,7 @@ export class OrderedPool<R> {
   private wake: (() => void) | undefined;
   private delivering: Promise<void> = Promise.resolve();
   private failure: { error: unknown } | undefined;
+  private deliveryFailure: { error: unknown } | undefined;
 
   /**
    * @param deliver called with each result in the order the tasks were submitted, one at a time
@@ -26,11 +27,15 @@ export class OrderedPool<R> {
   /**
    * Waits until there is room, then starts `task` (one producer submits; it is the one held
    * back). A task that rejects delivers nothing; {@link OrderedPool.finish} throws its error.
+   * Once a delivery has thrown, nothing more is delivered and `submit` throws that error without
+   * starting `task` (the producer stops; {@link OrderedPool.finish} still waits for the tasks running).
    */
   async submit(task: () => Promise<R>): Promise<void> {
     while (this.seq - this.nextOut >= this.window || this.running.size >= Math.max(1, this.limit)) {
+      if (this.deliveryFailure) break;
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
+    if (this.deliveryFailure) throw this.deliveryFailure.error;
     const n = this.seq++;
     const p = task().then(
       (value) => this.settle(n, { value }),
@@ -50,7 +55,13 @@ export class OrderedPool<R> {
   async finish(): Promise<void> {
     await Promise.all(this.running);
     await this.delivering;
+    if (this.deliveryFailure) throw this.deliveryFailure.error;
     if (this.failure) throw this.failure.error;
+  }
+
+  /** The error of the delivery that threw, if one did (the one `submit` and `finish` throw). */
+  get deliveryError(): { error: unknown } | undefined {
+    return this.deliveryFailure;
   }
 
   private settle(n: number, result: { value: R } | undefined): void {
@@ -63,7 +74,13 @@ export class OrderedPool<R> {
       const r = this.done.get(this.nextOut);
       this.done.delete(this.nextOut);
       this.nextOut++;
-      if (r) await this.deliver(r.value);
+      // After a failed delivery the rest are dropped, but the order still advances so no waiter hangs.
+      if (!r || this.deliveryFailure) continue;
+      try {
+        await this.deliver(r.value);
+      } catch (error) {
+        this.deliveryFailure = { error };
+      }
     }
     this.wake?.();
   }

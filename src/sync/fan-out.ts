@@ -15,6 +15,7 @@
  */
 import { ByteBudget } from '../flow/byte-budget';
 import { OrderedPool } from '../flow/ordered-pool';
+import { Limiter } from '../flow/pool';
 import { Semaphore } from '../flow/semaphore';
 import type { ObjectStore } from '../storage/object-store';
 import { compareListed } from './compare';
@@ -43,8 +44,12 @@ export interface FanOutManifest {
   readonly writer?: ManifestWriter;
 }
 
-/** Keys between the oldest unfinished one and the newest started, at most: bounds the results held back for the manifests. */
-const WINDOW = 4096;
+/**
+ * Keys between the oldest unfinished one and the newest started, at most, when manifests are written:
+ * the walk goes this far past one slow key (a 10 GiB image) before it waits for it. A held result is
+ * a few short strings a destination, so 65,536 of them stay near 10 MB.
+ */
+const WINDOW = 65_536;
 
 export interface FanOutReport {
   /** One report a destination, in the order given. */
@@ -82,10 +87,7 @@ export async function mirrorFanOut(o: FanOutOptions): Promise<FanOutReport> {
   const ctxs = contexts(o);
   const report: FanOutReport = { destinations: ctxs.map((c) => c.report), keys: 0, sourceReads: 0, sourceHeads: 0 };
   const run: FanOutRun = { o, report, ctxs };
-  // Results come back out of order; each manifest must be written in key order.
-  const tasks = new OrderedPool<readonly Proven[]>(o.transfers + o.checkers, WINDOW, async (proven) => {
-    for (const p of proven) await o.manifests?.[p.i]?.writer?.add(p.entry);
-  });
+  const tasks = pool(o);
   const lost = (i: number, e: unknown) => {
     const ctx = ctxs[i]!;
     ctx.report.listingError = e instanceof Error ? e.message : String(e);
@@ -103,9 +105,12 @@ export async function mirrorFanOut(o: FanOutOptions): Promise<FanOutReport> {
       if (o.stopped?.()) break;
     }
   } catch (e) {
-    report.listingError = e instanceof Error ? e.message : String(e);
-    o.run.warning(`the source listing failed, so nothing will be deleted in any destination: ${report.listingError}`);
-    for (const ctx of ctxs) ctx.report.listingError ??= `source: ${report.listingError}`;
+    // A manifest that could not be written stops the walk too: finish() below throws that, no listing failed.
+    if (e !== tasks.deliveryError?.error) {
+      report.listingError = e instanceof Error ? e.message : String(e);
+      o.run.warning(`the source listing failed, so nothing will be deleted in any destination: ${report.listingError}`);
+      for (const ctx of ctxs) ctx.report.listingError ??= `source: ${report.listingError}`;
+    }
   }
   await tasks.finish();
   const stopped = o.stopped?.() ?? false;
@@ -117,6 +122,23 @@ export async function mirrorFanOut(o: FanOutOptions): Promise<FanOutReport> {
     }),
   );
   return report;
+}
+
+/** Runs the keys' tasks: in key order only where a manifest is written, so nothing else waits on one slow key. */
+function pool(o: FanOutOptions): Pick<OrderedPool<readonly Proven[]>, 'submit' | 'finish' | 'deliveryError'> {
+  const limit = o.transfers + o.checkers;
+  if (o.manifests?.some((m) => m?.writer)) {
+    // Results come back out of order; each manifest must be written in key order.
+    return new OrderedPool<readonly Proven[]>(limit, WINDOW, async (proven) => {
+      for (const p of proven) await o.manifests?.[p.i]?.writer?.add(p.entry);
+    });
+  }
+  const limiter = new Limiter(limit);
+  return {
+    submit: (task) => limiter.launch(async () => void (await task())),
+    finish: () => limiter.idle(),
+    deliveryError: undefined,
+  };
 }
 
 /**

@@ -74,8 +74,11 @@ export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
       if (o.stopped?.()) break;
     }
   } catch (e) {
-    report.listingError = e instanceof Error ? e.message : String(e);
-    o.events.warning(`listing failed, so nothing will be deleted: ${report.listingError}`);
+    // A manifest that could not be written stops the walk too: finish() below throws that, no listing failed.
+    if (e !== pairs.deliveryError?.error) {
+      report.listingError = e instanceof Error ? e.message : String(e);
+      o.events.warning(`listing failed, so nothing will be deleted: ${report.listingError}`);
+    }
   }
   await pairs.finish();
   // Later phases, each only when everything before it went right; deletions after the last.

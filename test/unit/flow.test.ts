@@ -9,6 +9,17 @@ import { OrderedPool } from '../../src/flow/ordered-pool';
 
 const tick = (n: number) => new Promise<void>((r) => setTimeout(r, n));
 
+/** `p`'s outcome (its value or its error), or 'hung' when it has not settled within `ms`. */
+async function within<T>(ms: number, p: Promise<T>): Promise<T | unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), ms)));
+  try {
+    return await Promise.race([p.catch((e: unknown) => e), hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function* streamOf<T>(items: readonly T[]): AsyncIterable<T> {
   for (const i of items) {
     await tick(0);
@@ -243,5 +254,60 @@ describe('OrderedPool', () => {
     await pool.submit(async () => 3);
     await expect(pool.finish()).rejects.toThrow('bug');
     expect(delivered).toEqual([1, 3]);
+  });
+
+  test('property: a delivery that throws ends the run without a hang: nothing later is delivered, submit() and finish() throw it', async () => {
+    await checkProperty(
+      'OrderedPool delivery failure',
+      fc.asyncProperty(fc.array(fc.nat(3), { minLength: 1, maxLength: 60 }), fc.nat(), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 9 }), async (delays, at, limit, window) => {
+        const failAt = at % delays.length;
+        const delivered: number[] = [];
+        const pool = new OrderedPool<number>(limit, window, async (i) => {
+          await tick(0);
+          if (i === failAt) throw new Error('disk full');
+          delivered.push(i);
+        });
+        const run = async (): Promise<unknown> => {
+          try {
+            for (const [i, d] of delays.entries()) {
+              await pool.submit(async () => {
+                await tick(d);
+                return i;
+              });
+            }
+          } catch (e) {
+            return e;
+          }
+          return undefined;
+        };
+        const fromSubmit = await within(2000, run());
+        expect(fromSubmit).not.toBe('hung');
+        const fromFinish = await within(2000, pool.finish());
+        expect(fromFinish).not.toBe('hung');
+        expect((fromFinish as Error).message).toBe('disk full');
+        if (fromSubmit !== undefined) expect((fromSubmit as Error).message).toBe('disk full');
+        expect(delivered).toEqual(delays.slice(0, failAt).map((_, i) => i));
+      }),
+      100,
+    );
+  });
+
+  test('the probe: a delivery throwing on its first call, 100 tasks, limit 4, window 8: no hang, the error comes out', async () => {
+    let calls = 0;
+    const pool = new OrderedPool<number>(4, 8, async () => {
+      if (calls++ === 0) throw new Error('first delivery failed');
+    });
+    let submitted = 0;
+    const walk = (async () => {
+      for (let i = 0; i < 100; i++) {
+        await pool.submit(async () => i);
+        submitted++;
+      }
+    })();
+    const out = await within(1000, walk);
+    expect(out).not.toBe('hung');
+    await expect(pool.finish()).rejects.toThrow('first delivery failed');
+    expect(calls).toBe(1);
+    expect(submitted).toBeLessThan(100);
   });
 });

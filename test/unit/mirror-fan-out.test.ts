@@ -376,6 +376,68 @@ describe('manifests of verified copies, one a destination', () => {
   }, 300_000);
 });
 
+describe('one slow key does not hold the others back', () => {
+  /** A destination whose writes of `slow` wait for `gate`; counts the other keys written. */
+  function gated(s: LocalStore, slow: string, gate: Promise<void>, written: { n: number }): ObjectStore {
+    return Object.assign(Object.create(s) as ObjectStore, {
+      put: async (...args: Parameters<LocalStore['put']>) => {
+        if (args[0] === slow) await gate;
+        else written.n++;
+        return s.put(...args);
+      },
+      canCopyFrom: () => false,
+    });
+  }
+  const SMALL = 4400;
+
+  /** Runs the fan-out of `0slow` and SMALL small keys to two destinations; the small writes seen while `0slow` is held, then the report. */
+  async function heldRun(manifests: boolean) {
+    const src = new LocalStore(tmp());
+    const body = Buffer.from('x');
+    await src.put('0slow', body, sha(body), { visibility: 'public' });
+    for (let i = 0; i < SMALL; i++) await src.put(`k${String(i).padStart(5, '0')}`, body, sha(body), { visibility: 'public' });
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const written = { n: 0 };
+    const stores = [new LocalStore(tmp()), new LocalStore(tmp())];
+    const { o: base } = mirrorOptions(src, stores[0]!, { mode: 'copy', transfers: 4, checkers: 4 });
+    const { destination: _d, compare: _c, events, ...rest } = base;
+    const identity = (i: number): ManifestIdentity => ({ source: 'src', destination: `d${i}` }) as ManifestIdentity;
+    const writers = manifests ? stores.map((_, i) => new ManifestWriter(path.join(tmp(), 'm.gz'), identity(i))) : undefined;
+    const o: FanOutOptions = {
+      ...rest,
+      mode: 'copy',
+      destinations: stores.map((s) => gated(s, '0slow', gate, written)),
+      events: () => events,
+      run: { info: () => undefined, warning: () => undefined },
+      ...(writers ? { manifests: writers.map((writer) => ({ writer })) } : {}),
+    };
+    const run = mirrorFanOut(o);
+    // Wait until the small writes stop moving (or all are done), with 0slow still held.
+    for (let last = -1; written.n !== last && written.n < 2 * SMALL; ) {
+      last = written.n;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const whileHeld = written.n;
+    open();
+    const r = await run;
+    for (const w of writers ?? []) await w.close();
+    return { whileHeld, r };
+  }
+
+  test('without a manifest, every other key is written while one is held', async () => {
+    const { whileHeld, r } = await heldRun(false);
+    expect(whileHeld).toBe(2 * SMALL);
+    expect(r.destinations.map((d) => d.counts.copied)).toEqual([SMALL + 1, SMALL + 1]);
+  }, 120_000);
+
+  test('with a manifest a destination, thousands of keys past the held one are written too (the window holds them)', async () => {
+    const { whileHeld, r } = await heldRun(true);
+    expect(whileHeld).toBe(2 * SMALL);
+    expect(r.destinations.map((d) => d.counts.copied)).toEqual([SMALL + 1, SMALL + 1]);
+  }, 120_000);
+});
+
 describe('inputs', () => {
   const base = { source: 's3://src-bkt/p', transfers: '', mode: '' };
   const read = (inputs: Record<string, string>) => readMirrorBucketInputs(quietHost({ ...base, ...inputs }));
