@@ -172,6 +172,10 @@ function parseLine(line: string): ManifestEntry | undefined {
 export class ManifestWriter {
   private readonly out = new PassThrough();
   private readonly done: Promise<void>;
+  /** Settles when the temporary file is open (or could not be). */
+  private readonly opened: Promise<void>;
+  /** The first error of the file (it could not be created, a write failed), thrown by `add` from then on. */
+  private failure?: { error: unknown };
   private last?: string;
   private count = 0;
   private carried = 0;
@@ -191,7 +195,11 @@ export class ManifestWriter {
     if (notSeen !== undefined) {
       this.previous = ManifestReader.open(file, identity).then((o) => o.reader);
     }
-    this.done = pipeline(this.out, createGzip({ level: 6 }), createWriteStream(`${file}.tmp`));
+    const tmp = createWriteStream(`${file}.tmp`);
+    this.done = pipeline(this.out, createGzip({ level: 6 }), tmp);
+    // Handled at once: a file that fails before close() or discard() is recorded, not an unhandled rejection.
+    this.done.catch((error: unknown) => void (this.failure ??= { error }));
+    this.opened = Promise.race([new Promise<void>((resolve) => tmp.once('open', () => resolve())), this.done]).catch(() => undefined);
     this.out.write(`${JSON.stringify({ format: MANIFEST_FORMAT, ...identity })}\n`);
   }
 
@@ -201,6 +209,7 @@ export class ManifestWriter {
    * server sends one) is left out: that pair is compared the slow way next time.
    */
   async add(e: ManifestEntry): Promise<void> {
+    this.throwFailure();
     if (this.last !== undefined && compareKeys(e.key, this.last) <= 0) throw new Error(`manifest entries out of order: ${JSON.stringify(e.key)}`);
     // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u001f\u007f]/.test(e.sourceEtag + e.destinationEtag)) return;
@@ -222,14 +231,27 @@ export class ManifestWriter {
     }
   }
 
+  private throwFailure(): void {
+    if (this.failure) throw this.failure.error;
+  }
+
+  /** Waits until the temporary file is open; throws why it could not be (a missing folder, no permission). */
+  async ready(): Promise<void> {
+    await this.opened;
+    this.throwFailure();
+  }
+
   private async write(e: ManifestEntry): Promise<void> {
+    this.throwFailure();
     this.last = e.key;
     this.count++;
     this.pending += `${jsonKey(e.key)}\t${e.sourceEtag}\t${e.size}\t${e.destinationEtag}\n`;
     if (this.pending.length >= 65_536) {
       const chunk = this.pending;
       this.pending = '';
-      if (!this.out.write(chunk)) await once(this.out, 'drain');
+      // A file that fails stops draining: its error comes through `done` instead.
+      if (!this.out.write(chunk)) await Promise.race([once(this.out, 'drain'), this.done]);
+      this.throwFailure();
     }
   }
 

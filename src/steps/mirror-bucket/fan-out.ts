@@ -15,14 +15,14 @@ import { openStore } from '../../storage/open-store';
 import { RateLimiter } from '../../storage/rate-limit';
 import { RateLimitedStore } from '../../storage/rate-limited-store';
 import { mirrorFanOut, type FanOutManifest, type FanOutReport } from '../../sync/fan-out';
-import { ManifestWriter } from '../../sync/manifest';
+import type { ManifestWriter } from '../../sync/manifest';
 import type { MirrorEvents } from '../../sync/mirror';
 import { requiredCount } from '../../config/requirement';
 import { destinationRow, idleReport, writeFanOutOutputs, writeFanOutSummary, type DestinationRow } from './fan-out-report';
 import { runOptionsOf, type MirrorBucketInputs } from './inputs';
 import { MirrorFailedError } from './mirror-failed';
 import { checkReadable, preflightOf } from './preflight';
-import { keepManifest, manifestPlace, notSeenBy, openManifest, type OpenedManifest } from './manifest-files';
+import { keepManifest, manifestPlace, notSeenBy, openManifest, openManifestWriter, type OpenedManifest } from './manifest-files';
 
 const SUMMARY_LINES = 50;
 
@@ -109,10 +109,10 @@ async function run(host: Host, summary: ActionContext['summary'], onInterrupt: A
     await reportFile.end();
   }
   // Each destination's manifest as a run to it alone would keep it: the old one where its listing (or the source's) was not read whole.
-  await Promise.all(manifests.map((m, i) => m.writer && keepManifest(host, m.opened, m.writer, report.destinations[i]!.listingError !== undefined || stopped, say(host, number(i), live[i]!.name))));
+  const kept = await Promise.all(manifests.map((m, i) => (m.writer ? keepManifest(host, m.opened, m.writer, report.destinations[i]!.listingError !== undefined || stopped, say(host, number(i), live[i]!.name)) : 0)));
   const seconds = (Date.now() - started) / 1000;
   const reports = new Map(live.map((d, i) => [d, report.destinations[i]!]));
-  const entries = new Map(live.map((d, i) => [d, manifests[i]!.writer?.entries ?? 0]));
+  const entries = new Map(live.map((d, i) => [d, kept[i]!]));
   const rows = all.map((d) => destinationRow(d.name, d.store.display, reports.get(d) ?? idleReport(), d.unavailable, entries.get(d) ?? 0));
   writeFanOutOutputs(host, report, rows, inputs.reportPath);
   const heading = `**${inputs.mode}${inputs.dryRun ? ' (dry run)' : ''}** from \`${source.display}\` to ${all.length} destinations${inputs.shard.count > 1 ? `, shard ${inputs.shard.index}/${inputs.shard.count}` : ''} in ${seconds.toFixed(1)} s`;
@@ -129,15 +129,23 @@ interface DestinationManifest extends FanOutManifest {
 
 /** Each live destination's manifest, opened as a run to that destination alone opens it (the same cache key or file for the pair). */
 async function openManifests(host: Host, source: ObjectStore, all: readonly Destination[], live: readonly Destination[], inputs: MirrorBucketInputs): Promise<DestinationManifest[]> {
-  return Promise.all(
+  const settled = await Promise.allSettled(
     live.map(async (d) => {
       const n = all.indexOf(d);
       const identity = { source: source.display, destination: d.store.display };
-      const opened = await openManifest(host, manifestPlace(inputs, n), inputs.shard, identity, say(host, n + 1, d.name));
-      const writer = opened.file && !inputs.dryRun ? new ManifestWriter(opened.file, identity, notSeenBy(inputs)) : undefined;
+      const wanted = manifestPlace(inputs, n);
+      const opened = await openManifest(host, wanted, inputs.shard, identity, say(host, n + 1, d.name));
+      const writer = opened.file !== undefined && !inputs.dryRun ? await openManifestWriter({ ...opened, file: opened.file }, wanted, identity, notSeenBy(inputs)) : undefined;
       return { opened, reader: opened.reader, writer };
     }),
   );
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    // The ones that did open leave no temporary file behind.
+    await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.writer?.discard() : undefined)));
+    throw failed.reason;
+  }
+  return settled.map((s) => (s as PromiseFulfilledResult<DestinationManifest>).value);
 }
 
 /** Log lines about destination `n`. */

@@ -9,7 +9,7 @@ import type { ObjectStore } from '../../storage/object-store';
 import { openStore } from '../../storage/open-store';
 import { RateLimiter } from '../../storage/rate-limit';
 import { RateLimitedStore } from '../../storage/rate-limited-store';
-import { ManifestWriter, type ManifestIdentity } from '../../sync/manifest';
+import type { ManifestIdentity, ManifestWriter } from '../../sync/manifest';
 import { mirror, type Mark, type MirrorEvents, type MirrorReport } from '../../sync/mirror';
 import type { Shard } from '../../storage/key-range';
 import { fmtBytes } from '../../config/size';
@@ -21,7 +21,7 @@ import { printable, reportWriter, type ReportWriter } from '../../runtime/report
 import { phasesNote, writePhasesSummary } from './phases-summary';
 import { runFanOut } from './fan-out';
 import { destinationRow } from './fan-out-report';
-import { keepManifest, manifestPlace, notSeenBy, openManifest, type OpenedManifest } from './manifest-files';
+import { keepManifest, manifestPlace, notSeenBy, openManifest, openManifestWriter, type OpenedManifest } from './manifest-files';
 
 export { MirrorFailedError };
 
@@ -63,13 +63,13 @@ async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onI
   const identity: ManifestIdentity = { source: source.display, destination: destination.display };
   const manifest = await host.group('Manifest of verified copies', () => openManifest(host, manifestPlace(inputs, 0), inputs.shard, identity));
   const writes = !inputs.dryRun;
-  const writer = manifest.file && writes ? new ManifestWriter(manifest.file, identity, notSeenBy(inputs)) : undefined;
+  const writer = manifest.file !== undefined && writes ? await openManifestWriter({ ...manifest, file: manifest.file }, manifestPlace(inputs, 0), identity, notSeenBy(inputs)) : undefined;
   const { report, shown, stopped, seconds } = await runEngine(host, onInterrupt, source, destination, inputs, manifest, writer);
-  if (writer) await keepManifest(host, manifest, writer, report.listingError !== undefined || stopped);
+  const kept = writer ? await keepManifest(host, manifest, writer, report.listingError !== undefined || stopped) : 0;
 
   const counts = report.counts;
   const inSync = inputs.mode === 'check' ? report.complete && counts.missing + counts.extra + counts.differ === 0 : report.complete && report.deletionsWithheld === undefined;
-  writeOutputs(host, inputs, report, inSync, writer?.entries ?? 0, destination.display);
+  writeOutputs(host, inputs, report, inSync, kept, destination.display);
   writeSummary(summary, inputs, report, shown, seconds, source, destination);
   const corrupt = reportDigests(host, summary, inputs, report);
   host.info(`${report.keys} key(s) in ${seconds.toFixed(1)} s: ${progressLine(report)}; compared by ${methodsLine(report)}`);

@@ -3,12 +3,14 @@
  * Actions cache, or a file), read before the run and written after it. A run to several
  * destinations keeps one a destination, each exactly as a run to that destination alone keeps it.
  */
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { ConfigurationError, quote } from '../../config/configuration-error';
 import { globToRegExp } from '../../acl/glob';
 import { actionsCache, type FileCache } from '../../runtime/actions-cache';
 import type { Host } from '../../runtime/host';
 import { inRange, type Shard } from '../../storage/key-range';
-import { manifestCacheKey, ManifestReader, type ManifestIdentity, type ManifestWriter } from '../../sync/manifest';
+import { manifestCacheKey, ManifestReader, ManifestWriter, type ManifestIdentity } from '../../sync/manifest';
 import { filterOf, type MirrorBucketInputs } from './inputs';
 
 /** Where one pair's manifest is kept: nowhere, the Actions cache, or a file. */
@@ -63,22 +65,44 @@ export async function openManifest(host: Host, wanted: ManifestPlace, shard: Sha
 }
 
 /**
+ * Opens the file this run's manifest is written to (its temporary file, renamed into place at the
+ * end), creating its folder: before the run, so a manifest that cannot be written is known before
+ * anything is copied. A file given in input `manifest` that cannot be written is the user's to fix.
+ */
+export async function openManifestWriter(manifest: OpenedManifest & { readonly file: string }, wanted: ManifestPlace, identity: ManifestIdentity, notSeen?: (key: string) => boolean): Promise<ManifestWriter> {
+  const { file } = manifest;
+  let writer: ManifestWriter | undefined;
+  try {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    writer = new ManifestWriter(file, identity, notSeen);
+    await writer.ready();
+    return writer;
+  } catch (e) {
+    await writer?.discard();
+    if (wanted.kind !== 'file') throw e;
+    throw new ConfigurationError(`input "manifest": ${quote(file)} cannot be written (${(e as Error).message}); allowed: a file whose folder exists or can be created, where this run may write`);
+  }
+}
+
+/**
  * Closes the manifest and saves it to the Actions cache when it came from there. A run that did not
  * see every key (`incomplete`) would drop the entries it did not reach: the old manifest is kept.
+ * Returns the entries of the manifest this run wrote and kept: 0 when it kept the old one.
  */
-export async function keepManifest(host: Host, manifest: OpenedManifest, writer: ManifestWriter, incomplete: boolean, say: Say = host): Promise<void> {
+export async function keepManifest(host: Host, manifest: OpenedManifest, writer: ManifestWriter, incomplete: boolean, say: Say = host): Promise<number> {
   if (incomplete) {
     await writer.discard();
-    return;
+    return 0;
   }
   await writer.close();
   say.info(`manifest: ${writer.entries} verified pair(s) recorded${writer.carriedOver > 0 ? `, ${writer.carriedOver} of them outside this shard's range, kept from before` : ''}`);
-  if (!manifest.cache || !manifest.cacheKey) return;
+  if (!manifest.cache || !manifest.cacheKey) return writer.entries;
   try {
     await manifest.cache.save(manifest.file!, `${manifest.cacheKey}${host.env.GITHUB_RUN_ID ?? Date.now()}-${host.env.GITHUB_RUN_ATTEMPT ?? '1'}`);
   } catch (e) {
     say.warning(`could not save the manifest to the Actions cache: ${(e as Error).message}; the next run compares the slow way`);
   }
+  return writer.entries;
 }
 
 /**
