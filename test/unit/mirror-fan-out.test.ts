@@ -470,8 +470,14 @@ describe('inputs', () => {
     };
     expect(refused('m/all.gz')).toBe(`input "manifest": "m/all.gz" is one file for 3 destination(s), and a manifest records one pair of stores; ${allowed}`);
     expect(refused('m/a.gz\nm/b.gz')).toMatch(/^input "manifest": "m\/a\.gz\\nm\/b\.gz" is 2 lines for 3 destination\(s\), .*; allowed: none, cache, or 3 file paths/);
-    expect(refused('m/a.gz\ncache\nm/c.gz')).toMatch(/^input "manifest": .* is 3 lines for 3 destination\(s\)/);
+    // A keyword among paths is named as such, whatever the count.
+    expect(refused('m/a.gz\ncache\nm/c.gz')).toBe(`input "manifest": "m/a.gz\\ncache\\nm/c.gz": line 2 is "cache", which stands alone as the whole value, not among file paths; ${allowed}`);
+    expect(refused('none\nm/b.gz')).toMatch(/^input "manifest": .*: line 1 is "none", which stands alone .*; allowed: none, cache, or 3 file paths/);
     expect(refused('m/a.gz\nm/b.gz\n./m/a.gz')).toMatch(/^input "manifest": .*: line 3 names the file of line 1 again, .*, each a different file$/);
+    // Line numbers are those of the value as given: comment and blank lines count.
+    expect(refused('m/a.gz\n# the second\nm/b.gz\n\nm/a.gz')).toMatch(/^input "manifest": .*: line 5 names the file of line 1 again, /);
+    // One destination's temporary file is no other's manifest.
+    expect(refused('m/a.gz\nm/b.gz\nm/a.gz.tmp')).toBe(`input "manifest": "m/a.gz\\nm/b.gz\\nm/a.gz.tmp": line 3 names the temporary file of line 1 (its path plus ".tmp", written while the run lasts); ${allowed}, none another's path plus ".tmp"`);
     expect(() => read({ destination: 's3://aaa/p', manifest: 'm/a.gz\nm/b.gz' })).toThrow(/^input "manifest": .* is 2 lines for 1 destination\(s\), .*; allowed: none, cache, or one file path$/);
   });
 

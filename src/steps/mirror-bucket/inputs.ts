@@ -119,17 +119,31 @@ function parseMaxDelete(value: string): number | undefined {
  * be rewritten by each in turn, proving nothing, so as many distinct files as destinations are asked for.
  */
 function parseManifest(value: string, cwd: string, destinations: number): MirrorBucketInputs['manifest'] {
-  const given = lines(value);
+  // Each line with its position in the value as given (comment and blank lines counted), for the messages.
+  const numbered = value
+    .split(/\r?\n/)
+    .map((line, i) => ({ line: line.trim(), at: i + 1 }))
+    .filter(({ line }) => line !== '' && !line.startsWith('#'));
+  const given = numbered.map(({ line }) => line);
   if (given.length === 0 || (given.length === 1 && given[0] === 'none')) return { kind: 'none' as const };
   if (given.length === 1 && given[0] === 'cache') return { kind: 'cache' as const };
   const allowed = destinations > 1 ? `none, cache, or ${destinations} file paths, one a line, one a destination in the order of input "destinations"` : 'none, cache, or one file path';
-  if (given.length !== destinations || given.some((line) => line === 'none' || line === 'cache')) {
+  const keyword = numbered.find(({ line }) => line === 'none' || line === 'cache');
+  if (keyword) throw new ConfigurationError(`${quote(value)}: line ${keyword.at} is "${keyword.line}", which stands alone as the whole value, not among file paths; allowed: ${allowed}`);
+  if (given.length !== destinations) {
     const what = given.length === 1 ? 'one file' : `${given.length} lines`;
     throw new ConfigurationError(`${quote(value)} is ${what} for ${destinations} destination(s), and a manifest records one pair of stores; allowed: ${allowed}`);
   }
   const paths = given.map((line) => path.resolve(cwd, line));
+  const at = (i: number) => numbered[i]!.at;
   const twice = paths.findIndex((p, i) => paths.indexOf(p) !== i);
-  if (twice >= 0) throw new ConfigurationError(`${quote(value)}: line ${twice + 1} names the file of line ${paths.indexOf(paths[twice]!) + 1} again, and a manifest records one pair of stores; allowed: ${allowed}, each a different file`);
+  if (twice >= 0) throw new ConfigurationError(`${quote(value)}: line ${at(twice)} names the file of line ${at(paths.indexOf(paths[twice]!))} again, and a manifest records one pair of stores; allowed: ${allowed}, each a different file`);
+  // Each manifest is written to its path plus ".tmp" while the run lasts, then renamed into place.
+  const temporary = paths.findIndex((p) => paths.includes(`${p}.tmp`));
+  if (temporary >= 0) {
+    const other = paths.indexOf(`${paths[temporary]!}.tmp`);
+    throw new ConfigurationError(`${quote(value)}: line ${at(other)} names the temporary file of line ${at(temporary)} (its path plus ".tmp", written while the run lasts); allowed: ${allowed}, none another's path plus ".tmp"`);
+  }
   return { kind: 'file' as const, paths };
 }
 
