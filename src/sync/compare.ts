@@ -51,3 +51,32 @@ export function compareHeads(source: ObjectHead, destination: ObjectHead): Verdi
   if (a === undefined || b === undefined || !SHA256.test(a) || !SHA256.test(b)) return undefined;
   return { same: a === b, method: 'sha256', read: { sourceEtag: source.etag, destinationEtag: destination.etag } };
 }
+
+/**
+ * Whether a pair found the same may be recorded in the manifest under its listed ETags: the next run
+ * proves the pair from those alone, so they must be the ETags of what was compared. The manifest
+ * re-proves its own entries; a verdict read from HEADs counts only when the HEADs saw the listed
+ * ETags (an object rewritten between the listing and the HEAD was compared as its new self); one
+ * read from the content gives no ETag, and equal ETags need no entry.
+ */
+export function provenAsListed(src: ObjectInfo, dst: ObjectInfo, verdict: Verdict): boolean {
+  if (src.etag === undefined || dst.etag === undefined) return false;
+  if (verdict.method === 'manifest') return true;
+  return verdict.read !== undefined && verdict.read.sourceEtag === src.etag && verdict.read.destinationEtag === dst.etag;
+}
+
+/** The manifest entry of a pair found the same, under its listed ETags: only where {@link provenAsListed}. */
+export function listedEntry(src: ObjectInfo, dst: ObjectInfo, verdict: Verdict): ManifestEntry | undefined {
+  if (!provenAsListed(src, dst, verdict)) return undefined;
+  return { key: src.key, sourceEtag: src.etag!, size: src.size, destinationEtag: dst.etag! };
+}
+
+/**
+ * The entry a copy leaves in its destination's manifest: the source's ETag as read (else as listed)
+ * and the one the destination gave; none when equal MD5-shaped ETags prove the pair by themselves next time.
+ */
+export function writtenEntry(src: ObjectInfo, readEtag: string | undefined, destinationEtag: string | undefined): ManifestEntry | undefined {
+  const sourceEtag = readEtag ?? src.etag;
+  if (destinationEtag === undefined || sourceEtag === undefined || (isMd5Etag(sourceEtag) && sourceEtag === destinationEtag)) return undefined;
+  return { key: src.key, sourceEtag, size: src.size, destinationEtag };
+}

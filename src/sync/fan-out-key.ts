@@ -13,10 +13,8 @@ import { streamCopy, type CopyVisibility, type TransferOptions, type Transferred
 import { checkWritten, withdrawExposed } from '../operations/verify-visibility';
 import type { ObjectHead, ObjectInfo, Visibility } from '../storage/object-store';
 import { markedPrivate } from '../storage/private-marker';
-import { isMd5Etag } from '../storage/etag';
-import { compareHeads, compareListed, type Verdict } from './compare';
+import { compareHeads, compareListed, listedEntry, writtenEntry as entryWritten, type Verdict } from './compare';
 import type { ManifestEntry } from './manifest';
-import { provenAsListed } from './mirror';
 import type { FanOutRun } from './fan-out';
 import type { ManyPair } from './march-many';
 import { abortStale, failed, type Ctx } from './mirror-context';
@@ -67,13 +65,10 @@ async function byManifest(run: FanOutRun, src: ObjectInfo, compares: readonly Co
     ctx.report.methods[verdict.method]++;
     ctx.report.counts.matched++;
     ctx.o.events.line('=', src.key, `same (${verdict.method})`);
-    proven.push({ i: c.i, entry: listedEntry(src, c.destination) });
+    const entry = listedEntry(src, c.destination, verdict);
+    if (entry) proven.push({ i: c.i, entry });
   }
   return rest;
-}
-
-function listedEntry(src: ObjectInfo, dst: ObjectInfo): ManifestEntry {
-  return { key: src.key, sourceEtag: src.etag!, size: src.size, destinationEtag: dst.etag! };
 }
 
 /** One HEAD of the source, one of each destination: the recorded sha256 decides, else the object is written again. */
@@ -105,7 +100,8 @@ async function compareAll(run: FanOutRun, src: ObjectInfo, all: readonly Compare
           if (!verdict.same) return void out.push({ i: c.i, kind: 'updated', why: verdict });
           ctx.report.counts.matched++;
           ctx.o.events.line('=', src.key, `same (${verdict.method})`);
-          if (provenAsListed(src, c.destination, verdict)) proven.push({ i: c.i, entry: listedEntry(src, c.destination) });
+          const entry = listedEntry(src, c.destination, verdict);
+          if (entry) proven.push({ i: c.i, entry });
         } catch (e) {
           failed(ctx, src.key, e, 'compare');
         }
@@ -193,14 +189,10 @@ async function copyInside(run: FanOutRun, src: ObjectInfo, w: Write, decide: Cop
   }
 }
 
-/**
- * The entry a copy leaves in its destination's manifest: the source's ETag as read and the one the
- * destination gave, unless equal MD5-shaped ETags prove the pair by themselves next time.
- */
+/** A copy's manifest entry for destination `i`, if it needs one. */
 function writtenEntry(i: number, src: ObjectInfo, readEtag: string | undefined, destinationEtag: string | undefined): Proven[] {
-  const sourceEtag = readEtag ?? src.etag;
-  if (destinationEtag === undefined || sourceEtag === undefined || (isMd5Etag(sourceEtag) && sourceEtag === destinationEtag)) return [];
-  return [{ i, entry: { key: src.key, sourceEtag, size: src.size, destinationEtag } }];
+  const entry = entryWritten(src, readEtag, destinationEtag);
+  return entry ? [{ i, entry }] : [];
 }
 
 /** One read of the source for every destination of `writes`. */

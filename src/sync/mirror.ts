@@ -22,7 +22,7 @@ import { isMd5Etag } from '../storage/etag';
 import { contentSha256, transfer } from '../operations/copy-object';
 import { DigestMismatchError } from '../operations/stream-copy';
 import { checkWritten, withdrawExposed } from '../operations/verify-visibility';
-import { compareHeads, compareListed, type Verdict } from './compare';
+import { compareHeads, compareListed, listedEntry, writtenEntry, type Verdict } from './compare';
 import { deleteExtra } from './delete-extra';
 import { digestNamed, digestVerdict, digestWithheld, newDigestCounts, recordCorrupt, screenDigest } from './digest-verify';
 import type { ManifestEntry } from './manifest';
@@ -130,7 +130,6 @@ async function handle(ctx: Ctx, pair: Pair): Promise<ManifestEntry | null> {
   const src = source!;
   const dst = destination;
   let verdict: Verdict;
-  let entry: ManifestEntry | null = null;
   try {
     verdict = await compare(ctx, src, dst);
   } catch (e) {
@@ -145,8 +144,7 @@ async function handle(ctx: Ctx, pair: Pair): Promise<ManifestEntry | null> {
   if (verdict.same) {
     report.counts.matched++;
     o.events.line('=', key, `same (${verdict.method})`);
-    if (provenAsListed(src, dst, verdict)) entry = { key, sourceEtag: src.etag!, size: src.size, destinationEtag: dst.etag! };
-    return entry;
+    return listedEntry(src, dst, verdict) ?? null;
   }
   if (o.mode === 'check') {
     report.counts.differ++;
@@ -154,19 +152,6 @@ async function handle(ctx: Ctx, pair: Pair): Promise<ManifestEntry | null> {
     return null;
   }
   return copy(ctx, src, 'updated', verdict);
-}
-
-/**
- * Whether a pair found the same may be recorded in the manifest under its listed ETags: the next run
- * proves the pair from those alone, so they must be the ETags of what was compared. The manifest
- * re-proves its own entries; a verdict read from HEADs counts only when the HEADs saw the listed
- * ETags (an object rewritten between the listing and the HEAD was compared as its new self); one
- * read from the content gives no ETag, and equal ETags need no entry.
- */
-export function provenAsListed(src: ObjectInfo, dst: ObjectInfo, verdict: Verdict): boolean {
-  if (src.etag === undefined || dst.etag === undefined) return false;
-  if (verdict.method === 'manifest') return true;
-  return verdict.read !== undefined && verdict.read.sourceEtag === src.etag && verdict.read.destinationEtag === dst.etag;
 }
 
 async function compare(ctx: Ctx, src: ObjectInfo, dst: ObjectInfo): Promise<Verdict> {
@@ -244,10 +229,7 @@ async function copy(ctx: Ctx, src: ObjectInfo, kind: 'copied' | 'updated', why?:
       else report.readChecks[t.readCheck]++;
       const marked = t.visibility !== visibility ? ' (marked private in the source)' : '';
       o.events.line(kind === 'copied' ? '+' : '*', key, `${reason}: ${kind} (${t.how === 'server' ? 'server-side' : `streamed, read checked by ${sha256 !== undefined ? 'the sha256 its key names' : t.readCheck}`}), ${t.visibility}${marked}`);
-      // Equal MD5-shaped ETags prove the pair by themselves next time: no entry needed.
-      const sourceEtag = t.head.etag ?? src.etag;
-      if (t.etag === undefined || sourceEtag === undefined || (isMd5Etag(sourceEtag) && sourceEtag === t.etag)) return null;
-      return { key, sourceEtag, size: src.size, destinationEtag: t.etag };
+      return writtenEntry(src, t.head.etag, t.etag) ?? null;
     } catch (e) {
       if (e instanceof DigestMismatchError) recordCorrupt(ctx, key, e.message);
       else failed(ctx, key, e, 'copy');

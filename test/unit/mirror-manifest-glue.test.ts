@@ -118,3 +118,18 @@ describe('manifest-entries counts only the manifests kept', () => {
     expect(rows.map((row) => row.manifestEntries)).toEqual([0]);
   });
 });
+
+describe('a report file that cannot be written fails the run before it starts, leaving no temporary manifest', () => {
+  for (const several of [true, false]) {
+    test(several ? 'two destinations' : 'one destination', async () => {
+      const tag = several ? 'g' : 'h';
+      const [src, d1, d2] = await Promise.all([folder(`${tag}-src`, ['x']), folder(`${tag}-d1`, []), folder(`${tag}-d2`, [])]);
+      const blocker = path.join(dir, `${tag}-report-blocker`);
+      fs.writeFileSync(blocker, 'a file, not a folder');
+      const m = path.join(dir, `${tag}-m`);
+      const inputs: Record<string, string> = several ? { destinations: `${d1}\n${d2}`, manifest: `${m}/d1.gz\n${m}/d2.gz` } : { destination: d1, manifest: `${m}/d1.gz` };
+      await expect(run({ source: src, ...inputs, 'report-path': path.join(blocker, 'out', 'report.txt') })).rejects.toThrow(/ENOTDIR|EEXIST/);
+      expect(fs.readdirSync(m)).toEqual([]);
+    });
+  }
+});

@@ -79,8 +79,15 @@ async function preflight(host: Host, source: ObjectStore, destinations: Destinat
 async function run(host: Host, summary: ActionContext['summary'], onInterrupt: ActionContext['onInterrupt'], source: ObjectStore, all: Destination[], inputs: MirrorBucketInputs): Promise<void> {
   const live = all.filter((d) => d.unavailable === undefined);
   const manifests = await host.group('Manifests of verified copies, one a destination', () => openManifests(host, source, all, live, inputs));
-  await fs.mkdir(path.dirname(inputs.reportPath), { recursive: true });
-  const reportFile = reportWriter(inputs.reportPath);
+  let reportFile: ReturnType<typeof reportWriter>;
+  try {
+    await fs.mkdir(path.dirname(inputs.reportPath), { recursive: true });
+    reportFile = reportWriter(inputs.reportPath);
+  } catch (e) {
+    // No run, so no temporary manifest left behind.
+    await Promise.all(manifests.map((m) => m.writer?.discard()));
+    throw e;
+  }
   const shown: string[] = [];
   let stopped = false;
   const unregister = onInterrupt(async () => void (stopped = true));
@@ -109,7 +116,7 @@ async function run(host: Host, summary: ActionContext['summary'], onInterrupt: A
     await reportFile.end();
   }
   // Each destination's manifest as a run to it alone would keep it: the old one where its listing (or the source's) was not read whole.
-  const kept = await Promise.all(manifests.map((m, i) => (m.writer ? keepManifest(host, m.opened, m.writer, report.destinations[i]!.listingError !== undefined || stopped, say(host, number(i), live[i]!.name)) : 0)));
+  const kept = await Promise.all(manifests.map((m, i) => (m.writer ? keepManifest(host, m.opened, m.writer, { listingError: report.destinations[i]!.listingError, stopped }, say(host, number(i), live[i]!.name)) : 0)));
   const seconds = (Date.now() - started) / 1000;
   const reports = new Map(live.map((d, i) => [d, report.destinations[i]!]));
   const entries = new Map(live.map((d, i) => [d, kept[i]!]));

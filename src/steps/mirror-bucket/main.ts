@@ -65,7 +65,7 @@ async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onI
   const writes = !inputs.dryRun;
   const writer = manifest.file !== undefined && writes ? await openManifestWriter({ ...manifest, file: manifest.file }, manifestPlace(inputs, 0), identity, notSeenBy(inputs)) : undefined;
   const { report, shown, stopped, seconds } = await runEngine(host, onInterrupt, source, destination, inputs, manifest, writer);
-  const kept = writer ? await keepManifest(host, manifest, writer, report.listingError !== undefined || stopped) : 0;
+  const kept = writer ? await keepManifest(host, manifest, writer, { listingError: report.listingError, stopped }) : 0;
 
   const counts = report.counts;
   const inSync = inputs.mode === 'check' ? report.complete && counts.missing + counts.extra + counts.differ === 0 : report.complete && report.deletionsWithheld === undefined;
@@ -100,8 +100,15 @@ async function runEngine(
   manifest: OpenedManifest,
   writer: ManifestWriter | undefined,
 ): Promise<EngineRun> {
-  await fs.mkdir(path.dirname(inputs.reportPath), { recursive: true });
-  const reportFile = reportWriter(inputs.reportPath);
+  let reportFile: ReturnType<typeof reportWriter>;
+  try {
+    await fs.mkdir(path.dirname(inputs.reportPath), { recursive: true });
+    reportFile = reportWriter(inputs.reportPath);
+  } catch (e) {
+    // No run, so no temporary manifest left behind.
+    await writer?.discard();
+    throw e;
+  }
   const shown: string[] = [];
   let stopped = false;
   const unregister = onInterrupt(async () => {

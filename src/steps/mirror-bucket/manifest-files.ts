@@ -86,11 +86,12 @@ export async function openManifestWriter(manifest: OpenedManifest & { readonly f
 
 /**
  * Closes the manifest and saves it to the Actions cache when it came from there. A run that did not
- * see every key (`incomplete`) would drop the entries it did not reach: the old manifest is kept.
- * Returns the entries of the manifest this run wrote and kept: 0 when it kept the old one.
+ * see every key (a listing failed, or the run was stopped) would drop the entries it did not reach:
+ * the old manifest is kept. Returns the entries of the manifest this run wrote and kept: 0 when it
+ * kept the old one.
  */
-export async function keepManifest(host: Host, manifest: OpenedManifest, writer: ManifestWriter, incomplete: boolean, say: Say = host): Promise<number> {
-  if (incomplete) {
+export async function keepManifest(host: Host, manifest: OpenedManifest, writer: ManifestWriter, run: { readonly listingError?: string; readonly stopped: boolean }, say: Say = host): Promise<number> {
+  if (run.listingError !== undefined || run.stopped) {
     await writer.discard();
     return 0;
   }
