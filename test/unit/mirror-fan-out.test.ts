@@ -438,6 +438,39 @@ describe('one slow key does not hold the others back', () => {
   }, 120_000);
 });
 
+test('a manifest that cannot be written fails the fan-out run with its error: no hang, not called a listing failure', async () => {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 40; i++) files[`k${String(i).padStart(2, '0')}`] = 'long content';
+  const src = await folder(files);
+  const stores = [await folder({}), await folder({})];
+  const { o: base } = mirrorOptions(src, stores[0]!, { mode: 'copy', transfers: 2, checkers: 2, partSize: PART });
+  const { destination: _d, compare: _c, events, ...rest } = base;
+  const warnings: string[] = [];
+  let adds = 0;
+  // A writer whose file filled up: its third entry fails.
+  const full = {
+    add: async () => {
+      if (adds++ === 2) throw new Error('ENOSPC: no space left on device, write');
+    },
+  } as unknown as ManifestWriter;
+  const o: FanOutOptions = {
+    ...rest,
+    mode: 'copy',
+    destinations: stores,
+    events: () => events,
+    run: { info: () => undefined, warning: (m) => void warnings.push(m) },
+    manifests: [{ writer: full }, undefined],
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), 20_000)));
+  const outcome = await Promise.race([mirrorFanOut(o).then(() => 'resolved', (e: unknown) => e), hung]);
+  clearTimeout(timer);
+  // Nothing was handed to the manifest after its failure.
+  expect(adds).toBe(3);
+  expect(String(outcome)).toMatch(/ENOSPC/);
+  expect(warnings.filter((w) => /listing/.test(w))).toEqual([]);
+}, 60_000);
+
 describe('inputs', () => {
   const base = { source: 's3://src-bkt/p', transfers: '', mode: '' };
   const read = (inputs: Record<string, string>) => readMirrorBucketInputs(quietHost({ ...base, ...inputs }));
