@@ -1,3 +1,5 @@
+import { Limiter } from './pool';
+
 /**
  * Tasks run concurrently, results delivered in the order the tasks were given: for a producer that
  * walks a sorted listing and must write what it learns (a manifest) in key order. At most `limit`
@@ -84,4 +86,29 @@ export class OrderedPool<R> {
     }
     this.wake?.();
   }
+}
+
+/** What an engine walking a listing needs of its key tasks: {@link OrderedPool}'s face. */
+export type KeyTasks<R> = Pick<OrderedPool<R>, 'submit' | 'finish' | 'deliveryError'>;
+
+/**
+ * Keys between the oldest unfinished one and the newest started, at most, when results are
+ * delivered in order: the walk goes this far past one slow key (a 10 GiB image) before it waits
+ * for it. A held result is a manifest entry or so, so 65,536 of them stay near 10 MB.
+ */
+export const KEY_WINDOW = 65_536;
+
+/**
+ * The key tasks of a listing walk, at most `limit` at once: with `deliver` (a manifest to write in
+ * key order), an {@link OrderedPool} over {@link KEY_WINDOW} keys; without, a {@link Limiter}, so
+ * that nothing waits on one slow key and results are dropped.
+ */
+export function keyTasks<R>(limit: number, deliver?: (result: R) => Promise<void>): KeyTasks<R> {
+  if (deliver) return new OrderedPool<R>(limit, KEY_WINDOW, deliver);
+  const limiter = new Limiter(limit);
+  return {
+    submit: (task) => limiter.launch(async () => void (await task())),
+    finish: () => limiter.idle(),
+    deliveryError: undefined,
+  };
 }

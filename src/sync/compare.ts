@@ -59,7 +59,7 @@ export function compareHeads(source: ObjectHead, destination: ObjectHead): Verdi
  * ETags (an object rewritten between the listing and the HEAD was compared as its new self); one
  * read from the content gives no ETag, and equal ETags need no entry.
  */
-export function provenAsListed(src: ObjectInfo, dst: ObjectInfo, verdict: Verdict): boolean {
+function provenAsListed(src: ObjectInfo, dst: ObjectInfo, verdict: Verdict): boolean {
   if (src.etag === undefined || dst.etag === undefined) return false;
   if (verdict.method === 'manifest') return true;
   return verdict.read !== undefined && verdict.read.sourceEtag === src.etag && verdict.read.destinationEtag === dst.etag;

@@ -14,8 +14,7 @@
  * proved or copied there, as the two-way mirror writes it.
  */
 import { ByteBudget } from '../flow/byte-budget';
-import { OrderedPool } from '../flow/ordered-pool';
-import { Limiter } from '../flow/pool';
+import { keyTasks, type KeyTasks } from '../flow/ordered-pool';
 import { Semaphore } from '../flow/semaphore';
 import type { ObjectStore } from '../storage/object-store';
 import { compareListed } from './compare';
@@ -43,13 +42,6 @@ export interface FanOutManifest {
   readonly reader?: ManifestReader;
   readonly writer?: ManifestWriter;
 }
-
-/**
- * Keys between the oldest unfinished one and the newest started, at most, when manifests are written:
- * the walk goes this far past one slow key (a 10 GiB image) before it waits for it. A held result is
- * a few short strings a destination, so 65,536 of them stay near 10 MB.
- */
-const WINDOW = 65_536;
 
 export interface FanOutReport {
   /** One report a destination, in the order given. */
@@ -125,20 +117,11 @@ export async function mirrorFanOut(o: FanOutOptions): Promise<FanOutReport> {
 }
 
 /** Runs the keys' tasks: in key order only where a manifest is written, so nothing else waits on one slow key. */
-function pool(o: FanOutOptions): Pick<OrderedPool<readonly Proven[]>, 'submit' | 'finish' | 'deliveryError'> {
-  const limit = o.transfers + o.checkers;
-  if (o.manifests?.some((m) => m?.writer)) {
-    // Results come back out of order; each manifest must be written in key order.
-    return new OrderedPool<readonly Proven[]>(limit, WINDOW, async (proven) => {
-      for (const p of proven) await o.manifests?.[p.i]?.writer?.add(p.entry);
-    });
-  }
-  const limiter = new Limiter(limit);
-  return {
-    submit: (task) => limiter.launch(async () => void (await task())),
-    finish: () => limiter.idle(),
-    deliveryError: undefined,
-  };
+function pool(o: FanOutOptions): KeyTasks<readonly Proven[]> {
+  const writing = o.manifests?.some((m) => m?.writer) ?? false;
+  return keyTasks<readonly Proven[]>(o.transfers + o.checkers, writing ? async (proven) => {
+    for (const p of proven) await o.manifests?.[p.i]?.writer?.add(p.entry);
+  } : undefined);
 }
 
 /**

@@ -13,7 +13,7 @@
  */
 import { decideVisibility } from '../acl/visibility';
 import { ByteBudget } from '../flow/byte-budget';
-import { OrderedPool } from '../flow/ordered-pool';
+import { keyTasks } from '../flow/ordered-pool';
 import { Semaphore } from '../flow/semaphore';
 import { StoreError } from '../errors';
 import type { ObjectHead, ObjectInfo, Visibility } from '../storage/object-store';
@@ -34,9 +34,6 @@ import { phasesFor } from './phases';
 export type { Mark, MirrorCounts, MirrorEvents, MirrorMode, MirrorOptions, MirrorReport } from './mirror-types';
 export { emptyMirrorReport } from './mirror-types';
 
-/** Pairs between the oldest unfinished one and the newest started, at most: bounds the reorder buffer. */
-const WINDOW = 4096;
-
 export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
   const report: MirrorReport = { ...emptyMirrorReport(), ...(o.digest ? { digest: newDigestCounts() } : {}) };
   const ctx: Ctx = {
@@ -51,10 +48,9 @@ export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
     phases: phasesFor(o),
   };
 
-  // Results come back out of order; the manifest must be written in key order.
-  const pairs = new OrderedPool<ManifestEntry | null>(o.transfers + o.checkers, WINDOW, async (entry) => {
-    if (entry && o.manifestOut) await o.manifestOut.add(entry);
-  });
+  // Results come back out of order; a manifest must be written in key order (without one, nothing waits on a slow key).
+  const out = o.manifestOut;
+  const pairs = keyTasks<ManifestEntry | null>(o.transfers + o.checkers, out ? async (entry) => void (entry && (await out.add(entry))) : undefined);
   try {
     for await (const batch of march(o.source.listPages('', o.range), o.destination.listPages('', o.range), o.filter)) {
       for (const pair of batch) {

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { checkProperty } from '../helpers/property';
 import { forEachLimit, Limiter } from '../../src/flow/pool';
 import { backoff, withRetry } from '../../src/flow/retry';
-import { OrderedPool } from '../../src/flow/ordered-pool';
+import { KEY_WINDOW, keyTasks, OrderedPool } from '../../src/flow/ordered-pool';
 
 const tick = (n: number) => new Promise<void>((r) => setTimeout(r, n));
 
@@ -309,5 +309,34 @@ describe('OrderedPool', () => {
     await expect(pool.finish()).rejects.toThrow('first delivery failed');
     expect(calls).toBe(1);
     expect(submitted).toBeLessThan(100);
+  });
+});
+
+describe('keyTasks', () => {
+  /** Submits a held task, then `n` quick ones; how many quick ones ran while the first was held. */
+  async function pastHeld(n: number, deliver?: (i: number) => Promise<void>) {
+    const tasks = keyTasks<number>(4, deliver);
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let ran = 0;
+    const walk = (async () => {
+      await tasks.submit(async () => (await gate, -1));
+      for (let i = 0; i < n; i++) await tasks.submit(async () => (ran++, i));
+    })();
+    expect(await within(5000, walk)).not.toBe('hung');
+    const seen = ran;
+    open();
+    await tasks.finish();
+    return seen;
+  }
+
+  test('without a delivery, nothing waits on a slow task, however many come after it', async () => {
+    expect(await pastHeld(100_000)).toBe(100_000);
+  });
+
+  test('with a delivery, the walk goes KEY_WINDOW keys past a slow task, and results come in order', async () => {
+    const delivered: number[] = [];
+    expect(await pastHeld(KEY_WINDOW - 1, async (i) => void delivered.push(i))).toBe(KEY_WINDOW - 1);
+    expect(delivered).toEqual([-1, ...Array.from({ length: KEY_WINDOW - 1 }, (_, i) => i)]);
   });
 });

@@ -390,39 +390,63 @@ describe('one slow key does not hold the others back', () => {
   }
   const SMALL = 4400;
 
-  /** Runs the fan-out of `0slow` and SMALL small keys to two destinations; the small writes seen while `0slow` is held, then the report. */
-  async function heldRun(manifests: boolean) {
+  /** Writes `0slow` and SMALL small keys into a new source folder. */
+  async function slowSource(): Promise<LocalStore> {
     const src = new LocalStore(tmp());
     const body = Buffer.from('x');
     await src.put('0slow', body, sha(body), { visibility: 'public' });
     for (let i = 0; i < SMALL; i++) await src.put(`k${String(i).padStart(5, '0')}`, body, sha(body), { visibility: 'public' });
+    return src;
+  }
+
+  /** Starts `run` with `0slow` held; the small writes seen once they stop moving (or are all done), then its result. */
+  async function whileHeld<T>(expected: number, run: (gate: Promise<void>, written: { n: number }) => Promise<T>) {
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
     const written = { n: 0 };
+    const running = run(gate, written);
+    for (let last = -1; written.n !== last && written.n < expected; ) {
+      last = written.n;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const seen = written.n;
+    open();
+    return { whileHeld: seen, r: await running };
+  }
+
+  /** Runs the fan-out of `0slow` and SMALL small keys to two destinations; the small writes seen while `0slow` is held, then the report. */
+  async function heldRun(manifests: boolean) {
+    const src = await slowSource();
     const stores = [new LocalStore(tmp()), new LocalStore(tmp())];
     const { o: base } = mirrorOptions(src, stores[0]!, { mode: 'copy', transfers: 4, checkers: 4 });
     const { destination: _d, compare: _c, events, ...rest } = base;
     const identity = (i: number): ManifestIdentity => ({ source: 'src', destination: `d${i}` }) as ManifestIdentity;
     const writers = manifests ? stores.map((_, i) => new ManifestWriter(path.join(tmp(), 'm.gz'), identity(i))) : undefined;
-    const o: FanOutOptions = {
-      ...rest,
-      mode: 'copy',
-      destinations: stores.map((s) => gated(s, '0slow', gate, written)),
-      events: () => events,
-      run: { info: () => undefined, warning: () => undefined },
-      ...(writers ? { manifests: writers.map((writer) => ({ writer })) } : {}),
-    };
-    const run = mirrorFanOut(o);
-    // Wait until the small writes stop moving (or all are done), with 0slow still held.
-    for (let last = -1; written.n !== last && written.n < 2 * SMALL; ) {
-      last = written.n;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    const whileHeld = written.n;
-    open();
-    const r = await run;
+    const held = await whileHeld(2 * SMALL, (gate, written) =>
+      mirrorFanOut({
+        ...rest,
+        mode: 'copy',
+        destinations: stores.map((s) => gated(s, '0slow', gate, written)),
+        events: () => events,
+        run: { info: () => undefined, warning: () => undefined },
+        ...(writers ? { manifests: writers.map((writer) => ({ writer })) } : {}),
+      }),
+    );
     for (const w of writers ?? []) await w.close();
-    return { whileHeld, r };
+    return held;
+  }
+
+  /** The same for the two-way mirror, to one destination. */
+  async function heldMirror(manifest: boolean) {
+    const src = await slowSource();
+    const dst = new LocalStore(tmp());
+    const writer = manifest ? new ManifestWriter(path.join(tmp(), 'm.gz'), { source: 'src', destination: 'd' } as ManifestIdentity) : undefined;
+    const held = await whileHeld(SMALL, (gate, written) => {
+      const { o } = mirrorOptions(src, gated(dst, '0slow', gate, written), { mode: 'copy', transfers: 4, checkers: 4 });
+      return mirror({ ...o, ...(writer ? { manifestOut: writer } : {}) });
+    });
+    await writer?.close();
+    return held;
   }
 
   test('without a manifest, every other key is written while one is held', async () => {
@@ -435,6 +459,12 @@ describe('one slow key does not hold the others back', () => {
     const { whileHeld, r } = await heldRun(true);
     expect(whileHeld).toBe(2 * SMALL);
     expect(r.destinations.map((d) => d.counts.copied)).toEqual([SMALL + 1, SMALL + 1]);
+  }, 120_000);
+
+  test.each([false, true])('the two-way mirror too (a manifest: %s)', async (manifest) => {
+    const { whileHeld: seen, r } = await heldMirror(manifest);
+    expect(seen).toBe(SMALL);
+    expect(r.counts.copied).toBe(SMALL + 1);
   }, 120_000);
 });
 
