@@ -77,8 +77,9 @@ function objectsOf(kind: 'small' | 'big'): SourceObject[] {
   return kind === 'small'
     ? // Three parts of 5 MiB when streamed: written in parts to the two new-cluster destinations.
       [...common, { key: 'centos-10-multi.qcow2', body: randomBytes(12 * MIB), visibility: 'public', multipart: 5 * MIB }]
-    : // Twelve parts of 5 MiB, private: the upload a kill leaves open in each streamed destination.
-      [...common, { key: 'rhel-10-big.qcow2', body: randomBytes(60 * MIB), visibility: 'private' }];
+    : // Six parts of 5 MiB, private: the upload a kill leaves open in each streamed destination
+      // (the kill comes at the 4th of the 12 parts the two streamed destinations are sent).
+      [...common, { key: 'rhel-10-big.qcow2', body: randomBytes(30 * MIB), visibility: 'private' }];
 }
 
 /** Writes an object with its sha256 recorded (as the project's uploads do), in parts when asked. */

@@ -342,6 +342,22 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
   };
 }
 
+/**
+ * The rules under which a listing fails after its first page, for good: the first page is made to
+ * say more follow, and every request for the next one gets `fault` (the wire's retries included).
+ * `first` narrows which first pages are rewritten (one bucket's, behind a proxy it shares).
+ */
+export function listingFailsAfterFirstPage(fault: 'internal' | 'reset-before' = 'internal', first: (r: RequestInfo) => boolean = () => true): FaultRule[] {
+  return [
+    {
+      kind: 'rewrite',
+      match: (r) => r.op === 'ListObjectsV2' && !r.query.has('continuation-token') && first(r),
+      rewrite: (body) => body.replace('<IsTruncated>false</IsTruncated>', '<IsTruncated>true</IsTruncated><NextContinuationToken>more</NextContinuationToken>'),
+    },
+    { kind: fault, match: (r) => r.op === 'ListObjectsV2' && r.query.has('continuation-token') },
+  ];
+}
+
 /** A one-line account of what a proxy injected, for test logs. */
 export function describeInjected(p: FaultProxy): string {
   const parts = FAULT_KINDS.filter((k) => p.injected[k] > 0).map((k) => `${k} ${p.injected[k]}`);

@@ -11,7 +11,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ACTIONS, checkStores, type ActionEntry, type StoreUnderTest } from '../helpers/action-table';
 import { errors, runBundle, type BundleRun } from '../helpers/bundle';
 import { fanOutScenario, recordDeletes } from '../helpers/fan-out-scenario';
-import { describeInjected, FAULT_KINDS, startFaultProxy, type FaultKind, type FaultProxy, type FaultRule } from '../helpers/fault-proxy';
+import { describeInjected, FAULT_KINDS, listingFailsAfterFirstPage, startFaultProxy, type FaultKind, type FaultProxy, type FaultRule } from '../helpers/fault-proxy';
 import { client, credentialEnv, listKeys, openUploads, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
 
 const RATE = 0.1;
@@ -198,8 +198,7 @@ describe('mirror-bucket: a listing failure never leads to a deletion', () => {
     const p = await proxied('old', {
       rules: [
         recordDeletes(deletes),
-        { kind: 'rewrite', match: (r) => r.op === 'ListObjectsV2' && r.path.startsWith(`/${b.bucket}`) && !r.query.has('continuation-token'), rewrite: (body) => body.replace('<IsTruncated>false</IsTruncated>', '<IsTruncated>true</IsTruncated><NextContinuationToken>more</NextContinuationToken>') },
-        { kind: 'reset-before', match: (r) => r.op === 'ListObjectsV2' && r.query.has('continuation-token') },
+        ...listingFailsAfterFirstPage('reset-before', (r) => r.path.startsWith(`/${b.bucket}`)),
       ],
     });
     const quiet = await proxied('new', { rules: [recordDeletes(deletes)] });

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { errors, runBundle, type BundleRun } from '../helpers/bundle';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
+import { listingFailsAfterFirstPage, startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
 import { anonymousStatus, client, credentialEnv, listKeys, putObject, rgw, useBuckets, type ClusterId } from '../helpers/rgw';
 
 const MiB = 1024 * 1024;
@@ -139,10 +139,7 @@ describe('mirror-bucket to three destinations', () => {
     // the wire's retries). Its preflight passes.
     const failing = await startFaultProxy({
       upstream: rgw('old').endpoint,
-      rules: [
-        { kind: 'rewrite', match: (r) => r.op === 'ListObjectsV2' && !r.query.has('continuation-token'), rewrite: (body) => body.replace('<IsTruncated>false</IsTruncated>', '<IsTruncated>true</IsTruncated><NextContinuationToken>more</NextContinuationToken>') },
-        { kind: 'internal', match: (r) => r.op === 'ListObjectsV2' && r.query.has('continuation-token') },
-      ],
+      rules: listingFailsAfterFirstPage(),
     });
     try {
       const missing = `${rgw('new').endpoint}/fanout-missing-${randomBytes(4).toString('hex')}/m/ credentials=env:NEW name=missing`;
@@ -298,10 +295,7 @@ describe('mirror-bucket to several destinations with a manifest of verified copi
     // Its first page is made to say more follow, and every request for the next one fails (after the wire's retries); its preflight passes.
     const failing = await startFaultProxy({
       upstream: rgw('new').endpoint,
-      rules: [
-        { kind: 'rewrite', match: (r) => r.op === 'ListObjectsV2' && !r.query.has('continuation-token'), rewrite: (body) => body.replace('<IsTruncated>false</IsTruncated>', '<IsTruncated>true</IsTruncated><NextContinuationToken>more</NextContinuationToken>') },
-        { kind: 'internal', match: (r) => r.op === 'ListObjectsV2' && r.query.has('continuation-token') },
-      ],
+      rules: listingFailsAfterFirstPage(),
     });
     try {
       const broken = await runBundle('mirror-bucket', inputs([dests[0]!, `${failing.url}/${c}/m/ credentials=env:OTHER name=other-c`], files.join('\n')), { env: env() });
