@@ -27,6 +27,21 @@ export const ACTION_NAMES = fs
   .filter((a) => fs.existsSync(path.join(ROOT, 'actions', a, 'action.yml')))
   .sort();
 
+/** The Markdown files whose ```yaml blocks users copy: README.md, each action's README, and docs/*.md. */
+export const MARKDOWN_DOCS = [
+  'README.md',
+  ...ACTION_NAMES.map((a) => `actions/${a}/README.md`),
+  ...(fs.existsSync(path.join(ROOT, 'docs')) ? fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`) : []),
+].filter((f) => fs.existsSync(path.join(ROOT, f)));
+
+/** The ```yaml blocks of a Markdown file: where each is (file and block number) and its text, unindented. */
+export function yamlBlocks(file: string): { where: string; text: string }[] {
+  return [...read(file).matchAll(/^( *)```yaml\n([\s\S]*?)\n\1```/gm)].map((m, i) => ({
+    where: `${file}, yaml block ${i + 1}`,
+    text: m[2]!.split('\n').map((l) => l.slice(m[1]!.length)).join('\n'),
+  }));
+}
+
 /** Every action.yml: the root one (which only says to use a sub-action) and each under actions/. */
 export const ACTION_FILES = ['action.yml', ...ACTION_NAMES.map((a) => `actions/${a}/action.yml`)];
 

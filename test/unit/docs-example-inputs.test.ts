@@ -25,9 +25,9 @@ import { readReconcileInputs } from '../../src/actions/reconcile/inputs';
 import { readUploadImageInputs } from '../../src/actions/upload-image/inputs';
 import { readUploadLogsInputs } from '../../src/actions/upload-logs/inputs';
 import { quietHost } from '../helpers/quiet-host';
+import { ACTION_NAMES, MARKDOWN_DOCS, WORKFLOWS, isRecord, parse, read, yamlBlocks, type Doc } from '../helpers/workflow-files';
 import { ExpressionError, asText, evaluate, parseExpression, substitute, type Value } from '../helpers/workflow-expressions';
 
-const root = path.resolve(__dirname, '..', '..');
 
 /** Each action's input reader: what its glue (src/actions/NAME/main.ts or src/steps/NAME/main.ts) reads its inputs with. */
 const READERS: Record<string, (host: Host) => unknown> = {
@@ -98,40 +98,18 @@ const WORKSPACE_FILES: Record<string, string> = {
   'referenced-images.txt': `fedora-42-x86_64-${HEX64}.qcow2\n# a comment\ncentos-10-*.qcow2\n`,
 };
 
-type Doc = Record<string, unknown>;
-const isRecord = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-const ACTIONS = fs.readdirSync(path.join(root, 'actions')).filter((a) => fs.existsSync(path.join(root, 'actions', a, 'action.yml')));
+const ACTIONS = ACTION_NAMES;
 const DEFAULTS = new Map(
   ACTIONS.map((a) => {
-    const doc = load(fs.readFileSync(path.join(root, 'actions', a, 'action.yml'), 'utf8')) as { inputs?: Record<string, { default?: unknown }> };
+    const doc = parse(`actions/${a}/action.yml`) as { inputs?: Record<string, { default?: unknown }> };
     return [a, Object.entries(doc.inputs ?? {}).flatMap(([name, i]) => (i?.default === undefined ? [] : [[name, String(i.default)] as const]))];
   }),
 );
 
-const markdown = [
-  'README.md',
-  ...ACTIONS.map((a) => path.join('actions', a, 'README.md')),
-  ...(fs.existsSync(path.join(root, 'docs')) ? fs.readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => path.join('docs', f)) : []),
-].filter((f) => fs.existsSync(path.join(root, f)));
-const yamlIn = (dir: string) =>
-  fs.existsSync(path.join(root, dir))
-    ? fs
-        .readdirSync(path.join(root, dir))
-        .filter((f) => /\.ya?ml$/.test(f))
-        .map((f) => path.join(dir, f))
-    : [];
-
 /** Each example: where it is, which source it counts under, and its text. */
 const EXAMPLES: [string, string, string][] = [
-  ...markdown.flatMap((file) =>
-    [...fs.readFileSync(path.join(root, file), 'utf8').matchAll(/^( *)```yaml\n([\s\S]*?)\n\1```/gm)].map((m, i): [string, string, string] => [
-      `${file}, yaml block ${i + 1}`,
-      file.startsWith('actions') ? 'actions/*/README.md' : file,
-      m[2]!.split('\n').map((l) => l.slice(m[1]!.length)).join('\n'),
-    ]),
-  ),
-  ...[...yamlIn('examples/workflows'), ...yamlIn('.github/workflows')].map((file): [string, string, string] => [file, path.dirname(file), fs.readFileSync(path.join(root, file), 'utf8')]),
+  ...MARKDOWN_DOCS.flatMap((file) => yamlBlocks(file).map((b): [string, string, string] => [b.where, file.startsWith('actions') ? 'actions/*/README.md' : file, b.text])),
+  ...WORKFLOWS.map((file): [string, string, string] => [file, path.dirname(file), read(file)]),
 ];
 
 /** The action a `uses:` names, if it is one of these: `ci-stores/ci-stores/actions/NAME@REF` or `./actions/NAME`. */

@@ -4,36 +4,16 @@
  * passes it only inputs its action.yml declares (an input renamed or removed fails here, naming the
  * file and the input).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { load } from 'js-yaml';
+import { ACTION_NAMES, MARKDOWN_DOCS, WORKFLOWS, parse, read, yamlBlocks } from '../helpers/workflow-files';
 
-const root = path.resolve(__dirname, '..', '..');
-const ACTIONS = fs.readdirSync(path.join(root, 'actions')).filter((a) => fs.existsSync(path.join(root, 'actions', a, 'action.yml')));
-const inputsOf = new Map(
-  ACTIONS.map((a) => {
-    const doc = load(fs.readFileSync(path.join(root, 'actions', a, 'action.yml'), 'utf8')) as { inputs?: Record<string, unknown> };
-    return [a, new Set(Object.keys(doc.inputs ?? {}))];
-  }),
-);
-
-const markdown = ['README.md', ...ACTIONS.map((a) => path.join('actions', a, 'README.md')), ...(fs.existsSync(path.join(root, 'docs')) ? fs.readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => path.join('docs', f)) : [])].filter(
-  (f) => fs.existsSync(path.join(root, f)),
-);
-const workflows = fs
-  .readdirSync(path.join(root, 'examples', 'workflows'))
-  .filter((f) => /\.ya?ml$/.test(f))
-  .map((f) => path.join('examples', 'workflows', f));
+const ACTIONS = ACTION_NAMES;
+const inputsOf = new Map(ACTIONS.map((a) => [a, new Set(Object.keys((parse(`actions/${a}/action.yml`).inputs as Record<string, unknown> | undefined) ?? {}))]));
 
 /** Each example: where it is, and its text. */
 const EXAMPLES: [string, string][] = [
-  ...markdown.flatMap((file) =>
-    [...fs.readFileSync(path.join(root, file), 'utf8').matchAll(/^( *)```yaml\n([\s\S]*?)\n\1```/gm)].map((m, i): [string, string] => [
-      `${file}, yaml block ${i + 1}`,
-      m[2]!.split('\n').map((l) => l.slice(m[1]!.length)).join('\n'),
-    ]),
-  ),
-  ...workflows.map((file): [string, string] => [file, fs.readFileSync(path.join(root, file), 'utf8')]),
+  ...MARKDOWN_DOCS.flatMap((file) => yamlBlocks(file).map((b): [string, string] => [b.where, b.text])),
+  ...WORKFLOWS.filter((f) => f.startsWith('examples/')).map((file): [string, string] => [file, read(file)]),
 ];
 
 /** Every mapping in a parsed document that has a `uses`. */
