@@ -186,6 +186,9 @@ export async function startActionsCacheService(port = 0): Promise<ActionsCacheSe
       blobError('Unknown', 404, 'ResourceNotFound');
     });
   });
+  // Idle connections kept a minute, as the service's front ends keep them: with Node's 5 s a
+  // client reusing an idle connection races its close on a loaded machine (ECONNRESET).
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

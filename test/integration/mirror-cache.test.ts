@@ -148,11 +148,11 @@ describe('mirror-bucket with manifest: cache through the bundle and the real @ac
     expect(errors(second)).toEqual([]);
     expect(warnings(second)).toEqual([]);
     expect(second.code).toBe(0);
-    expect(second.stdout).toContain(`manifest restored from the Actions cache (${pairKey(a)}101-1)`);
     // Proven from the listings and the restored manifest: nothing read from the source, nothing copied.
     expect(gets).toEqual([]);
     expect([second.outputs.matched, second.outputs.copied, second.outputs.updated, second.outputs['source-reads']]).toEqual([String(SOURCE_KEYS.length), '0', '0', '0']);
     expect(JSON.parse(second.outputs.methods!)).toMatchObject({ manifest: 1, none: 0 });
+    expect(second.stdout).toContain(`manifest restored from the Actions cache (${pairKey(a)}101-1)`);
     // Restored the first run's entry (same version), then saved its own under its run.
     expect(ops(second)).toEqual(['GetCacheEntryDownloadURL 200', 'GetBlob 200', 'CreateCacheEntry 200', 'PutBlob 201', 'FinalizeCacheEntryUpload 200']);
     expectCleanCacheTraffic(second);
@@ -182,11 +182,11 @@ describe('mirror-bucket with manifest: cache through the bundle and the real @ac
     expect(errors(again)).toEqual([]);
     expect(warnings(again)).toEqual([]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain(`manifest restored from the Actions cache (${pairKey(b)}201-1)`);
-    expect(again.stdout).toContain(`manifest restored from the Actions cache (${pairKey(c)}201-1)`);
     expect(gets).toEqual([]);
     expect(rows(again)).toEqual([['b', 4, 0, 0, 1], ['c', 4, 0, 0, 1]]);
     expect(again.outputs['source-reads']).toBe('0');
+    expect(again.stdout).toContain(`manifest restored from the Actions cache (${pairKey(b)}201-1)`);
+    expect(again.stdout).toContain(`manifest restored from the Actions cache (${pairKey(c)}201-1)`);
     expect(again.requests.filter((q) => q.op === 'GetBlob').map((q) => q.entry).sort()).toEqual(fanSaved.map((e) => e.id).sort());
     expectCleanCacheTraffic(again);
 
