@@ -57,6 +57,8 @@ export interface ActionsCacheService {
   readonly entries: CacheEntry[];
   /** The finalized entries, oldest first. */
   saved(): CacheEntry[];
+  /** Twirp methods answered with a twirp error instead (status and message), as the service refuses a token without the scope. */
+  readonly refuse: Map<string, { status: number; msg: string }>;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export async function startActionsCacheService(port = 0): Promise<ActionsCacheSe
   const secret = randomBytes(32);
   const requests: CacheRequest[] = [];
   const entries: CacheEntry[] = [];
+  const refuse = new Map<string, { status: number; msg: string }>();
   let base = '';
 
   const sign = (id: number, permission: 'r' | 'w') => createHmac('sha256', secret).update(`${id}:${permission}`).digest('base64url');
@@ -128,6 +131,7 @@ export async function startActionsCacheService(port = 0): Promise<ActionsCacheSe
           parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
           if (req.headers.authorization !== `Bearer ${token}`) ({ status, answer } = { status: 401, answer: { code: 'unauthenticated', msg: 'no valid runtime token' } });
           else if (!String(req.headers['content-type']).startsWith('application/json')) ({ status, answer } = { status: 415, answer: { code: 'bad_route', msg: 'only application/json is served here' } });
+          else if (refuse.has(method)) ({ status, answer } = { status: refuse.get(method)!.status, answer: { code: 'permission_denied', msg: refuse.get(method)!.msg } });
           else ({ status, answer } = twirp(method, parsed));
         } catch {
           ({ status, answer } = { status: 400, answer: { code: 'malformed', msg: 'the body is not JSON' } });
@@ -198,6 +202,7 @@ export async function startActionsCacheService(port = 0): Promise<ActionsCacheSe
     requests,
     entries,
     saved: () => entries.filter((e) => e.finalized),
+    refuse,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

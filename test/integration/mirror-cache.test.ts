@@ -161,6 +161,26 @@ describe('mirror-bucket with manifest: cache through the bundle and the real @ac
     expect(cache.saved().map((e) => e.key)).toEqual([`${pairKey(a)}101-1`, `${pairKey(a)}102-1`]);
   });
 
+  test('a cache service that refuses this token reads and writes: the run warns, copies what it must and passes; nothing saved', async () => {
+    const d = await bucket('new', 'mcache-d');
+    const savedBefore = cache.saved().length;
+    cache.refuse.set('GetCacheEntryDownloadURL', { status: 403, msg: 'cache read denied: the token has no readable cache scope' });
+    cache.refuse.set('CreateCacheEntry', { status: 403, msg: 'cache write denied: the token has no writable cache scope' });
+    try {
+      const r = await run(301, { destination: destination(d) });
+      expect(errors(r)).toEqual([]);
+      expect(r.code).toBe(0);
+      expect([r.outputs.copied, r.outputs['in-sync']]).toEqual([String(SOURCE_KEYS.length), 'true']);
+      expect(warnings(r)).toEqual([expect.stringContaining('Failed to restore: ')]);
+      expect(warnings(r)[0]).toContain('cache read denied:');
+      expect(r.stdout).toContain('Failed to save: ');
+      expect(ops(r)).toEqual(['GetCacheEntryDownloadURL 403', 'CreateCacheEntry 403']);
+      expect(cache.saved().length).toBe(savedBefore);
+    } finally {
+      cache.refuse.clear();
+    }
+  });
+
   test('two destinations: one entry a destination under the keys a run to each alone uses; the re-run restores both and reads nothing; a run to one of them alone restores the fan-out entry', async () => {
     const [b, c] = [await bucket('new', 'mcache-b'), await bucket('new', 'mcache-c')];
     const savedBefore = cache.saved().length;
