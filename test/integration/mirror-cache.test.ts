@@ -70,7 +70,7 @@ const destinationDisplay = (b: string) => `s3://${b}/m/ at ${rgw('new').endpoint
 const pairKey = (b: string) => manifestCacheKey({ source: sourceDisplay(), destination: destinationDisplay(b) }, { index: 1, count: 1 });
 
 /** One run of the bundle as one job: RUNNER_TEMP emptied first (the runner does that between jobs). */
-async function run(runId: number, inputs: Record<string, string>): Promise<BundleRun & { requests: typeof cache.requests }> {
+async function run(runId: number, inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}): Promise<BundleRun & { requests: typeof cache.requests }> {
   fs.rmSync(runnerTemp, { recursive: true, force: true });
   fs.mkdirSync(runnerTemp);
   gets = [];
@@ -86,7 +86,7 @@ async function run(runId: number, inputs: Record<string, string>): Promise<Bundl
       'report-path': path.join(dir, `report-${runId}.txt`),
       ...inputs,
     },
-    { cwd: workspace, env: { ...credentialEnv(), ...cache.env(), RUNNER_TEMP: runnerTemp, GITHUB_RUN_ID: String(runId), GITHUB_RUN_ATTEMPT: '1' } },
+    { cwd: workspace, env: { ...credentialEnv(), ...cache.env(), RUNNER_TEMP: runnerTemp, GITHUB_RUN_ID: String(runId), GITHUB_RUN_ATTEMPT: '1', ...env } },
   );
   return { ...r, requests: cache.requests.slice(before) };
 }
@@ -159,6 +159,33 @@ describe('mirror-bucket with manifest: cache through the bundle and the real @ac
     expect(second.requests[0]!.body!.version).toBe(entry!.version);
     expect(second.requests[1]!.entry).toBe(entry!.id);
     expect(cache.saved().map((e) => e.key)).toEqual([`${pairKey(a)}101-1`, `${pairKey(a)}102-1`]);
+  });
+
+  test('a runner without zstd: @actions/cache falls back to gzip, and the re-run still restores and reads nothing', async () => {
+    // A PATH holding tar and gzip only: @actions/cache looks for zstd on the PATH, and tar runs gzip from it.
+    const bin = path.join(dir, 'bin-without-zstd');
+    fs.mkdirSync(bin, { recursive: true });
+    for (const tool of ['tar', 'gzip']) {
+      const found = execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+      if (!fs.existsSync(path.join(bin, tool))) fs.symlinkSync(found, path.join(bin, tool));
+    }
+    const e = await bucket('new', 'mcache-e');
+    const savedBefore = cache.saved().length;
+    const first = await run(401, { destination: destination(e) }, { PATH: bin });
+    expect(errors(first)).toEqual([]);
+    expect(warnings(first)).toEqual([]);
+    expect(first.code).toBe(0);
+    const [entry] = cache.saved().slice(savedBefore);
+    expect(entry?.key).toBe(`${pairKey(e)}401-1`);
+    // A gzip stream (zstd's magic is 28 b5 2f fd), holding the manifest file.
+    expect(entry!.bytes!.subarray(0, 2).toString('hex')).toBe('1f8b');
+    expect(archived(entry!).header).toMatchObject({ source: sourceDisplay(), destination: destinationDisplay(e) });
+    const second = await run(402, { destination: destination(e) }, { PATH: bin });
+    expect(errors(second)).toEqual([]);
+    expect(second.code).toBe(0);
+    expect(gets).toEqual([]);
+    expect([second.outputs.copied, second.outputs.updated, second.outputs['source-reads']]).toEqual(['0', '0', '0']);
+    expect(second.stdout).toContain(`manifest restored from the Actions cache (${pairKey(e)}401-1)`);
   });
 
   test('a cache service that refuses this token reads and writes: the run warns, copies what it must and passes; nothing saved', async () => {
