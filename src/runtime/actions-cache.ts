@@ -8,7 +8,7 @@ import type { Host } from './host';
 export interface FileCache {
   /** Restores the newest entry whose key starts with `prefix` into `file`; resolves the key restored, if any. */
   restore(file: string, prefix: string): Promise<string | undefined>;
-  /** Saves `file` under `key` (keys are immutable: give each run its own). */
+  /** Saves `file` under `key` (keys are immutable: give each run its own); rejects when it was not kept. */
   save(file: string, key: string): Promise<void>;
 }
 
@@ -23,7 +23,10 @@ export async function actionsCache(host: Host): Promise<{ cache?: FileCache; rea
         return cache.restoreCache([file], `${prefix}none`, [prefix]);
       },
       async save(file, key) {
-        await cache.saveCache([file], key);
+        // A refused or failed save is logged by the cache client, some of them only as an info
+        // line, and returned as -1: the caller must hear of it.
+        const id = await cache.saveCache([file], key);
+        if (id === -1) throw new Error('the cache service did not keep it (the line before says why)');
       },
     },
   };

@@ -17,6 +17,8 @@ import { quietHost } from '../helpers/quiet-host';
 
 /** The Actions cache in memory: each save kept under its key, a restore taking the newest whose key starts with the prefix. */
 const saved: { key: string; path: string; bytes: Buffer }[] = [];
+/** When set, saves are refused the way the cache client reports a refusal: a log line and -1, no throw. */
+let refuseSaves = false;
 jest.mock('@actions/cache', () => ({
   isFeatureAvailable: () => true,
   restoreCache: async (paths: string[], _primary: string, prefixes: string[]) => {
@@ -26,6 +28,7 @@ jest.mock('@actions/cache', () => ({
     return hit.key;
   },
   saveCache: async (paths: string[], key: string) => {
+    if (refuseSaves) return -1;
     if (saved.some((s) => s.key === key)) throw new Error(`cache key ${key} exists`);
     saved.push({ key, path: paths[0]!, bytes: fs.readFileSync(paths[0]!) });
     return 1;
@@ -44,9 +47,10 @@ async function run(inputs: Record<string, string>) {
   const temp = path.join(dir, 'runner-temp');
   fs.mkdirSync(temp, { recursive: true });
   runs++;
-  const host = { ...quietHost({ mode: 'copy', 'part-size': '5MiB', manifest: 'cache', 'report-path': path.join(dir, `report-${runs}.txt`), ...inputs }, { cwd: dir, env: { ACTIONS_RESULTS_URL: 'http://cache.invalid/', RUNNER_TEMP: temp, GITHUB_RUN_ID: String(runs) } }), setOutput: (n: string, v: string) => void (outputs[n] = v) };
+  const warnings: string[] = [];
+  const host = { ...quietHost({ mode: 'copy', 'part-size': '5MiB', manifest: 'cache', 'report-path': path.join(dir, `report-${runs}.txt`), ...inputs }, { cwd: dir, env: { ACTIONS_RESULTS_URL: 'http://cache.invalid/', RUNNER_TEMP: temp, GITHUB_RUN_ID: String(runs) } }), setOutput: (n: string, v: string) => void (outputs[n] = v), warning: (m: string) => void warnings.push(m) };
   await mirrorBucket({ host, summary: new Summary('mirror-bucket'), onInterrupt: () => () => undefined });
-  return { outputs, rows: JSON.parse(outputs.destinations!) as { name: string; matched: number; copied: number; updated: number; manifestEntries: number }[] };
+  return { outputs, warnings, rows: JSON.parse(outputs.destinations!) as { name: string; matched: number; copied: number; updated: number; manifestEntries: number }[] };
 }
 
 test('manifest: cache: a run to several destinations proves what a run to one proved, and the other way round', async () => {
@@ -82,4 +86,24 @@ test('manifest: cache: a run to several destinations proves what a run to one pr
   const again = await run({ source: source!, destinations: `${d1}\n${d2}` });
   expect(again.rows.map((r) => [r.matched, r.copied, r.updated])).toEqual([[1, 0, 0], [1, 0, 0]]);
   expect(again.outputs['source-reads']).toBe('0');
+});
+
+test('manifest: cache: a save the cache service does not keep (the client logs it and returns -1) is a warning a destination, and the run passes', async () => {
+  const src = path.join(dir, 'refused-src');
+  fs.mkdirSync(src);
+  fs.writeFileSync(path.join(src, 'a.txt'), 'a');
+  const dests = ['refused-d1', 'refused-d2'].map((d) => (fs.mkdirSync(path.join(dir, d)), `file://${path.join(dir, d)}`));
+  const before = saved.length;
+  refuseSaves = true;
+  try {
+    const one = await run({ source: `file://${src}`, destination: dests[0]! });
+    expect([one.outputs.copied, one.outputs['in-sync']]).toEqual(['1', 'true']);
+    expect(one.warnings).toEqual([expect.stringContaining('could not save the manifest to the Actions cache: the cache service did not keep it')]);
+    const many = await run({ source: `file://${src}`, destinations: dests.join('\n') });
+    expect(many.outputs['in-sync']).toBe('true');
+    expect(many.warnings.filter((w) => w.includes('could not save the manifest to the Actions cache'))).toHaveLength(2);
+  } finally {
+    refuseSaves = false;
+  }
+  expect(saved.length).toBe(before);
 });
