@@ -334,7 +334,7 @@ describe('keyTasks', () => {
     expect(await pastHeld(100_000)).toBe(100_000);
   });
 
-  test('with a delivery, the walk goes KEY_WINDOW keys past a slow task, and results come in order', async () => {
+  test('with a delivery, the walk starts the KEY_WINDOW - 1 keys after a slow task (the next waits: key-tasks.test.ts), and results come in order', async () => {
     const delivered: number[] = [];
     expect(await pastHeld(KEY_WINDOW - 1, async (i) => void delivered.push(i))).toBe(KEY_WINDOW - 1);
     expect(delivered).toEqual([-1, ...Array.from({ length: KEY_WINDOW - 1 }, (_, i) => i)]);
