@@ -120,15 +120,22 @@ async function runCase(s: Scenario): Promise<{ said: string | undefined; failed:
 }
 
 test(`in-sync after a run agrees with the stores' contents after it (${CASES} random runs, one destination or several)`, async () => {
+  const tally = { several: 0, dryRun: 0, failed: 0, inSync: 0, dryRunPending: 0 };
   await fc.assert(
     fc.asyncProperty(scenarioArb, async (s) => {
       const { said, failed, holds } = await runCase(s);
+      tally.several += s.destinations.length > 1 ? 1 : 0;
+      tally.dryRun += s.dryRun ? 1 : 0;
+      tally.failed += failed ? 1 : 0;
+      tally.inSync += said === 'true' ? 1 : 0;
+      tally.dryRunPending += s.dryRun && !failed && !holds ? 1 : 0;
       // Never laxer than the stores; stricter only where the run failed.
       if (said === 'true' && !holds) throw new Error(`in-sync is true, but the stores differ after the run`);
       if (holds && said !== 'true' && !failed) throw new Error(`in-sync is ${said} after a run that passed, but the stores agree`);
     }),
     { numRuns: CASES, seed: 2312 },
   );
+  console.log(`[property] in-sync: ${tally.several} run(s) to several destinations, ${tally.dryRun} dry run(s) (${tally.dryRunPending} passed with something due), ${tally.failed} failed, ${tally.inSync} said in sync`);
 }, 120_000);
 
 test('a dry run with a copy, an update or a deletion pending is not in sync; one with nothing to do is (one destination and two)', async () => {
