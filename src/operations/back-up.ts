@@ -11,6 +11,16 @@ import type { TransferOptions } from './stream-copy';
 import type { PrivateWriteDecision, PrivateWriteGuard } from './private-write-guard';
 import { checkWritten, type AnonymousProbe } from './verify-visibility';
 
+/**
+ * The folder a backup prefix lies in: the prefix up to and including its first `/` (the whole
+ * prefix when it has none). Everything under it is left alone, by the prune and by the mirror's
+ * sync: with a prefix such as `deleted/RUN_ID/` it holds the backups of earlier runs too.
+ */
+export function backupRoot(prefix: string): string {
+  const slash = prefix.indexOf('/');
+  return slash === -1 ? prefix : prefix.slice(0, slash + 1);
+}
+
 export interface BackupRequest {
   readonly store: ObjectStore;
   /** The object to keep, and the size it was listed with (an object that changed since is not copied). */

@@ -6,7 +6,7 @@
  */
 import { ByteBudget } from '../flow/byte-budget';
 import { forEachLimit } from '../flow/pool';
-import { backUpObject } from '../operations/back-up';
+import { backUpObject, backupRoot } from '../operations/back-up';
 import { PrivateWriteGuard } from '../operations/private-write-guard';
 import type { ObjectStore } from '../storage/object-store';
 import type { KeepRule, KeyMatcher } from './keep-rule';
@@ -131,12 +131,6 @@ function skipOf(o: PruneOptions): (key: string) => boolean {
   if (o.backupPrefix === undefined) return () => false;
   const root = backupRoot(o.backupPrefix);
   return (key) => key.startsWith(root);
-}
-
-/** The prefix up to and including its first `/`, or the whole prefix when it has none. */
-export function backupRoot(prefix: string): string {
-  const slash = prefix.indexOf('/');
-  return slash === -1 ? prefix : prefix.slice(0, slash + 1);
 }
 
 function listingFailed(o: PruneOptions, listings: readonly (StoreListing | { store: string; error: string })[], failed: readonly { store: string; error: string }[]): PruneReport {

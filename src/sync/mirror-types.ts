@@ -128,3 +128,16 @@ export function emptyMirrorReport(): MirrorReport {
     complete: false,
   };
 }
+
+/**
+ * True when, after the run that ended with `report`, the destination holds what the source holds
+ * (check mode: when they agreed): the listings read whole, nothing failed, no deletion withheld.
+ * A dry run writes nothing, so it is in sync only when it had nothing to copy, update or (sync
+ * mode) delete. The one decision behind the `in-sync` output, one destination or several.
+ */
+export function inSyncAfter(report: MirrorReport, mode: MirrorMode, dryRun: boolean): boolean {
+  const c = report.counts;
+  if (!report.complete || report.deletionsWithheld !== undefined || c.missing + c.extra + c.differ > 0) return false;
+  if (mode === 'check' || !dryRun) return true;
+  return c.copied + c.updated + (mode === 'sync' ? c.deleted : 0) === 0;
+}

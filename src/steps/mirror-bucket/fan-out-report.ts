@@ -4,14 +4,17 @@ import type { Summary } from '../../runtime/summary';
 import { fmtBytes } from '../../config/size';
 import type { FanOutReport } from '../../sync/fan-out';
 import { emptyMirrorReport, type MirrorReport } from '../../sync/mirror';
+import { inSyncAfter, type MirrorMode } from '../../sync/mirror-types';
 
 /** One destination's result, as the `destinations` output lists it. */
 export interface DestinationRow {
   readonly name: string;
   /** Where it is, without credentials. */
   readonly store: string;
-  /** True when everything due there was done: the listings read whole, nothing failed, no deletion withheld. */
+  /** True when the run ended right there: the listings read whole, nothing failed, no deletion withheld (a dry run: the plan made, nothing written). */
   readonly ok: boolean;
+  /** True when, after this run, it holds what the source holds (`inSyncAfter`): false after a dry run with anything to do there. */
+  readonly inSync: boolean;
   readonly matched: number;
   readonly copied: number;
   readonly updated: number;
@@ -32,13 +35,25 @@ export interface DestinationRow {
 /** The report of a destination that took no part: nothing done, not complete. */
 export const idleReport = emptyMirrorReport;
 
-export function destinationRow(name: string, store: string, r: MirrorReport, unavailable?: string, manifestEntries = 0): DestinationRow {
+/** How the run went: its mode and whether it was a dry run, which decide what in sync means. */
+export interface RunKind {
+  readonly mode: MirrorMode;
+  readonly dryRun: boolean;
+}
+
+export function runKindOf(inputs: { readonly mode: string; readonly dryRun: boolean }): RunKind {
+  return { mode: inputs.mode as MirrorMode, dryRun: inputs.dryRun };
+}
+
+export function destinationRow(name: string, store: string, r: MirrorReport, run: RunKind, unavailable?: string, manifestEntries = 0): DestinationRow {
   const c = r.counts;
   const first = r.failures[0];
+  const ok = unavailable === undefined && r.complete && r.deletionsWithheld === undefined && c.missing + c.extra + c.differ === 0;
   return {
     name,
     store,
-    ok: unavailable === undefined && r.complete && r.deletionsWithheld === undefined && c.missing + c.extra + c.differ === 0,
+    ok,
+    inSync: ok && inSyncAfter(r, run.mode, run.dryRun),
     matched: c.matched,
     copied: c.copied,
     updated: c.updated,
@@ -63,7 +78,7 @@ export function writeFanOutOutputs(host: Host, report: FanOutReport, rows: reado
   const methods = { ...report.destinations[0]!.methods };
   for (const k of Object.keys(methods) as (keyof typeof methods)[]) methods[k] = sum((r) => r.methods[k]);
   host.setOutput('methods', JSON.stringify(methods));
-  host.setOutput('in-sync', String(rows.every((row) => row.ok)));
+  host.setOutput('in-sync', String(rows.every((row) => row.inSync)));
   host.setOutput('report', reportPath);
   host.setOutput('manifest-entries', String(rows.reduce((n, row) => n + row.manifestEntries, 0)));
   host.setOutput('destinations', JSON.stringify(rows));

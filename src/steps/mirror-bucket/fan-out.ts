@@ -18,7 +18,7 @@ import { mirrorFanOut, type FanOutManifest, type FanOutReport } from '../../sync
 import type { ManifestWriter } from '../../sync/manifest';
 import type { MirrorEvents } from '../../sync/mirror';
 import { requiredCount } from '../../config/requirement';
-import { destinationRow, idleReport, writeFanOutOutputs, writeFanOutSummary, type DestinationRow } from './fan-out-report';
+import { destinationRow, idleReport, runKindOf, writeFanOutOutputs, writeFanOutSummary, type DestinationRow } from './fan-out-report';
 import { runOptionsOf, type MirrorBucketInputs } from './inputs';
 import { MirrorFailedError } from './mirror-failed';
 import { checkReadable, preflightOf } from './preflight';
@@ -71,7 +71,7 @@ async function preflight(host: Host, source: ObjectStore, destinations: Destinat
   const healthy = destinations.filter((d) => d.unavailable === undefined).length;
   const needed = requiredCount(inputs.require, destinations.length);
   if (healthy < needed) {
-    host.setOutput('destinations', JSON.stringify(destinations.map((d) => destinationRow(d.name, d.store.display, idleReport(), d.unavailable))));
+    host.setOutput('destinations', JSON.stringify(destinations.map((d) => destinationRow(d.name, d.store.display, idleReport(), runKindOf(inputs), d.unavailable))));
     throw new MirrorFailedError(`only ${healthy} of ${destinations.length} destination(s) answered, ${needed} required (input "require"): ${destinations.filter((d) => d.unavailable).map((d) => `${d.name}: ${d.unavailable}`).join('; ')}. Nothing was written.`);
   }
 }
@@ -120,7 +120,7 @@ async function run(host: Host, summary: ActionContext['summary'], onInterrupt: A
   const seconds = (Date.now() - started) / 1000;
   const reports = new Map(live.map((d, i) => [d, report.destinations[i]!]));
   const entries = new Map(live.map((d, i) => [d, kept[i]!]));
-  const rows = all.map((d) => destinationRow(d.name, d.store.display, reports.get(d) ?? idleReport(), d.unavailable, entries.get(d) ?? 0));
+  const rows = all.map((d) => destinationRow(d.name, d.store.display, reports.get(d) ?? idleReport(), runKindOf(inputs), d.unavailable, entries.get(d) ?? 0));
   writeFanOutOutputs(host, report, rows, inputs.reportPath);
   const heading = `**${inputs.mode}${inputs.dryRun ? ' (dry run)' : ''}** from \`${source.display}\` to ${all.length} destinations${inputs.shard.count > 1 ? `, shard ${inputs.shard.index}/${inputs.shard.count}` : ''} in ${seconds.toFixed(1)} s`;
   writeFanOutSummary(summary, heading, report, rows, shown);

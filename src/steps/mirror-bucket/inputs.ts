@@ -13,6 +13,7 @@ import { MIN_PART, MAX_PART } from '../../storage/object-store';
 import { parseDigestInKey, type DigestRule } from '../../storage/digest-in-key';
 import { probeAnonymous } from '../../storage/anonymous';
 import type { AnonymousProbe } from '../../operations/verify-visibility';
+import { backupRoot } from '../../operations/back-up';
 import type { Publication } from '../../sync/phases';
 import { readStoreInput } from '../../runtime/store-inputs';
 import { readPublicationInputs } from './publication-inputs';
@@ -175,11 +176,14 @@ function checkDisjoint(source: StoreSpec, destination: StoreSpec, input: string)
   if (problem !== undefined) throw new ConfigurationError(`inputs "source" and "${input}": ${problem}; give two separate places`);
 }
 
-/** Which keys (relative to the stores) the run takes: include, exclude, and never the backup prefix. */
+/**
+ * Which keys (relative to the stores) the run takes: include, exclude, and never a key under the
+ * backup prefix's top folder (with `deleted/RUN_ID/`, all of `deleted/`: earlier runs' backups too).
+ */
 export function filterOf(inputs: MirrorBucketInputs): (key: string) => boolean {
   const { include, exclude, backupPrefix } = inputs;
-  return (key) =>
-    (backupPrefix === undefined || !key.startsWith(backupPrefix)) && (include.length === 0 || include.some((r) => r.test(key))) && !exclude.some((r) => r.test(key));
+  const root = backupPrefix === undefined ? undefined : backupRoot(backupPrefix);
+  return (key) => (root === undefined || !key.startsWith(root)) && (include.length === 0 || include.some((r) => r.test(key))) && !exclude.some((r) => r.test(key));
 }
 
 const anonymousProbe: AnonymousProbe = (address) => probeAnonymous(address);

@@ -20,7 +20,7 @@ import { checkReadable, preflightOf } from './preflight';
 import { printable, reportWriter, type ReportWriter } from '../../runtime/report-file';
 import { phasesNote, writePhasesSummary } from './phases-summary';
 import { runFanOut } from './fan-out';
-import { destinationRow } from './fan-out-report';
+import { destinationRow, runKindOf, type DestinationRow } from './fan-out-report';
 import { keepManifest, manifestPlace, notSeenBy, openManifest, openManifestWriter, type OpenedManifest } from './manifest-files';
 
 export { MirrorFailedError };
@@ -68,8 +68,9 @@ async function run(host: Host, summary: Summary, onInterrupt: ActionContext['onI
   const kept = writer ? await keepManifest(host, manifest, writer, { listingError: report.listingError, stopped }) : 0;
 
   const counts = report.counts;
-  const inSync = inputs.mode === 'check' ? report.complete && counts.missing + counts.extra + counts.differ === 0 : report.complete && report.deletionsWithheld === undefined;
-  writeOutputs(host, inputs, report, inSync, kept, destination.display);
+  const row = destinationRow(inputs.destination.name, destination.display, report, runKindOf(inputs), undefined, kept);
+  const inSync = row.inSync;
+  writeOutputs(host, inputs, report, row);
   writeSummary(summary, inputs, report, shown, seconds, source, destination);
   const corrupt = reportDigests(host, summary, inputs, report);
   host.info(`${report.keys} key(s) in ${seconds.toFixed(1)} s: ${progressLine(report)}; compared by ${methodsLine(report)}`);
@@ -163,7 +164,7 @@ function mirrorEvents(host: Host, reportFile: ReportWriter, shown: string[]): Mi
   };
 }
 
-function writeOutputs(host: Host, inputs: MirrorBucketInputs, report: MirrorReport, inSync: boolean, manifestEntries: number, destinationDisplay: string): void {
+function writeOutputs(host: Host, inputs: MirrorBucketInputs, report: MirrorReport, row: DestinationRow): void {
   const counts = report.counts;
   host.setOutput('matched', String(counts.matched));
   host.setOutput('copied', String(counts.copied));
@@ -176,10 +177,10 @@ function writeOutputs(host: Host, inputs: MirrorBucketInputs, report: MirrorRepo
   host.setOutput('differ', String(counts.differ));
   host.setOutput('bytes-copied', String(report.bytes.copied + report.bytes.updated));
   host.setOutput('methods', JSON.stringify(report.methods));
-  host.setOutput('in-sync', String(inSync));
+  host.setOutput('in-sync', String(row.inSync));
   host.setOutput('report', inputs.reportPath);
-  host.setOutput('manifest-entries', String(manifestEntries));
-  host.setOutput('destinations', JSON.stringify([destinationRow(inputs.destination.name, destinationDisplay, report, undefined, manifestEntries)]));
+  host.setOutput('manifest-entries', String(row.manifestEntries));
+  host.setOutput('destinations', JSON.stringify([row]));
   // One GET a streamed copy (a copy made inside the provider reads nothing here).
   host.setOutput('source-reads', String(report.readChecks.sha256 + report.readChecks.md5 + report.readChecks.none));
 }
