@@ -243,5 +243,7 @@ describe('a package repository mirrored with ordered publication', () => {
     expect(r.stdout).toMatch(/::debug::\+ repodata\/[0-9a-f]{64}-primary\.xml\.gz: only in the source: would be copied \(dry run\).* \[phase 1\]\n/);
     expect(r.summary).toMatch(/\| 2 \| `\*\*\/repomd\.xml` \| 1 \| 1 \| 0 \| \d+ B \| done \|/);
     expect(await listKeys('new', empty)).toEqual([]);
+    // Everything still to write: the destination does not hold what the source holds.
+    expect(r.outputs['in-sync']).toBe('false');
   });
 });

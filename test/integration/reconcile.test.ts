@@ -88,7 +88,8 @@ test('dry-run: true changes nothing; fail-on, fix and audit-stores reach the aud
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nightly-'));
   const r = await runBundle('reconcile', { source, destination, 'dry-run': 'true', 'fail-on': 'warning', fix: 'false', 'audit-stores': source }, { cwd: dir, env: credentialEnv() });
   expect(await listKeys('new', dst)).toEqual([]);
-  expect(r.outputs).toMatchObject({ copied: '3', 'mirror-outcome': 'success' });
+  // Three copies due and none made: not in sync after this run.
+  expect(r.outputs).toMatchObject({ copied: '3', 'mirror-outcome': 'success', 'in-sync': 'false' });
   expect(r.summary).toContain('(dry run)');
   // The old store only, every object, nothing planned (fix: false).
   expect(r.outputs).toMatchObject({ 'audit-objects-checked': '3', 'audit-errors': '1', 'audit-fixes-planned': '0', 'audit-outcome': 'failure' });
