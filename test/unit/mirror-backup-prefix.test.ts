@@ -13,6 +13,7 @@ import { filterOf, readMirrorBucketInputs } from '../../src/steps/mirror-bucket/
 import { mirrorBucket } from '../../src/steps/mirror-bucket/main';
 import { LocalStore } from '../../src/storage/local-store';
 import { quietHost } from '../helpers/quiet-host';
+import { storeContents } from '../helpers/store-contents';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest();
 let dir: string;
@@ -26,16 +27,7 @@ async function put(root: string, keys: readonly string[]): Promise<void> {
 }
 
 /** Every key of a folder store with its content. */
-async function held(root: string): Promise<Record<string, string>> {
-  const store = new LocalStore(root);
-  const out: Record<string, string> = {};
-  for await (const o of store.list()) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of await store.get(o.key)) chunks.push(chunk as Buffer);
-    out[o.key] = Buffer.concat(chunks).toString();
-  }
-  return out;
-}
+const held = (root: string) => storeContents(new LocalStore(root));
 
 let runs = 0;
 async function sync(source: string, destination: string, inputs: Record<string, string>): Promise<Record<string, string>> {

@@ -21,6 +21,7 @@ import { readMirrorBucketInputs } from '../../src/steps/mirror-bucket/inputs';
 import { mirrorOptions } from '../helpers/mirror-options';
 import { checkProperty } from '../helpers/property';
 import { quietHost } from '../helpers/quiet-host';
+import { storeContents } from '../helpers/store-contents';
 
 const KEYS = ['A', 'a', 'ab', 'b', 'z', '~', 'é', 'ü', '日'];
 const order = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
@@ -97,15 +98,7 @@ async function folder(files: Record<string, string>, dir = tmp()): Promise<Local
   return s;
 }
 
-async function contents(s: ObjectStore): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for await (const o of s.list()) {
-    const chunks: Buffer[] = [];
-    for await (const c of await s.get(o.key)) chunks.push(c as Buffer);
-    out[o.key] = Buffer.concat(chunks).toString();
-  }
-  return out;
-}
+const contents = storeContents;
 
 /** A store whose PUTs and multipart starts of the given keys fail, as a bucket that refuses them would. */
 function refusing(s: LocalStore, keys: ReadonlySet<string>): ObjectStore {

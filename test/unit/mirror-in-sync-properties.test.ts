@@ -16,6 +16,7 @@ import { Summary } from '../../src/runtime/summary';
 import { mirrorBucket } from '../../src/steps/mirror-bucket/main';
 import { LocalStore } from '../../src/storage/local-store';
 import { quietHost } from '../helpers/quiet-host';
+import { storeContents } from '../helpers/store-contents';
 
 const KEYS = ['a', 'b/c', 'b/d', 'e.txt'];
 /** Contents of different sizes, and two of the same size: a pair of those differs by its ETag only. */
@@ -67,18 +68,12 @@ async function makePlace(root: string, place: Place): Promise<void> {
 /** Every key of a folder with its bytes, read back through the folder store; undefined when it cannot be listed whole. */
 async function contentsOf(root: string): Promise<Map<string, string> | undefined> {
   const store = new LocalStore(root);
-  const out = new Map<string, string>();
   try {
     await store.preflight();
-    for await (const o of store.list()) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of await store.get(o.key)) chunks.push(chunk as Buffer);
-      out.set(o.key, Buffer.concat(chunks).toString());
-    }
+    return new Map(Object.entries(await storeContents(store)));
   } catch {
     return undefined;
   }
-  return out;
 }
 
 /** The oracle: whether every destination holds what the source holds, read from the folders after the run. */
