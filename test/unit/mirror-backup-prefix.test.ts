@@ -61,6 +61,23 @@ test('a sync with backup-prefix deleted/run2/ neither deletes, backs up again no
   expect(await held(dst)).toEqual({ a: 'a-content', 'b/c': 'b/c-content', ...run1, 'deleted/run2/old3': 'old3-content', 'deleted/run3/old4': 'old4-content' });
 });
 
+test.each([
+  ['one destination', (d: string[]) => ({ destination: `file://${d[0]}` })],
+  ['several', (d: string[]) => ({ destination: '', destinations: d.map((x) => `file://${x}`).join('\n') })],
+])('a source holding keys under the backup prefix top folder is refused before anything is written (%s): they would never be mirrored', async (_, where) => {
+  const src = path.join(dir, `src-holds-${runs}`);
+  const dsts = [path.join(dir, `dst-holds-${runs}-1`), path.join(dir, `dst-holds-${runs}-2`)];
+  await put(src, ['a', 'releases/.trash/keep', 'releases/v1.iso']);
+  for (const d of dsts) await put(d, ['stray']);
+  await expect(sync(src, dsts[0]!, { 'backup-prefix': 'releases/.trash/run1/', ...where(dsts) })).rejects.toThrow(
+    /^input "backup-prefix": "releases\/.trash\/run1\/" keeps backups under "releases\/", which a mirror leaves alone in every store, but the source holds keys there \("releases\/.trash\/keep"\), which would never be mirrored; give a backup-prefix whose first folder holds backups only/,
+  );
+  for (const d of dsts) expect(await held(d)).toEqual({ stray: 'stray-content' });
+  // A backup folder the source does not use: the same run goes through.
+  const ok = await sync(src, dsts[0]!, { 'backup-prefix': 'deleted/run1/', ...where(dsts) });
+  expect(ok['in-sync']).toBe('true');
+});
+
 test('filterOf takes a key exactly when include takes it, exclude does not, and it is not under the backup prefix top folder (300 random cases)', () => {
   const segment = fc.constantFrom('deleted', 'del', 'run1', 'run2', 'a', 'x.iso');
   const keyArb = fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join('/'));

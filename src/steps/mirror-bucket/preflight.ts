@@ -1,6 +1,7 @@
 /** The preflight of the mirror's stores. */
 import { StoreError } from '../../errors';
 import { ConfigurationError, quote } from '../../config/configuration-error';
+import { backupRoot } from '../../operations/back-up';
 import type { ObjectStore } from '../../storage/object-store';
 import { filterOf, type MirrorBucketInputs } from './inputs';
 
@@ -23,6 +24,7 @@ export async function preflightOf(input: 'source' | 'destination' | 'destination
  * key in range says so at once, before anything is written.
  */
 export async function checkReadable(source: ObjectStore, inputs: MirrorBucketInputs): Promise<void> {
+  await checkBackupFolder(source, inputs.backupPrefix);
   const keep = filterOf(inputs);
   let first: string | undefined;
   for await (const page of source.listPages('', inputs.shard.range)) {
@@ -39,5 +41,22 @@ export async function checkReadable(source: ObjectStore, inputs: MirrorBucketInp
       );
     }
     throw e;
+  }
+}
+
+/**
+ * The mirror leaves the backup prefix's top folder alone on both sides (it holds earlier runs'
+ * backups too), so source keys under it would silently never be mirrored, and in-sync would still
+ * say true: a source that holds any is refused, before anything is written.
+ */
+export async function checkBackupFolder(source: ObjectStore, backupPrefix: string | undefined): Promise<void> {
+  if (backupPrefix === undefined) return;
+  const folder = backupRoot(backupPrefix);
+  for await (const page of source.listPages(folder)) {
+    const first = page[0];
+    if (first === undefined) continue;
+    throw new ConfigurationError(
+      `input "backup-prefix": ${quote(backupPrefix)} keeps backups under ${quote(folder)}, which a mirror leaves alone in every store, but the source holds keys there (${quote(first.key)}), which would never be mirrored; give a backup-prefix whose first folder holds backups only, such as deleted/RUN_ID/`,
+    );
   }
 }
