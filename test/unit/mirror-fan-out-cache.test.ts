@@ -29,7 +29,7 @@ jest.mock('@actions/cache', () => ({
   },
   saveCache: async (paths: string[], key: string) => {
     if (refuseSaves) return -1;
-    if (saved.some((s) => s.key === key)) throw new Error(`cache key ${key} exists`);
+    if (saved.some((s) => s.key === key)) return -1; // as the real client answers a key that exists
     saved.push({ key, path: paths[0]!, bytes: fs.readFileSync(paths[0]!) });
     return 1;
   },
@@ -42,15 +42,16 @@ beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fan-out-cache-')))
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 let runs = 0;
-async function run(inputs: Record<string, string>) {
+async function run(inputs: Record<string, string>, env: Record<string, string> = {}) {
   const outputs: Record<string, string> = {};
   const temp = path.join(dir, 'runner-temp');
   fs.mkdirSync(temp, { recursive: true });
   runs++;
   const warnings: string[] = [];
-  const host = { ...quietHost({ mode: 'copy', 'part-size': '5MiB', manifest: 'cache', 'report-path': path.join(dir, `report-${runs}.txt`), ...inputs }, { cwd: dir, env: { ACTIONS_RESULTS_URL: 'http://cache.invalid/', RUNNER_TEMP: temp, GITHUB_RUN_ID: String(runs) } }), setOutput: (n: string, v: string) => void (outputs[n] = v), warning: (m: string) => void warnings.push(m) };
+  const infos: string[] = [];
+  const host = { ...quietHost({ mode: 'copy', 'part-size': '5MiB', manifest: 'cache', 'report-path': path.join(dir, `report-${runs}.txt`), ...inputs }, { cwd: dir, env: { ACTIONS_RESULTS_URL: 'http://cache.invalid/', RUNNER_TEMP: temp, GITHUB_RUN_ID: String(runs), ...env } }), setOutput: (n: string, v: string) => void (outputs[n] = v), warning: (m: string) => void warnings.push(m), info: (m: string) => void infos.push(m) };
   await mirrorBucket({ host, summary: new Summary('mirror-bucket'), onInterrupt: () => () => undefined });
-  return { outputs, warnings, rows: JSON.parse(outputs.destinations!) as { name: string; matched: number; copied: number; updated: number; manifestEntries: number }[] };
+  return { outputs, warnings, infos, rows: JSON.parse(outputs.destinations!) as { name: string; matched: number; copied: number; updated: number; manifestEntries: number }[] };
 }
 
 test('manifest: cache: a run to several destinations proves what a run to one proved, and the other way round', async () => {
@@ -106,4 +107,25 @@ test('manifest: cache: a save the cache service does not keep (the client logs i
     refuseSaves = false;
   }
   expect(saved.length).toBe(before);
+});
+
+test('manifest: cache: two steps over one pair in one run attempt each save their own entry; a job whose cache mode forbids writes saves nothing and says so without a warning', async () => {
+  const src = path.join(dir, 'steps-src');
+  fs.mkdirSync(src);
+  fs.writeFileSync(path.join(src, 'a.txt'), 'a');
+  fs.mkdirSync(path.join(dir, 'steps-d'));
+  const [source, destination] = [`file://${src}`, `file://${path.join(dir, 'steps-d')}`];
+  const before = saved.length;
+  // The same run and attempt: a sync step, then a check step (the runner names each step in GITHUB_ACTION).
+  const sync = await run({ source, destination }, { GITHUB_RUN_ID: '77', GITHUB_ACTION: '__ci-stores_ci-stores' });
+  const check = await run({ source, destination, mode: 'check' }, { GITHUB_RUN_ID: '77', GITHUB_ACTION: '__ci-stores_ci-stores_2' });
+  expect([sync.warnings, check.warnings]).toEqual([[], []]);
+  expect(saved.slice(before).map((e) => e.key.slice(e.key.indexOf('77-')))).toEqual(['77-1-__ci-stores_ci-stores', '77-1-__ci-stores_ci-stores_2']);
+
+  for (const mode of ['read', 'none', ' Read ']) {
+    const n = saved.length;
+    const r = await run({ source, destination }, { ACTIONS_CACHE_MODE: mode });
+    expect([r.warnings, saved.length]).toEqual([[], n]);
+    expect(r.infos).toContain(`manifest not saved: this job's Actions cache mode (${mode}) does not let it write`);
+  }
 });

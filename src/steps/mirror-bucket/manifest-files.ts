@@ -98,8 +98,12 @@ export async function keepManifest(host: Host, manifest: OpenedManifest, writer:
   await writer.close();
   say.info(`manifest: ${writer.entries} verified pair(s) recorded${writer.carriedOver > 0 ? `, ${writer.carriedOver} of them outside this shard's range, kept from before` : ''}`);
   if (!manifest.cache || !manifest.cacheKey) return writer.entries;
+  // One key a step of a run attempt (GITHUB_ACTION names the step): a sync step and a check step
+  // over the same pair in one job would otherwise ask for the same key, and the second be refused.
+  const step = host.env.GITHUB_ACTION ? `-${host.env.GITHUB_ACTION}` : '';
   try {
-    await manifest.cache.save(manifest.file!, `${manifest.cacheKey}${host.env.GITHUB_RUN_ID ?? Date.now()}-${host.env.GITHUB_RUN_ATTEMPT ?? '1'}`);
+    const kept = await manifest.cache.save(manifest.file!, `${manifest.cacheKey}${host.env.GITHUB_RUN_ID ?? Date.now()}-${host.env.GITHUB_RUN_ATTEMPT ?? '1'}${step}`);
+    if (!kept) say.info(`manifest not saved: this job's Actions cache mode (${host.env.ACTIONS_CACHE_MODE}) does not let it write`);
   } catch (e) {
     say.warning(`could not save the manifest to the Actions cache: ${(e as Error).message}; the next run compares the slow way`);
   }
