@@ -151,6 +151,7 @@ describe('mirror-bucket to three destinations', () => {
       // require all: two answered of three, so nothing was even started; each destination's row says so.
       expect(rows(results.get('all')!).map((x) => [x.name, x.ok, x.copied, x.unavailable?.slice(0, 13)])).toEqual([['new-a', false, 0, undefined], ['listing-fails', false, 0, undefined], ['missing', false, 0, 'unavailable: ']]);
       expect(errors(results.get('all')!)).toEqual([expect.stringMatching(/^only 2 of 3 destination\(s\) answered, 3 required \(input "require"\): missing: unavailable: .*Nothing was written\.$/)]);
+      expect(results.get('all')!.outputs['in-sync']).toBe('false');
       for (const run of [results.get('any')!, results.get('2')!, results.get('1')!]) {
         const r = rows(run);
         expect(r.map((x) => [x.name, x.ok])).toEqual([['new-a', true], ['listing-fails', false], ['missing', false]]);

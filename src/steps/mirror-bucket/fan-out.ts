@@ -72,6 +72,7 @@ async function preflight(host: Host, source: ObjectStore, destinations: Destinat
   const needed = requiredCount(inputs.require, destinations.length);
   if (healthy < needed) {
     host.setOutput('destinations', JSON.stringify(destinations.map((d) => destinationRow(d.name, d.store.display, idleReport(), runKindOf(inputs), d.unavailable))));
+    host.setOutput('in-sync', 'false');
     throw new MirrorFailedError(`only ${healthy} of ${destinations.length} destination(s) answered, ${needed} required (input "require"): ${destinations.filter((d) => d.unavailable).map((d) => `${d.name}: ${d.unavailable}`).join('; ')}. Nothing was written.`);
   }
 }
