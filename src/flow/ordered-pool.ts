@@ -62,9 +62,12 @@ export class OrderedPool<R> {
     if (this.failure) throw this.failure.error;
   }
 
-  /** The error of the delivery that threw, if one did (the one `submit` and `finish` throw). */
-  get deliveryError(): { error: unknown } | undefined {
-    return this.deliveryFailure;
+  /**
+   * Whether `error` is the failed delivery's own, which stopped the walk (what `submit` threw):
+   * anything else a walk catches, `undefined` included, is not.
+   */
+  stoppedBy(error: unknown): boolean {
+    return this.deliveryFailure !== undefined && error === this.deliveryFailure.error;
   }
 
   private settle(n: number, result: { value: R } | undefined): void {
@@ -90,7 +93,7 @@ export class OrderedPool<R> {
 }
 
 /** What an engine walking a listing needs of its key tasks: {@link OrderedPool}'s face. */
-export type KeyTasks<R> = Pick<OrderedPool<R>, 'submit' | 'finish' | 'deliveryError'>;
+export type KeyTasks<R> = Pick<OrderedPool<R>, 'submit' | 'finish' | 'stoppedBy'>;
 
 /**
  * Keys between the oldest one not yet delivered and the newest started, at most, when results are
@@ -112,6 +115,6 @@ export function keyTasks<R>(limit: number, deliver?: (result: R) => Promise<void
   return {
     submit: (task) => limiter.launch(async () => void (await task())),
     finish: () => limiter.idle(),
-    deliveryError: undefined,
+    stoppedBy: () => false,
   };
 }

@@ -99,8 +99,7 @@ export async function mirrorFanOut(o: FanOutOptions): Promise<FanOutReport> {
   } catch (e) {
     // A manifest that could not be written stops the walk too: finish() below throws that, no listing
     // failed. Anything else is a listing failure, whatever was thrown (undefined included).
-    const delivery = tasks.deliveryError;
-    if (delivery === undefined || e !== delivery.error) {
+    if (!tasks.stoppedBy(e)) {
       report.listingError = e instanceof Error ? e.message : String(e);
       o.run.warning(`the source listing failed, so nothing will be deleted in any destination: ${report.listingError}`);
       for (const ctx of ctxs) ctx.report.listingError ??= `source: ${report.listingError}`;

@@ -72,8 +72,7 @@ export async function mirror(o: MirrorOptions): Promise<MirrorReport> {
   } catch (e) {
     // A manifest that could not be written stops the walk too: finish() below throws that, no listing
     // failed. Anything else is a listing failure, whatever was thrown (undefined included).
-    const delivery = pairs.deliveryError;
-    if (delivery === undefined || e !== delivery.error) {
+    if (!pairs.stoppedBy(e)) {
       report.listingError = e instanceof Error ? e.message : String(e);
       o.events.warning(`listing failed, so nothing will be deleted: ${report.listingError}`);
     }

@@ -53,7 +53,7 @@ export function destinationRow(name: string, store: string, r: MirrorReport, run
     name,
     store,
     ok,
-    inSync: ok && inSyncAfter(r, run.mode, run.dryRun),
+    inSync: unavailable === undefined && inSyncAfter(r, run.mode, run.dryRun),
     matched: c.matched,
     copied: c.copied,
     updated: c.updated,
